@@ -1,0 +1,55 @@
+/**
+ * The event log port: what the collector appends to and the processor reads
+ * from. Kafka is the real one (kafka-log.ts); memory-log.ts is its in-process
+ * twin, used by unit tests and by the embedded default.
+ */
+
+/** A record to append. The key picks the partition, so one key stays ordered. */
+export interface OutgoingRecord {
+  key: string;
+  value: string;
+  /** Event time, epoch milliseconds; stored as the record timestamp. */
+  timestamp: number;
+}
+
+/** A record as the processor receives it. */
+export interface LogRecord {
+  partition: number;
+  /** Position in the partition; increases by at least one per record. */
+  offset: number;
+  key: string;
+  value: string;
+  timestamp: number;
+}
+
+/** Records of one partition, in offset order. */
+export interface RecordBatch {
+  partition: number;
+  records: readonly LogRecord[];
+}
+
+export interface ConsumerHandlers {
+  /**
+   * Called per batch. Must not throw: a throw here would stop consumption in
+   * kafkajs, so adapters catch and log anything that escapes.
+   */
+  onBatch(batch: RecordBatch): Promise<void>;
+  /** Partitions this consumer now owns (after every rebalance). */
+  onAssign?(partitions: readonly number[]): void;
+}
+
+export interface LogConsumer {
+  stop(): Promise<void>;
+}
+
+export interface EventLog {
+  /** Creates the topic with its partitions if it does not exist yet. */
+  ensureTopic(): Promise<void>;
+  /** Resolves only once every record is durably acknowledged by the log. */
+  append(records: readonly OutgoingRecord[]): Promise<void>;
+  /** Joins the consumer group and delivers batches until stopped. */
+  consume(groupId: string, handlers: ConsumerHandlers): Promise<LogConsumer>;
+  /** Resolves when the log answers a metadata request. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

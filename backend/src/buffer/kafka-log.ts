@@ -1,0 +1,168 @@
+/**
+ * Kafka adapter of the event log port (kafkajs). The only file that imports
+ * kafkajs, so the client can be swapped if a benchmark shows it is the
+ * bottleneck.
+ */
+import { Kafka, logLevel, Partitioners, type Admin, type Consumer, type Producer, type LogEntry } from 'kafkajs';
+import type { ConsumerHandlers, EventLog, LogConsumer, LogRecord, OutgoingRecord } from './event-log';
+
+export interface KafkaLogOptions {
+  brokers: readonly string[];
+  clientId: string;
+  topic: string;
+  partitions: number;
+}
+
+const PING_TIMEOUT_MS = 3000;
+const RETRY_AFTER_FAILURE_MS = 500;
+
+function kafkaLogger() {
+  return ({ namespace, level, log }: LogEntry) => {
+    const { message, ...extra } = log;
+    const line = `kafka ${namespace}: ${message} ${JSON.stringify(extra)}`;
+    if (level === logLevel.ERROR) {
+      console.error(line);
+    } else {
+      console.warn(line);
+    }
+  };
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+export class KafkaLog implements EventLog {
+  private readonly kafka: Kafka;
+  private readonly admin: Admin;
+  private readonly producer: Producer;
+  private producerReady: Promise<void> | undefined;
+  private adminReady: Promise<void> | undefined;
+  private readonly consumers = new Set<Consumer>();
+
+  constructor(private readonly options: KafkaLogOptions) {
+    this.kafka = new Kafka({
+      clientId: options.clientId,
+      brokers: [...options.brokers],
+      logLevel: logLevel.WARN,
+      logCreator: kafkaLogger,
+      retry: { retries: 8, initialRetryTime: 200, maxRetryTime: 5000 },
+    });
+    this.admin = this.kafka.admin();
+    // Idempotent producer: the broker drops retried duplicates within a
+    // session; kafkajs requires at most one in-flight request for it.
+    this.producer = this.kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
+  }
+
+  private connectAdmin(): Promise<void> {
+    this.adminReady ??= this.admin.connect().catch((error: unknown) => {
+      this.adminReady = undefined;
+      throw error;
+    });
+    return this.adminReady;
+  }
+
+  private connectProducer(): Promise<void> {
+    this.producerReady ??= this.producer.connect().catch((error: unknown) => {
+      this.producerReady = undefined;
+      throw error;
+    });
+    return this.producerReady;
+  }
+
+  async ensureTopic(): Promise<void> {
+    await this.connectAdmin();
+    const existing = await this.admin.listTopics();
+    if (existing.includes(this.options.topic)) {
+      return;
+    }
+    await this.admin.createTopics({
+      waitForLeaders: true,
+      topics: [{ topic: this.options.topic, numPartitions: this.options.partitions, replicationFactor: -1 }],
+    });
+  }
+
+  async append(records: readonly OutgoingRecord[]): Promise<void> {
+    await this.connectProducer();
+    // acks -1: answered only once every in-sync replica has the records.
+    await this.producer.send({
+      topic: this.options.topic,
+      acks: -1,
+      messages: records.map((record) => ({
+        key: record.key,
+        value: record.value,
+        timestamp: String(record.timestamp),
+      })),
+    });
+  }
+
+  async consume(groupId: string, handlers: ConsumerHandlers): Promise<LogConsumer> {
+    const topic = this.options.topic;
+    const consumer = this.kafka.consumer({ groupId, sessionTimeout: 10_000, heartbeatInterval: 1000 });
+    this.consumers.add(consumer);
+    consumer.on(consumer.events.GROUP_JOIN, (event) => {
+      const assigned = event.payload.memberAssignment[topic] ?? [];
+      handlers.onAssign?.([...assigned].sort((a, b) => a - b));
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topics: [topic], fromBeginning: true });
+    await consumer.run({
+      eachBatchAutoResolve: false,
+      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+        if (!isRunning() || isStale() || batch.messages.length === 0) {
+          return;
+        }
+        const records: LogRecord[] = batch.messages.map((message) => ({
+          partition: batch.partition,
+          offset: Number(message.offset),
+          key: message.key?.toString() ?? '',
+          value: message.value?.toString() ?? '',
+          timestamp: Number(message.timestamp),
+        }));
+        try {
+          await handlers.onBatch({ partition: batch.partition, records });
+        } catch (error) {
+          // A throw would stop the consumer: rewind to the batch start and
+          // let the next fetch deliver it again.
+          console.error(`kafka: batch handler failed on partition ${batch.partition}`, error);
+          await new Promise((resolve) => setTimeout(resolve, RETRY_AFTER_FAILURE_MS));
+          consumer.seek({ topic, partition: batch.partition, offset: batch.firstOffset() ?? '0' });
+          return;
+        }
+        resolveOffset(batch.lastOffset());
+        await heartbeat();
+      },
+    });
+    return {
+      stop: async () => {
+        this.consumers.delete(consumer);
+        await consumer.disconnect();
+      },
+    };
+  }
+
+  async ping(): Promise<void> {
+    await withTimeout(
+      (async () => {
+        await this.connectAdmin();
+        await this.admin.fetchTopicMetadata({ topics: [this.options.topic] });
+      })(),
+      PING_TIMEOUT_MS,
+      'Kafka metadata request',
+    );
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.consumers].map((consumer) => consumer.disconnect()));
+    this.consumers.clear();
+    await Promise.allSettled([this.producer.disconnect(), this.admin.disconnect()]);
+  }
+}

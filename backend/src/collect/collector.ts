@@ -1,0 +1,76 @@
+/**
+ * The collector's core: body → validated events → appended to the log.
+ * All or nothing: one invalid event rejects the batch with every error
+ * listed, and the answer comes only after the log acknowledged the batch.
+ */
+import type { EventLog, OutgoingRecord } from '../buffer/event-log';
+import { PanecastError } from '../errors';
+import { DEFAULT_LIMITS, encodeEvent, isEventError, validateEvent, type EventError, type ValidationLimits } from './event';
+import { parseBody, type BodyFormat } from './parse';
+
+export interface CollectorOptions {
+  maxBatchEvents: number;
+  limits?: ValidationLimits;
+}
+
+/** At most this many per-event errors are listed in one answer. */
+const MAX_LISTED_ERRORS = 100;
+
+export class Collector {
+  private acceptedTotal = 0;
+  private rejectedBatches = 0;
+
+  constructor(
+    private readonly log: EventLog,
+    private readonly options: CollectorOptions,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  /** Returns the number of events accepted; throws a PanecastError otherwise. */
+  async ingest(body: string, format: BodyFormat): Promise<number> {
+    try {
+      return await this.ingestUnchecked(body, format);
+    } catch (error) {
+      this.rejectedBatches++;
+      throw error;
+    }
+  }
+
+  private async ingestUnchecked(body: string, format: BodyFormat): Promise<number> {
+    const raw = parseBody(body, format);
+    if (raw.length > this.options.maxBatchEvents) {
+      throw new PanecastError('PANECAST_ERR_BATCH_TOO_LARGE', { count: raw.length, limit: this.options.maxBatchEvents });
+    }
+    // One clock reading per batch: events without `ts` share the ingest time.
+    const now = this.clock();
+    const limits = this.options.limits ?? DEFAULT_LIMITS;
+    const records: OutgoingRecord[] = [];
+    const errors: EventError[] = [];
+    raw.forEach((item, index) => {
+      const checked = validateEvent(item, index, now, limits);
+      if (isEventError(checked)) {
+        errors.push(checked);
+      } else {
+        records.push({ key: checked.type, value: encodeEvent(checked), timestamp: checked.ts });
+      }
+    });
+    if (errors.length > 0) {
+      throw new PanecastError(
+        'PANECAST_ERR_INVALID_EVENTS',
+        { count: errors.length, total: raw.length },
+        { errors: errors.slice(0, MAX_LISTED_ERRORS), truncated: errors.length > MAX_LISTED_ERRORS },
+      );
+    }
+    try {
+      await this.log.append(records);
+    } catch (error) {
+      throw new PanecastError('PANECAST_ERR_BUFFER_UNAVAILABLE', { detail: (error as Error).message });
+    }
+    this.acceptedTotal += records.length;
+    return records.length;
+  }
+
+  get stats(): { accepted: number; rejectedBatches: number } {
+    return { accepted: this.acceptedTotal, rejectedBatches: this.rejectedBatches };
+  }
+}

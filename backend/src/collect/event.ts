@@ -1,0 +1,145 @@
+/**
+ * The event as it travels from the collector through the log to the
+ * processor. Validation lives here so the collector and the processor agree
+ * on one shape.
+ */
+import { formatMessage, type ErrorCode } from '../errors';
+import type { RawEvent } from './parse';
+
+export type FieldValue = string | number | boolean | null;
+
+export interface PanecastEvent {
+  type: string;
+  /** Event time, epoch milliseconds. */
+  ts: number;
+  /** `event` when the sender gave `ts`; `ingest` when the collector stamped it. */
+  tsSource: 'event' | 'ingest';
+  fields: Record<string, FieldValue>;
+}
+
+export interface EventError {
+  /** Position of the event in the batch, 0-based. */
+  index: number;
+  /** 1-based line in the body (meaningful for NDJSON). */
+  line: number;
+  code: ErrorCode;
+  message: string;
+  field?: string;
+}
+
+export interface ValidationLimits {
+  maxFields: number;
+  /** How far ahead of the collector's clock an event time may be. */
+  maxFutureMs: number;
+}
+
+export const DEFAULT_LIMITS: ValidationLimits = { maxFields: 64, maxFutureMs: 5 * 60_000 };
+
+const TYPE_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
+const FIELD_PATTERN = /^[A-Za-z_][A-Za-z0-9_.:-]{0,127}$/;
+
+function fail(raw: RawEvent, index: number, code: ErrorCode, params: Record<string, string | number> = {}, field?: string): EventError {
+  const error: EventError = { index, line: raw.line, code, message: formatMessage(code, params) };
+  if (field !== undefined) {
+    error.field = field;
+  }
+  return error;
+}
+
+function eventTime(value: unknown): number | undefined {
+  if (typeof value === 'number') {
+    return Number.isFinite(value) && value >= 0 ? Math.floor(value) : undefined;
+  }
+  // ISO-8601 with a date and a time; Date.parse alone accepts too much.
+  if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(value)) {
+    const parsed = Date.parse(value);
+    return Number.isFinite(parsed) && parsed >= 0 ? parsed : undefined;
+  }
+  return undefined;
+}
+
+/** Checks one decoded value; returns the event or the first rule it breaks. */
+export function validateEvent(
+  raw: RawEvent,
+  index: number,
+  now: number,
+  limits: ValidationLimits = DEFAULT_LIMITS,
+): PanecastEvent | EventError {
+  const value = raw.value;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return fail(raw, index, 'PANECAST_ERR_EVENT_NOT_OBJECT');
+  }
+  const record = value as Record<string, unknown>;
+  const type = record.type;
+  if (typeof type !== 'string' || !TYPE_PATTERN.test(type)) {
+    return fail(raw, index, 'PANECAST_ERR_EVENT_TYPE', {}, 'type');
+  }
+  let ts = now;
+  let tsSource: PanecastEvent['tsSource'] = 'ingest';
+  if (record.ts !== undefined && record.ts !== null) {
+    const parsed = eventTime(record.ts);
+    if (parsed === undefined) {
+      return fail(raw, index, 'PANECAST_ERR_EVENT_TS', {}, 'ts');
+    }
+    if (parsed > now + limits.maxFutureMs) {
+      return fail(raw, index, 'PANECAST_ERR_EVENT_TS_FUTURE', { limit: limits.maxFutureMs }, 'ts');
+    }
+    ts = parsed;
+    tsSource = 'event';
+  }
+  const fields: Record<string, FieldValue> = {};
+  let count = 0;
+  for (const [name, fieldValue] of Object.entries(record)) {
+    if (name === 'type' || name === 'ts') {
+      continue;
+    }
+    if (++count > limits.maxFields) {
+      return fail(raw, index, 'PANECAST_ERR_EVENT_TOO_MANY_FIELDS', { limit: limits.maxFields });
+    }
+    if (!FIELD_PATTERN.test(name)) {
+      return fail(raw, index, 'PANECAST_ERR_EVENT_FIELD_NAME', { field: name.slice(0, 140) }, name.slice(0, 140));
+    }
+    const ok =
+      fieldValue === null ||
+      typeof fieldValue === 'string' ||
+      typeof fieldValue === 'boolean' ||
+      (typeof fieldValue === 'number' && Number.isFinite(fieldValue));
+    if (!ok) {
+      return fail(raw, index, 'PANECAST_ERR_EVENT_FIELD', { field: name }, name);
+    }
+    fields[name] = fieldValue as FieldValue;
+  }
+  return { type, ts, tsSource, fields };
+}
+
+export function isEventError(value: PanecastEvent | EventError): value is EventError {
+  return (value as EventError).code !== undefined;
+}
+
+/** Wire form in the log: compact JSON. */
+export function encodeEvent(event: PanecastEvent): string {
+  return JSON.stringify(event);
+}
+
+/** Decodes a log record; returns undefined for a value that is not an event. */
+export function decodeEvent(text: string): PanecastEvent | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null) {
+    return undefined;
+  }
+  const event = value as Partial<PanecastEvent>;
+  if (typeof event.type !== 'string' || typeof event.ts !== 'number' || !Number.isFinite(event.ts)) {
+    return undefined;
+  }
+  return {
+    type: event.type,
+    ts: event.ts,
+    tsSource: event.tsSource === 'ingest' ? 'ingest' : 'event',
+    fields: typeof event.fields === 'object' && event.fields !== null ? event.fields : {},
+  };
+}

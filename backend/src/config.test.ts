@@ -1,0 +1,72 @@
+import { ConfigError, loadConfig } from './config';
+
+describe('loadConfig', () => {
+  it('gives working defaults and freezes the result', () => {
+    const config = loadConfig({});
+    expect(config.mode).toBe('embedded');
+    expect(config.port).toBe(8080);
+    expect(config.kafka.brokers).toEqual(['127.0.0.1:19092']);
+    expect(config.window.sizeMs).toBe(1000);
+    expect(config.demoEventsPerSec).toBeGreaterThan(0);
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.kafka)).toBe(true);
+    expect(() => {
+      (config as { port: number }).port = 1;
+    }).toThrow(TypeError);
+  });
+
+  it('turns demo traffic off by default in services mode', () => {
+    expect(loadConfig({ PANECAST_MODE: 'services' }).demoEventsPerSec).toBe(0);
+  });
+
+  it('reads every variable it documents', () => {
+    const config = loadConfig({
+      PANECAST_MODE: 'services',
+      PANECAST_HOST: '0.0.0.0',
+      PANECAST_PORT: '9000',
+      PANECAST_KAFKA_BROKERS: 'a:1, b:2',
+      PANECAST_KAFKA_TOPIC: 't',
+      PANECAST_KAFKA_PARTITIONS: '3',
+      PANECAST_KAFKA_GROUP: 'g',
+      PANECAST_REDIS_URL: 'redis://r:1/',
+      PANECAST_VM_URL: 'http://vm:2/',
+      PANECAST_WINDOW_MS: '5000',
+      PANECAST_OUT_OF_ORDERNESS_MS: '0',
+      PANECAST_IDLE_MS: '500',
+      PANECAST_DEMO_EVENTS_PER_SEC: '7',
+    });
+    expect(config).toMatchObject({
+      mode: 'services',
+      host: '0.0.0.0',
+      port: 9000,
+      kafka: { brokers: ['a:1', 'b:2'], topic: 't', partitions: 3, groupId: 'g' },
+      redisUrl: 'redis://r:1',
+      vmUrl: 'http://vm:2',
+      window: { sizeMs: 5000, outOfOrdernessMs: 0, idleMs: 500 },
+      demoEventsPerSec: 7,
+    });
+  });
+
+  it.each([
+    ['PANECAST_MODE', 'kafka'],
+    ['PANECAST_PORT', 'eighty'],
+    ['PANECAST_PORT', '70000'],
+    ['PANECAST_KAFKA_BROKERS', 'localhost'],
+    ['PANECAST_KAFKA_BROKERS', ' , '],
+    ['PANECAST_KAFKA_TOPIC', 'has space'],
+    ['PANECAST_REDIS_URL', 'http://r:1'],
+    ['PANECAST_VM_URL', 'not a url'],
+    ['PANECAST_WINDOW_MS', '10'],
+    ['PANECAST_KAFKA_PARTITIONS', '0'],
+  ])('stops on a bad %s (%s) and names the variable', (variable, value) => {
+    let thrown: unknown;
+    try {
+      loadConfig({ [variable]: value });
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(ConfigError);
+    expect((thrown as ConfigError).variable).toBe(variable);
+    expect((thrown as ConfigError).message).toContain(variable);
+  });
+});

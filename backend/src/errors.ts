@@ -1,0 +1,81 @@
+/**
+ * The error catalogue. Every error the backend reports to a caller is built
+ * from one of these stable codes, so clients and tests match on `code`, never
+ * on message text. Messages are templates filled from `params`.
+ */
+
+export interface ErrorSpec {
+  /** HTTP status used when the error answers a request. */
+  status: number;
+  /** Message template; `{name}` is replaced from the params. */
+  message: string;
+}
+
+export const ERRORS = {
+  PANECAST_ERR_NOT_FOUND: { status: 404, message: 'No route for {method} {path}' },
+  PANECAST_ERR_METHOD_NOT_ALLOWED: { status: 405, message: '{method} is not allowed on {path}; use {allowed}' },
+  PANECAST_ERR_UNSUPPORTED_MEDIA_TYPE: {
+    status: 415,
+    message: 'Content-Type {contentType} is not accepted; send application/json or application/x-ndjson',
+  },
+  PANECAST_ERR_BODY_TOO_LARGE: { status: 413, message: 'Request body exceeds the limit of {limit} bytes' },
+  PANECAST_ERR_EMPTY_BATCH: { status: 400, message: 'The request carries no events' },
+  PANECAST_ERR_BATCH_TOO_LARGE: { status: 413, message: 'The batch has {count} events; the limit is {limit}' },
+  PANECAST_ERR_MALFORMED_JSON: { status: 400, message: 'Malformed JSON at line {line}, column {column}: {detail}' },
+  PANECAST_ERR_BAD_BATCH: { status: 400, message: 'A JSON body must be an array of events or one event object' },
+  PANECAST_ERR_INVALID_EVENTS: { status: 400, message: '{count} of {total} events are invalid; none were accepted' },
+  PANECAST_ERR_BUFFER_UNAVAILABLE: { status: 503, message: 'The event log did not acknowledge the batch: {detail}' },
+  PANECAST_ERR_INTERNAL: { status: 500, message: 'Internal error' },
+  // Per-event codes, reported inside PANECAST_ERR_INVALID_EVENTS.
+  PANECAST_ERR_EVENT_NOT_OBJECT: { status: 400, message: 'An event must be a JSON object' },
+  PANECAST_ERR_EVENT_TYPE: {
+    status: 400,
+    message: '`type` must be a string of 1 to 64 characters from letters, digits, _ . : -',
+  },
+  PANECAST_ERR_EVENT_TS: {
+    status: 400,
+    message: '`ts` must be epoch milliseconds (a finite number) or an ISO-8601 date-time string',
+  },
+  PANECAST_ERR_EVENT_FIELD: {
+    status: 400,
+    message: 'Field `{field}` must be a string, a finite number, a boolean or null',
+  },
+  PANECAST_ERR_EVENT_TS_FUTURE: {
+    status: 400,
+    message: '`ts` is more than {limit} ms ahead of the collector clock',
+  },
+  PANECAST_ERR_EVENT_FIELD_NAME: {
+    status: 400,
+    message: 'Field name `{field}` must start with a letter or _ and use letters, digits, _ . : - (at most 128)',
+  },
+  PANECAST_ERR_EVENT_TOO_MANY_FIELDS: { status: 400, message: 'An event may have at most {limit} fields' },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export function formatMessage(code: ErrorCode, params: Record<string, string | number> = {}): string {
+  return ERRORS[code].message.replace(/\{(\w+)\}/g, (whole, name: string) =>
+    name in params ? String(params[name]) : whole,
+  );
+}
+
+/** An error that carries a catalogue code and the HTTP status to answer with. */
+export class PanecastError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly details: unknown;
+
+  constructor(code: ErrorCode, params: Record<string, string | number> = {}, details?: unknown) {
+    super(formatMessage(code, params));
+    this.name = 'PanecastError';
+    this.code = code;
+    this.status = ERRORS[code].status;
+    this.details = details;
+  }
+
+  toJSON(): { code: ErrorCode; message: string; details?: unknown } {
+    return this.details === undefined
+      ? { code: this.code, message: this.message }
+      : { code: this.code, message: this.message, details: this.details };
+  }
+}

@@ -1,0 +1,45 @@
+/**
+ * Process entry: load config (a bad value stops here, naming the variable),
+ * start the app, print where to look, and shut down cleanly on a signal.
+ */
+import { startApp } from './app';
+import { ConfigError, loadConfig, type Config } from './config';
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`panecast: invalid configuration: ${error.message}`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const app = await startApp(config);
+  console.log(`panecast: ${config.mode} mode, live page at ${app.url}/`);
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) {
+      return;
+    }
+    stopping = true;
+    console.log(`panecast: ${signal} received, stopping`);
+    const force = setTimeout(() => process.exit(1), 10_000);
+    force.unref();
+    app.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error('panecast: error while stopping', error);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  console.error('panecast: failed to start', error);
+  process.exit(1);
+});

@@ -1,0 +1,25 @@
+/** In-memory twin of the VictoriaMetrics history store: keeps the last samples written. */
+import { toSamples, type History, type Sample } from './history';
+import type { WindowResults } from './window-sink';
+
+export class MemoryHistory implements History {
+  readonly name = 'history';
+  private readonly written: Sample[] = [];
+
+  constructor(private readonly maxSamples = 100_000) {}
+
+  async write(batch: WindowResults): Promise<void> {
+    this.written.push(...toSamples(batch));
+    if (this.written.length > this.maxSamples) {
+      this.written.splice(0, this.written.length - this.maxSamples);
+    }
+  }
+
+  samples(): readonly Sample[] {
+    return this.written;
+  }
+
+  async ping(): Promise<void> {}
+
+  async close(): Promise<void> {}
+}

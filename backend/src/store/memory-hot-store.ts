@@ -1,0 +1,42 @@
+/** In-memory twin of the Redis hot store, with the same keys and expiry. */
+import { bySeries, seriesKey, type HotStore } from './hot-store';
+import type { WindowResults } from './window-sink';
+
+export class MemoryHotStore implements HotStore {
+  readonly name = 'hot-store';
+  private readonly hashes = new Map<string, { fields: Map<number, number>; expiresAt: number }>();
+
+  constructor(
+    private readonly retentionMs: number,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  async write(batch: WindowResults): Promise<void> {
+    const now = this.clock();
+    for (const [key, entries] of bySeries(batch)) {
+      let hash = this.hashes.get(key);
+      if (hash === undefined || hash.expiresAt <= now) {
+        hash = { fields: new Map(), expiresAt: 0 };
+        this.hashes.set(key, hash);
+      }
+      for (const [start, value] of entries) {
+        hash.fields.set(start, value);
+      }
+      hash.expiresAt = now + this.retentionMs;
+    }
+  }
+
+  async read(metric: string, aggregate: string, sizeMs: number, dimension: string, key: string, windowStart: number): Promise<number | undefined> {
+    const hash = this.hashes.get(seriesKey(metric, aggregate, sizeMs, dimension, key));
+    if (hash === undefined || hash.expiresAt <= this.clock()) {
+      return undefined;
+    }
+    return hash.fields.get(windowStart);
+  }
+
+  async ping(): Promise<void> {}
+
+  async close(): Promise<void> {
+    this.hashes.clear();
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * VictoriaMetrics adapter of the history port. Writes JSON lines to
+ * `/api/v1/import`: cheap to build from Node, one request per batch.
+ * VictoriaMetrics runs with deduplication so a re-written window keeps one
+ * sample.
+ */
+import { toSamples, type History } from './history';
+import type { WindowResults } from './window-sink';
+
+const REQUEST_TIMEOUT_MS = 5000;
+
+export class VictoriaMetricsHistory implements History {
+  readonly name = 'history';
+
+  constructor(private readonly baseUrl: string) {}
+
+  async write(batch: WindowResults): Promise<void> {
+    const lines = toSamples(batch).map((sample) =>
+      JSON.stringify({
+        metric: { __name__: sample.name, ...sample.labels },
+        values: [sample.value],
+        timestamps: [sample.timestamp],
+      }),
+    );
+    if (lines.length === 0) {
+      return;
+    }
+    const response = await fetch(`${this.baseUrl}/api/v1/import`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-ndjson' },
+      body: `${lines.join('\n')}\n`,
+      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+    });
+    if (!response.ok) {
+      throw new Error(`victoriametrics: import answered ${response.status}: ${(await response.text()).slice(0, 200)}`);
+    }
+  }
+
+  async ping(): Promise<void> {
+    const response = await fetch(`${this.baseUrl}/health`, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+    if (!response.ok) {
+      throw new Error(`victoriametrics: /health answered ${response.status}`);
+    }
+  }
+
+  async close(): Promise<void> {}
+}

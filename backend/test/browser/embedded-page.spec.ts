@@ -1,0 +1,52 @@
+/**
+ * `npm start`'s page in a real browser: the embedded backend runs as its own
+ * process (as `npm start` runs it), the page connects over WebSocket, and
+ * events posted to the collector change the numbers on it.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { expect, test } from '@playwright/test';
+
+let backend: ChildProcess;
+let baseUrl: string;
+
+test.beforeAll(async () => {
+  backend = spawn(process.execPath, [join(__dirname, '..', '..', 'dist', 'main.js')], {
+    env: { ...process.env, PANECAST_MODE: 'embedded', PANECAST_PORT: '0', PANECAST_IDLE_MS: '300', PANECAST_OUT_OF_ORDERNESS_MS: '500' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  baseUrl = await new Promise<string>((resolve, reject) => {
+    let output = '';
+    backend.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /live page at (http:\/\/\S+?)\/?\s/.exec(output);
+      if (match?.[1]) {
+        resolve(match[1]);
+      }
+    });
+    backend.once('exit', (code) => reject(new Error(`backend exited with ${code}: ${output}`)));
+  });
+});
+
+test.afterAll(async () => {
+  backend.kill('SIGTERM');
+});
+
+test('posted events change the numbers on the live page', async ({ page, request }, testInfo) => {
+  await page.goto(baseUrl + '/');
+  await expect(page.getByTestId('connection-state')).toHaveText('live');
+  // The demo traffic fills the page first.
+  await expect(page.locator('section.card').first()).toBeVisible({ timeout: 10_000 });
+
+  const type = `browser_probe_${Date.now().toString(36)}`;
+  const now = Date.now();
+  const first = Array.from({ length: 5 }, (_, i) => ({ type, ts: now + i }));
+  expect((await request.post(`${baseUrl}/v1/events`, { data: first })).status()).toBe(202);
+  await expect(page.getByTestId(`total-${type}`)).toHaveText('5', { timeout: 10_000 });
+
+  const second = Array.from({ length: 12 }, (_, i) => ({ type, ts: Date.now() + 1000 + i }));
+  expect((await request.post(`${baseUrl}/v1/events`, { data: second })).status()).toBe(202);
+  await expect(page.getByTestId(`total-${type}`)).toHaveText('17', { timeout: 10_000 });
+  await expect(page.getByTestId(`count-${type}`)).toHaveText('12');
+  await page.screenshot({ path: testInfo.outputPath('embedded-page.png'), fullPage: true });
+});

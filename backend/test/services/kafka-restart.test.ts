@@ -1,0 +1,56 @@
+/**
+ * The broker stops and starts while the backend runs: every event answered
+ * 202 before the stop is counted exactly once after the restart, and events
+ * posted after it are counted too.
+ */
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { startApp, type App } from '../../src/app';
+import { openLiveClient, post, uniqueType, waitFor } from '../support';
+import { servicesConfig } from './services-env';
+
+const SERVICES = join(__dirname, '..', '..', '..', 'scripts', 'services', 'services.sh');
+
+function services(...args: string[]): void {
+  execFileSync('bash', [SERVICES, ...args], { stdio: 'inherit', timeout: 180_000 });
+}
+
+let app: App;
+
+beforeAll(async () => {
+  app = await startApp(servicesConfig('restart'));
+});
+
+afterAll(async () => {
+  await app.stop();
+  // Leave the broker up for the next test file whatever happened here.
+  services('up', 'kafka');
+});
+
+it('counts events acknowledged before a broker restart exactly once', async () => {
+  const live = await openLiveClient(app.url);
+  const type = uniqueType('restart');
+  let sent = 0;
+  // Several batches over a few windows, each acknowledged before the next.
+  for (let batch = 0; batch < 5; batch++) {
+    const events = Array.from({ length: 20 }, (_, i) => ({ type, ts: Date.now() + i, batch }));
+    expect((await post(app.url, JSON.stringify(events))).status).toBe(202);
+    sent += events.length;
+    await new Promise((resolve) => setTimeout(resolve, 150));
+  }
+
+  services('down', 'kafka');
+  services('up', 'kafka');
+
+  const after = Array.from({ length: 7 }, (_, i) => ({ type, ts: Date.now() + i, batch: 'after' }));
+  await waitFor(async () => ((await post(app.url, JSON.stringify(after))).status === 202 ? true : undefined), 'a 202 after the restart', 60_000);
+  sent += after.length;
+
+  await waitFor(() => (live.total(type) >= sent ? true : undefined), `a total of ${sent} events`, 60_000);
+  // Let any redelivery after the reconnect arrive before judging.
+  await new Promise((resolve) => setTimeout(resolve, 3000));
+  expect(live.total(type)).toBe(sent);
+  const windows = live.updates(type).map((update) => update.window.start);
+  expect(new Set(windows).size).toBe(windows.length);
+  live.close();
+});

@@ -108,11 +108,12 @@ export async function startApp(config: Config): Promise<App> {
     gateway,
     stop: async () => {
       stopDemo();
+      // WebSockets first: upgraded sockets would keep server.close() waiting.
+      await gateway.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
       });
-      await gateway.close();
       await processor.stop();
       await Promise.allSettled([log.close(), hotStore.close(), history.close()]);
     },

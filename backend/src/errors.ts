@@ -49,6 +49,50 @@ export const ERRORS = {
     message: 'Field name `{field}` must start with a letter or _ and use letters, digits, _ . : - (at most 128)',
   },
   PANECAST_ERR_EVENT_TOO_MANY_FIELDS: { status: 400, message: 'An event may have at most {limit} fields' },
+  // Windowing core (backend/src/window). Metric definitions: start-up errors naming file, metric, field.
+  PANECAST_ERR_METRIC_DEFINITION: { status: 500, message: '{file}: metric "{metric}": field "{field}": {rule}' },
+  PANECAST_ERR_METRIC_FILE: { status: 500, message: '{file}: {rule}' },
+  // Engine and window settings: the rule is in the message.
+  PANECAST_ERR_ENGINE_OPTION: { status: 500, message: 'Engine option {option}: {rule}' },
+  PANECAST_ERR_WINDOW_SIZE: {
+    status: 400,
+    message: 'window size must be a positive multiple of the pane ({pane} ms); got {size}',
+  },
+  PANECAST_ERR_WINDOW_SLIDE: { status: 400, message: 'slide must be a multiple of the pane ({pane} ms); got {slide}' },
+  PANECAST_ERR_WINDOW_SLIDE_EXCEEDS_SIZE: { status: 400, message: 'slide ({slide} ms) must not exceed size ({size} ms)' },
+  // Queries against metrics.
+  PANECAST_ERR_QUERY_UNKNOWN_METRIC: { status: 400, message: 'Unknown metric "{metric}"; known metrics: {known}' },
+  PANECAST_ERR_QUERY_UNKNOWN_DIMENSION: {
+    status: 400,
+    message: 'Metric "{metric}" has no dimension "{dimension}"; its dimensions: {dimensions}',
+  },
+  PANECAST_ERR_QUERY_AGGREGATE: { status: 400, message: 'Metric "{metric}" cannot serve {aggregate}: {reason}' },
+  PANECAST_ERR_QUERY_INVALID: { status: 400, message: 'Invalid query: {field} {rule}' },
+  PANECAST_ERR_QUERY_RESOLUTION: {
+    status: 400,
+    message:
+      'Windows reaching before {horizon} (the fine tier keeps {fineRetention} ms) must have size and slide multiples of the coarse pane ({coarse} ms)',
+  },
+  PANECAST_ERR_QUERY_TOO_MANY_WINDOWS: {
+    status: 400,
+    message: 'The range holds {count} windows per group; the limit is {limit}: narrow the range or widen the slide',
+  },
+  // Per-event outcomes of the engine: counted per code, the event is skipped for that metric, never thrown.
+  PANECAST_ERR_MEASURE_MISSING: { status: 422, message: 'Metric "{metric}": measure field `{field}` is missing' },
+  PANECAST_ERR_MEASURE_NOT_NUMBER: { status: 422, message: 'Metric "{metric}": measure field `{field}` is not a number' },
+  PANECAST_ERR_MEASURE_NOT_FINITE: { status: 422, message: 'Metric "{metric}": measure field `{field}` is not finite' },
+  PANECAST_ERR_DISTINCT_MISSING: { status: 422, message: 'Metric "{metric}": distinct field `{field}` is missing or null' },
+  PANECAST_ERR_EVENT_TOO_LATE: {
+    status: 422,
+    message: 'Event time {ts} is later than the allowed lateness ({lateness} ms) behind the watermark {watermark}',
+  },
+  PANECAST_ERR_ENGINE_INTERNAL: { status: 500, message: 'The windowing engine failed on one event: {detail}' },
+  // Serialized partial panes (hot store bytes).
+  PANECAST_ERR_PARTIAL_FORMAT: { status: 500, message: 'Serialized {what} is malformed: {detail}' },
+  PANECAST_ERR_PARTIAL_SERIES: {
+    status: 500,
+    message: 'Stored series key {key} does not fit metric "{metric}" (dimensions: {dimensions})',
+  },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -16,9 +16,21 @@ export interface KafkaLogOptions {
 const PING_TIMEOUT_MS = 3000;
 const RETRY_AFTER_FAILURE_MS = 500;
 
+/**
+ * Retries are bounded on purpose (about 30 s in all) so that a broker outage
+ * answers the collector's callers with 503 instead of holding their requests
+ * for ever; kafkajs warns that this weakens idempotence across the exhausted
+ * send, which the caller sees as a failure and may retry.
+ */
+const PRODUCER_RETRY = { retries: 12, initialRetryTime: 100, maxRetryTime: 3000 };
+const BOUNDED_RETRY_WARNING = 'Limiting retries for the idempotent producer';
+
 function kafkaLogger() {
   return ({ namespace, level, log }: LogEntry) => {
     const { message, ...extra } = log;
+    if (message.startsWith(BOUNDED_RETRY_WARNING)) {
+      return;
+    }
     const line = `kafka ${namespace}: ${message} ${JSON.stringify(extra)}`;
     if (level === logLevel.ERROR) {
       console.error(line);
@@ -58,6 +70,7 @@ export class KafkaLog implements EventLog {
     this.producer = this.kafka.producer({
       idempotent: true,
       maxInFlightRequests: 1,
+      retry: PRODUCER_RETRY,
       createPartitioner: Partitioners.DefaultPartitioner,
     });
   }
@@ -106,7 +119,15 @@ export class KafkaLog implements EventLog {
 
   async consume(groupId: string, handlers: ConsumerHandlers): Promise<LogConsumer> {
     const topic = this.options.topic;
-    const consumer = this.kafka.consumer({ groupId, sessionTimeout: 10_000, heartbeatInterval: 1000 });
+    let stopped = false;
+    const consumer = this.kafka.consumer({
+      groupId,
+      sessionTimeout: 10_000,
+      heartbeatInterval: 1000,
+      // kafkajs restarts a crashed consumer (e.g. broker gone) after a delay;
+      // once stopped, a pending restart must not bring it back.
+      retry: { retries: 8, initialRetryTime: 200, maxRetryTime: 5000, restartOnFailure: async () => !stopped },
+    });
     this.consumers.add(consumer);
     consumer.on(consumer.events.GROUP_JOIN, (event) => {
       const assigned = event.payload.memberAssignment[topic] ?? [];
@@ -143,6 +164,7 @@ export class KafkaLog implements EventLog {
     });
     return {
       stop: async () => {
+        stopped = true;
         this.consumers.delete(consumer);
         await consumer.disconnect();
       },

@@ -114,6 +114,8 @@ export class LiveGateway implements WindowSink {
     clearInterval(this.heartbeat);
     for (const client of this.clients) {
       client.socket.close(1001, 'server shutting down');
+      // Do not wait for a peer that never answers the closing handshake.
+      setTimeout(() => client.socket.terminate(), 1000).unref();
     }
     this.clients.clear();
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));

@@ -1,0 +1,47 @@
+/**
+ * The pure windowing core, as the processor and the gateway use it:
+ *
+ *   definitions = combineDefinitions(files.map(f => parseMetricDefinitions(YAML.parse(text), f)))
+ *   engine = new WindowEngine(definitions, options)          // one per owned partition
+ *   engine.applyBatch(events, watermarks.advance(now))        // tooLate → late-events topic
+ *   engine.maintain(watermark); write(engine.drainDirty(), offset)   // atomically
+ *   query = compileQuery(request, definitions)               // coded errors
+ *   compose([store…], query, range, watermark)               // history / snapshot
+ *   tail = new LiveTail(id, query); tail.invalidate(engine.drainCorrections(tails)); tail.poll([store…], watermark)
+ *
+ * No I/O library is imported anywhere under window/.
+ */
+export { DEFAULT_PANE_MS, SlidingEventTimeWindows, TumblingEventTimeWindows, windowsOf, type WindowAssigner } from './assigners';
+export { compose, DEFAULT_MAX_WINDOWS, type ComposeOptions, type GroupResult, type WindowPoint } from './compose';
+export {
+  WindowEngine,
+  type ApplyOutcome,
+  type BatchResult,
+  type Correction,
+  type EngineStats,
+  type Subscription,
+} from './engine';
+export { LiveTail, type LiveTailOptions, type LiveUpdate } from './live-tail';
+export {
+  combineDefinitions,
+  MetricDefinitionError,
+  parseMetricDefinitions,
+  servableAggregates,
+  TYPE_DIMENSION,
+  type MetricDefinition,
+} from './metric-definition';
+export {
+  DEFAULT_ALLOWED_LATENESS_MS,
+  DEFAULT_COARSE_PANE_MS,
+  DEFAULT_COARSE_RETENTION_MS,
+  DEFAULT_FINE_RETENTION_MS,
+  DEFAULT_STORE_OPTIONS,
+  PaneStore,
+  resolveStoreOptions,
+  type LoadReport,
+  type StoreOptions,
+  type StoredPartial,
+} from './pane-store';
+export { compileQuery, type CompiledQuery, type WindowQuery } from './query';
+export { decodeSeriesKey, encodeSeriesKey, MISSING, OTHER } from './series';
+export { PartitionWatermarks, type WatermarkOptions } from './watermark';

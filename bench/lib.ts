@@ -1,0 +1,80 @@
+/**
+ * Shared by the benchmark scripts: timing, medians, a printed table and the
+ * JSON written under bench/results/ with the machine it ran on.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+}
+
+/** Milliseconds spent in `run`. */
+export function time(run: () => void): number {
+  const start = process.hrtime.bigint();
+  run();
+  return Number(process.hrtime.bigint() - start) / 1e6;
+}
+
+export function gc(): void {
+  const collect = (globalThis as { gc?: () => void }).gc;
+  if (collect !== undefined) {
+    collect();
+    collect();
+  }
+}
+
+export function heapUsed(): number {
+  gc();
+  return process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers;
+}
+
+export function printTable(title: string, rows: Record<string, string | number>[]): void {
+  console.log(`\n${title}`);
+  if (rows.length === 0) {
+    return;
+  }
+  const columns = Object.keys(rows[0] as object);
+  const cell = (value: string | number | undefined) =>
+    typeof value === 'number' ? (Number.isInteger(value) ? value.toLocaleString('en-US') : value.toFixed(3)) : (value ?? '');
+  const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c]).length)));
+  const line = (values: string[]) => values.map((v, i) => v.padStart(widths[i] as number)).join(' | ');
+  console.log(line(columns));
+  console.log(widths.map((w) => '-'.repeat(w)).join('-|-'));
+  for (const row of rows) {
+    console.log(line(columns.map((c) => cell(row[c]))));
+  }
+}
+
+/** Writes bench/results/<name>.json with the figures and the machine they came from. */
+export function writeResults(name: string, results: unknown): string {
+  const directory = join(__dirname, 'results');
+  mkdirSync(directory, { recursive: true });
+  const file = join(directory, `${name}.json`);
+  const machine = cpus();
+  const document = {
+    benchmark: name,
+    date: new Date().toISOString(),
+    node: process.version,
+    cores: machine.length,
+    cpu: machine[0]?.model ?? 'unknown',
+    results,
+  };
+  writeFileSync(file, `${JSON.stringify(document, null, 2)}\n`);
+  return `bench/results/${name}.json`;
+}
+
+/** mulberry32: seeded, fast, good enough for load generation. */
+export function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

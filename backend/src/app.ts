@@ -4,6 +4,7 @@
  */
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import Redis from 'ioredis';
 import type { EventLog } from './buffer/event-log';
 import { KafkaLog } from './buffer/kafka-log';
 import { MemoryLog } from './buffer/memory-log';
@@ -12,22 +13,31 @@ import type { Config } from './config';
 import { startDemoTraffic } from './demo/traffic';
 import { createHttpServer, type ReadinessCheck } from './http/server';
 import { LiveGateway } from './live/gateway';
+import { loadMetricFiles } from './metrics-files';
+import { defaultSubscriptions, WindowEmitter } from './process/emitter';
 import { Processor } from './process/processor';
 import type { History } from './store/history';
 import type { HotStore } from './store/hot-store';
 import { MemoryHistory } from './store/memory-history';
 import { MemoryHotStore } from './store/memory-hot-store';
+import { MemoryPaneState } from './store/memory-pane-state';
+import type { PaneStateStore } from './store/pane-state';
 import { RedisHotStore } from './store/redis-hot-store';
+import { RedisPaneState } from './store/redis-pane-state';
 import { VictoriaMetricsHistory } from './store/victoria-metrics-history';
+import { servableAggregates, type MetricDefinition } from './window';
 
-/** Closed windows stay in the hot store this long after their last write. */
+/** Composed values stay in the hot store this long after their last write. */
 const HOT_RETENTION_MS = 2 * 3600_000;
 
 export interface App {
   url: string;
+  definitions: readonly MetricDefinition[];
   collector: Collector;
   processor: Processor;
+  emitter: WindowEmitter;
   log: EventLog;
+  paneState: PaneStateStore;
   hotStore: HotStore;
   history: History;
   gateway: LiveGateway;
@@ -36,56 +46,89 @@ export interface App {
 
 interface Adapters {
   log: EventLog;
+  paneState: PaneStateStore;
   hotStore: HotStore;
   history: History;
   checks: ReadinessCheck[];
+  close(): Promise<void>;
 }
 
 function adaptersFor(config: Config): Adapters {
   if (config.mode === 'embedded') {
-    const log = new MemoryLog(config.kafka.partitions);
-    return { log, hotStore: new MemoryHotStore(HOT_RETENTION_MS), history: new MemoryHistory(), checks: [] };
+    return {
+      log: new MemoryLog(config.kafka.partitions),
+      paneState: new MemoryPaneState(),
+      hotStore: new MemoryHotStore(HOT_RETENTION_MS),
+      history: new MemoryHistory(),
+      checks: [],
+      close: async () => {},
+    };
   }
   const log = new KafkaLog({ ...config.kafka });
-  const hotStore = new RedisHotStore(config.redisUrl, HOT_RETENTION_MS);
+  // One connection for all Redis work; auto-pipelining batches the commands
+  // issued in one tick into one round trip.
+  const redis = new Redis(config.redisUrl, { enableAutoPipelining: true, maxRetriesPerRequest: 3 });
+  redis.on('error', (error: Error) => console.warn(`redis: ${error.message}`));
   const history = new VictoriaMetricsHistory(config.vmUrl);
   return {
     log,
-    hotStore,
+    paneState: new RedisPaneState(redis, config.kafka.groupId),
+    hotStore: new RedisHotStore(redis, HOT_RETENTION_MS),
     history,
     checks: [
       { name: 'kafka', ping: () => log.ping() },
-      { name: 'redis', ping: () => hotStore.ping() },
+      { name: 'redis', ping: async () => void (await redis.ping()) },
       { name: 'victoriametrics', ping: () => history.ping() },
     ],
+    close: async () => {
+      await redis.quit().catch(() => redis.disconnect());
+    },
   };
 }
 
 export async function startApp(config: Config): Promise<App> {
-  const { log, hotStore, history, checks } = adaptersFor(config);
+  const definitions = loadMetricFiles(config.metricsDir ?? join(__dirname, '..', 'metrics'));
+  const adapters = adaptersFor(config);
+  const { log, paneState, hotStore, history, checks } = adapters;
   await log.ensureTopic();
   const gateway = new LiveGateway({ instanceId: config.instanceId });
   const collector = new Collector(log, { maxBatchEvents: config.collector.maxBatchEvents });
-  const processor = new Processor(log, [hotStore, history, gateway], {
+  const engineOptions = { paneMs: config.window.paneMs, allowedLatenessMs: config.window.allowedLatenessMs };
+  const processor = new Processor(log, paneState, definitions, {
     groupId: config.kafka.groupId,
-    sizeMs: config.window.sizeMs,
+    outOfOrdernessMs: config.window.outOfOrdernessMs,
+    engine: engineOptions,
+  });
+  const emitter = new WindowEmitter(processor, definitions, defaultSubscriptions(definitions, config.window.paneMs), [hotStore, history, gateway], {
     outOfOrdernessMs: config.window.outOfOrdernessMs,
     idleMs: config.window.idleMs,
-    tickMs: 100,
+    tickMs: 250,
+    paneMs: config.window.paneMs,
     maxPendingPerSink: 10_000,
   });
   await processor.start();
+  emitter.start();
 
+  const metricsList = definitions.map((definition) => ({
+    name: definition.name,
+    description: definition.description,
+    unit: definition.unit,
+    dimensions: definition.dimensions,
+    aggregates: servableAggregates(definition),
+  }));
   const server = createHttpServer({
     collector,
     checks,
     maxBodyBytes: config.collector.maxBodyBytes,
     publicDir: join(__dirname, '..', 'public'),
+    metrics: () => ({ paneMs: config.window.paneMs, metrics: metricsList }),
     stats: () => ({
       mode: config.mode,
       instance: config.instanceId,
       collector: collector.stats,
       processor: processor.snapshot(),
+      emitter: emitter.snapshot(),
+      engines: processor.engines().map((engine) => engine.stats()),
       live: { connections: gateway.connections, skippedUpdates: gateway.skippedUpdates },
     }),
   });
@@ -100,9 +143,12 @@ export async function startApp(config: Config): Promise<App> {
 
   return {
     url: `http://${host}:${address.port}`,
+    definitions,
     collector,
     processor,
+    emitter,
     log,
+    paneState,
     hotStore,
     history,
     gateway,
@@ -115,7 +161,9 @@ export async function startApp(config: Config): Promise<App> {
         server.closeAllConnections();
       });
       await processor.stop();
+      await emitter.stop();
       await Promise.allSettled([log.close(), hotStore.close(), history.close()]);
+      await adapters.close();
     },
   };
 }

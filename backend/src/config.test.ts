@@ -6,7 +6,8 @@ describe('loadConfig', () => {
     expect(config.mode).toBe('embedded');
     expect(config.port).toBe(8080);
     expect(config.kafka.brokers).toEqual(['127.0.0.1:19092']);
-    expect(config.window.sizeMs).toBe(1000);
+    expect(config.window.paneMs).toBe(1000);
+    expect(config.window.allowedLatenessMs).toBe(60_000);
     expect(config.demoEventsPerSec).toBeGreaterThan(0);
     expect(Object.isFrozen(config)).toBe(true);
     expect(Object.isFrozen(config.kafka)).toBe(true);
@@ -30,7 +31,9 @@ describe('loadConfig', () => {
       PANECAST_KAFKA_GROUP: 'g',
       PANECAST_REDIS_URL: 'redis://r:1/',
       PANECAST_VM_URL: 'http://vm:2/',
-      PANECAST_WINDOW_MS: '5000',
+      PANECAST_PANE_MS: '500',
+      PANECAST_ALLOWED_LATENESS_MS: '10000',
+      PANECAST_METRICS_DIR: '/etc/panecast',
       PANECAST_OUT_OF_ORDERNESS_MS: '0',
       PANECAST_IDLE_MS: '500',
       PANECAST_DEMO_EVENTS_PER_SEC: '7',
@@ -42,7 +45,8 @@ describe('loadConfig', () => {
       kafka: { brokers: ['a:1', 'b:2'], topic: 't', partitions: 3, groupId: 'g' },
       redisUrl: 'redis://r:1',
       vmUrl: 'http://vm:2',
-      window: { sizeMs: 5000, outOfOrdernessMs: 0, idleMs: 500 },
+      metricsDir: '/etc/panecast',
+      window: { paneMs: 500, allowedLatenessMs: 10_000, outOfOrdernessMs: 0, idleMs: 500 },
       demoEventsPerSec: 7,
     });
   });
@@ -56,7 +60,9 @@ describe('loadConfig', () => {
     ['PANECAST_KAFKA_TOPIC', 'has space'],
     ['PANECAST_REDIS_URL', 'http://r:1'],
     ['PANECAST_VM_URL', 'not a url'],
-    ['PANECAST_WINDOW_MS', '10'],
+    ['PANECAST_PANE_MS', '10'],
+    ['PANECAST_PANE_MS', '700'],
+    ['PANECAST_ALLOWED_LATENESS_MS', '-1'],
     ['PANECAST_KAFKA_PARTITIONS', '0'],
   ])('stops on a bad %s (%s) and names the variable', (variable, value) => {
     let thrown: unknown;

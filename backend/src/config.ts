@@ -26,9 +26,13 @@ export interface Config {
     readonly maxBodyBytes: number;
     readonly maxBatchEvents: number;
   };
+  /** Folder of metric definition files; undefined: the shipped `backend/metrics`. */
+  readonly metricsDir: string | undefined;
   readonly window: {
-    /** Size of the tumbling window in milliseconds. */
-    readonly sizeMs: number;
+    /** Base pane resolution in milliseconds: every window is a multiple of it. */
+    readonly paneMs: number;
+    /** How long after the watermark passed a pane a late event still corrects it. */
+    readonly allowedLatenessMs: number;
     /** Allowed out-of-orderness: the watermark trails the newest event time by this much. */
     readonly outOfOrdernessMs: number;
     /** A partition silent for this long stops holding the watermark back. */
@@ -116,8 +120,12 @@ function deepFreeze<T extends object>(value: T): T {
 const NAME = /^[A-Za-z0-9._-]{1,200}$/;
 
 export function loadConfig(env: Env = process.env): Config {
+  const paneMs = integer(env, 'PANECAST_PANE_MS', 1000, 100, 60_000);
+  if (60_000 % paneMs !== 0) {
+    // Coarse panes are one minute: the fine pane must divide it.
+    throw new ConfigError('PANECAST_PANE_MS', `${paneMs} must divide 60000 (the coarse pane)`);
+  }
   const mode = text(env, 'PANECAST_MODE', 'embedded', /^(embedded|services)$/, 'use "embedded" or "services"') as Mode;
-  const windowSizeMs = integer(env, 'PANECAST_WINDOW_MS', 1000, 100, 3_600_000);
   return deepFreeze({
     mode,
     host: text(env, 'PANECAST_HOST', '127.0.0.1'),
@@ -136,8 +144,10 @@ export function loadConfig(env: Env = process.env): Config {
       maxBodyBytes: integer(env, 'PANECAST_MAX_BODY_BYTES', 5 * 1024 * 1024, 1024, 256 * 1024 * 1024),
       maxBatchEvents: integer(env, 'PANECAST_MAX_BATCH_EVENTS', 10_000, 1, 1_000_000),
     },
+    metricsDir: env.PANECAST_METRICS_DIR === undefined || env.PANECAST_METRICS_DIR === '' ? undefined : env.PANECAST_METRICS_DIR,
     window: {
-      sizeMs: windowSizeMs,
+      paneMs,
+      allowedLatenessMs: integer(env, 'PANECAST_ALLOWED_LATENESS_MS', 60_000, 0, 3_600_000),
       outOfOrdernessMs: integer(env, 'PANECAST_OUT_OF_ORDERNESS_MS', 2000, 0, 3_600_000),
       idleMs: integer(env, 'PANECAST_IDLE_MS', 3000, 100, 3_600_000),
     },

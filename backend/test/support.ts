@@ -24,6 +24,8 @@ export async function waitFor<T>(probe: () => T | undefined | Promise<T | undefi
 export interface LiveClient {
   messages: ServerMessage[];
   updates(type: string): UpdateMessage[];
+  /** The final update of each window of a type (corrections applied), in window order. */
+  finals(type: string): UpdateMessage[];
   /** Sum of the final counts received for a type. */
   total(type: string): number;
   close(): void;
@@ -45,10 +47,21 @@ export async function openLiveClient(baseUrl: string): Promise<LiveClient> {
   await waitFor(() => (messages.some((m) => m.type === 'welcome') ? true : undefined), 'welcome frame');
   const updates = (type: string) =>
     messages.filter((m): m is UpdateMessage => m.type === 'update' && m.series.type === type);
+  // Final value per window; a correction replaces the value sent before.
+  const finals = (type: string) => {
+    const byWindow = new Map<number, UpdateMessage>();
+    for (const update of updates(type)) {
+      if (update.final) {
+        byWindow.set(update.window.start, update);
+      }
+    }
+    return [...byWindow.values()].sort((a, b) => a.window.start - b.window.start);
+  };
   return {
     messages,
     updates,
-    total: (type) => updates(type).reduce((sum, update) => sum + update.value, 0),
+    finals,
+    total: (type) => finals(type).reduce((sum, update) => sum + update.value, 0),
     close: () => socket.close(),
   };
 }

@@ -2,8 +2,8 @@
  * The live channel's wire protocol, defined once and imported by the backend
  * gateway and the Grafana datasource. JSON text frames over one WebSocket.
  *
- * Version 1 is the foundation's thin form: the server greets the client and
- * pushes one `update` per closed window. Subscriptions, snapshots, resume and
+ * Version 1 is the first form: the server greets the client and pushes the
+ * default subscriptions' windows: in-progress values, finals and corrections. Subscriptions, snapshots, resume and
  * corrections extend this module in later versions; clients must ignore
  * message types they do not know.
  */
@@ -41,6 +41,8 @@ export interface UpdateMessage {
   value: number;
   /** True once the watermark has passed the window's end. */
   final: boolean;
+  /** True when late events changed a window already sent as final. */
+  correction: boolean;
 }
 
 /** A request the server could not serve. */

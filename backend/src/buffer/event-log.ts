@@ -47,6 +47,11 @@ export interface EventLog {
   ensureTopic(): Promise<void>;
   /** Resolves only once every record is durably acknowledged by the log. */
   append(records: readonly OutgoingRecord[]): Promise<void>;
+  /**
+   * Appends events too late for any window to the late-events topic, so they
+   * are kept and can be replayed, never silently dropped.
+   */
+  appendLate(records: readonly OutgoingRecord[]): Promise<void>;
   /** Joins the consumer group and delivers batches until stopped. */
   consume(groupId: string, handlers: ConsumerHandlers): Promise<LogConsumer>;
   /** Resolves when the log answers a metadata request. */

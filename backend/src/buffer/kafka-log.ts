@@ -93,21 +93,35 @@ export class KafkaLog implements EventLog {
 
   async ensureTopic(): Promise<void> {
     await this.connectAdmin();
-    const existing = await this.admin.listTopics();
-    if (existing.includes(this.options.topic)) {
+    const existing = new Set(await this.admin.listTopics());
+    const missing = [this.options.topic, this.lateTopic].filter((topic) => !existing.has(topic));
+    if (missing.length === 0) {
       return;
     }
     await this.admin.createTopics({
       waitForLeaders: true,
-      topics: [{ topic: this.options.topic, numPartitions: this.options.partitions, replicationFactor: -1 }],
+      topics: missing.map((topic) => ({ topic, numPartitions: this.options.partitions, replicationFactor: -1 })),
     });
   }
 
+  /** Late events go to `<topic>.late`, keyed like the main topic. */
+  get lateTopic(): string {
+    return `${this.options.topic}.late`;
+  }
+
+  async appendLate(records: readonly OutgoingRecord[]): Promise<void> {
+    await this.send(this.lateTopic, records);
+  }
+
   async append(records: readonly OutgoingRecord[]): Promise<void> {
+    await this.send(this.options.topic, records);
+  }
+
+  private async send(topic: string, records: readonly OutgoingRecord[]): Promise<void> {
     await this.connectProducer();
     // acks -1: answered only once every in-sync replica has the records.
     await this.producer.send({
-      topic: this.options.topic,
+      topic,
       acks: -1,
       messages: records.map((record) => ({
         key: record.key,

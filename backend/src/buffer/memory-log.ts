@@ -40,6 +40,13 @@ export class MemoryLog implements EventLog {
     // The partitions exist from construction.
   }
 
+  /** The late-events topic of the twin (no consumers: kept for inspection and replay). */
+  readonly late: OutgoingRecord[] = [];
+
+  async appendLate(records: readonly OutgoingRecord[]): Promise<void> {
+    this.late.push(...records);
+  }
+
   async append(records: readonly OutgoingRecord[]): Promise<void> {
     if (this.closed) {
       throw new Error('memory log is closed');

@@ -19,6 +19,8 @@ export interface HttpDeps {
   collector: Collector;
   checks: readonly ReadinessCheck[];
   maxBodyBytes: number;
+  /** The metric catalogue for `GET /v1/metrics`. */
+  metrics: () => unknown;
   /** Extra figures for `GET /v1/stats`. */
   stats: () => Record<string, unknown>;
   /** Folder of static pages (index.html). */
@@ -83,6 +85,7 @@ export function createHttpServer(deps: HttpDeps): Server {
     '/v1/events': { POST: postEvents },
     '/healthz': { GET: async (_request, response) => sendJson(response, 200, { status: 'ok' }) },
     '/readyz': { GET: ready },
+    '/v1/metrics': { GET: async (_request, response) => sendJson(response, 200, deps.metrics()) },
     '/v1/stats': { GET: async (_request, response) => sendJson(response, 200, deps.stats()) },
     '/': { GET: page },
   };

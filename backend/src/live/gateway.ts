@@ -1,7 +1,7 @@
 /**
- * Live gateway: a WebSocket endpoint that pushes closed windows to every
- * connected client. The thin first form: no subscriptions yet, every client
- * gets every update. The only file that imports ws.
+ * Live gateway: a WebSocket endpoint that pushes the default subscriptions'
+ * windows to every connected client. No per-client subscriptions yet: every
+ * client gets every update. The only file that imports ws.
  */
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -74,15 +74,19 @@ export class LiveGateway implements WindowSink {
   }
 
   async write(batch: WindowResults): Promise<void> {
+    if (this.clients.size === 0) {
+      return;
+    }
     for (const result of batch.results) {
       const update: UpdateMessage = {
         type: 'update',
         metric: batch.metric,
         aggregate: batch.aggregate,
-        series: { [batch.dimension]: result.key },
+        series: { ...result.group },
         window: result.window,
-        value: result.count,
-        final: true,
+        value: result.value,
+        final: result.final,
+        correction: result.correction,
       };
       this.broadcast(JSON.stringify(update));
     }

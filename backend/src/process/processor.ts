@@ -1,95 +1,142 @@
 /**
- * The processor: source → watermark → window → sinks. It reads the event log
- * as a consumer-group member, feeds the pure windowing core, and on each tick
- * closes the windows the watermark has passed and hands them to every sink.
+ * The processor: a consumer-group member that owns some partitions of the
+ * event log. Per owned partition it keeps one windowing engine, feeds it the
+ * partition's records in order, and after each batch commits the changed
+ * partial panes together with the batch's last offset (pane-state.ts says why
+ * that is exactly-once). A new owner of a partition — after a crash or a
+ * rebalance — loads that state and skips what it already includes.
  *
- * Thin first form (foundation): counts per event type in tumbling windows.
- * Open windows live in memory, so a processor crash loses them; the full
- * engine keeps panes and offsets in the hot store instead.
+ * Lateness is judged per partition with a watermark that depends only on the
+ * partition's own records (newest event time − allowed out-of-orderness), so
+ * the same records give the same panes whichever process reads them, however
+ * Kafka cuts them into batches. Idleness only matters for emitting (emitter).
  */
-import type { EventLog, LogConsumer, RecordBatch } from '../buffer/event-log';
-import { decodeEvent } from '../collect/event';
-import type { WindowResults, WindowSink } from '../store/window-sink';
-import { TumblingEventTimeCounter } from '../window/tumbling-count';
-import { PartitionWatermarks } from '../window/watermark';
+import type { EventLog, LogConsumer, OutgoingRecord, RecordBatch } from '../buffer/event-log';
+import { decodeEvent, encodeEvent } from '../collect/event';
+import type { PaneStateStore } from '../store/pane-state';
+import { WindowEngine, resolveStoreOptions, type MetricDefinition, type PaneStore, type StoreOptions } from '../window';
 
 export interface ProcessorOptions {
   groupId: string;
-  sizeMs: number;
   outOfOrdernessMs: number;
-  idleMs: number;
-  /** How often the watermark is advanced and closed windows are written. */
-  tickMs: number;
-  /** A sink that keeps failing holds at most this many batches for retry. */
-  maxPendingPerSink: number;
+  engine: Partial<StoreOptions>;
 }
 
 export interface ProcessorStats {
   consumed: number;
   duplicatesSkipped: number;
   undecodable: number;
-  late: number;
-  windowsClosed: number;
-  watermark: number | null;
-  pendingWrites: Record<string, number>;
-  droppedWrites: Record<string, number>;
+  tooLate: number;
+  commits: number;
+  failedCommits: number;
+  partitions: number[];
 }
 
-interface SinkQueue {
-  sink: WindowSink;
-  pending: WindowResults[];
-  busy: boolean;
-  dropped: number;
+interface PartitionWork {
+  readonly engine: WindowEngine;
+  /** Last offset whose effect is in the engine (and, after a commit, in the store). */
+  applied: number;
+  maxEventTime: number;
 }
 
-export const EVENTS_METRIC = 'events';
-export const TYPE_DIMENSION = 'type';
+/** Something to tell when a partition's panes changed (the emitter). */
+export interface PaneListener {
+  panesChanged(partition: number, engine: WindowEngine): void;
+  partitionsRevoked(partitions: readonly number[]): void;
+}
 
 export class Processor {
-  private readonly counter: TumblingEventTimeCounter;
-  private readonly watermarks: PartitionWatermarks;
-  private readonly queues: SinkQueue[];
-  /** Last offset applied per partition: redelivered records are skipped. */
-  private readonly applied = new Map<number, number>();
+  private readonly work = new Map<number, PartitionWork>();
+  private readonly loading = new Map<number, Promise<PartitionWork>>();
+  private readonly storeOptions: Readonly<StoreOptions>;
   private consumer: LogConsumer | undefined;
-  private timer: NodeJS.Timeout | undefined;
-  private stats = { consumed: 0, duplicatesSkipped: 0, undecodable: 0, windowsClosed: 0 };
+  private readonly stats = { consumed: 0, duplicatesSkipped: 0, undecodable: 0, tooLate: 0, commits: 0, failedCommits: 0 };
+  private listener: PaneListener | undefined;
 
   constructor(
     private readonly log: EventLog,
-    sinks: readonly WindowSink[],
+    private readonly state: PaneStateStore,
+    private readonly definitions: readonly MetricDefinition[],
     private readonly options: ProcessorOptions,
     private readonly clock: () => number = Date.now,
   ) {
-    this.counter = new TumblingEventTimeCounter(options.sizeMs);
-    this.watermarks = new PartitionWatermarks({ outOfOrdernessMs: options.outOfOrdernessMs, idleMs: options.idleMs });
-    this.queues = sinks.map((sink) => ({ sink, pending: [], busy: false, dropped: 0 }));
+    this.storeOptions = resolveStoreOptions(options.engine);
+  }
+
+  listen(listener: PaneListener): void {
+    this.listener = listener;
   }
 
   async start(): Promise<void> {
     this.consumer = await this.log.consume(this.options.groupId, {
       onAssign: (partitions) => this.onAssign(partitions),
-      onBatch: async (batch) => this.onBatch(batch),
+      onBatch: (batch) => this.onBatch(batch),
     });
-    this.timer = setInterval(() => this.tick(), this.options.tickMs);
   }
 
   private onAssign(partitions: readonly number[]): void {
-    this.watermarks.assign(partitions, this.clock());
     const owned = new Set(partitions);
-    for (const partition of this.applied.keys()) {
-      if (!owned.has(partition)) {
-        this.applied.delete(partition);
-      }
+    const revoked = [...this.work.keys()].filter((partition) => !owned.has(partition));
+    for (const partition of revoked) {
+      // The new owner resumes from the store; what we hold is already there.
+      this.work.delete(partition);
+    }
+    if (revoked.length > 0) {
+      this.listener?.partitionsRevoked(revoked);
     }
   }
 
-  /** Applies a batch. Never throws: a bad record is counted and skipped. */
-  onBatch(batch: RecordBatch): void {
-    const now = this.clock();
-    let last = this.applied.get(batch.partition) ?? -1;
+  /** Engines of the owned partitions, for composing windows. */
+  paneStores(): PaneStore[] {
+    return [...this.work.values()].map((work) => work.engine.store);
+  }
+
+  engines(): WindowEngine[] {
+    return [...this.work.values()].map((work) => work.engine);
+  }
+
+  private partition(partition: number): Promise<PartitionWork> {
+    const ready = this.work.get(partition);
+    if (ready !== undefined) {
+      return Promise.resolve(ready);
+    }
+    let pending = this.loading.get(partition);
+    if (pending === undefined) {
+      pending = this.load(partition).finally(() => this.loading.delete(partition));
+      this.loading.set(partition, pending);
+    }
+    return pending;
+  }
+
+  /** Rebuilds a partition's engine from the store: its offset, progress and the panes that can still change. */
+  private async load(partition: number): Promise<PartitionWork> {
+    const { offset, progress: stored } = await this.state.loadPartition(partition, Number.POSITIVE_INFINITY);
+    const { allowedLatenessMs, coarsePaneMs } = this.storeOptions;
+    // Panes older than this are final and already rolled up into coarse panes.
+    const since = stored.maxEventTime - this.options.outOfOrdernessMs - allowedLatenessMs - 2 * coarsePaneMs;
+    const { partials } = await this.state.loadPartition(partition, Number.isFinite(since) ? since : Number.NEGATIVE_INFINITY);
+    const engine = new WindowEngine(this.definitions, this.storeOptions);
+    const report = engine.load(partials);
+    if (report.rejected.length > 0) {
+      console.error(`processor: partition ${partition}: ${report.rejected.length} stored partials could not be read`, report.rejected[0]);
+    }
+    const work: PartitionWork = { engine, applied: offset, maxEventTime: stored.maxEventTime };
+    this.work.set(partition, work);
+    return work;
+  }
+
+  /**
+   * Applies one batch and commits it. Bad records are counted and skipped; a
+   * failed commit throws (the log redelivers the batch) after dropping the
+   * partition's in-memory state, which the redelivery rebuilds from the store.
+   */
+  async onBatch(batch: RecordBatch): Promise<void> {
+    const work = await this.partition(batch.partition);
+    const ooo = this.options.outOfOrdernessMs;
+    let last = work.applied;
+    const late: OutgoingRecord[] = [];
     for (const record of batch.records) {
-      if (record.offset <= last) {
+      if (record.offset <= work.applied) {
         this.stats.duplicatesSkipped++;
         continue;
       }
@@ -100,74 +147,52 @@ export class Processor {
         continue;
       }
       this.stats.consumed++;
-      this.watermarks.observe(batch.partition, event.ts, now);
-      this.counter.add(event.type, event.ts);
-    }
-    this.applied.set(batch.partition, last);
-  }
-
-  /** Advances the watermark, closes windows and starts the sink writes. */
-  tick(): void {
-    const watermark = this.watermarks.advance(this.clock());
-    const closed = this.counter.closeUpTo(watermark);
-    if (closed.length > 0) {
-      this.stats.windowsClosed += closed.length;
-      const batch: WindowResults = {
-        metric: EVENTS_METRIC,
-        dimension: TYPE_DIMENSION,
-        aggregate: 'count',
-        sizeMs: this.options.sizeMs,
-        results: closed,
-      };
-      for (const queue of this.queues) {
-        queue.pending.push(batch);
-        if (queue.pending.length > this.options.maxPendingPerSink) {
-          queue.pending.shift();
-          queue.dropped++;
-          console.error(`processor: sink ${queue.sink.name} is failing; dropped its oldest pending batch`);
-        }
+      // Watermark before this event: a function of the records before it only.
+      if (work.engine.apply(event, work.maxEventTime - ooo) === 'too-late') {
+        late.push({ key: record.key, value: encodeEvent(event), timestamp: event.ts });
+      }
+      if (event.ts > work.maxEventTime) {
+        work.maxEventTime = event.ts;
       }
     }
-    for (const queue of this.queues) {
-      void this.drain(queue);
-    }
-  }
-
-  /** Writes a sink's pending batches in order; on failure retries on the next tick. */
-  private async drain(queue: SinkQueue): Promise<void> {
-    if (queue.busy) {
+    if (last === work.applied) {
       return;
     }
-    queue.busy = true;
     try {
-      while (queue.pending.length > 0) {
-        await queue.sink.write(queue.pending[0] as WindowResults);
-        queue.pending.shift();
+      if (late.length > 0) {
+        await this.log.appendLate(late);
+        this.stats.tooLate += late.length;
       }
+      work.engine.maintain(work.maxEventTime - ooo);
+      await this.state.commit({
+        partition: batch.partition,
+        offset: last,
+        progress: { maxEventTime: work.maxEventTime, committedAt: this.clock() },
+        partials: work.engine.drainDirty(),
+        retentionMs: (resolution) =>
+          (resolution === this.storeOptions.paneMs ? this.storeOptions.fineRetentionMs : this.storeOptions.coarseRetentionMs) +
+          this.storeOptions.allowedLatenessMs,
+      });
     } catch (error) {
-      console.warn(`processor: sink ${queue.sink.name} write failed, will retry: ${(error as Error).message}`);
-    } finally {
-      queue.busy = false;
+      this.stats.failedCommits++;
+      this.work.delete(batch.partition);
+      throw error;
     }
+    work.applied = last;
+    this.stats.commits++;
+    this.listener?.panesChanged(batch.partition, work.engine);
+  }
+
+  /** The watermark of the owned partitions, for emitting (see emitter). */
+  progress(): Map<number, number> {
+    return new Map([...this.work].map(([partition, work]) => [partition, work.maxEventTime]));
   }
 
   snapshot(): ProcessorStats {
-    const watermark = this.watermarks.value;
-    return {
-      ...this.stats,
-      late: this.counter.late,
-      watermark: Number.isFinite(watermark) ? watermark : null,
-      pendingWrites: Object.fromEntries(this.queues.map((queue) => [queue.sink.name, queue.pending.length])),
-      droppedWrites: Object.fromEntries(this.queues.map((queue) => [queue.sink.name, queue.dropped])),
-    };
+    return { ...this.stats, partitions: [...this.work.keys()].sort((a, b) => a - b) };
   }
 
   async stop(): Promise<void> {
-    if (this.timer !== undefined) {
-      clearInterval(this.timer);
-    }
     await this.consumer?.stop();
-    // Give the sinks one last chance to take what is already closed.
-    await Promise.all(this.queues.map((queue) => this.drain(queue)));
   }
 }

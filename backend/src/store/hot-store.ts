@@ -1,35 +1,41 @@
 /**
- * The hot store port: recent window values, readable by key and window.
- * Redis is the real one (redis-hot-store.ts); memory-hot-store.ts its twin.
+ * The hot store of composed values: the latest final value of each window
+ * of the default subscriptions, readable by series and window start. (The
+ * partial panes themselves live in the pane-state store.)
  *
- * Layout (Redis): one hash per series, `panecast:{metric}:{aggregate}:{window}:{dimension}={value}`,
- * field = window start (epoch ms), value = the aggregate. Each hash expires
- * `retentionMs` after its last write.
+ * Layout (Redis): one hash per series,
+ * `panecast:<metric>:<aggregate>:<window>:<dim=value,...>`, field = window
+ * start (epoch ms), value = the aggregate; each hash expires `retentionMs`
+ * after its last write.
  */
 import type { WindowResults, WindowSink } from './window-sink';
-import { windowLabel } from './window-sink';
+import { groupName, windowName } from './window-sink';
 
 export interface HotStore extends WindowSink {
-  read(metric: string, aggregate: string, sizeMs: number, dimension: string, key: string, windowStart: number): Promise<number | undefined>;
+  read(metric: string, aggregate: string, window: string, group: Record<string, string>, windowStart: number): Promise<number | undefined>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
 
-export function seriesKey(metric: string, aggregate: string, sizeMs: number, dimension: string, key: string): string {
-  return `panecast:${metric}:${aggregate}:${windowLabel(sizeMs)}:${dimension}=${key}`;
+export function seriesKey(metric: string, aggregate: string, window: string, group: Readonly<Record<string, string>>): string {
+  return `panecast:${metric}:${aggregate}:${window}:${groupName(group)}`;
 }
 
-/** Groups a batch's results by series key: one round trip per series. */
-export function bySeries(batch: WindowResults): Map<string, Array<[number, number]>> {
+/** Final values of a batch grouped by series key: one round trip per series. */
+export function finalsBySeries(batch: WindowResults): Map<string, Array<[number, number]>> {
   const grouped = new Map<string, Array<[number, number]>>();
+  const window = windowName(batch.sizeMs, batch.slideMs);
   for (const result of batch.results) {
-    const key = seriesKey(batch.metric, batch.aggregate, batch.sizeMs, batch.dimension, result.key);
+    if (!result.final) {
+      continue;
+    }
+    const key = seriesKey(batch.metric, batch.aggregate, window, result.group);
     let entries = grouped.get(key);
     if (entries === undefined) {
       entries = [];
       grouped.set(key, entries);
     }
-    entries.push([result.window.start, result.count]);
+    entries.push([result.window.start, result.value]);
   }
   return grouped;
 }

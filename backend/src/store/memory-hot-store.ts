@@ -1,5 +1,5 @@
 /** In-memory twin of the Redis hot store, with the same keys and expiry. */
-import { bySeries, seriesKey, type HotStore } from './hot-store';
+import { finalsBySeries, seriesKey, type HotStore } from './hot-store';
 import type { WindowResults } from './window-sink';
 
 export class MemoryHotStore implements HotStore {
@@ -13,7 +13,7 @@ export class MemoryHotStore implements HotStore {
 
   async write(batch: WindowResults): Promise<void> {
     const now = this.clock();
-    for (const [key, entries] of bySeries(batch)) {
+    for (const [key, entries] of finalsBySeries(batch)) {
       let hash = this.hashes.get(key);
       if (hash === undefined || hash.expiresAt <= now) {
         hash = { fields: new Map(), expiresAt: 0 };
@@ -26,8 +26,8 @@ export class MemoryHotStore implements HotStore {
     }
   }
 
-  async read(metric: string, aggregate: string, sizeMs: number, dimension: string, key: string, windowStart: number): Promise<number | undefined> {
-    const hash = this.hashes.get(seriesKey(metric, aggregate, sizeMs, dimension, key));
+  async read(metric: string, aggregate: string, window: string, group: Record<string, string>, windowStart: number): Promise<number | undefined> {
+    const hash = this.hashes.get(seriesKey(metric, aggregate, window, group));
     if (hash === undefined || hash.expiresAt <= this.clock()) {
       return undefined;
     }

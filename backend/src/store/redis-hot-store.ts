@@ -1,21 +1,22 @@
-/** Redis adapter of the hot store (ioredis). The only file that imports ioredis for panes. */
-import Redis from 'ioredis';
-import { bySeries, seriesKey, type HotStore } from './hot-store';
+/** Redis adapter of the hot store of composed values. */
+import type Redis from 'ioredis';
+import { finalsBySeries, seriesKey, type HotStore } from './hot-store';
 import type { WindowResults } from './window-sink';
 
 export class RedisHotStore implements HotStore {
   readonly name = 'hot-store';
-  private readonly redis: Redis;
-
-  constructor(url: string, private readonly retentionMs: number) {
-    // Auto-pipelining batches the commands issued in one tick into one round trip.
-    this.redis = new Redis(url, { enableAutoPipelining: true, maxRetriesPerRequest: 3, lazyConnect: false });
-    this.redis.on('error', (error: Error) => console.warn(`redis: ${error.message}`));
-  }
+  constructor(
+    private readonly redis: Redis,
+    private readonly retentionMs: number,
+  ) {}
 
   async write(batch: WindowResults): Promise<void> {
+    const series = finalsBySeries(batch);
+    if (series.size === 0) {
+      return;
+    }
     const multi = this.redis.multi();
-    for (const [key, entries] of bySeries(batch)) {
+    for (const [key, entries] of series) {
       multi.hset(key, ...entries.flatMap(([start, value]) => [String(start), String(value)]));
       multi.pexpire(key, this.retentionMs);
     }
@@ -26,8 +27,8 @@ export class RedisHotStore implements HotStore {
     }
   }
 
-  async read(metric: string, aggregate: string, sizeMs: number, dimension: string, key: string, windowStart: number): Promise<number | undefined> {
-    const value = await this.redis.hget(seriesKey(metric, aggregate, sizeMs, dimension, key), String(windowStart));
+  async read(metric: string, aggregate: string, window: string, group: Record<string, string>, windowStart: number): Promise<number | undefined> {
+    const value = await this.redis.hget(seriesKey(metric, aggregate, window, group), String(windowStart));
     return value === null ? undefined : Number(value);
   }
 
@@ -36,6 +37,6 @@ export class RedisHotStore implements HotStore {
   }
 
   async close(): Promise<void> {
-    await this.redis.quit().catch(() => this.redis.disconnect());
+    // The connection is shared; its owner closes it.
   }
 }

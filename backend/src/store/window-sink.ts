@@ -1,19 +1,28 @@
 /**
- * Where closed windows go: the hot store, the history store and the live
- * channel all implement this one port, so the processor does not know which
- * of them it feeds.
+ * Where composed window values go: the hot store, the history store and the
+ * live channel all implement this one port, so the emitter does not know
+ * which of them it feeds.
  */
-import type { WindowCount } from '../window/tumbling-count';
+import type { WindowSpan } from '@panecast/protocol';
+
+export interface WindowValue {
+  /** Dimension values of the group, e.g. `{ type: "click" }`. */
+  group: Readonly<Record<string, string>>;
+  window: WindowSpan;
+  value: number;
+  /** The watermark passed the window's end. */
+  final: boolean;
+  /** A window already sent as final, recomputed after late events. */
+  correction: boolean;
+}
 
 export interface WindowResults {
-  /** Metric name, e.g. `events`. */
   metric: string;
-  /** Name of the dimension the keys are values of, e.g. `type`. */
-  dimension: string;
-  aggregate: 'count';
-  /** Window size in milliseconds. */
+  /** e.g. `count`, `sum`, `p99`. */
+  aggregate: string;
   sizeMs: number;
-  results: readonly WindowCount[];
+  slideMs: number;
+  results: readonly WindowValue[];
 }
 
 export interface WindowSink {
@@ -22,10 +31,23 @@ export interface WindowSink {
   write(batch: WindowResults): Promise<void>;
 }
 
-/** Label value for a window size, e.g. 1000 → "1s", 60000 → "1m". */
-export function windowLabel(sizeMs: number): string {
-  if (sizeMs % 3_600_000 === 0) return `${sizeMs / 3_600_000}h`;
-  if (sizeMs % 60_000 === 0) return `${sizeMs / 60_000}m`;
-  if (sizeMs % 1000 === 0) return `${sizeMs / 1000}s`;
-  return `${sizeMs}ms`;
+/** Label value for a window length, e.g. 1000 → "1s", 60000 → "1m". */
+export function windowLabel(ms: number): string {
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
+  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
+  if (ms % 1000 === 0) return `${ms / 1000}s`;
+  return `${ms}ms`;
+}
+
+/** "1s" for tumbling windows, "1m/5s" for sliding ones. */
+export function windowName(sizeMs: number, slideMs: number): string {
+  return sizeMs === slideMs ? windowLabel(sizeMs) : `${windowLabel(sizeMs)}/${windowLabel(slideMs)}`;
+}
+
+/** Stable text form of a group: dimensions sorted, `dim=value` joined by `,`. */
+export function groupName(group: Readonly<Record<string, string>>): string {
+  return Object.keys(group)
+    .sort()
+    .map((dimension) => `${dimension}=${group[dimension]}`)
+    .join(',');
 }

@@ -31,14 +31,14 @@ it('counts events per type per window and delivers the same count to every sink'
   ];
   expect((await post(app.url, JSON.stringify(events))).status).toBe(202);
 
-  const updates = await waitFor(() => (live.total(type) === 10 ? live.updates(type) : undefined), 'live updates');
+  const updates = await waitFor(() => (live.total(type) === 10 ? live.finals(type) : undefined), 'live updates');
   expect(updates.map((u) => [u.window.start, u.value, u.final])).toEqual([
     [start, 7, true],
     [start + 1000, 3, true],
   ]);
-  expect(await app.hotStore.read('events', 'count', 1000, 'type', type, start)).toBe(7);
-  expect(await app.hotStore.read('events', 'count', 1000, 'type', type, start + 1000)).toBe(3);
-  const samples = (app.history as MemoryHistory).samples().filter((s) => s.labels.type === type);
+  expect(await app.hotStore.read('events', 'count', '1s', { type }, start)).toBe(7);
+  expect(await app.hotStore.read('events', 'count', '1s', { type }, start + 1000)).toBe(3);
+  const samples = (app.history as MemoryHistory).samples().filter((s) => s.labels.type === type && s.name === 'panecast_events_count');
   expect(samples.map((s) => [s.name, s.timestamp, s.value])).toEqual([
     ['panecast_events_count', start + 1000, 7],
     ['panecast_events_count', start + 2000, 3],

@@ -42,13 +42,13 @@ it('shows the same count in the 202, a WebSocket frame, Redis and VictoriaMetric
   const ndjson = events.map((event) => JSON.stringify(event)).join('\n');
   expect(await post(app.url, ndjson, 'application/x-ndjson')).toEqual({ status: 202, json: { accepted: 13 } });
 
-  const updates = await waitFor(() => (live.total(type) === 13 ? live.updates(type) : undefined), 'WebSocket updates', 30_000);
+  const updates = await waitFor(() => (live.total(type) === 13 ? live.finals(type) : undefined), 'WebSocket updates', 30_000);
   expect(updates.map((u) => [u.window, u.value])).toEqual([
     [{ start, end: start + 1000 }, 9],
     [{ start: start + 1000, end: start + 2000 }, 4],
   ]);
 
-  const key = seriesKey('events', 'count', 1000, 'type', type);
+  const key = seriesKey('events', 'count', '1s', { type });
   await waitFor(async () => ((await redis.hget(key, String(start + 1000))) === '4' ? true : undefined), 'Redis hash');
   expect(await redis.hgetall(key)).toEqual({ [String(start)]: '9', [String(start + 1000)]: '4' });
 

@@ -1,0 +1,100 @@
+/** In-memory twin of the Redis pane state: same keys, same all-or-nothing commit. */
+import type { StoredPartial } from '../window';
+import {
+  byPane,
+  NO_PROGRESS,
+  paneSuffix,
+  partialField,
+  parsePartialField,
+  type PaneStateStore,
+  type PartitionCommit,
+  type PartitionProgress,
+  type PartitionState,
+} from './pane-state';
+
+interface PaneHash {
+  metric: string;
+  resolutionMs: number;
+  paneStart: number;
+  fields: Map<string, Uint8Array>;
+  expiresAt: number;
+}
+
+export class MemoryPaneState implements PaneStateStore {
+  private readonly offsets = new Map<number, number>();
+  private readonly progress = new Map<number, PartitionProgress>();
+  private readonly panes = new Map<string, PaneHash>();
+  private readonly indexes = new Map<number, Map<string, number>>();
+
+  constructor(private readonly clock: () => number = Date.now) {}
+
+  async loadPartition(partition: number, since: number): Promise<PartitionState> {
+    const now = this.clock();
+    const partials: StoredPartial[] = [];
+    for (const [suffix, paneStart] of this.indexes.get(partition) ?? []) {
+      const pane = this.panes.get(suffix);
+      if (paneStart < since || pane === undefined || pane.expiresAt <= now) {
+        continue;
+      }
+      for (const [field, bytes] of pane.fields) {
+        const parsed = parsePartialField(field);
+        if (parsed?.partition === partition) {
+          partials.push({ metric: pane.metric, resolutionMs: pane.resolutionMs, paneStart, seriesKey: parsed.seriesKey, bytes });
+        }
+      }
+    }
+    return { offset: this.offsets.get(partition) ?? -1, progress: this.progress.get(partition) ?? NO_PROGRESS, partials };
+  }
+
+  async commit(commit: PartitionCommit): Promise<void> {
+    const now = this.clock();
+    let index = this.indexes.get(commit.partition);
+    if (index === undefined) {
+      index = new Map();
+      this.indexes.set(commit.partition, index);
+    }
+    for (const [suffix, { partial, items }] of byPane(commit.partials)) {
+      let pane = this.panes.get(suffix);
+      if (pane === undefined || pane.expiresAt <= now) {
+        pane = { metric: partial.metric, resolutionMs: partial.resolutionMs, paneStart: partial.paneStart, fields: new Map(), expiresAt: 0 };
+        this.panes.set(suffix, pane);
+      }
+      for (const item of items) {
+        // Copy: drained bytes are views into a buffer the engine reuses.
+        pane.fields.set(partialField(commit.partition, item.seriesKey), item.bytes.slice());
+      }
+      pane.expiresAt = now + commit.retentionMs(partial.resolutionMs);
+      index.set(suffix, partial.paneStart);
+    }
+    this.offsets.set(commit.partition, commit.offset);
+    this.progress.set(commit.partition, { ...commit.progress });
+  }
+
+  async readPanes(metric: string, resolutionMs: number, paneStarts: readonly number[]): Promise<Map<number, StoredPartial[]>> {
+    const now = this.clock();
+    const result = new Map<number, StoredPartial[]>();
+    for (const paneStart of paneStarts) {
+      const pane = this.panes.get(paneSuffix(metric, resolutionMs, paneStart));
+      if (pane === undefined || pane.expiresAt <= now) {
+        continue;
+      }
+      for (const [field, bytes] of pane.fields) {
+        const parsed = parsePartialField(field);
+        if (parsed === undefined) {
+          continue;
+        }
+        let list = result.get(parsed.partition);
+        if (list === undefined) {
+          list = [];
+          result.set(parsed.partition, list);
+        }
+        list.push({ metric, resolutionMs, paneStart, seriesKey: parsed.seriesKey, bytes });
+      }
+    }
+    return result;
+  }
+
+  async readProgress(): Promise<Map<number, PartitionProgress>> {
+    return new Map(this.progress);
+  }
+}

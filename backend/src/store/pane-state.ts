@@ -1,0 +1,103 @@
+/**
+ * The pane-state port: each partition's partial panes and the offset they
+ * include, written together so a crash or a rebalance never loses or
+ * double-counts an event. Redis is the real one (redis-pane-state.ts); the
+ * memory twin (memory-pane-state.ts) serves unit tests and the embedded mode.
+ *
+ * Exactly-once rests on three rules:
+ * 1. a partition has one writer at a time (Kafka's group assignment);
+ * 2. a commit writes the partition's changed partials (full cell state, not
+ *    deltas: overwriting is idempotent), its last applied offset and its
+ *    event-time progress in ONE transaction;
+ * 3. a new owner loads that state and skips records at or below the offset.
+ * Partials of different partitions are merged at read time.
+ *
+ * Redis layout, under `panecast:<namespace>` (namespace = consumer group):
+ *   :offsets                 hash  partition → last applied offset
+ *   :progress                hash  partition → JSON {maxEventTime, committedAt}
+ *   :pane:<metric>:<res>:<paneStart>  hash  "<partition>/<seriesKey>" → partial bytes
+ *   :index:<partition>       zset  pane key suffix, scored by pane start (to reload a partition)
+ * Pane hashes expire with their tier's retention plus the allowed lateness.
+ */
+import type { StoredPartial } from '../window';
+
+export interface PartitionProgress {
+  /** Newest event time applied from this partition; -Infinity before any. */
+  maxEventTime: number;
+  /** Wall-clock time of the commit, for idleness. */
+  committedAt: number;
+}
+
+export interface PartitionState {
+  /** Last offset applied; -1 when the partition was never committed. */
+  offset: number;
+  progress: PartitionProgress;
+  partials: StoredPartial[];
+}
+
+export interface PartitionCommit {
+  partition: number;
+  offset: number;
+  progress: PartitionProgress;
+  partials: readonly StoredPartial[];
+  /** Expiry per pane resolution (ms → ms). */
+  retentionMs: (resolutionMs: number) => number;
+}
+
+export interface PaneStateStore {
+  /** The partition's offset, progress and its partials with pane start ≥ since. */
+  loadPartition(partition: number, since: number): Promise<PartitionState>;
+  /** Applies one partition's commit atomically. */
+  commit(commit: PartitionCommit): Promise<void>;
+  /** Every partition's partials for the given panes, keyed by partition. */
+  readPanes(metric: string, resolutionMs: number, paneStarts: readonly number[]): Promise<Map<number, StoredPartial[]>>;
+  /** Progress of every partition ever committed. */
+  readProgress(): Promise<Map<number, PartitionProgress>>;
+}
+
+export const NO_PROGRESS: PartitionProgress = Object.freeze({ maxEventTime: Number.NEGATIVE_INFINITY, committedAt: 0 });
+
+export function paneSuffix(metric: string, resolutionMs: number, paneStart: number): string {
+  return `${metric}:${resolutionMs}:${paneStart}`;
+}
+
+export function partialField(partition: number, seriesKey: string): string {
+  return `${partition}/${seriesKey}`;
+}
+
+/** Splits "<partition>/<seriesKey>"; series keys are JSON and may contain '/'. */
+export function parsePartialField(field: string): { partition: number; seriesKey: string } | undefined {
+  const slash = field.indexOf('/');
+  const partition = Number(field.slice(0, slash));
+  return slash > 0 && Number.isInteger(partition) ? { partition, seriesKey: field.slice(slash + 1) } : undefined;
+}
+
+export function encodeProgress(progress: PartitionProgress): string {
+  return JSON.stringify({
+    maxEventTime: Number.isFinite(progress.maxEventTime) ? progress.maxEventTime : null,
+    committedAt: progress.committedAt,
+  });
+}
+
+export function decodeProgress(text: string | null | undefined): PartitionProgress {
+  if (!text) {
+    return NO_PROGRESS;
+  }
+  const value = JSON.parse(text) as { maxEventTime: number | null; committedAt: number };
+  return { maxEventTime: value.maxEventTime ?? Number.NEGATIVE_INFINITY, committedAt: value.committedAt };
+}
+
+/** Groups a commit's partials by pane: one hash write per pane. */
+export function byPane(partials: readonly StoredPartial[]): Map<string, { partial: StoredPartial; items: StoredPartial[] }> {
+  const grouped = new Map<string, { partial: StoredPartial; items: StoredPartial[] }>();
+  for (const partial of partials) {
+    const suffix = paneSuffix(partial.metric, partial.resolutionMs, partial.paneStart);
+    let entry = grouped.get(suffix);
+    if (entry === undefined) {
+      entry = { partial, items: [] };
+      grouped.set(suffix, entry);
+    }
+    entry.items.push(partial);
+  }
+  return grouped;
+}

@@ -124,7 +124,7 @@ describe('the shipped example definitions (backend/metrics/*.yaml)', () => {
   const files = readdirSync(METRICS_DIR).filter((f) => f.endsWith('.yaml'));
 
   it('parse without issues and cover the three demo domains', () => {
-    expect(files.sort()).toEqual(['ads.yaml', 'games.yaml', 'servers.yaml']);
+    expect(files.sort()).toEqual(['ads.yaml', 'events.yaml', 'games.yaml', 'servers.yaml']);
     const definitions = combineDefinitions(
       files.map((file) => parseMetricDefinitions(YAML.parse(readFileSync(join(METRICS_DIR, file), 'utf8')), file)),
     );

@@ -12,6 +12,16 @@ export function median(values: number[]): number {
   return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 }
 
+/** The q-quantile (0..1) by nearest rank; NaN for no values. */
+export function percentile(values: readonly number[], q: number): number {
+  if (values.length === 0) {
+    return Number.NaN;
+  }
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
+  return sorted[rank] as number;
+}
+
 /** Milliseconds spent in `run`. */
 export function time(run: () => void): number {
   const start = process.hrtime.bigint();

@@ -15,6 +15,7 @@ import { createHttpServer, type ReadinessCheck } from './http/server';
 import { LiveGateway } from './live/gateway';
 import { loadMetricFiles } from './metrics-files';
 import { defaultSubscriptions, WindowEmitter } from './process/emitter';
+import { HistoryWriter } from './process/history-writer';
 import { Processor } from './process/processor';
 import type { History } from './store/history';
 import type { HotStore } from './store/hot-store';
@@ -36,6 +37,7 @@ export interface App {
   collector: Collector;
   processor: Processor;
   emitter: WindowEmitter;
+  historyWriter: HistoryWriter;
   log: EventLog;
   paneState: PaneStateStore;
   hotStore: HotStore;
@@ -99,15 +101,25 @@ export async function startApp(config: Config): Promise<App> {
     outOfOrdernessMs: config.window.outOfOrdernessMs,
     engine: engineOptions,
   });
-  const emitter = new WindowEmitter(processor, definitions, defaultSubscriptions(definitions, config.window.paneMs), [hotStore, history, gateway], {
+  const emitter = new WindowEmitter(processor, definitions, defaultSubscriptions(definitions, config.window.paneMs), [hotStore, gateway], {
     outOfOrdernessMs: config.window.outOfOrdernessMs,
     idleMs: config.window.idleMs,
     tickMs: 250,
     paneMs: config.window.paneMs,
     maxPendingPerSink: 10_000,
   });
+  const historyWriter = new HistoryWriter(paneState, definitions, history, {
+    paneMs: config.window.paneMs,
+    outOfOrdernessMs: config.window.outOfOrdernessMs,
+    idleMs: config.window.idleMs,
+    allowedLatenessMs: config.window.allowedLatenessMs,
+    tickMs: 1000,
+    maxPanesPerTick: 300,
+    initialLookbackMs: 2 * 60_000,
+  });
   await processor.start();
   emitter.start();
+  historyWriter.start();
 
   const metricsList = definitions.map((definition) => ({
     name: definition.name,
@@ -128,6 +140,7 @@ export async function startApp(config: Config): Promise<App> {
       collector: collector.stats,
       processor: processor.snapshot(),
       emitter: emitter.snapshot(),
+      history: historyWriter.snapshot(),
       engines: processor.engines().map((engine) => engine.stats()),
       live: { connections: gateway.connections, skippedUpdates: gateway.skippedUpdates },
     }),
@@ -147,6 +160,7 @@ export async function startApp(config: Config): Promise<App> {
     collector,
     processor,
     emitter,
+    historyWriter,
     log,
     paneState,
     hotStore,
@@ -162,6 +176,7 @@ export async function startApp(config: Config): Promise<App> {
       });
       await processor.stop();
       await emitter.stop();
+      await historyWriter.stop();
       await Promise.allSettled([log.close(), hotStore.close(), history.close()]);
       await adapters.close();
     },

@@ -1,7 +1,8 @@
 /**
  * The emitter: composes the default subscriptions' windows from the panes of
  * the partitions this process owns, and hands in-progress values, finals and
- * corrections to the sinks (live channel, hot store, history).
+ * corrections to the sinks (live channel, hot store). History is written
+ * separately, once panes can no longer change (history-writer.ts).
  *
  * Emit watermark = minimum over owned partitions of (newest event time −
  * allowed out-of-orderness); a partition without a commit for `idleMs` of

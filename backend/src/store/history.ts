@@ -22,6 +22,8 @@ export interface Sample {
 }
 
 export interface History extends WindowSink {
+  /** Writes samples as they are; idempotent for the same series and timestamp. */
+  writeSamples(samples: readonly Sample[]): Promise<void>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

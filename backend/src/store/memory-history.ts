@@ -9,7 +9,11 @@ export class MemoryHistory implements History {
   constructor(private readonly maxSamples = 100_000) {}
 
   async write(batch: WindowResults): Promise<void> {
-    this.written.push(...toSamples(batch));
+    await this.writeSamples(toSamples(batch));
+  }
+
+  async writeSamples(samples: readonly Sample[]): Promise<void> {
+    this.written.push(...samples);
     if (this.written.length > this.maxSamples) {
       this.written.splice(0, this.written.length - this.maxSamples);
     }

@@ -97,4 +97,14 @@ export class MemoryPaneState implements PaneStateStore {
   async readProgress(): Promise<Map<number, PartitionProgress>> {
     return new Map(this.progress);
   }
+
+  private readonly marks = new Map<string, number>();
+
+  async readMark(name: string): Promise<number | undefined> {
+    return this.marks.get(name);
+  }
+
+  async writeMark(name: string, value: number): Promise<void> {
+    this.marks.set(name, value);
+  }
 }

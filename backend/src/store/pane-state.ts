@@ -17,6 +17,7 @@
  *   :progress                hash  partition → JSON {maxEventTime, committedAt}
  *   :pane:<metric>:<res>:<paneStart>  hash  "<partition>/<seriesKey>" → partial bytes
  *   :index:<partition>       zset  pane key suffix, scored by pane start (to reload a partition)
+ *   :marks                   hash  writer name → position (e.g. the history cursor)
  * Pane hashes expire with their tier's retention plus the allowed lateness.
  */
 import type { StoredPartial } from '../window';
@@ -53,6 +54,9 @@ export interface PaneStateStore {
   readPanes(metric: string, resolutionMs: number, paneStarts: readonly number[]): Promise<Map<number, StoredPartial[]>>;
   /** Progress of every partition ever committed. */
   readProgress(): Promise<Map<number, PartitionProgress>>;
+  /** A named position of a downstream writer (e.g. the history cursor); undefined if never set. */
+  readMark(name: string): Promise<number | undefined>;
+  writeMark(name: string, value: number): Promise<void>;
 }
 
 export const NO_PROGRESS: PartitionProgress = Object.freeze({ maxEventTime: Number.NEGATIVE_INFINITY, committedAt: 0 });

@@ -93,6 +93,15 @@ export class RedisPaneState implements PaneStateStore {
     return result;
   }
 
+  async readMark(name: string): Promise<number | undefined> {
+    const value = await this.redis.hget(`${this.prefix}:marks`, name);
+    return value === null ? undefined : Number(value);
+  }
+
+  async writeMark(name: string, value: number): Promise<void> {
+    await this.redis.hset(`${this.prefix}:marks`, name, String(value));
+  }
+
   async readProgress(): Promise<Map<number, PartitionProgress>> {
     const all = await this.redis.hgetall(`${this.prefix}:progress`);
     return new Map(Object.entries(all).map(([partition, text]) => [Number(partition), decodeProgress(text)]));

@@ -4,10 +4,11 @@
  * VictoriaMetrics runs with deduplication so a re-written window keeps one
  * sample.
  */
-import { toSamples, type History } from './history';
+import { toSamples, type History, type Sample } from './history';
 import type { WindowResults } from './window-sink';
 
-const REQUEST_TIMEOUT_MS = 5000;
+const REQUEST_TIMEOUT_MS = 10_000;
+const MAX_LINES_PER_REQUEST = 20_000;
 
 export class VictoriaMetricsHistory implements History {
   readonly name = 'history';
@@ -15,7 +16,18 @@ export class VictoriaMetricsHistory implements History {
   constructor(private readonly baseUrl: string) {}
 
   async write(batch: WindowResults): Promise<void> {
-    const lines = toSamples(batch).map((sample) =>
+    await this.writeSamples(toSamples(batch));
+  }
+
+  async writeSamples(samples: readonly Sample[]): Promise<void> {
+    // Bounded requests: a catch-up after an outage may hold many panes.
+    for (let from = 0; from < samples.length; from += MAX_LINES_PER_REQUEST) {
+      await this.importLines(samples.slice(from, from + MAX_LINES_PER_REQUEST));
+    }
+  }
+
+  private async importLines(samples: readonly Sample[]): Promise<void> {
+    const lines = samples.map((sample) =>
       JSON.stringify({
         metric: { __name__: sample.name, ...sample.labels },
         values: [sample.value],

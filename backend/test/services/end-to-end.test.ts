@@ -8,11 +8,17 @@ import { seriesKey } from '../../src/store/hot-store';
 import { openLiveClient, post, uniqueType, waitFor } from '../support';
 import { REDIS_URL, flushVictoriaMetrics, servicesConfig, vmValueAt } from './services-env';
 
+const vmAt = async (query: string, at: number) => {
+  await flushVictoriaMetrics();
+  return vmValueAt(query, at);
+};
+
 let app: App;
 let redis: Redis;
 
 beforeAll(async () => {
-  app = await startApp(servicesConfig('e2e'));
+  // History is written once panes can no longer change: keep that short here.
+  app = await startApp(servicesConfig('e2e', { PANECAST_ALLOWED_LATENESS_MS: '500' }));
   redis = new Redis(REDIS_URL);
 });
 
@@ -61,4 +67,36 @@ it('shows the same count in the 202, a WebSocket frame, Redis and VictoriaMetric
   // Samples are stamped at each window's end.
   expect(values).toEqual([9, 4]);
   live.close();
+});
+
+it('answers each aggregate’s documented MetricsQL from VictoriaMetrics', async () => {
+  const service = uniqueType('svc');
+  const start = Math.floor(Date.now() / 1000) * 1000 + 1000;
+  // 100 requests over two panes, durations 1..100 ms.
+  const requests = Array.from({ length: 100 }, (_, i) => ({
+    type: 'http_request',
+    ts: start + (i % 2) * 1000 + i,
+    service,
+    route: '/b',
+    method: 'GET',
+    status: i < 10 ? 503 : 200,
+    duration_ms: i + 1,
+  }));
+  expect((await post(app.url, JSON.stringify(requests))).status).toBe(202);
+  const end = start + 2000;
+  const selector = `{service="${service}",window="1s"}`;
+  // Both panes written (the second one, stamped at `end`, comes last).
+  await waitFor(
+    async () => ((await vmAt(`sum(count_over_time(panecast_http_latency_ms_count${selector}[2s]))`, end)) === 2 ? true : undefined),
+    'history of both panes',
+    30_000,
+  );
+  expect(await vmAt(`sum(sum_over_time(panecast_http_requests_count${selector}[2s]))`, end)).toBe(100);
+  expect(await vmAt(`sum(sum_over_time(panecast_http_errors_count${selector}[2s]))`, end)).toBe(10);
+  expect(await vmAt(`sum(sum_over_time(panecast_http_latency_ms_sum${selector}[2s]))`, end)).toBe(5050);
+  expect(await vmAt(`min(min_over_time(panecast_http_latency_ms_min${selector}[2s]))`, end)).toBe(1);
+  expect(await vmAt(`max(max_over_time(panecast_http_latency_ms_max${selector}[2s]))`, end)).toBe(100);
+  const p90 = await vmAt(`histogram_quantile(0.9, sum by (vmrange) (sum_over_time(panecast_http_latency_ms_bucket${selector}[2s])))`, end);
+  // The sketch's buckets are 2 % wide; VictoriaMetrics interpolates inside one.
+  expect(Math.abs((p90 ?? 0) - 90) / 90).toBeLessThanOrEqual(0.03);
 });

@@ -367,3 +367,18 @@ export function deserializeSketch(bytes: Uint8Array): QuantileSketch {
   reader.end();
   return sketch;
 }
+
+/**
+ * The value range a packed bin covers, for exporting a sketch as histogram
+ * buckets: a positive key k holds (γ^(k−1), γ^k]; negative keys mirror it;
+ * the zero bin holds [0, 0].
+ */
+export function binBounds(binKey: number): { lower: number; upper: number } {
+  const tag = binKey & 3;
+  if (tag === TAG_ZERO) {
+    return { lower: 0, upper: 0 };
+  }
+  const upper = (MAPPING.value(binKey >> 2) * (1 + MAPPING.gamma)) / 2;
+  const lower = upper / MAPPING.gamma;
+  return tag === TAG_POSITIVE ? { lower, upper } : { lower: -upper, upper: -lower };
+}

@@ -1,0 +1,229 @@
+/**
+ * Writes every metric's panes to the history store once they can no longer
+ * change: when the global watermark (minimum over ALL partitions' committed
+ * progress, read from the pane-state store, idle ones following the wall
+ * clock) has passed the pane's end by the allowed lateness. History is thus
+ * immutable and exact; the live channel serves the mutable tail. Partials of
+ * every partition are merged here, so any process may run the writer: the
+ * values and timestamps are deterministic, and a re-write lands on the same
+ * points. A cursor in the pane-state store lets a restart resume.
+ *
+ * Per fine pane (1 s) and full dimension tuple, stamped at the pane's END:
+ *   panecast_<m>_count{…,window="1s"}                       every metric
+ *   panecast_<m>_sum / _min / _max{…,window="1s"}           metrics with a measure
+ *   panecast_<m>_bucket{…,vmrange="<lo>...<hi>",window="1s"} metrics with quantiles (the DDSketch bins)
+ *   panecast_<m>_distinct{…,window="1s"|"1m"}                metrics with distinctOf: per full tuple and
+ *                                                            for the total (no dimension labels)
+ * The MetricsQL for each aggregate over any window is in the README.
+ */
+import type { PaneStateStore } from '../store/pane-state';
+import type { History, Sample } from '../store/history';
+import { seriesName } from '../store/history';
+import { ByteReader } from '../window/aggregates/bytes';
+import { binBounds, readSketchBins } from '../window/aggregates/quantile-sketch';
+import { readSummary } from '../window/aggregates/summary';
+import { compileQuery, compose, decodeSeriesKey, PaneStore, type MetricDefinition, type StoredPartial } from '../window';
+import { windowLabel } from '../store/window-sink';
+
+export interface HistoryWriterOptions {
+  paneMs: number;
+  outOfOrdernessMs: number;
+  idleMs: number;
+  allowedLatenessMs: number;
+  tickMs: number;
+  /** Panes written per tick at most, so a catch-up never blocks for long. */
+  maxPanesPerTick: number;
+  /** Without a cursor, start this far behind the first writable pane. */
+  initialLookbackMs: number;
+}
+
+const CURSOR = 'history';
+const DISTINCT_WINDOW_MS = 60_000;
+const SKETCH_FLAG = 2;
+
+interface SeriesTotals {
+  labels: Record<string, string>;
+  count: number;
+  sum: number;
+  min: number;
+  max: number;
+  bins: Map<number, number>;
+}
+
+function vmrange(binKey: number): string {
+  const { lower, upper } = binBounds(binKey);
+  return `${lower.toExponential(3)}...${upper.toExponential(3)}`;
+}
+
+export class HistoryWriter {
+  private timer: NodeJS.Timeout | undefined;
+  private running = false;
+  private written = 0;
+
+  constructor(
+    private readonly state: PaneStateStore,
+    private readonly definitions: readonly MetricDefinition[],
+    private readonly history: History,
+    private readonly options: HistoryWriterOptions,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => void this.tick(), this.options.tickMs);
+  }
+
+  /** Pane ends at or before this are immutable; -Infinity when nothing was committed. */
+  async writableUpTo(): Promise<number> {
+    const now = this.clock();
+    const progress = await this.state.readProgress();
+    let minimum = Number.POSITIVE_INFINITY;
+    for (const { maxEventTime, committedAt } of progress.values()) {
+      const mark = maxEventTime - this.options.outOfOrdernessMs;
+      minimum = Math.min(minimum, now - committedAt >= this.options.idleMs ? Math.max(mark, now - this.options.outOfOrdernessMs) : mark);
+    }
+    return Number.isFinite(minimum) ? minimum - this.options.allowedLatenessMs : Number.NEGATIVE_INFINITY;
+  }
+
+  /** Writes the next run of immutable panes; safe to call concurrently (runs once at a time). */
+  async tick(): Promise<void> {
+    if (this.running) {
+      return;
+    }
+    this.running = true;
+    try {
+      const { paneMs } = this.options;
+      const limit = Math.floor((await this.writableUpTo()) / paneMs) * paneMs;
+      if (!Number.isFinite(limit)) {
+        return;
+      }
+      const stored = await this.state.readMark(CURSOR);
+      let cursor = stored ?? limit - this.options.initialLookbackMs;
+      const samples: Sample[] = [];
+      let panes = 0;
+      while (cursor + paneMs <= limit && panes < this.options.maxPanesPerTick) {
+        for (const definition of this.definitions) {
+          samples.push(...(await this.paneSamples(definition, cursor)));
+        }
+        cursor += paneMs;
+        panes++;
+      }
+      if (panes === 0) {
+        return;
+      }
+      await this.history.writeSamples(samples);
+      await this.state.writeMark(CURSOR, cursor);
+      this.written += samples.length;
+    } catch (error) {
+      console.warn(`history writer: will retry: ${(error as Error).message}`);
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private async paneSamples(definition: MetricDefinition, paneStart: number): Promise<Sample[]> {
+    const { paneMs } = this.options;
+    const byPartition = await this.state.readPanes(definition.name, paneMs, [paneStart]);
+    if (byPartition.size === 0) {
+      return [];
+    }
+    const end = paneStart + paneMs;
+    const window = windowLabel(paneMs);
+    const totals = this.mergeSummaries(definition, [...byPartition.values()].flat());
+    const samples: Sample[] = [];
+    const push = (aggregate: string, labels: Record<string, string>, value: number) =>
+      samples.push({ name: seriesName(definition.name, aggregate), labels: { ...labels, window }, timestamp: end, value });
+    for (const series of totals.values()) {
+      push('count', series.labels, series.count);
+      if (definition.measure !== undefined) {
+        push('sum', series.labels, series.sum);
+        push('min', series.labels, series.min);
+        push('max', series.labels, series.max);
+      }
+      for (const [bin, count] of series.bins) {
+        push('bucket', { ...series.labels, vmrange: vmrange(bin) }, count);
+      }
+    }
+    if (definition.distinctOf !== undefined) {
+      samples.push(...(await this.distinctSamples(definition, paneStart, paneMs, byPartition)));
+      if ((end % DISTINCT_WINDOW_MS) === 0) {
+        const minute = end - DISTINCT_WINDOW_MS;
+        const starts = Array.from({ length: DISTINCT_WINDOW_MS / paneMs }, (_, i) => minute + i * paneMs);
+        samples.push(...(await this.distinctSamples(definition, minute, DISTINCT_WINDOW_MS, await this.state.readPanes(definition.name, paneMs, starts))));
+      }
+    }
+    return samples;
+  }
+
+  /** Merges the partitions' partials per series: summary and sketch bins. */
+  private mergeSummaries(definition: MetricDefinition, partials: readonly StoredPartial[]): Map<string, SeriesTotals> {
+    const reader = new ByteReader(new Uint8Array(0), 'stored partial');
+    const totals = new Map<string, SeriesTotals>();
+    for (const partial of partials) {
+      const values = decodeSeriesKey(partial.seriesKey, definition.dimensions.length);
+      if (values === undefined) {
+        continue;
+      }
+      let series = totals.get(partial.seriesKey);
+      if (series === undefined) {
+        const labels = Object.fromEntries(definition.dimensions.map((dimension, i) => [dimension, values[i] as string]));
+        series = { labels, count: 0, sum: 0, min: Number.POSITIVE_INFINITY, max: Number.NEGATIVE_INFINITY, bins: new Map() };
+        totals.set(partial.seriesKey, series);
+      }
+      reader.load(partial.bytes);
+      reader.u8(); // partial format (checked when panes are loaded)
+      const flags = reader.u8();
+      const summary = readSummary(reader);
+      series.count += summary.count;
+      series.sum += summary.sum;
+      series.min = Math.min(series.min, summary.min);
+      series.max = Math.max(series.max, summary.max);
+      if ((flags & SKETCH_FLAG) !== 0) {
+        const bins = series.bins;
+        readSketchBins(reader, (bin, count) => bins.set(bin, (bins.get(bin) ?? 0) + count));
+      }
+    }
+    return totals;
+  }
+
+  /** Distinct counts of one window, per full tuple and in total, merged by the core. */
+  private async distinctSamples(
+    definition: MetricDefinition,
+    start: number,
+    sizeMs: number,
+    byPartition: Map<number, StoredPartial[]>,
+  ): Promise<Sample[]> {
+    const stores = [...byPartition.values()].map((partials) => {
+      const store = new PaneStore(this.definitions, { paneMs: this.options.paneMs, allowedLatenessMs: this.options.allowedLatenessMs });
+      store.load(partials);
+      return store;
+    });
+    const samples: Sample[] = [];
+    const groupings = definition.dimensions.length === 0 ? [[]] : [[...definition.dimensions], []];
+    for (const groupBy of groupings) {
+      const query = compileQuery({ metric: definition.name, aggregate: 'distinct', window: { sizeMs }, groupBy }, this.definitions, this.options.paneMs);
+      for (const group of compose(stores, query, { from: start, to: start + sizeMs }, Number.POSITIVE_INFINITY)) {
+        for (const point of group.points) {
+          if (point.window.start === start) {
+            samples.push({
+              name: seriesName(definition.name, 'distinct'),
+              labels: { ...group.group, window: windowLabel(sizeMs) },
+              timestamp: start + sizeMs,
+              value: point.value,
+            });
+          }
+        }
+      }
+    }
+    return samples;
+  }
+
+  snapshot(): { samplesWritten: number } {
+    return { samplesWritten: this.written };
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer !== undefined) {
+      clearInterval(this.timer);
+    }
+  }
+}

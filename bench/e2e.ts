@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- e2e [--rounds=3] [--seconds=15] [--concurrency=4] [--batch=1000]`:
+ * `npm run bench -- e2e [--rounds=3] [--seconds=15] [--concurrency=4] [--batch=1000] [--profile]`:
  * collector → Kafka → processor → Redis + VictoriaMetrics on the real
  * services, next to the raw consume rate of the same Kafka client on the
  * same topic, measured in the same run.
@@ -36,6 +36,11 @@
  * history series do not mix with other users of the shared services; topics,
  * Redis keys and series it wrote are removed at the end. The services are
  * started if needed (`services.sh up`, idempotent) and left running.
+ * --profile runs the backend children with --cpu-prof and prints where the
+ * backend's CPU went in round 1 (self time by source file, natives charged to
+ * their JS caller; top functions); the profiler slows the backend a little,
+ * so take throughput figures from a run without it.
+ *
  * Uses the backend as last built: `npm run build -w backend` first (a stale
  * build is reported in the output and the JSON).
  */
@@ -77,6 +82,7 @@ const CONSUME_TIMEOUT_MS = 90_000;
 const STATS_EVERY_MS = 250;
 const REPLAY_STATS_EVERY_MS = 100;
 const TARGET_RATIO = 0.9;
+const PROFILE = process.argv.includes('--profile');
 /** Bench metric names: the shipped definitions with this prefix. */
 const METRIC_PREFIX = 'bench_';
 const RUN_ID = `${Date.now().toString(36)}-${process.pid}`;
@@ -342,8 +348,9 @@ process.on('exit', () => {
   }
 });
 
-function startBackend(svc: Services, topic: string, group: string, metricsDir: string): Promise<Backend> {
-  const child = spawn(process.execPath, [DIST_MAIN], {
+function startBackend(svc: Services, topic: string, group: string, metricsDir: string, profileDir?: string): Promise<Backend> {
+  const args = profileDir === undefined ? [DIST_MAIN] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, DIST_MAIN];
+  const child = spawn(process.execPath, args, {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {
@@ -652,9 +659,16 @@ function adapterConsume(svc: Services, topic: string, group: string, total: numb
 }
 
 /** A fresh backend (new group) processing the filled topic from the beginning, no load. */
-async function replay(svc: Services, topic: string, group: string, total: number, metricsDir: string): Promise<ConsumeFigures & { commits: number; stderr: number }> {
+async function replay(
+  svc: Services,
+  topic: string,
+  group: string,
+  total: number,
+  metricsDir: string,
+  profileDir?: string,
+): Promise<ConsumeFigures & { commits: number; stderr: number }> {
   const started = performance.now();
-  const backend = await startBackend(svc, topic, group, metricsDir);
+  const backend = await startBackend(svc, topic, group, metricsDir, profileDir);
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   try {
     const meter = new CpuMeter(new Map([...svc.pids, ['backend', backend.pid], ['load', process.pid]]));
@@ -679,6 +693,86 @@ async function replay(svc: Services, topic: string, group: string, total: number
     agent.destroy();
     await stopBackend(backend);
   }
+}
+
+// ---------------------------------------------------------------- profile
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
+}
+
+interface ProfileSummary {
+  /** Sampled milliseconds, idle excluded. */
+  busyMs: number;
+  files: Array<{ file: string; ms: number; share: number }>;
+  functions: Array<{ function: string; ms: number; share: number }>;
+}
+
+function sourceOf(url: string): string {
+  const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
+  if (pkg !== null) {
+    return pkg[1] as string;
+  }
+  const own = /backend\/dist\/(.+)\.js$/.exec(url);
+  if (own !== null) {
+    return `backend ${own[1] as string}`;
+  }
+  if (url.startsWith('node:')) {
+    return `node:${url.slice(5).replace(/^internal\//, '').split('/')[0] as string}`;
+  }
+  return url.split('/').slice(-2).join('/');
+}
+
+/** Self time of the backend's CPU profile, by source and by function; natives count for their JS caller. */
+function summarizeProfile(dir: string): ProfileSummary | undefined {
+  const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+  if (file === undefined) {
+    return undefined;
+  }
+  const profile = JSON.parse(readFileSync(join(dir, file), 'utf8')) as { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] };
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const parent = new Map<number, number>();
+  for (const node of profile.nodes) {
+    for (const child of node.children ?? []) {
+      parent.set(child, node.id);
+    }
+  }
+  const self = new Map<number, number>();
+  profile.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000));
+  const files = new Map<string, number>();
+  const functions = new Map<string, number>();
+  let busyMs = 0;
+  for (const [id, ms] of self) {
+    const node = byId.get(id) as ProfileNode;
+    const { functionName, url, lineNumber } = node.callFrame;
+    if (functionName === '(idle)') {
+      continue;
+    }
+    busyMs += ms;
+    let source: string;
+    if (url !== '' || functionName.startsWith('(')) {
+      source = url === '' ? functionName : sourceOf(url);
+    } else {
+      // A builtin (JSON.parse, Buffer ops, …): charge the nearest JS caller's source.
+      let up = parent.get(id);
+      while (up !== undefined && (byId.get(up) as ProfileNode).callFrame.url === '') {
+        up = parent.get(up);
+      }
+      source = up === undefined ? '(native)' : sourceOf((byId.get(up) as ProfileNode).callFrame.url);
+    }
+    files.set(source, (files.get(source) ?? 0) + ms);
+    const name = `${functionName === '' ? '(anonymous)' : functionName} ${url === '' ? '(native)' : `${sourceOf(url)}:${lineNumber + 1}`}`;
+    functions.set(name, (functions.get(name) ?? 0) + ms);
+  }
+  const top = (map: Map<string, number>, n: number) =>
+    [...map].sort((a, b) => b[1] - a[1]).slice(0, n).map(([key, ms]) => ({ key, ms: Math.round(ms), share: Math.round((ms / busyMs) * 1000) / 10 }));
+  return {
+    busyMs: Math.round(busyMs),
+    files: top(files, 15).map(({ key, ms, share }) => ({ file: key, ms, share })),
+    functions: top(functions, 15).map(({ key, ms, share }) => ({ function: key, ms, share })),
+  };
 }
 
 // ---------------------------------------------------------------- set-up and clean-up
@@ -789,6 +883,7 @@ async function main(): Promise<void> {
   const rounds: RoundResult[] = [];
   const topics: string[] = [];
   const groups: string[] = [];
+  const profiles: Record<string, ProfileSummary> = {};
   try {
     for (let round = 0; round < ROUNDS; round++) {
       const topic = `bench-e2e-${RUN_ID}-${round}`;
@@ -798,7 +893,9 @@ async function main(): Promise<void> {
         return name;
       };
       topics.push(topic);
-      const backend = await startBackend(svc, topic, group('processor'), metricsDir);
+      const profileDir = PROFILE && round === 0 ? mkdtempSync(join(tmpdir(), 'panecast-bench-e2e-prof-')) : undefined;
+      const replayProfileDir = PROFILE && round === 0 ? mkdtempSync(join(tmpdir(), 'panecast-bench-e2e-prof-')) : undefined;
+      const backend = await startBackend(svc, topic, group('processor'), metricsDir, profileDir);
       let e2e: E2eFigures;
       try {
         e2e = await e2ePhase(svc, backend, round);
@@ -820,9 +917,18 @@ async function main(): Promise<void> {
         } else if (phase === 'adapter') {
           results.adapter = await adapterConsume(svc, topic, group('adapter'), total);
         } else {
-          results.replay = await replay(svc, topic, group('replay'), total, metricsDir);
+          results.replay = await replay(svc, topic, group('replay'), total, metricsDir, replayProfileDir);
         }
         console.log(`    ${phase}: ${round1((results[phase] as ConsumeFigures).perSec)}/s`);
+      }
+      for (const [phase, dir] of [['e2e', profileDir], ['replay', replayProfileDir]] as const) {
+        if (dir !== undefined) {
+          const summary = summarizeProfile(dir);
+          if (summary !== undefined) {
+            profiles[phase] = summary;
+          }
+          rmSync(dir, { recursive: true, force: true });
+        }
       }
       rounds.push({
         round: round + 1,
@@ -838,10 +944,10 @@ async function main(): Promise<void> {
     rmSync(metricsDir, { recursive: true, force: true });
     await cleanUp(svc, topics, groups).catch((error: unknown) => console.warn(`clean-up: ${(error as Error).message}`));
   }
-  report(rounds, build, load0, svc);
+  report(rounds, build, load0, svc, profiles);
 }
 
-function report(rounds: RoundResult[], build: ReturnType<typeof buildInfo>, load0: number[], svc: Services): void {
+function report(rounds: RoundResult[], build: ReturnType<typeof buildInfo>, load0: number[], svc: Services, profiles: Record<string, ProfileSummary>): void {
   const med = (pick: (r: RoundResult) => number) => median(rounds.map(pick));
   const raw = med((r) => r.raw.perSec);
   const sustained = med((r) => r.e2e.processedPerSec);
@@ -910,7 +1016,12 @@ function report(rounds: RoundResult[], build: ReturnType<typeof buildInfo>, load
     console.log(`backend stderr during the e2e phase (first lines):\n  ${stderrLines.slice(0, 10).join('\n  ')}`);
   }
 
-  const file = writeResults('e2e', {
+  for (const [phase, summary] of Object.entries(profiles)) {
+    printTable(`backend CPU profile, ${phase} phase of round 1: self time by source (${summary.busyMs} ms sampled, idle excluded)`, summary.files.map((f) => ({ ...f, '%': f.share, share: undefined })).map(({ file, ms, '%': share }) => ({ source: file, ms, '%': share })));
+    printTable(`backend CPU profile, ${phase} phase of round 1: top functions by self time`, summary.functions.map(({ function: fn, ms, share }) => ({ function: fn, ms, '%': share })));
+  }
+
+  const file = writeResults(PROFILE ? 'e2e-profile' : 'e2e', {
     settings: {
       rounds: ROUNDS,
       loadSeconds: LOAD_SECONDS,
@@ -923,6 +1034,8 @@ function report(rounds: RoundResult[], build: ReturnType<typeof buildInfo>, load
       services: [...svc.pids.keys()],
     },
     backendBuild: build,
+    profiled: PROFILE,
+    profiles,
     loadAverageBefore: load0,
     targets: { e2eOverRaw: TARGET_RATIO },
     lagged: lags,

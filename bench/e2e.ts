@@ -725,6 +725,12 @@ function sourceOf(url: string): string {
   return url.split('/').slice(-2).join('/');
 }
 
+/** A file for the functions table: package-relative inside node_modules. */
+function fileOf(url: string): string {
+  const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)\/(?:src\/)?(.+)$/.exec(url);
+  return pkg === null ? sourceOf(url) : `${pkg[1] as string}/${(pkg[2] as string).replace(/\.js$/, '')}`;
+}
+
 /** Self time of the backend's CPU profile, by source and by function; natives count for their JS caller. */
 function summarizeProfile(dir: string): ProfileSummary | undefined {
   const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
@@ -763,7 +769,7 @@ function summarizeProfile(dir: string): ProfileSummary | undefined {
       source = up === undefined ? '(native)' : sourceOf((byId.get(up) as ProfileNode).callFrame.url);
     }
     files.set(source, (files.get(source) ?? 0) + ms);
-    const name = `${functionName === '' ? '(anonymous)' : functionName} ${url === '' ? '(native)' : `${sourceOf(url)}:${lineNumber + 1}`}`;
+    const name = `${functionName === '' ? '(anonymous)' : functionName} ${url === '' ? '(native)' : `${fileOf(url)}:${lineNumber + 1}`}`;
     functions.set(name, (functions.get(name) ?? 0) + ms);
   }
   const top = (map: Map<string, number>, n: number) =>
@@ -1017,7 +1023,7 @@ function report(rounds: RoundResult[], build: ReturnType<typeof buildInfo>, load
   }
 
   for (const [phase, summary] of Object.entries(profiles)) {
-    printTable(`backend CPU profile, ${phase} phase of round 1: self time by source (${summary.busyMs} ms sampled, idle excluded)`, summary.files.map((f) => ({ ...f, '%': f.share, share: undefined })).map(({ file, ms, '%': share }) => ({ source: file, ms, '%': share })));
+    printTable(`backend CPU profile, ${phase} phase of round 1: self time by source (${summary.busyMs} ms sampled, idle excluded)`, summary.files.map(({ file, ms, share }) => ({ source: file, ms, '%': share })));
     printTable(`backend CPU profile, ${phase} phase of round 1: top functions by self time`, summary.functions.map(({ function: fn, ms, share }) => ({ function: fn, ms, '%': share })));
   }
 

@@ -17,6 +17,7 @@ import { loadMetricFiles } from './metrics-files';
 import { defaultSubscriptions, WindowEmitter } from './process/emitter';
 import { HistoryWriter } from './process/history-writer';
 import { Processor } from './process/processor';
+import { WindowQueryService } from './query/window-query';
 import type { History } from './store/history';
 import type { HotStore } from './store/hot-store';
 import { MemoryHistory } from './store/memory-history';
@@ -26,7 +27,7 @@ import type { PaneStateStore } from './store/pane-state';
 import { RedisHotStore } from './store/redis-hot-store';
 import { RedisPaneState } from './store/redis-pane-state';
 import { VictoriaMetricsHistory } from './store/victoria-metrics-history';
-import { servableAggregates, type MetricDefinition } from './window';
+import { resolveStoreOptions, servableAggregates, type MetricDefinition } from './window';
 
 /** Composed values stay in the hot store this long after their last write. */
 const HOT_RETENTION_MS = 2 * 3600_000;
@@ -128,7 +129,13 @@ export async function startApp(config: Config): Promise<App> {
     dimensions: definition.dimensions,
     aggregates: servableAggregates(definition),
   }));
+  const windowQuery = new WindowQueryService(paneState, definitions, {
+    store: resolveStoreOptions(engineOptions),
+    outOfOrdernessMs: config.window.outOfOrdernessMs,
+    idleMs: config.window.idleMs,
+  });
   const server = createHttpServer({
+    query: (params) => windowQuery.run(params),
     collector,
     checks,
     maxBodyBytes: config.collector.maxBodyBytes,

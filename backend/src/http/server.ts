@@ -21,6 +21,8 @@ export interface HttpDeps {
   maxBodyBytes: number;
   /** The metric catalogue for `GET /v1/metrics`. */
   metrics: () => unknown;
+  /** Window composition for `GET /v1/query`. */
+  query: (params: URLSearchParams) => Promise<unknown>;
   /** Extra figures for `GET /v1/stats`. */
   stats: () => Record<string, unknown>;
   /** Folder of static pages (index.html). */
@@ -85,6 +87,9 @@ export function createHttpServer(deps: HttpDeps): Server {
     '/v1/events': { POST: postEvents },
     '/healthz': { GET: async (_request, response) => sendJson(response, 200, { status: 'ok' }) },
     '/readyz': { GET: ready },
+    '/v1/query': {
+      GET: async (request, response) => sendJson(response, 200, await deps.query(new URL(request.url ?? '/', 'http://local').searchParams)),
+    },
     '/v1/metrics': { GET: async (_request, response) => sendJson(response, 200, deps.metrics()) },
     '/v1/stats': { GET: async (_request, response) => sendJson(response, 200, deps.stats()) },
     '/': { GET: page },

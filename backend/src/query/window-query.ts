@@ -1,0 +1,118 @@
+/**
+ * `GET /v1/query`: any window of any metric, composed at read time from the
+ * partial panes of every partition in the pane-state store (Redis), so a
+ * window nobody asked for before is served at once, with no reprocessing.
+ * Serves the fine tier (1 h at 1 s); older ranges are history's
+ * (VictoriaMetrics). Windows whose end the global watermark passed are
+ * marked final.
+ *
+ * Parameters: metric, aggregate (count, sum, avg, min, max, rate, distinct,
+ * p50…p99, quantile(q)), size and slide (ms; slide defaults to size),
+ * groupBy (comma-separated), filter.<dimension>=v1,v2, from and to (epoch ms).
+ */
+import { PanecastError } from '../errors';
+import type { PaneStateStore } from '../store/pane-state';
+import { compileQuery, compose, PaneStore, type MetricDefinition, type StoreOptions } from '../window';
+
+export interface WindowQueryOptions {
+  store: Readonly<StoreOptions>;
+  outOfOrdernessMs: number;
+  idleMs: number;
+}
+
+export interface QueryAnswer {
+  metric: string;
+  aggregate: string;
+  window: { sizeMs: number; slideMs: number };
+  watermark: number | null;
+  groups: Array<{ group: Record<string, string>; points: Array<{ start: number; end: number; value: number; final: boolean }> }>;
+}
+
+function integerParam(params: URLSearchParams, name: string, fallback?: number): number {
+  const raw = params.get(name);
+  if (raw === null || raw === '') {
+    if (fallback !== undefined) {
+      return fallback;
+    }
+    throw new PanecastError('PANECAST_ERR_QUERY_INVALID', { field: name, rule: 'is required' });
+  }
+  if (!/^-?\d+$/.test(raw)) {
+    throw new PanecastError('PANECAST_ERR_QUERY_INVALID', { field: name, rule: `must be an integer of milliseconds, got "${raw}"` });
+  }
+  return Number(raw);
+}
+
+export class WindowQueryService {
+  constructor(
+    private readonly state: PaneStateStore,
+    private readonly definitions: readonly MetricDefinition[],
+    private readonly options: WindowQueryOptions,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  /** Minimum over all partitions' progress, idle ones following the wall clock. */
+  private async globalWatermark(): Promise<number> {
+    const now = this.clock();
+    let minimum = Number.POSITIVE_INFINITY;
+    for (const { maxEventTime, committedAt } of (await this.state.readProgress()).values()) {
+      const mark = maxEventTime - this.options.outOfOrdernessMs;
+      minimum = Math.min(minimum, now - committedAt >= this.options.idleMs ? Math.max(mark, now - this.options.outOfOrdernessMs) : mark);
+    }
+    return Number.isFinite(minimum) ? minimum : Number.NEGATIVE_INFINITY;
+  }
+
+  async run(params: URLSearchParams): Promise<QueryAnswer> {
+    const sizeMs = integerParam(params, 'size');
+    const filter: Record<string, string[]> = {};
+    for (const [name, value] of params) {
+      if (name.startsWith('filter.')) {
+        filter[name.slice('filter.'.length)] = value.split(',');
+      }
+    }
+    const groupBy = (params.get('groupBy') ?? '').split(',').filter((name) => name !== '');
+    const query = compileQuery(
+      {
+        metric: params.get('metric') ?? '',
+        aggregate: params.get('aggregate') ?? '',
+        window: { sizeMs, slideMs: integerParam(params, 'slide', sizeMs) },
+        groupBy,
+        filter,
+      },
+      this.definitions,
+      this.options.store.paneMs,
+    );
+    const now = this.clock();
+    const to = integerParam(params, 'to', now);
+    const from = integerParam(params, 'from', to - 5 * 60_000);
+    const { paneMs, fineRetentionMs } = this.options.store;
+    if (to <= from) {
+      throw new PanecastError('PANECAST_ERR_QUERY_INVALID', { field: 'from', rule: 'must be before to' });
+    }
+    if (from - sizeMs < now - fineRetentionMs) {
+      throw new PanecastError('PANECAST_ERR_QUERY_INVALID', {
+        field: 'from',
+        rule: `reaches before the fine tier (${fineRetentionMs / 60_000} min of ${paneMs} ms panes); older ranges are served by the history store`,
+      });
+    }
+    const first = Math.floor((from - sizeMs) / paneMs) * paneMs;
+    const starts = Array.from({ length: Math.ceil((to - first) / paneMs) + 1 }, (_, i) => first + i * paneMs);
+    const byPartition = await this.state.readPanes(query.metric.name, paneMs, starts);
+    const stores = [...byPartition.values()].map((partials) => {
+      const store = new PaneStore(this.definitions, this.options.store);
+      store.load(partials);
+      return store;
+    });
+    const watermark = await this.globalWatermark();
+    const groups = compose(stores, query, { from, to }, watermark).map((group) => ({
+      group: group.group,
+      points: group.points.map((point) => ({ start: point.window.start, end: point.window.end, value: point.value, final: point.final })),
+    }));
+    return {
+      metric: query.metric.name,
+      aggregate: params.get('aggregate') ?? '',
+      window: { sizeMs: query.windows.sizeMs, slideMs: query.windows.slideMs },
+      watermark: Number.isFinite(watermark) ? watermark : null,
+      groups,
+    };
+  }
+}

@@ -20,11 +20,16 @@
  *            e2e phase filled, counting messages and doing nothing else.
  *   adapter  the backend's own KafkaLog.consume (kafkajs + the Buffer →
  *            string mapping into LogRecords), counting in onBatch.
+ *   produce  the backend's own KafkaLog.append (kafkajs idempotent producer,
+ *            acks -1, as built) from this process: the same records the
+ *            collector would append (wire form, keyed by type), `concurrency`
+ *            appends of `batch` at a time, to a scratch topic: the producer
+ *            client's rate without the collector's HTTP, parse and validation.
  *   replay   a fresh backend (new group, no load) processes the same topic
  *            from the beginning: the processor's catch-up rate with the
  *            collector idle, the figure to set against raw for the
  *            processor's own overhead.
- * The order of raw/adapter/replay alternates between rounds; medians over
+ * The order of raw/adapter/produce/replay alternates between rounds; medians over
  * rounds. Consume rates count from the first records seen to the last.
  *
  * CPU per phase from /proc/<pid>/stat (user + sys) of the backend child,
@@ -152,7 +157,7 @@ function machineCpuMs(): { busy: number; total: number } {
   return { busy: ((total - idle) * 1000) / TICKS_PER_SECOND, total: (total * 1000) / TICKS_PER_SECOND };
 }
 
-/** CPU in % of one core over an interval, per named process, plus the machine and the rest. */
+/** CPU in % of one core over an interval, per named process, plus the machine, the rest and `wallMs`. */
 type CpuFigures = Record<string, number>;
 
 class CpuMeter {
@@ -189,6 +194,7 @@ class CpuMeter {
     const machineBusy = ((machine.busy - this.startMachine.busy) / (machine.total - this.startMachine.total)) * cpus().length * 100;
     figures.machine = machineBusy;
     figures.other = Math.max(0, machineBusy - known);
+    figures.wallMs = wall;
     return figures;
   }
 }
@@ -219,9 +225,10 @@ function weighted<T>(next: () => number, table: ReadonlyArray<[T, number]>): T {
  * Pre-rendered event tails and jitters, so building a batch costs one string
  * concatenation per event: the load must leave the cores to what it measures.
  */
-function eventTemplates(): { tails: string[]; jitter: Int32Array } {
+function eventTemplates(): { tails: string[]; recordTails: string[]; jitter: Int32Array } {
   const next = random(7);
   const tails: string[] = [];
+  const recordTails: string[] = [];
   const jitter = new Int32Array(TEMPLATES);
   for (let i = 0; i < TEMPLATES; i++) {
     const service = SERVICE_NAMES[Math.floor(next() * SERVICE_NAMES.length)] as string;
@@ -229,13 +236,20 @@ function eventTemplates(): { tails: string[]; jitter: Int32Array } {
     // Log-normal latency around 40 ms; errors slower.
     const z = Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next());
     const duration = Math.exp(Math.log(status >= 500 ? 120 : 40) + 0.8 * z);
-    tails.push(
-      `,"service":"${service}","route":"${ROUTES[Math.floor(next() * ROUTES.length)] as string}","method":"${weighted(next, METHODS)}",` +
-        `"status":${status},"duration_ms":${duration.toFixed(2)},"host":"${service}-${Math.floor(next() * 6)}"}\n`,
-    );
+    const fields = {
+      service,
+      route: ROUTES[Math.floor(next() * ROUTES.length)] as string,
+      method: weighted(next, METHODS),
+      status,
+      duration_ms: Number(duration.toFixed(2)),
+      host: `${service}-${Math.floor(next() * 6)}`,
+    };
+    tails.push(`,${JSON.stringify(fields).slice(1)}\n`);
+    // The log's wire form (encodeEvent): {type, ts, tsSource, fields}.
+    recordTails.push(`,"tsSource":"event","fields":${JSON.stringify(fields)}}`);
     jitter[i] = Math.floor(next() * JITTER_MS);
   }
-  return { tails, jitter };
+  return { tails, recordTails, jitter };
 }
 
 const templates = eventTemplates();
@@ -247,6 +261,17 @@ function ndjsonBatch(start: number, now: number): string {
     body += `{"type":"http_request","ts":${now - (templates.jitter[k] as number)}${templates.tails[k] as string}`;
   }
   return body;
+}
+
+/** The records the collector would append for one batch (value as encodeEvent writes it, key = type). */
+function recordBatch(start: number, now: number): Array<{ key: string; value: string; timestamp: number }> {
+  const records = new Array<{ key: string; value: string; timestamp: number }>(BATCH);
+  for (let i = 0; i < BATCH; i++) {
+    const k = (start + i) % TEMPLATES;
+    const ts = now - (templates.jitter[k] as number);
+    records[i] = { key: 'http_request', value: `{"type":"http_request","ts":${ts}${templates.recordTails[k] as string}`, timestamp: ts };
+  }
+  return records;
 }
 
 interface HttpAnswer {
@@ -331,6 +356,8 @@ interface Stats {
   tooLate: number;
   undecodable: number;
   duplicatesSkipped: number;
+  /** Window results emitted, and writes to the hot store / history still queued or dropped. */
+  emitter: { emitted: number; pendingWrites: Record<string, number>; droppedWrites: Record<string, number> };
 }
 
 interface Backend {
@@ -418,7 +445,8 @@ async function readStats(agent: Agent, url: string): Promise<Stats> {
   const answer = await http(agent, `${url}/v1/stats`, 'GET');
   const body = JSON.parse(answer.body) as {
     collector: { accepted: number };
-    processor: Omit<Stats, 'at' | 'accepted'>;
+    processor: Omit<Stats, 'at' | 'accepted' | 'emitter'>;
+    emitter: Stats['emitter'];
   };
   const p = body.processor;
   return {
@@ -430,6 +458,7 @@ async function readStats(agent: Agent, url: string): Promise<Stats> {
     tooLate: p.tooLate,
     undecodable: p.undecodable,
     duplicatesSkipped: p.duplicatesSkipped,
+    emitter: body.emitter,
   };
 }
 
@@ -507,6 +536,10 @@ async function e2ePhase(svc: Services, backend: Backend, round: number): Promise
     const drain = await sampleUntil(statsAgent, backend.url, STATS_EVERY_MS, DRAIN_TIMEOUT_MS, (s) => s.consumed >= s.accepted);
     const drainCpu = drainMeter.stop();
     const drained = drain[drain.length - 1] as Stats;
+    const dropped = Object.values(drained.emitter.droppedWrites).reduce((sum, n) => sum + n, 0);
+    if (dropped > 0 || drained.failedCommits > 0 || drained.tooLate > 0 || drained.undecodable > 0) {
+      console.warn(`  round ${round + 1}: dropped writes ${JSON.stringify(drained.emitter.droppedWrites)}, failed commits ${drained.failedCommits}, too late ${drained.tooLate}, undecodable ${drained.undecodable}`);
+    }
     if (drained.consumed < drained.accepted) {
       console.warn(`  round ${round + 1}: backlog not drained after ${DRAIN_TIMEOUT_MS} ms (${drained.accepted - drained.consumed} events left)`);
     }
@@ -555,13 +588,14 @@ interface ConsumeFigures {
   cpu: CpuFigures;
 }
 
-async function topicRecords(svc: Services, topic: string): Promise<number> {
+/** Records per partition of a topic. */
+async function topicRecords(svc: Services, topic: string): Promise<number[]> {
   const kafka = new Kafka({ clientId: 'bench-e2e-admin', brokers: svc.brokers, logLevel: logLevel.ERROR });
   const admin = kafka.admin();
   await admin.connect();
   try {
     const offsets = await admin.fetchTopicOffsets(topic);
-    return offsets.reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0);
+    return offsets.sort((a, b) => a.partition - b.partition).map((p) => Number(p.high) - Number(p.low));
   } finally {
     await admin.disconnect();
   }
@@ -656,6 +690,58 @@ function adapterConsume(svc: Services, topic: string, group: string, total: numb
       await log.close();
     };
   });
+}
+
+interface ProduceFigures {
+  perSec: number;
+  events: number;
+  ms: number;
+  appendP50Ms: number;
+  appendP99Ms: number;
+  /** CPU of this process per event appended, µs: the producer client's cost. */
+  cpuUsPerEvent: number;
+  cpu: CpuFigures;
+}
+
+/** The backend's KafkaLog.append (as built) at the collector's concurrency, to a scratch topic. */
+async function produce(svc: Services, topic: string, ms: number, seed: number): Promise<ProduceFigures> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { KafkaLog } = require(DIST_KAFKA_LOG) as KafkaLogModule;
+  const log = new KafkaLog({ brokers: svc.brokers, clientId: 'panecast', topic, partitions: PARTITIONS });
+  try {
+    await log.ensureTopic();
+    await log.append(recordBatch(0, Date.now())); // connect + warm
+    const next = random(seed);
+    const latencies: number[] = [];
+    let events = 0;
+    const meter = new CpuMeter(new Map([...svc.pids, ['load', process.pid]]));
+    const cpuBefore = process.cpuUsage();
+    const started = performance.now();
+    const deadline = started + ms;
+    const loop = async () => {
+      while (performance.now() < deadline) {
+        const records = recordBatch(Math.floor(next() * TEMPLATES), Date.now());
+        const sent = performance.now();
+        await log.append(records);
+        latencies.push(performance.now() - sent);
+        events += records.length;
+      }
+    };
+    await Promise.all(Array.from({ length: CONCURRENCY }, loop));
+    const elapsed = performance.now() - started;
+    const cpuUsed = process.cpuUsage(cpuBefore);
+    return {
+      perSec: (events / elapsed) * 1000,
+      events,
+      ms: elapsed,
+      appendP50Ms: percentile(latencies, 0.5),
+      appendP99Ms: percentile(latencies, 0.99),
+      cpuUsPerEvent: (cpuUsed.user + cpuUsed.system) / events,
+      cpu: meter.stop(),
+    };
+  } finally {
+    await log.close();
+  }
 }
 
 /** A fresh backend (new group) processing the filled topic from the beginning, no load. */
@@ -861,6 +947,8 @@ interface RoundResult {
   e2e: E2eFigures;
   raw: ConsumeFigures;
   adapter: ConsumeFigures;
+  produce: ProduceFigures;
+  recordsPerPartition: number[];
   replay: ConsumeFigures & { commits: number; stderr: number };
   backendStderr: string[];
 }
@@ -908,24 +996,29 @@ async function main(): Promise<void> {
       } finally {
         await stopBackend(backend);
       }
-      const total = await topicRecords(svc, topic);
+      const perPartition = await topicRecords(svc, topic);
+      const total = perPartition.reduce((sum, n) => sum + n, 0);
       if (total !== e2e.totalEvents) {
         console.warn(`  round ${round + 1}: topic holds ${total} records, collector accepted ${e2e.totalEvents}`);
       }
       console.log(
         `  round ${round + 1}: e2e accepted ${round1(e2e.acceptedPerSec)}/s, processed ${round1(e2e.processedPerSec)}/s, lag at end ${e2e.lagAtEndEvents} (${e2e.lagAtEndSec.toFixed(1)} s), ${total} records`,
       );
-      const phases: Array<'raw' | 'adapter' | 'replay'> = round % 2 === 0 ? ['raw', 'adapter', 'replay'] : ['replay', 'adapter', 'raw'];
-      const results: Partial<Pick<RoundResult, 'raw' | 'adapter' | 'replay'>> = {};
+      const phases: Array<'raw' | 'adapter' | 'produce' | 'replay'> =
+        round % 2 === 0 ? ['raw', 'adapter', 'produce', 'replay'] : ['replay', 'produce', 'adapter', 'raw'];
+      const results: Partial<Pick<RoundResult, 'raw' | 'adapter' | 'produce' | 'replay'>> = {};
       for (const phase of phases) {
         if (phase === 'raw') {
           results.raw = await rawConsume(svc, topic, group('raw'), total);
+        } else if (phase === 'produce') {
+          topics.push(`${topic}-produce`);
+          results.produce = await produce(svc, `${topic}-produce`, Math.min(LOAD_SECONDS, 5) * 1000, 3000 + round);
         } else if (phase === 'adapter') {
           results.adapter = await adapterConsume(svc, topic, group('adapter'), total);
         } else {
           results.replay = await replay(svc, topic, group('replay'), total, metricsDir, replayProfileDir);
         }
-        console.log(`    ${phase}: ${round1((results[phase] as ConsumeFigures).perSec)}/s`);
+        console.log(`    ${phase}: ${round1((results[phase] as { perSec: number }).perSec)}/s`);
       }
       for (const [phase, dir] of [['e2e', profileDir], ['replay', replayProfileDir]] as const) {
         if (dir !== undefined) {
@@ -942,6 +1035,8 @@ async function main(): Promise<void> {
         e2e,
         raw: results.raw as ConsumeFigures,
         adapter: results.adapter as ConsumeFigures,
+        produce: results.produce as ProduceFigures,
+        recordsPerPartition: perPartition,
         replay: results.replay as RoundResult['replay'],
         backendStderr: backend.stderr.slice(0, 20),
       });
@@ -951,6 +1046,13 @@ async function main(): Promise<void> {
     await cleanUp(svc, topics, groups).catch((error: unknown) => console.warn(`clean-up: ${(error as Error).message}`));
   }
   report(rounds, build, load0, svc, profiles);
+}
+
+/** CPU microseconds of `name` per event over a meter's interval. */
+function usPerEvent(cpu: CpuFigures, name: string, events: number): number {
+  const percent = cpu[name];
+  const wallMs = cpu.wallMs;
+  return percent === undefined || wallMs === undefined || events <= 0 ? Number.NaN : ((percent / 100) * wallMs * 1000) / events;
 }
 
 function report(rounds: RoundResult[], build: ReturnType<typeof buildInfo>, load0: number[], svc: Services, profiles: Record<string, ProfileSummary>): void {
@@ -968,6 +1070,7 @@ function report(rounds: RoundResult[], build: ReturnType<typeof buildInfo>, load
     'raw/s': round1(r.raw.perSec),
     'adapter/s': round1(r.adapter.perSec),
     'replay/s': round1(r.replay.perSec),
+    'produce/s': round1(r.produce.perSec),
     'e2e/raw': r.e2e.processedPerSec / r.raw.perSec,
   }));
   printTable(`e2e per round (${LOAD_SECONDS} s load, ${CONCURRENCY} × ${BATCH}-event NDJSON POSTs, ${PARTITIONS} partitions)`, perRound);
@@ -986,10 +1089,14 @@ function report(rounds: RoundResult[], build: ReturnType<typeof buildInfo>, load
     { figure: 'raw kafkajs consume, events/s', median: round1(raw) },
     { figure: 'adapter consume (KafkaLog), events/s', median: round1(med((r) => r.adapter.perSec)) },
     { figure: 'processor replay (no load), events/s', median: round1(med((r) => r.replay.perSec)) },
+    { figure: 'producer alone (KafkaLog.append), events/s', median: round1(med((r) => r.produce.perSec)) },
+    { figure: 'producer append p50, ms', median: pct(med((r) => r.produce.appendP50Ms)) },
+    { figure: 'producer client CPU, µs per event', median: pct(med((r) => r.produce.cpuUsPerEvent)) },
     { figure: `e2e / raw (target ≥ ${TARGET_RATIO})`, median: med((r) => r.e2e.processedPerSec / r.raw.perSec) },
     { figure: 'replay / raw', median: med((r) => r.replay.perSec / r.raw.perSec) },
     { figure: 'adapter / raw', median: med((r) => r.adapter.perSec / r.raw.perSec) },
     { figure: 'collector accepted / raw', median: med((r) => r.e2e.acceptedPerSec / r.raw.perSec) },
+    { figure: 'collector accepted / producer alone', median: med((r) => r.e2e.acceptedPerSec / r.produce.perSec) },
   ];
   printTable(`e2e: medians of ${rounds.length} rounds`, summary);
 
@@ -1007,11 +1114,20 @@ function report(rounds: RoundResult[], build: ReturnType<typeof buildInfo>, load
     cpuRow('e2e drain', (r) => r.e2e.drainCpu),
     cpuRow('raw consume', (r) => r.raw.cpu),
     cpuRow('adapter consume', (r) => r.adapter.cpu),
+    cpuRow('produce', (r) => r.produce.cpu),
     cpuRow('replay', (r) => r.replay.cpu),
   ];
   printTable(`CPU, % of one core (medians; ${cpus().length} cores = ${cpus().length * 100} %; "load" is this process: load generator or consumer)`, cpuRows);
 
   const ratio = sustained / raw;
+  printTable('CPU per event, µs (medians): where one core goes', [
+    { process: 'backend during load (collect + process)', 'µs/event': pct(med((r) => usPerEvent(r.e2e.cpu, 'backend', r.e2e.acceptedPerSec * (r.e2e.cpu.wallMs ?? 0) / 1000))) },
+    { process: 'backend during replay (process only)', 'µs/event': pct(med((r) => usPerEvent(r.replay.cpu, 'backend', r.replay.events))) },
+    { process: 'raw kafkajs consumer (this process)', 'µs/event': pct(med((r) => usPerEvent(r.raw.cpu, 'load', r.raw.events))) },
+    { process: 'adapter consumer (this process)', 'µs/event': pct(med((r) => usPerEvent(r.adapter.cpu, 'load', r.adapter.events))) },
+    { process: 'kafkajs producer via KafkaLog.append (this process)', 'µs/event': pct(med((r) => r.produce.cpuUsPerEvent)) },
+    { process: 'load generator (this process, during load)', 'µs/event': pct(med((r) => usPerEvent(r.e2e.cpu, 'load', r.e2e.acceptedPerSec * (r.e2e.cpu.wallMs ?? 0) / 1000))) },
+  ]);
   const verdict =
     ratio >= TARGET_RATIO
       ? `e2e/raw ${ratio.toFixed(2)} meets the target ${TARGET_RATIO}`
@@ -1048,7 +1164,7 @@ function report(rounds: RoundResult[], build: ReturnType<typeof buildInfo>, load
     summary,
     cpu: cpuRows,
     perRound,
-    rounds: rounds.map((r) => ({ ...r, e2e: { ...r.e2e, stats: r.e2e.stats } })),
+    rounds,
   });
   console.log(`\nwrote ${file}`);
 }

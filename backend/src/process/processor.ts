@@ -110,11 +110,12 @@ export class Processor {
 
   /** Rebuilds a partition's engine from the store: its offset, progress and the panes that can still change. */
   private async load(partition: number): Promise<PartitionWork> {
-    const { offset, progress: stored } = await this.state.loadPartition(partition, Number.POSITIVE_INFINITY);
     const { allowedLatenessMs, coarsePaneMs } = this.storeOptions;
-    // Panes older than this are final and already rolled up into coarse panes.
-    const since = stored.maxEventTime - this.options.outOfOrdernessMs - allowedLatenessMs - 2 * coarsePaneMs;
-    const { partials } = await this.state.loadPartition(partition, Number.isFinite(since) ? since : Number.NEGATIVE_INFINITY);
+    const { offset, progress: stored, partials } = await this.state.loadPartition(
+      partition,
+      // Panes older than this are final and already rolled up into coarse panes.
+      ({ maxEventTime }) => maxEventTime - this.options.outOfOrdernessMs - allowedLatenessMs - 2 * coarsePaneMs,
+    );
     const engine = new WindowEngine(this.definitions, this.storeOptions);
     const report = engine.load(partials);
     if (report.rejected.length > 0) {

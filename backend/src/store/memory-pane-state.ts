@@ -28,8 +28,10 @@ export class MemoryPaneState implements PaneStateStore {
 
   constructor(private readonly clock: () => number = Date.now) {}
 
-  async loadPartition(partition: number, since: number): Promise<PartitionState> {
+  async loadPartition(partition: number, sinceOf: (progress: PartitionProgress) => number): Promise<PartitionState> {
     const now = this.clock();
+    const progress = this.progress.get(partition) ?? NO_PROGRESS;
+    const since = sinceOf(progress);
     const partials: StoredPartial[] = [];
     for (const [suffix, paneStart] of this.indexes.get(partition) ?? []) {
       const pane = this.panes.get(suffix);
@@ -43,7 +45,7 @@ export class MemoryPaneState implements PaneStateStore {
         }
       }
     }
-    return { offset: this.offsets.get(partition) ?? -1, progress: this.progress.get(partition) ?? NO_PROGRESS, partials };
+    return { offset: this.offsets.get(partition) ?? -1, progress, partials };
   }
 
   async commit(commit: PartitionCommit): Promise<void> {

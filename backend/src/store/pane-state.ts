@@ -46,8 +46,12 @@ export interface PartitionCommit {
 }
 
 export interface PaneStateStore {
-  /** The partition's offset, progress and its partials with pane start ≥ since. */
-  loadPartition(partition: number, since: number): Promise<PartitionState>;
+  /**
+   * The partition's offset, progress and its partials with pane start ≥
+   * since(progress): the caller decides from the stored progress how far
+   * back panes can still change.
+   */
+  loadPartition(partition: number, since: (progress: PartitionProgress) => number): Promise<PartitionState>;
   /** Applies one partition's commit atomically. */
   commit(commit: PartitionCommit): Promise<void>;
   /** Every partition's partials for the given panes, keyed by partition. */

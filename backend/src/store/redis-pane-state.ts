@@ -24,12 +24,14 @@ export class RedisPaneState implements PaneStateStore {
     this.prefix = `panecast:${namespace}`;
   }
 
-  async loadPartition(partition: number, since: number): Promise<PartitionState> {
-    const [offset, progress, suffixes] = await Promise.all([
+  async loadPartition(partition: number, sinceOf: (progress: PartitionProgress) => number): Promise<PartitionState> {
+    const [offset, storedProgress] = await Promise.all([
       this.redis.hget(`${this.prefix}:offsets`, String(partition)),
       this.redis.hget(`${this.prefix}:progress`, String(partition)),
-      this.redis.zrangebyscore(`${this.prefix}:index:${partition}`, since, '+inf'),
     ]);
+    const progress = decodeProgress(storedProgress);
+    const since = sinceOf(progress);
+    const suffixes = await this.redis.zrangebyscore(`${this.prefix}:index:${partition}`, Number.isFinite(since) ? since : '-inf', '+inf');
     const hashes = await Promise.all(suffixes.map((suffix) => this.redis.hgetallBuffer(`${this.prefix}:pane:${suffix}`)));
     const partials: StoredPartial[] = [];
     suffixes.forEach((suffix, i) => {
@@ -41,7 +43,7 @@ export class RedisPaneState implements PaneStateStore {
         }
       }
     });
-    return { offset: offset === null ? -1 : Number(offset), progress: decodeProgress(progress), partials };
+    return { offset: offset === null ? -1 : Number(offset), progress, partials };
   }
 
   async commit(commit: PartitionCommit): Promise<void> {

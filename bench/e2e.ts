@@ -117,6 +117,10 @@ function services(): Services {
     }
     return (match[1] as string).trim();
   };
+  return { brokers: value('PANECAST_KAFKA_BROKERS').split(','), redisUrl: value('PANECAST_REDIS_URL'), vmUrl: value('PANECAST_VM_URL'), pids: servicePids() };
+}
+
+function servicePids(): Map<string, number> {
   const status = spawnSync('bash', [SERVICES_SH, 'status', 'kafka', 'redis', 'victoriametrics'], { encoding: 'utf8' }).stdout;
   const pids = new Map<string, number>();
   for (const line of status.split('\n')) {
@@ -125,7 +129,7 @@ function services(): Services {
       pids.set(match[1] as string, Number(match[2]));
     }
   }
-  return { brokers: value('PANECAST_KAFKA_BROKERS').split(','), redisUrl: value('PANECAST_REDIS_URL'), vmUrl: value('PANECAST_VM_URL'), pids };
+  return pids;
 }
 
 // ---------------------------------------------------------------- CPU
@@ -987,6 +991,8 @@ async function main(): Promise<void> {
         return name;
       };
       topics.push(topic);
+      // Another user of the services may have restarted one (new pid) since the last round.
+      svc.pids = servicePids();
       const profileDir = PROFILE && round === 0 ? mkdtempSync(join(tmpdir(), 'panecast-bench-e2e-prof-')) : undefined;
       const replayProfileDir = PROFILE && round === 0 ? mkdtempSync(join(tmpdir(), 'panecast-bench-e2e-prof-')) : undefined;
       const backend = await startBackend(svc, topic, group('processor'), metricsDir, profileDir);
@@ -1111,7 +1117,7 @@ function report(rounds: RoundResult[], build: ReturnType<typeof buildInfo>, load
   };
   const cpuRows = [
     cpuRow('e2e load', (r) => r.e2e.cpu),
-    cpuRow('e2e drain', (r) => r.e2e.drainCpu),
+    ...(lags ? [cpuRow('e2e drain', (r) => r.e2e.drainCpu)] : []),
     cpuRow('raw consume', (r) => r.raw.cpu),
     cpuRow('adapter consume', (r) => r.adapter.cpu),
     cpuRow('produce', (r) => r.produce.cpu),
@@ -1119,7 +1125,8 @@ function report(rounds: RoundResult[], build: ReturnType<typeof buildInfo>, load
   ];
   printTable(`CPU, % of one core (medians; ${cpus().length} cores = ${cpus().length * 100} %; "load" is this process: load generator or consumer)`, cpuRows);
 
-  const ratio = sustained / raw;
+  // Paired within each round (same topic, same minutes of machine), then the median.
+  const ratio = med((r) => r.e2e.processedPerSec / r.raw.perSec);
   printTable('CPU per event, µs (medians): where one core goes', [
     { process: 'backend during load (collect + process)', 'µs/event': pct(med((r) => usPerEvent(r.e2e.cpu, 'backend', r.e2e.acceptedPerSec * (r.e2e.cpu.wallMs ?? 0) / 1000))) },
     { process: 'backend during replay (process only)', 'µs/event': pct(med((r) => usPerEvent(r.replay.cpu, 'backend', r.replay.events))) },

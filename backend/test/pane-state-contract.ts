@@ -2,7 +2,7 @@
  * The behaviour every pane-state store must have, run against the memory
  * twin (unit tests) and Redis (services tests), so the twin cannot drift.
  */
-import type { PaneStateStore } from '../src/store/pane-state';
+import { FencedError, type PaneStateStore } from '../src/store/pane-state';
 import type { StoredPartial } from '../src/window';
 
 function partial(metric: string, paneStart: number, seriesKey: string, byte: number): StoredPartial {
@@ -25,16 +25,19 @@ export function paneStateContract(name: string, make: () => Promise<PaneStateSto
 
     it('commits partials, offset and progress together and loads them back per partition', async () => {
       const store = await make();
+      const { epoch } = await store.loadPartition(0, () => Number.NEGATIVE_INFINITY);
+      const { epoch: epochOne } = await store.loadPartition(1, () => Number.NEGATIVE_INFINITY);
       await store.commit({
+        epoch,
         partition: 0,
         offset: 41,
         progress: { maxEventTime: 5000, committedAt: 9 },
         partials: [partial('m', 1000, '["a"]', 1), partial('m', 2000, '["a/b"]', 2)],
         retentionMs: retention,
       });
-      await store.commit({ partition: 1, offset: 7, progress: { maxEventTime: 2500, committedAt: 9 }, partials: [partial('m', 2000, '["a/b"]', 3)], retentionMs: retention });
+      await store.commit({ epoch: epochOne, partition: 1, offset: 7, progress: { maxEventTime: 2500, committedAt: 9 }, partials: [partial('m', 2000, '["a/b"]', 3)], retentionMs: retention });
       // A later commit of the same cell overwrites it (full state, not a delta).
-      await store.commit({ partition: 0, offset: 50, progress: { maxEventTime: 6000, committedAt: 10 }, partials: [partial('m', 1000, '["a"]', 4)], retentionMs: retention });
+      await store.commit({ epoch, partition: 0, offset: 50, progress: { maxEventTime: 6000, committedAt: 10 }, partials: [partial('m', 1000, '["a"]', 4)], retentionMs: retention });
 
       const zero = await store.loadPartition(0, () => Number.NEGATIVE_INFINITY);
       expect(zero.offset).toBe(50);
@@ -49,6 +52,20 @@ export function paneStateContract(name: string, make: () => Promise<PaneStateSto
       expect(panes.get(1)?.map((p) => [p.paneStart, p.seriesKey])).toEqual([[2000, '["a/b"]']]);
       const progress = await store.readProgress();
       expect(progress.get(1)).toEqual({ maxEventTime: 2500, committedAt: 9 });
+    });
+
+    it('refuses a commit from an owner a newer load has fenced off, and keeps the newer state', async () => {
+      const store = await make();
+      const old = await store.loadPartition(3, () => Number.NEGATIVE_INFINITY);
+      const current = await store.loadPartition(3, () => Number.NEGATIVE_INFINITY);
+      expect(current.epoch).toBeGreaterThan(old.epoch);
+      await store.commit({ epoch: current.epoch, partition: 3, offset: 10, progress: { maxEventTime: 1, committedAt: 1 }, partials: [partial('m', 0, '[]', 7)], retentionMs: retention });
+      await expect(
+        store.commit({ epoch: old.epoch, partition: 3, offset: 99, progress: { maxEventTime: 2, committedAt: 2 }, partials: [partial('m', 0, '[]', 8)], retentionMs: retention }),
+      ).rejects.toBeInstanceOf(FencedError);
+      const state = await store.loadPartition(3, () => Number.NEGATIVE_INFINITY);
+      expect(state.offset).toBe(10);
+      expect(state.partials.map((p) => p.bytes[2])).toEqual([7]);
     });
 
     it('keeps named marks', async () => {

@@ -4,7 +4,8 @@
  * partition's records in order, and after each batch commits the changed
  * partial panes together with the batch's last offset (pane-state.ts says why
  * that is exactly-once). A new owner of a partition — after a crash or a
- * rebalance — loads that state and skips what it already includes.
+ * rebalance — loads that state and skips what it already includes; its load
+ * fences off the previous owner, whose later commits the store refuses.
  *
  * Lateness is judged per partition with a watermark that depends only on the
  * partition's own records (newest event time − allowed out-of-orderness), so
@@ -13,7 +14,7 @@
  */
 import type { EventLog, LogConsumer, OutgoingRecord, RecordBatch } from '../buffer/event-log';
 import { decodeEvent, encodeEvent } from '../collect/event';
-import type { PaneStateStore } from '../store/pane-state';
+import { FencedError, type PaneStateStore } from '../store/pane-state';
 import { WindowEngine, resolveStoreOptions, type MetricDefinition, type PaneStore, type StoreOptions } from '../window';
 
 export interface ProcessorOptions {
@@ -34,6 +35,8 @@ export interface ProcessorStats {
 
 interface PartitionWork {
   readonly engine: WindowEngine;
+  /** Fencing epoch of our load; the store refuses commits once a newer owner loaded. */
+  readonly epoch: number;
   /** Last offset whose effect is in the engine (and, after a commit, in the store). */
   applied: number;
   maxEventTime: number;
@@ -48,6 +51,8 @@ export interface PaneListener {
 export class Processor {
   private readonly work = new Map<number, PartitionWork>();
   private readonly loading = new Map<number, Promise<PartitionWork>>();
+  /** Partitions a newer owner took over; refused until the group assigns them to us again. */
+  private readonly fenced = new Set<number>();
   private readonly storeOptions: Readonly<StoreOptions>;
   private consumer: LogConsumer | undefined;
   private readonly stats = { consumed: 0, duplicatesSkipped: 0, undecodable: 0, tooLate: 0, commits: 0, failedCommits: 0 };
@@ -76,6 +81,9 @@ export class Processor {
 
   private onAssign(partitions: readonly number[]): void {
     const owned = new Set(partitions);
+    for (const partition of owned) {
+      this.fenced.delete(partition);
+    }
     const revoked = [...this.work.keys()].filter((partition) => !owned.has(partition));
     for (const partition of revoked) {
       // The new owner resumes from the store; what we hold is already there.
@@ -111,7 +119,7 @@ export class Processor {
   /** Rebuilds a partition's engine from the store: its offset, progress and the panes that can still change. */
   private async load(partition: number): Promise<PartitionWork> {
     const { allowedLatenessMs, coarsePaneMs } = this.storeOptions;
-    const { offset, progress: stored, partials } = await this.state.loadPartition(
+    const { epoch, offset, progress: stored, partials } = await this.state.loadPartition(
       partition,
       // Panes older than this are final and already rolled up into coarse panes.
       ({ maxEventTime }) => maxEventTime - this.options.outOfOrdernessMs - allowedLatenessMs - 2 * coarsePaneMs,
@@ -121,7 +129,7 @@ export class Processor {
     if (report.rejected.length > 0) {
       console.error(`processor: partition ${partition}: ${report.rejected.length} stored partials could not be read`, report.rejected[0]);
     }
-    const work: PartitionWork = { engine, applied: offset, maxEventTime: stored.maxEventTime };
+    const work: PartitionWork = { engine, epoch, applied: offset, maxEventTime: stored.maxEventTime };
     this.work.set(partition, work);
     return work;
   }
@@ -132,6 +140,11 @@ export class Processor {
    * partition's in-memory state, which the redelivery rebuilds from the store.
    */
   async onBatch(batch: RecordBatch): Promise<void> {
+    if (this.fenced.has(batch.partition)) {
+      // Throwing keeps the log from marking these records consumed; the
+      // rebalance that follows takes the partition away from us.
+      throw new FencedError(batch.partition, -1);
+    }
     const work = await this.partition(batch.partition);
     const ooo = this.options.outOfOrdernessMs;
     let last = work.applied;
@@ -167,6 +180,7 @@ export class Processor {
       work.engine.maintain(work.maxEventTime - ooo);
       await this.state.commit({
         partition: batch.partition,
+        epoch: work.epoch,
         offset: last,
         progress: { maxEventTime: work.maxEventTime, committedAt: this.clock() },
         partials: work.engine.drainDirty(),
@@ -177,6 +191,9 @@ export class Processor {
     } catch (error) {
       this.stats.failedCommits++;
       this.work.delete(batch.partition);
+      if (error instanceof FencedError) {
+        this.fenced.add(batch.partition);
+      }
       throw error;
     }
     work.applied = last;

@@ -2,6 +2,7 @@
 import type { StoredPartial } from '../window';
 import {
   byPane,
+  FencedError,
   NO_PROGRESS,
   paneSuffix,
   partialField,
@@ -25,6 +26,7 @@ export class MemoryPaneState implements PaneStateStore {
   private readonly progress = new Map<number, PartitionProgress>();
   private readonly panes = new Map<string, PaneHash>();
   private readonly indexes = new Map<number, Map<string, number>>();
+  private readonly epochs = new Map<number, number>();
 
   constructor(private readonly clock: () => number = Date.now) {}
 
@@ -45,10 +47,15 @@ export class MemoryPaneState implements PaneStateStore {
         }
       }
     }
-    return { offset: this.offsets.get(partition) ?? -1, progress, partials };
+    const epoch = (this.epochs.get(partition) ?? 0) + 1;
+    this.epochs.set(partition, epoch);
+    return { epoch, offset: this.offsets.get(partition) ?? -1, progress, partials };
   }
 
   async commit(commit: PartitionCommit): Promise<void> {
+    if ((this.epochs.get(commit.partition) ?? 0) !== commit.epoch) {
+      throw new FencedError(commit.partition, commit.epoch);
+    }
     const now = this.clock();
     let index = this.indexes.get(commit.partition);
     if (index === undefined) {

@@ -9,7 +9,10 @@
  * 2. a commit writes the partition's changed partials (full cell state, not
  *    deltas: overwriting is idempotent), its last applied offset and its
  *    event-time progress in ONE transaction;
- * 3. a new owner loads that state and skips records at or below the offset.
+ * 3. a new owner loads that state and skips records at or below the offset;
+ * 4. loading takes a new fencing epoch for the partition, and a commit
+ *    carrying an older epoch is refused: a paused ex-owner (a "zombie" whose
+ *    partition was reassigned) cannot overwrite what the new owner wrote.
  * Partials of different partitions are merged at read time.
  *
  * Redis layout, under `panecast:<namespace>` (namespace = consumer group):
@@ -18,6 +21,7 @@
  *   :pane:<metric>:<res>:<paneStart>  hash  "<partition>/<seriesKey>" → partial bytes
  *   :index:<partition>       zset  pane key suffix, scored by pane start (to reload a partition)
  *   :marks                   hash  writer name → position (e.g. the history cursor)
+ *   :epoch:<partition>       string fencing epoch, incremented by each load
  * Pane hashes expire with their tier's retention plus the allowed lateness.
  */
 import type { StoredPartial } from '../window';
@@ -30,6 +34,8 @@ export interface PartitionProgress {
 }
 
 export interface PartitionState {
+  /** Fencing epoch of this load; commits must carry it. */
+  epoch: number;
   /** Last offset applied; -1 when the partition was never committed. */
   offset: number;
   progress: PartitionProgress;
@@ -38,6 +44,8 @@ export interface PartitionState {
 
 export interface PartitionCommit {
   partition: number;
+  /** The epoch from loadPartition; an older one than the stored one is refused. */
+  epoch: number;
   offset: number;
   progress: PartitionProgress;
   partials: readonly StoredPartial[];
@@ -52,7 +60,7 @@ export interface PaneStateStore {
    * back panes can still change.
    */
   loadPartition(partition: number, since: (progress: PartitionProgress) => number): Promise<PartitionState>;
-  /** Applies one partition's commit atomically. */
+  /** Applies one partition's commit atomically; throws FencedError if a newer owner loaded the partition. */
   commit(commit: PartitionCommit): Promise<void>;
   /** Every partition's partials for the given panes, keyed by partition. */
   readPanes(metric: string, resolutionMs: number, paneStarts: readonly number[]): Promise<Map<number, StoredPartial[]>>;
@@ -61,6 +69,14 @@ export interface PaneStateStore {
   /** A named position of a downstream writer (e.g. the history cursor); undefined if never set. */
   readMark(name: string): Promise<number | undefined>;
   writeMark(name: string, value: number): Promise<void>;
+}
+
+/** A commit from an owner that lost the partition to a newer one. */
+export class FencedError extends Error {
+  constructor(partition: number, epoch: number) {
+    super(`partition ${partition}: commit with epoch ${epoch} refused, a newer owner loaded it`);
+    this.name = 'FencedError';
+  }
 }
 
 export const NO_PROGRESS: PartitionProgress = Object.freeze({ maxEventTime: Number.NEGATIVE_INFINITY, committedAt: 0 });

@@ -3,6 +3,7 @@ import type Redis from 'ioredis';
 import type { StoredPartial } from '../window';
 import {
   byPane,
+  FencedError,
   decodeProgress,
   encodeProgress,
   paneSuffix,
@@ -13,6 +14,45 @@ import {
   type PartitionProgress,
   type PartitionState,
 } from './pane-state';
+
+/**
+ * One partition's commit, atomic in Redis: refuse a stale epoch, then write
+ * the panes (HSET in chunks: Lua's unpack has a stack limit), their expiry
+ * and index entries, trim the index, and set offset and progress.
+ * KEYS: epoch, offsets, progress, index, then one pane hash per pane.
+ * ARGV: epoch, partition, offset, progress, oldest index score ('' = none),
+ * then per pane: suffix, pane start, retention ms, field count, fields…
+ */
+const COMMIT_SCRIPT = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then
+  return redis.error_reply('PANECAST_FENCED')
+end
+local i = 6
+for k = 5, #KEYS do
+  local suffix, start, ttl, n = ARGV[i], ARGV[i + 1], ARGV[i + 2], tonumber(ARGV[i + 3])
+  i = i + 4
+  local chunk = {}
+  for j = 0, n * 2 - 1 do
+    chunk[#chunk + 1] = ARGV[i + j]
+    if #chunk == 1000 then
+      redis.call('HSET', KEYS[k], unpack(chunk))
+      chunk = {}
+    end
+  end
+  if #chunk > 0 then
+    redis.call('HSET', KEYS[k], unpack(chunk))
+  end
+  i = i + n * 2
+  redis.call('PEXPIRE', KEYS[k], ttl)
+  redis.call('ZADD', KEYS[4], start, suffix)
+end
+if ARGV[5] ~= '' then
+  redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', '(' .. ARGV[5])
+end
+redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
+redis.call('HSET', KEYS[3], ARGV[2], ARGV[4])
+return 1
+`;
 
 export class RedisPaneState implements PaneStateStore {
   private readonly prefix: string;
@@ -25,7 +65,9 @@ export class RedisPaneState implements PaneStateStore {
   }
 
   async loadPartition(partition: number, sinceOf: (progress: PartitionProgress) => number): Promise<PartitionState> {
-    const [offset, storedProgress] = await Promise.all([
+    const [epoch, offset, storedProgress] = await Promise.all([
+      // A new owner fences off the previous one before reading.
+      this.redis.incr(`${this.prefix}:epoch:${partition}`),
       this.redis.hget(`${this.prefix}:offsets`, String(partition)),
       this.redis.hget(`${this.prefix}:progress`, String(partition)),
     ]);
@@ -43,35 +85,31 @@ export class RedisPaneState implements PaneStateStore {
         }
       }
     });
-    return { offset: offset === null ? -1 : Number(offset), progress, partials };
+    return { epoch, offset: offset === null ? -1 : Number(offset), progress, partials };
   }
 
   async commit(commit: PartitionCommit): Promise<void> {
-    const multi = this.redis.multi();
-    const index = `${this.prefix}:index:${commit.partition}`;
+    const keys = [`${this.prefix}:epoch:${commit.partition}`, `${this.prefix}:offsets`, `${this.prefix}:progress`, `${this.prefix}:index:${commit.partition}`];
+    const args: Array<string | Buffer> = [String(commit.epoch), String(commit.partition), String(commit.offset), encodeProgress(commit.progress)];
+    const panes: Array<string | Buffer> = [];
     let oldest = Number.POSITIVE_INFINITY;
     for (const [suffix, { partial, items }] of byPane(commit.partials)) {
-      const key = `${this.prefix}:pane:${suffix}`;
-      const fields: Array<string | Buffer> = [];
-      for (const item of items) {
-        fields.push(partialField(commit.partition, item.seriesKey), Buffer.from(item.bytes.buffer, item.bytes.byteOffset, item.bytes.byteLength));
-      }
-      multi.hset(key, ...fields);
+      keys.push(`${this.prefix}:pane:${suffix}`);
       const retention = commit.retentionMs(partial.resolutionMs);
-      multi.pexpire(key, retention);
-      multi.zadd(index, partial.paneStart, suffix);
+      panes.push(suffix, String(partial.paneStart), String(retention), String(items.length));
+      for (const item of items) {
+        panes.push(partialField(commit.partition, item.seriesKey), Buffer.from(item.bytes.buffer, item.bytes.byteOffset, item.bytes.byteLength));
+      }
       oldest = Math.min(oldest, partial.paneStart - retention);
     }
-    if (Number.isFinite(oldest)) {
-      // Keep the index as short as the panes it points to.
-      multi.zremrangebyscore(index, '-inf', `(${oldest}`);
-    }
-    multi.hset(`${this.prefix}:offsets`, String(commit.partition), String(commit.offset));
-    multi.hset(`${this.prefix}:progress`, String(commit.partition), encodeProgress(commit.progress));
-    const replies = await multi.exec();
-    const failed = replies?.find(([error]) => error !== null);
-    if (replies === null || failed !== undefined) {
-      throw new Error(`redis: commit of partition ${commit.partition} failed: ${failed?.[0]?.message ?? 'transaction aborted'}`);
+    args.push(Number.isFinite(oldest) ? String(oldest) : '', ...panes);
+    try {
+      await this.redis.eval(COMMIT_SCRIPT, keys.length, ...keys, ...args);
+    } catch (error) {
+      if ((error as Error).message.includes('PANECAST_FENCED')) {
+        throw new FencedError(commit.partition, commit.epoch);
+      }
+      throw error;
     }
   }
 

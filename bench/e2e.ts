@@ -44,7 +44,8 @@
  * --profile runs the backend children with --cpu-prof and prints where the
  * backend's CPU went in round 1 (self time by source file, natives charged to
  * their JS caller; top functions); the profiler slows the backend a little,
- * so take throughput figures from a run without it.
+ * so take throughput figures from a run without it (it writes
+ * bench/results/e2e-profile.json, not e2e.json).
  *
  * Uses the backend as last built: `npm run build -w backend` first (a stale
  * build is reported in the output and the JSON).
@@ -417,13 +418,17 @@ function startBackend(svc: Services, topic: string, group: string, metricsDir: s
       reject(new Error(`backend did not start within ${START_TIMEOUT_MS} ms:\n${stderr.slice(-20).join('\n')}`));
     }, START_TIMEOUT_MS);
     let out = '';
+    let started = false;
     child.stdout?.setEncoding('utf8');
     child.stdout?.on('data', (chunk: string) => {
+      if (started) {
+        return; // only drained, so the child never blocks on a full pipe
+      }
       out += chunk;
       const match = /live page at (http:\/\/[^\s/]+)/.exec(out);
-      if (match !== null && out !== '') {
+      if (match !== null) {
+        started = true;
         clearTimeout(timer);
-        out = '';
         resolve({ url: match[1] as string, pid: child.pid as number, child, stderr });
       }
     });
@@ -489,6 +494,7 @@ interface E2eFigures {
   /** Processed rate over the second half of the load window. */
   processedPerSecLateHalf: number;
   lagAtEndEvents: number;
+  /** The lag in seconds of input at the accepted rate. */
   lagAtEndSec: number;
   maxLagEvents: number;
   drainMs: number;
@@ -560,7 +566,7 @@ async function e2ePhase(svc: Services, backend: Backend, round: number): Promise
       processedPerSec,
       processedPerSecLateHalf: (end.consumed - half.consumed) / ((end.at - half.at) / 1000),
       lagAtEndEvents: lag,
-      lagAtEndSec: processedPerSec > 0 ? lag / processedPerSec : Number.POSITIVE_INFINITY,
+      lagAtEndSec: lag / ((run.accepted / run.ms) * 1000),
       maxLagEvents: Math.max(...samples.map((s) => s.accepted - s.consumed)),
       drainMs,
       // No backlog, no drain rate.
@@ -684,7 +690,6 @@ function rawConsume(svc: Services, topic: string, group: string, total: number):
 
 /** The backend's own adapter (as built), counting in onBatch. */
 function adapterConsume(svc: Services, topic: string, group: string, total: number): Promise<ConsumeFigures> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { KafkaLog } = require(DIST_KAFKA_LOG) as KafkaLogModule;
   return timedConsume(svc, total, async (count) => {
     const log = new KafkaLog({ brokers: svc.brokers, clientId: 'panecast', topic, partitions: PARTITIONS });
@@ -709,7 +714,6 @@ interface ProduceFigures {
 
 /** The backend's KafkaLog.append (as built) at the collector's concurrency, to a scratch topic. */
 async function produce(svc: Services, topic: string, ms: number, seed: number): Promise<ProduceFigures> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { KafkaLog } = require(DIST_KAFKA_LOG) as KafkaLogModule;
   const log = new KafkaLog({ brokers: svc.brokers, clientId: 'panecast', topic, partitions: PARTITIONS });
   try {
@@ -1088,7 +1092,8 @@ function report(rounds: RoundResult[], build: ReturnType<typeof buildInfo>, load
     { figure: 'processed during load (sustained e2e), events/s', median: round1(sustained) },
     { figure: 'processed, 2nd half of load, events/s', median: round1(med((r) => r.e2e.processedPerSecLateHalf)) },
     { figure: 'lag when load stops, events', median: round1(med((r) => r.e2e.lagAtEndEvents)) },
-    { figure: 'lag when load stops, s of processing', median: pct(med((r) => r.e2e.lagAtEndSec)) },
+    { figure: 'lag when load stops, s of input', median: pct(med((r) => r.e2e.lagAtEndSec)) },
+    { figure: 'backlog drained in, s', median: pct(med((r) => r.e2e.drainMs / 1000)) },
     { figure: 'backlog drain after load, events/s', median: round1(med((r) => r.e2e.drainPerSec)) },
     { figure: 'load start → all processed, events/s', median: round1(med((r) => r.e2e.overallPerSec)) },
     { figure: 'events per Redis commit', median: round1(med((r) => r.e2e.eventsPerCommit)) },

@@ -45,6 +45,7 @@ suite() {
 }
 
 suite "typecheck" npm run typecheck --silent
+suite "protocol (incl. fuzz)" npm test --silent -w protocol
 suite "backend unit and embedded" npm test --silent -w backend
 suite "plugin-datasource jest" npm run test:ci --silent -w plugin-datasource
 suite "plugin-panel jest" npm run test:ci --silent -w plugin-panel

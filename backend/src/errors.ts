@@ -4,6 +4,8 @@
  * on message text. Messages are templates filled from `params`.
  */
 
+import { LIVE_ERROR_MESSAGES as LIVE } from '@panecast/protocol';
+
 export interface ErrorSpec {
   /** HTTP status used when the error answers a request. */
   status: number;
@@ -93,6 +95,31 @@ export const ERRORS = {
     status: 500,
     message: 'Stored series key {key} does not fit metric "{metric}" (dimensions: {dimensions})',
   },
+  // Live channel and credentials (protocol/PROTOCOL.md). The texts are defined once, in @panecast/protocol,
+  // because the datasource reads the same codes; the catalogue adds the status.
+  PANECAST_ERR_FRAME_TOO_LARGE: { status: 413, message: LIVE.PANECAST_ERR_FRAME_TOO_LARGE },
+  PANECAST_ERR_FRAME_TOO_DEEP: { status: 400, message: LIVE.PANECAST_ERR_FRAME_TOO_DEEP },
+  PANECAST_ERR_FRAME_MALFORMED_JSON: { status: 400, message: LIVE.PANECAST_ERR_FRAME_MALFORMED_JSON },
+  PANECAST_ERR_FRAME_NOT_OBJECT: { status: 400, message: LIVE.PANECAST_ERR_FRAME_NOT_OBJECT },
+  PANECAST_ERR_FRAME_UNKNOWN_TYPE: { status: 400, message: LIVE.PANECAST_ERR_FRAME_UNKNOWN_TYPE },
+  PANECAST_ERR_FRAME_FIELD: { status: 400, message: LIVE.PANECAST_ERR_FRAME_FIELD },
+  PANECAST_ERR_UNSUPPORTED_VERSION: { status: 400, message: LIVE.PANECAST_ERR_UNSUPPORTED_VERSION },
+  PANECAST_ERR_HELLO_REQUIRED: { status: 401, message: LIVE.PANECAST_ERR_HELLO_REQUIRED },
+  PANECAST_ERR_HELLO_REPEATED: { status: 400, message: LIVE.PANECAST_ERR_HELLO_REPEATED },
+  PANECAST_ERR_SUB_EXISTS: { status: 409, message: LIVE.PANECAST_ERR_SUB_EXISTS },
+  PANECAST_ERR_SUB_UNKNOWN: { status: 404, message: LIVE.PANECAST_ERR_SUB_UNKNOWN },
+  PANECAST_ERR_TOO_MANY_SUBSCRIPTIONS: { status: 429, message: LIVE.PANECAST_ERR_TOO_MANY_SUBSCRIPTIONS },
+  PANECAST_ERR_RATE_LIMITED: { status: 429, message: LIVE.PANECAST_ERR_RATE_LIMITED },
+  PANECAST_ERR_TOO_MANY_CONNECTIONS: { status: 429, message: LIVE.PANECAST_ERR_TOO_MANY_CONNECTIONS },
+  PANECAST_ERR_TOO_SLOW: { status: 503, message: LIVE.PANECAST_ERR_TOO_SLOW },
+  PANECAST_ERR_TOKEN_MISSING: { status: 401, message: LIVE.PANECAST_ERR_TOKEN_MISSING },
+  PANECAST_ERR_TOKEN_MALFORMED: { status: 401, message: LIVE.PANECAST_ERR_TOKEN_MALFORMED },
+  PANECAST_ERR_TOKEN_SIGNATURE: { status: 401, message: LIVE.PANECAST_ERR_TOKEN_SIGNATURE },
+  PANECAST_ERR_TOKEN_EXPIRED: { status: 401, message: LIVE.PANECAST_ERR_TOKEN_EXPIRED },
+  PANECAST_ERR_TOKEN_NOT_YET_VALID: { status: 401, message: LIVE.PANECAST_ERR_TOKEN_NOT_YET_VALID },
+  PANECAST_ERR_ORIGIN_NOT_ALLOWED: { status: 403, message: LIVE.PANECAST_ERR_ORIGIN_NOT_ALLOWED },
+  PANECAST_ERR_API_KEY_MISSING: { status: 401, message: 'A collector API key is required' },
+  PANECAST_ERR_API_KEY_INVALID: { status: 401, message: 'The API key is not valid' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

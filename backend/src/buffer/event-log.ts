@@ -4,9 +4,12 @@
  * twin, used by unit tests and by the embedded default.
  */
 
-/** A record to append. The key picks the partition, so one key stays ordered. */
+/**
+ * A record to append. The key picks the partition, so one key stays ordered;
+ * without a key, records are spread over the partitions.
+ */
 export interface OutgoingRecord {
-  key: string;
+  key?: string;
   value: string;
   /** Event time, epoch milliseconds; stored as the record timestamp. */
   timestamp: number;

@@ -51,7 +51,7 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
 export class KafkaLog implements EventLog {
   private readonly kafka: Kafka;
   private readonly admin: Admin;
-  private readonly producer: Producer;
+  private producer: Producer;
   private producerReady: Promise<void> | undefined;
   private adminReady: Promise<void> | undefined;
   private readonly consumers = new Set<Consumer>();
@@ -65,14 +65,31 @@ export class KafkaLog implements EventLog {
       retry: { retries: 8, initialRetryTime: 200, maxRetryTime: 5000 },
     });
     this.admin = this.kafka.admin();
-    // Idempotent producer: the broker drops retried duplicates within a
-    // session; kafkajs requires at most one in-flight request for it.
-    this.producer = this.kafka.producer({
+    this.producer = this.createProducer();
+  }
+
+  // Idempotent producer: the broker drops retried duplicates within a
+  // session; kafkajs requires at most one in-flight request for it.
+  private createProducer(): Producer {
+    return this.kafka.producer({
       idempotent: true,
       maxInFlightRequests: 1,
       retry: PRODUCER_RETRY,
       createPartitioner: Partitioners.DefaultPartitioner,
     });
+  }
+
+  /**
+   * After a failed send the idempotent producer's sequence numbers may no
+   * longer match the broker's (kafkajs advances them on failed attempts, and
+   * every later send is refused as OUT_OF_ORDER_SEQUENCE_NUMBER). Start a new
+   * producer session: the failed batch was answered 503, so its client retries.
+   */
+  private resetProducer(): void {
+    const old = this.producer;
+    this.producer = this.createProducer();
+    this.producerReady = undefined;
+    old.disconnect().catch(() => {});
   }
 
   private connectAdmin(): Promise<void> {
@@ -119,16 +136,24 @@ export class KafkaLog implements EventLog {
 
   private async send(topic: string, records: readonly OutgoingRecord[]): Promise<void> {
     await this.connectProducer();
-    // acks -1: answered only once every in-sync replica has the records.
-    await this.producer.send({
-      topic,
-      acks: -1,
-      messages: records.map((record) => ({
-        key: record.key,
-        value: record.value,
-        timestamp: String(record.timestamp),
-      })),
-    });
+    const producer = this.producer;
+    try {
+      // acks -1: answered only once every in-sync replica has the records.
+      await producer.send({
+        topic,
+        acks: -1,
+        messages: records.map((record) => ({
+          key: record.key ?? null,
+          value: record.value,
+          timestamp: String(record.timestamp),
+        })),
+      });
+    } catch (error) {
+      if (producer === this.producer) {
+        this.resetProducer();
+      }
+      throw error;
+    }
   }
 
   async consume(groupId: string, handlers: ConsumerHandlers): Promise<LogConsumer> {

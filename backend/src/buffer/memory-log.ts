@@ -27,6 +27,8 @@ export class MemoryLog implements EventLog {
   private readonly partitions: LogRecord[][];
   private readonly groups = new Map<string, Group>();
   private nextMemberId = 1;
+  /** Round-robin position for records without a key. */
+  private nextSpread = 0;
   private closed = false;
 
   constructor(partitionCount: number) {
@@ -52,9 +54,10 @@ export class MemoryLog implements EventLog {
       throw new Error('memory log is closed');
     }
     for (const record of records) {
-      const partition = partitionFor(record.key, this.partitions.length);
+      const partition =
+        record.key === undefined ? this.nextSpread++ % this.partitions.length : partitionFor(record.key, this.partitions.length);
       const log = this.partitions[partition] as LogRecord[];
-      log.push({ partition, offset: log.length, key: record.key, value: record.value, timestamp: record.timestamp });
+      log.push({ partition, offset: log.length, key: record.key ?? '', value: record.value, timestamp: record.timestamp });
     }
     for (const group of this.groups.values()) {
       for (const member of group.members) {

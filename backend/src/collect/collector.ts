@@ -5,12 +5,23 @@
  */
 import type { EventLog, OutgoingRecord } from '../buffer/event-log';
 import { PanecastError } from '../errors';
-import { DEFAULT_LIMITS, encodeEvent, isEventError, validateEvent, type EventError, type ValidationLimits } from './event';
+import { DEFAULT_LIMITS, encodeEvent, isEventError, validateEvent, type EventError, type PanecastEvent, type ValidationLimits } from './event';
 import { parseBody, type BodyFormat } from './parse';
 
 export interface CollectorOptions {
   maxBatchEvents: number;
   limits?: ValidationLimits;
+}
+
+/**
+ * The partition key: the event type, or `<type>:<key>` when the sender gives
+ * a `key` field (e.g. a user id) to spread one type over several partitions
+ * while keeping each key's events in order. Panes merge across partitions, so
+ * counts do not depend on where an event lands.
+ */
+export function partitionKey(event: PanecastEvent): string {
+  const key = event.fields.key;
+  return typeof key === 'string' || typeof key === 'number' ? `${event.type}:${key}` : event.type;
 }
 
 /** At most this many per-event errors are listed in one answer. */
@@ -51,7 +62,7 @@ export class Collector {
       if (isEventError(checked)) {
         errors.push(checked);
       } else {
-        records.push({ key: checked.type, value: encodeEvent(checked), timestamp: checked.ts });
+        records.push({ key: partitionKey(checked), value: encodeEvent(checked), timestamp: checked.ts });
       }
     });
     if (errors.length > 0) {

@@ -77,9 +77,20 @@ export class WindowEmitter implements PaneListener {
     this.timer = setInterval(() => this.tick(), this.options.tickMs);
   }
 
-  panesChanged(partition: number, engine: WindowEngine): void {
+  panesChanged(partition: number, engine: WindowEngine, paneStarts: ReadonlySet<number>): void {
     this.lastCommit.set(partition, this.clock());
     const corrections = engine.drainCorrections(this.tails.map((entry) => entry.tail));
+    // The emit watermark may have run ahead of a partition's own (idleness
+    // follows the wall clock, the engine does not): panes it already passed
+    // that now got events are recomputed and re-sent as corrections too.
+    const paneMs = this.options.paneMs;
+    for (const paneStart of paneStarts) {
+      if (paneStart + paneMs <= this.watermark) {
+        for (const { tail } of this.tails) {
+          corrections.push({ subscription: tail.id, metric: tail.metric, pane: { start: paneStart, end: paneStart + paneMs }, windows: [] });
+        }
+      }
+    }
     if (corrections.length > 0) {
       for (const entry of this.tails) {
         entry.tail.invalidate(corrections.filter((correction) => correction.subscription === entry.tail.id));

@@ -44,7 +44,8 @@ interface PartitionWork {
 
 /** Something to tell when a partition's panes changed (the emitter). */
 export interface PaneListener {
-  panesChanged(partition: number, engine: WindowEngine): void;
+  /** After a commit: the partition's engine and the fine panes its events went to. */
+  panesChanged(partition: number, engine: WindowEngine, paneStarts: ReadonlySet<number>): void;
   partitionsRevoked(partitions: readonly number[]): void;
 }
 
@@ -149,6 +150,8 @@ export class Processor {
     const ooo = this.options.outOfOrdernessMs;
     let last = work.applied;
     const late: OutgoingRecord[] = [];
+    const touched = new Set<number>();
+    const paneMs = this.storeOptions.paneMs;
     for (const record of batch.records) {
       if (record.offset <= work.applied) {
         this.stats.duplicatesSkipped++;
@@ -162,8 +165,11 @@ export class Processor {
       }
       this.stats.consumed++;
       // Watermark before this event: a function of the records before it only.
-      if (work.engine.apply(event, work.maxEventTime - ooo) === 'too-late') {
-        late.push({ key: record.key, value: encodeEvent(event), timestamp: event.ts });
+      const outcome = work.engine.apply(event, work.maxEventTime - ooo);
+      if (outcome === 'too-late') {
+        late.push({ key: record.key === '' ? undefined : record.key, value: encodeEvent(event), timestamp: event.ts });
+      } else if (outcome === 'accepted' || outcome === 'correction') {
+        touched.add(Math.floor(event.ts / paneMs) * paneMs);
       }
       if (event.ts > work.maxEventTime) {
         work.maxEventTime = event.ts;
@@ -198,7 +204,7 @@ export class Processor {
     }
     work.applied = last;
     this.stats.commits++;
-    this.listener?.panesChanged(batch.partition, work.engine);
+    this.listener?.panesChanged(batch.partition, work.engine, touched);
   }
 
   /** The watermark of the owned partitions, for emitting (see emitter). */

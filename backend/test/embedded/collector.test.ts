@@ -32,6 +32,20 @@ describe('POST /v1/events', () => {
     expect(logSize()).toBe(before + 2);
   });
 
+  it('keeps one type in one partition, and spreads a type over partitions by its key field', async () => {
+    const log = app.log as MemoryLog;
+    const before = log.sizes();
+    expect((await post(app.url, JSON.stringify(Array.from({ length: 12 }, () => ({ type: 'spread' }))))).status).toBe(202);
+    const byType = log.sizes().map((size, i) => size - (before[i] as number));
+    expect(byType.filter((added) => added > 0)).toEqual([12]);
+
+    const middle = log.sizes();
+    const keyed = Array.from({ length: 40 }, (_, i) => ({ type: 'spread', key: `user-${i}` }));
+    expect((await post(app.url, JSON.stringify(keyed))).status).toBe(202);
+    const byKey = log.sizes().map((size, i) => size - (middle[i] as number));
+    expect(byKey.filter((added) => added > 0).length).toBeGreaterThan(1);
+  });
+
   it('takes NDJSON', async () => {
     const response = await post(app.url, '{"type":"a"}\n{"type":"a"}\n\n{"type":"c"}\n', 'application/x-ndjson');
     expect(response).toEqual({ status: 202, json: { accepted: 3 } });

@@ -1,0 +1,433 @@
+/**
+ * Credentials of the live channel and the collector, as pure functions:
+ * signed tokens, tenant ownership of metrics, the WebSocket origin
+ * allow-list, and per-tenant collector API keys. No I/O; the gateway and the
+ * HTTP layer call these.
+ *
+ * Tokens. `base64url(payload) "." base64url(HMAC-SHA256(secret, CONTEXT + base64url(payload)))`
+ * with payload `{"tenant","sub","exp","iat"}` (exp and iat in epoch seconds).
+ * The MAC covers the encoded payload exactly as sent, so no JSON
+ * canonicalization is needed; CONTEXT keeps a MAC made for anything else with
+ * the same secret from passing as a token. Several secrets are accepted so a
+ * key can be rotated: sign with the first, verify against all, drop the old
+ * one once its tokens have expired.
+ *
+ * Tenants own metrics by this rule (tenantOfMetric):
+ *   1. a definition's `tenant` field, when definitions carry one (a later
+ *      addition to metric definitions; the field wins over the name);
+ *   2. otherwise the namespace in the name: `acme__checkout_ms` belongs to
+ *      tenant `acme` (tenant names have no `_`, so the first `__` ends the
+ *      tenant unambiguously, and the engine's metric-name rule already allows it);
+ *   3. otherwise the metric belongs to DEFAULT_TENANT (the shipped metrics).
+ * No metric is visible to every tenant. Unknown metrics belong to no one.
+ * Give compileQuery only metricsVisibleTo(tenant, …): its unknown-metric
+ * error lists the known names, which must not reveal other tenants' metrics.
+ */
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { DEFAULT_LIMITS } from '@panecast/protocol';
+import { ConfigError } from '../config';
+import type { ErrorCode } from '../errors';
+
+/** Lowercase letters and digits, starting with a letter, at most 32: no `_`, see the ownership rule. */
+export const TENANT_PATTERN = /^[a-z][a-z0-9]{0,31}$/;
+/** Owner of metrics with neither a `tenant` field nor a namespace. */
+export const DEFAULT_TENANT = 'default';
+/** Separates the tenant namespace from the metric's own name. */
+export const NAMESPACE_SEPARATOR = '__';
+/** HMAC-SHA256 keys shorter than its output weaken it; shorter secrets never verify a token. */
+export const MIN_SECRET_BYTES = 32;
+
+const CONTEXT = 'panecast-live-token.v1.';
+const BASE64URL = /^[A-Za-z0-9_-]+$/;
+/** A 32-byte MAC is 43 base64url characters without padding. */
+const MAC_CHARS = 43;
+const SUBJECT = /^[^\x00-\x1f\x7f]{1,128}$/u;
+
+export function isTenantName(value: unknown): value is string {
+  return typeof value === 'string' && TENANT_PATTERN.test(value);
+}
+
+// ---------------------------------------------------------------------------
+// Tokens
+
+export interface TokenClaims {
+  readonly tenant: string;
+  /** The subject: who holds the token (a user, a dashboard); connection limits count per subject. */
+  readonly sub: string;
+  /** Expiry, epoch seconds: the token is refused from this second on. */
+  readonly exp: number;
+  /** Issued at, epoch seconds. */
+  readonly iat: number;
+}
+
+export type TokenErrorCode = Extract<
+  ErrorCode,
+  | 'PANECAST_ERR_TOKEN_MISSING'
+  | 'PANECAST_ERR_TOKEN_MALFORMED'
+  | 'PANECAST_ERR_TOKEN_SIGNATURE'
+  | 'PANECAST_ERR_TOKEN_EXPIRED'
+  | 'PANECAST_ERR_TOKEN_NOT_YET_VALID'
+>;
+
+export type TokenResult = { ok: true; claims: TokenClaims } | { ok: false; code: TokenErrorCode };
+
+/** A secret as configured (UTF-8 text) or raw bytes. */
+export type Secret = string | Uint8Array;
+
+export interface VerifyOptions {
+  /** How far the issuer's clock may run ahead of this one, in seconds (iat in the future). Default 60. */
+  clockSkewSec?: number;
+}
+
+function secretBytes(secret: Secret): Buffer {
+  return typeof secret === 'string' ? Buffer.from(secret, 'utf8') : Buffer.from(secret);
+}
+
+function mac(key: Buffer, encodedPayload: string): Buffer {
+  return createHmac('sha256', key).update(CONTEXT).update(encodedPayload).digest();
+}
+
+/** Why claims are not valid, or undefined when they are. */
+function claimsProblem(claims: Record<string, unknown>): string | undefined {
+  if (!isTenantName(claims.tenant)) {
+    return `tenant must match ${TENANT_PATTERN}`;
+  }
+  if (typeof claims.sub !== 'string' || !SUBJECT.test(claims.sub)) {
+    return 'sub must be 1 to 128 characters without control characters';
+  }
+  const { exp, iat } = claims;
+  if (
+    typeof exp !== 'number' ||
+    typeof iat !== 'number' ||
+    !Number.isSafeInteger(exp) ||
+    !Number.isSafeInteger(iat) ||
+    iat < 0
+  ) {
+    return 'exp and iat must be whole epoch seconds';
+  }
+  if (exp <= iat) {
+    return 'exp must be after iat';
+  }
+  return undefined;
+}
+
+/** Signs claims with one secret. Throws on invalid claims or a short secret: both are the caller's bug. */
+export function signToken(claims: TokenClaims, secret: Secret): string {
+  const problem = claimsProblem(claims as unknown as Record<string, unknown>);
+  if (problem !== undefined) {
+    throw new RangeError(`Cannot sign the token: ${problem}`);
+  }
+  const key = secretBytes(secret);
+  if (key.length < MIN_SECRET_BYTES) {
+    throw new RangeError(`Cannot sign the token: the secret must be at least ${MIN_SECRET_BYTES} bytes`);
+  }
+  const payload = Buffer.from(
+    JSON.stringify({ tenant: claims.tenant, sub: claims.sub, exp: claims.exp, iat: claims.iat }),
+    'utf8',
+  ).toString('base64url');
+  return `${payload}.${mac(key, payload).toString('base64url')}`;
+}
+
+/**
+ * Verifies a token against the current secrets at `nowMs` (epoch
+ * milliseconds, e.g. Date.now()). Never throws. The signature is checked
+ * before the payload is decoded, in constant time against every secret.
+ */
+export function verifyToken(
+  token: unknown,
+  secrets: readonly Secret[],
+  nowMs: number,
+  options: VerifyOptions = {},
+): TokenResult {
+  if (token === undefined || token === null || token === '') {
+    return { ok: false, code: 'PANECAST_ERR_TOKEN_MISSING' };
+  }
+  const malformed: TokenResult = { ok: false, code: 'PANECAST_ERR_TOKEN_MALFORMED' };
+  if (typeof token !== 'string' || token.length > DEFAULT_LIMITS.maxTokenLength) {
+    return malformed;
+  }
+  const dot = token.indexOf('.');
+  if (dot <= 0 || dot !== token.lastIndexOf('.')) {
+    return malformed;
+  }
+  const payload = token.slice(0, dot);
+  const signature = token.slice(dot + 1);
+  if (!BASE64URL.test(payload) || signature.length !== MAC_CHARS || !BASE64URL.test(signature)) {
+    return malformed;
+  }
+  const given = Buffer.from(signature, 'base64url');
+  // Only the canonical encoding: the last character's two spare bits must be zero.
+  if (given.length !== 32 || given.toString('base64url') !== signature) {
+    return malformed;
+  }
+  let matched = false;
+  for (const secret of secrets) {
+    const key = secretBytes(secret);
+    // Every secret is tried, so the time taken does not tell which one matched.
+    if (key.length >= MIN_SECRET_BYTES && timingSafeEqual(mac(key, payload), given)) {
+      matched = true;
+    }
+  }
+  if (!matched) {
+    return { ok: false, code: 'PANECAST_ERR_TOKEN_SIGNATURE' };
+  }
+  let claims: unknown;
+  try {
+    claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+  } catch {
+    return malformed;
+  }
+  if (typeof claims !== 'object' || claims === null || Array.isArray(claims)) {
+    return malformed;
+  }
+  const record = claims as Record<string, unknown>;
+  if (claimsProblem(record) !== undefined) {
+    return malformed;
+  }
+  const valid = record as unknown as TokenClaims;
+  if (nowMs >= valid.exp * 1000) {
+    return { ok: false, code: 'PANECAST_ERR_TOKEN_EXPIRED' };
+  }
+  if (valid.iat * 1000 > nowMs + (options.clockSkewSec ?? 60) * 1000) {
+    return { ok: false, code: 'PANECAST_ERR_TOKEN_NOT_YET_VALID' };
+  }
+  return { ok: true, claims: Object.freeze({ tenant: valid.tenant, sub: valid.sub, exp: valid.exp, iat: valid.iat }) };
+}
+
+/**
+ * Token secrets from configuration: comma-separated, the first signs. Throws
+ * a ConfigError naming the setting (never echoing a secret) when there is
+ * none or one is shorter than MIN_SECRET_BYTES.
+ */
+export function parseSecrets(text: string, setting = 'PANECAST_TOKEN_SECRETS'): readonly Buffer[] {
+  const secrets = text
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+  if (secrets.length === 0) {
+    throw new ConfigError(setting, 'needs at least one secret');
+  }
+  return Object.freeze(
+    secrets.map((secret, index) => {
+      const bytes = Buffer.from(secret, 'utf8');
+      if (bytes.length < MIN_SECRET_BYTES) {
+        throw new ConfigError(
+          setting,
+          `secret ${index + 1} is ${bytes.length} bytes; each must be at least ${MIN_SECRET_BYTES}`,
+        );
+      }
+      return bytes;
+    }),
+  );
+}
+
+// ---------------------------------------------------------------------------
+// Tenants and metrics
+
+/** The minimum of a metric definition this module reads; `tenant` is the future definition field. */
+export interface TenantScoped {
+  readonly name: string;
+  readonly tenant?: string;
+}
+
+/** The tenant that owns a metric, by the rule in this file's header. */
+export function tenantOfMetric(metricName: string, definition?: TenantScoped): string {
+  if (definition?.tenant !== undefined) {
+    return definition.tenant;
+  }
+  const separator = metricName.indexOf(NAMESPACE_SEPARATOR);
+  if (separator > 0) {
+    const namespace = metricName.slice(0, separator);
+    if (isTenantName(namespace)) {
+      return namespace;
+    }
+  }
+  return DEFAULT_TENANT;
+}
+
+/**
+ * Whether `tenant` may read `metricName`. With definitions, a metric they do
+ * not define belongs to no one and a definition's `tenant` field decides;
+ * without, the name alone decides.
+ */
+export function tenantOwnsMetric(tenant: string, metricName: string, definitions?: readonly TenantScoped[]): boolean {
+  if (!isTenantName(tenant)) {
+    return false;
+  }
+  if (definitions === undefined) {
+    return tenantOfMetric(metricName) === tenant;
+  }
+  const definition = definitions.find((d) => d.name === metricName);
+  return definition !== undefined && tenantOfMetric(definition.name, definition) === tenant;
+}
+
+/** The definitions a tenant may query: what to give compileQuery and the metrics list for that tenant. */
+export function metricsVisibleTo<T extends TenantScoped>(tenant: string, definitions: readonly T[]): T[] {
+  return isTenantName(tenant) ? definitions.filter((d) => tenantOfMetric(d.name, d) === tenant) : [];
+}
+
+// ---------------------------------------------------------------------------
+// Origins
+
+interface OriginEntry {
+  /** `*`: any origin. */
+  any: boolean;
+  protocol: string;
+  /** Exact host, or for a wildcard the parent domain without the leading `*.`. */
+  hostname: string;
+  port: string;
+  wildcard: boolean;
+}
+
+/** A browser's Origin header value, normalized; undefined when it is not a plain http(s) origin. */
+function parseOrigin(origin: string): URL | undefined {
+  let url: URL;
+  try {
+    url = new URL(origin);
+  } catch {
+    return undefined;
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.origin !== origin.toLowerCase()) {
+    // Paths, credentials, a trailing slash or default ports spelled out: not what a browser sends.
+    return undefined;
+  }
+  return url;
+}
+
+function parseEntry(entry: string): OriginEntry | undefined {
+  if (entry === '*') {
+    return { any: true, protocol: '', hostname: '', port: '', wildcard: false };
+  }
+  const wildcard = /^(https?):\/\/\*\.(.+)$/i.exec(entry);
+  const text = wildcard === null ? entry : `${wildcard[1]}://${wildcard[2]}`;
+  const url = parseOrigin(text);
+  if (url === undefined || url.hostname.includes('*')) {
+    return undefined;
+  }
+  if (wildcard !== null && !url.hostname.includes('.') && url.hostname !== 'localhost') {
+    // `https://*.com` would admit every site under a top-level domain.
+    return undefined;
+  }
+  return { any: false, protocol: url.protocol, hostname: url.hostname, port: url.port, wildcard: wildcard !== null };
+}
+
+function matches(entry: OriginEntry, url: URL): boolean {
+  if (entry.any) {
+    return true;
+  }
+  if (entry.protocol !== url.protocol || entry.port !== url.port) {
+    return false;
+  }
+  return entry.wildcard ? url.hostname.endsWith(`.${entry.hostname}`) : url.hostname === entry.hostname;
+}
+
+/**
+ * Whether a WebSocket upgrade from `origin` may proceed. Entries are exact
+ * origins (`https://grafana.example.com`, `http://localhost:3000`), wildcard
+ * subdomains (`https://*.example.com`: any depth of subdomain, not the parent
+ * itself, same scheme and port) or `*` (any origin; development only).
+ *
+ * A request without an Origin header is allowed: it does not come from a
+ * browser page, which is what this check defends (cross-site WebSocket
+ * hijacking), and it still needs a token. `null` origins (sandboxed frames,
+ * files) are refused. An empty list refuses every browser origin.
+ */
+export function originAllowed(origin: string | undefined, allowList: readonly string[]): boolean {
+  if (origin === undefined) {
+    return true;
+  }
+  const url = parseOrigin(origin);
+  if (url === undefined) {
+    return false;
+  }
+  for (const text of allowList) {
+    const entry = parseEntry(text);
+    if (entry !== undefined && matches(entry, url)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/** The origin allow-list from configuration (comma-separated); a ConfigError names the bad entry. */
+export function parseOriginAllowList(text: string, setting = 'PANECAST_ALLOWED_ORIGINS'): readonly string[] {
+  const entries = text
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+  for (const entry of entries) {
+    if (parseEntry(entry) === undefined) {
+      throw new ConfigError(
+        setting,
+        `"${entry}" is not an origin: use scheme://host[:port], scheme://*.domain[:port] or *`,
+      );
+    }
+  }
+  return Object.freeze(entries);
+}
+
+// ---------------------------------------------------------------------------
+// Collector API keys
+
+export interface ApiKeys {
+  /** Number of keys configured. */
+  readonly size: number;
+  /** The tenant a presented key belongs to, or undefined. Constant time in the key's content. */
+  tenantOf(key: string | undefined): string | undefined;
+}
+
+const KEY_PATTERN = /^[\x21-\x2b\x2d-\x7e]{16,256}$/; // printable ASCII without space and comma
+
+/**
+ * Collector API keys from configuration: `tenantA:key1,tenantB:key2`. A
+ * tenant may have several keys (rotation); a key may not be shared. Keys are
+ * 16 to 256 printable characters without spaces or commas. Only digests are
+ * kept. A ConfigError names the setting and the entry, never the key. No keys:
+ * every collector request is refused.
+ */
+export function parseApiKeys(text: string, setting = 'PANECAST_API_KEYS'): ApiKeys {
+  const entries: { tenant: string; digest: Buffer }[] = [];
+  const seen = new Map<string, number>();
+  const items = text
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+  items.forEach((item, index) => {
+    const separator = item.indexOf(':');
+    const tenant = separator < 0 ? item : item.slice(0, separator);
+    const key = separator < 0 ? '' : item.slice(separator + 1);
+    if (!isTenantName(tenant)) {
+      throw new ConfigError(setting, `entry ${index + 1}: "tenant:key" needs a tenant matching ${TENANT_PATTERN}`);
+    }
+    if (!KEY_PATTERN.test(key)) {
+      throw new ConfigError(
+        setting,
+        `entry ${index + 1} (tenant ${tenant}): the key must be 16 to 256 printable characters without spaces or commas`,
+      );
+    }
+    const digest = createHash('sha256').update(key, 'utf8').digest();
+    const earlier = seen.get(digest.toString('hex'));
+    if (earlier !== undefined) {
+      throw new ConfigError(setting, `entry ${index + 1} (tenant ${tenant}) repeats the key of entry ${earlier + 1}`);
+    }
+    seen.set(digest.toString('hex'), index);
+    entries.push({ tenant, digest });
+  });
+  return Object.freeze({
+    size: entries.length,
+    tenantOf(key: string | undefined): string | undefined {
+      if (typeof key !== 'string' || key.length === 0 || key.length > 1024) {
+        return undefined;
+      }
+      // Compare digests: equal lengths whatever was sent, and every entry is compared.
+      const digest = createHash('sha256').update(key, 'utf8').digest();
+      let tenant: string | undefined;
+      for (const entry of entries) {
+        if (timingSafeEqual(entry.digest, digest) && tenant === undefined) {
+          tenant = entry.tenant;
+        }
+      }
+      return tenant;
+    },
+  });
+}

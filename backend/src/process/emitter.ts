@@ -15,7 +15,7 @@
  */
 import type { PaneListener, Processor } from './processor';
 import type { WindowResults, WindowSink, WindowValue } from '../store/window-sink';
-import { compileQuery, LiveTail, type CompiledQuery, type MetricDefinition, type WindowEngine, type WindowQuery } from '../window';
+import { compileQuery, LiveTail, watermarkOver, type CompiledQuery, type MetricDefinition, type WindowEngine, type WindowQuery } from '../window';
 
 export interface EmitterOptions {
   outOfOrdernessMs: number;
@@ -107,14 +107,13 @@ export class WindowEmitter implements PaneListener {
   /** The emit watermark now (see the file comment); monotonic. */
   currentWatermark(): number {
     const now = this.clock();
-    const ooo = this.options.outOfOrdernessMs;
-    let minimum = Number.POSITIVE_INFINITY;
-    for (const [partition, maxEventTime] of this.processor.progress()) {
-      const idle = now - (this.lastCommit.get(partition) ?? 0) >= this.options.idleMs;
-      minimum = Math.min(minimum, idle ? Math.max(maxEventTime - ooo, now - ooo) : maxEventTime - ooo);
-    }
-    if (Number.isFinite(minimum) && minimum > this.watermark) {
-      this.watermark = minimum;
+    const partitions = [...this.processor.progress()].map(([partition, maxEventTime]) => ({
+      maxEventTime,
+      lastActivity: this.lastCommit.get(partition) ?? 0,
+    }));
+    const mark = watermarkOver(partitions, now, this.options);
+    if (mark > this.watermark) {
+      this.watermark = mark;
     }
     return this.watermark;
   }

@@ -22,7 +22,7 @@ import { seriesName } from '../store/history';
 import { ByteReader } from '../window/aggregates/bytes';
 import { binBounds, readSketchBins } from '../window/aggregates/quantile-sketch';
 import { readSummary } from '../window/aggregates/summary';
-import { compileQuery, compose, decodeSeriesKey, PaneStore, type MetricDefinition, type StoredPartial } from '../window';
+import { compileQuery, compose, decodeSeriesKey, PaneStore, watermarkOver, type MetricDefinition, type StoredPartial } from '../window';
 import { windowLabel } from '../store/window-sink';
 
 export interface HistoryWriterOptions {
@@ -74,14 +74,8 @@ export class HistoryWriter {
 
   /** Pane ends at or before this are immutable; -Infinity when nothing was committed. */
   async writableUpTo(): Promise<number> {
-    const now = this.clock();
-    const progress = await this.state.readProgress();
-    let minimum = Number.POSITIVE_INFINITY;
-    for (const { maxEventTime, committedAt } of progress.values()) {
-      const mark = maxEventTime - this.options.outOfOrdernessMs;
-      minimum = Math.min(minimum, now - committedAt >= this.options.idleMs ? Math.max(mark, now - this.options.outOfOrdernessMs) : mark);
-    }
-    return Number.isFinite(minimum) ? minimum - this.options.allowedLatenessMs : Number.NEGATIVE_INFINITY;
+    const progress = [...(await this.state.readProgress()).values()].map(({ maxEventTime, committedAt }) => ({ maxEventTime, lastActivity: committedAt }));
+    return watermarkOver(progress, this.clock(), this.options) - this.options.allowedLatenessMs;
   }
 
   /** Writes the next run of immutable panes; safe to call concurrently (runs once at a time). */

@@ -12,7 +12,7 @@
  */
 import { PanecastError } from '../errors';
 import type { PaneStateStore } from '../store/pane-state';
-import { compileQuery, compose, PaneStore, type MetricDefinition, type StoreOptions } from '../window';
+import { compileQuery, compose, PaneStore, watermarkOver, type MetricDefinition, type StoreOptions } from '../window';
 
 export interface WindowQueryOptions {
   store: Readonly<StoreOptions>;
@@ -52,13 +52,8 @@ export class WindowQueryService {
 
   /** Minimum over all partitions' progress, idle ones following the wall clock. */
   private async globalWatermark(): Promise<number> {
-    const now = this.clock();
-    let minimum = Number.POSITIVE_INFINITY;
-    for (const { maxEventTime, committedAt } of (await this.state.readProgress()).values()) {
-      const mark = maxEventTime - this.options.outOfOrdernessMs;
-      minimum = Math.min(minimum, now - committedAt >= this.options.idleMs ? Math.max(mark, now - this.options.outOfOrdernessMs) : mark);
-    }
-    return Number.isFinite(minimum) ? minimum : Number.NEGATIVE_INFINITY;
+    const progress = [...(await this.state.readProgress()).values()].map(({ maxEventTime, committedAt }) => ({ maxEventTime, lastActivity: committedAt }));
+    return watermarkOver(progress, this.clock(), this.options);
   }
 
   async run(params: URLSearchParams): Promise<QueryAnswer> {

@@ -44,4 +44,4 @@ export {
 } from './pane-store';
 export { compileQuery, type CompiledQuery, type WindowQuery } from './query';
 export { decodeSeriesKey, encodeSeriesKey, MISSING, OTHER } from './series';
-export { PartitionWatermarks, type WatermarkOptions } from './watermark';
+export { PartitionWatermarks, watermarkOver, type PartitionActivity, type WatermarkOptions } from './watermark';

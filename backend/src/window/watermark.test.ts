@@ -1,4 +1,4 @@
-import { PartitionWatermarks } from './watermark';
+import { PartitionWatermarks, watermarkOver } from './watermark';
 
 describe('PartitionWatermarks', () => {
   const options = { outOfOrdernessMs: 2000, idleMs: 1000 };
@@ -55,5 +55,22 @@ describe('PartitionWatermarks', () => {
     expect(marks.advance(0)).toBe(1_000);
     marks.assign([0], 0);
     expect(marks.advance(0)).toBe(8_000);
+  });
+});
+
+describe('watermarkOver', () => {
+  const options = { outOfOrdernessMs: 2000, idleMs: 1000 };
+
+  it('is -Infinity without partitions', () => {
+    expect(watermarkOver([], 10_000, options)).toBe(Number.NEGATIVE_INFINITY);
+  });
+
+  it('is the minimum over partitions, idle ones following the wall clock', () => {
+    const partitions = [
+      { maxEventTime: 50_000, lastActivity: 59_900 },
+      { maxEventTime: 5_000, lastActivity: 100 },
+    ];
+    expect(watermarkOver(partitions, 60_000, options)).toBe(48_000);
+    expect(watermarkOver([{ maxEventTime: 50_000, lastActivity: 59_900 }, { maxEventTime: 5_000, lastActivity: 59_900 }], 60_000, options)).toBe(3_000);
   });
 });

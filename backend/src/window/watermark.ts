@@ -82,3 +82,26 @@ export class PartitionWatermarks {
     return this.current;
   }
 }
+
+/** A partition's event-time progress as the emitting side sees it. */
+export interface PartitionActivity {
+  /** Newest event time applied from the partition. */
+  maxEventTime: number;
+  /** Wall-clock time of its last commit. */
+  lastActivity: number;
+}
+
+/**
+ * The same rule over progress read from elsewhere (the pane-state store, the
+ * processor): minimum over partitions of newest event time − allowed
+ * out-of-orderness, a partition idle for `idleMs` following the wall clock
+ * minus the out-of-orderness. -Infinity when there is no partition.
+ */
+export function watermarkOver(partitions: Iterable<PartitionActivity>, now: number, options: WatermarkOptions): number {
+  let minimum = Number.POSITIVE_INFINITY;
+  for (const { maxEventTime, lastActivity } of partitions) {
+    const mark = maxEventTime - options.outOfOrdernessMs;
+    minimum = Math.min(minimum, now - lastActivity >= options.idleMs ? Math.max(mark, now - options.outOfOrdernessMs) : mark);
+  }
+  return Number.isFinite(minimum) ? minimum : Number.NEGATIVE_INFINITY;
+}

@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { combineDefinitions, MetricDefinitionError, parseMetricDefinitions, type MetricDefinition } from './window';
+import { combineDefinitions, parseMetricDefinitions, type MetricDefinition } from './window';
 
 const PATTERN = /\.(ya?ml|json)$/i;
 
@@ -39,5 +39,3 @@ export function loadMetricFiles(folder: string): readonly MetricDefinition[] {
   });
   return combineDefinitions(lists);
 }
-
-export { MetricDefinitionError };

@@ -46,7 +46,7 @@ function sendError(response: ServerResponse, error: PanecastError): void {
 }
 
 export function createHttpServer(deps: HttpDeps): Server {
-  const pageCache = new Map<string, string>();
+  let page: string | undefined;
 
   const postEvents: Handler = async (request, response) => {
     const format = formatFromContentType(request.headers['content-type']);
@@ -73,14 +73,10 @@ export function createHttpServer(deps: HttpDeps): Server {
     sendJson(response, ok ? 200 : 503, { ready: ok, checks: Object.fromEntries(results) });
   };
 
-  const page: Handler = async (_request, response) => {
-    let html = pageCache.get('index.html');
-    if (html === undefined) {
-      html = await readFile(join(deps.publicDir, 'index.html'), 'utf8');
-      pageCache.set('index.html', html);
-    }
+  const livePage: Handler = async (_request, response) => {
+    page ??= await readFile(join(deps.publicDir, 'index.html'), 'utf8');
     response.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-cache' });
-    response.end(html);
+    response.end(page);
   };
 
   const routes: Record<string, Record<string, Handler>> = {
@@ -92,7 +88,7 @@ export function createHttpServer(deps: HttpDeps): Server {
     },
     '/v1/metrics': { GET: async (_request, response) => sendJson(response, 200, deps.metrics()) },
     '/v1/stats': { GET: async (_request, response) => sendJson(response, 200, deps.stats()) },
-    '/': { GET: page },
+    '/': { GET: livePage },
   };
 
   return createServer((request, response) => {

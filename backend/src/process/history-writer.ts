@@ -55,6 +55,27 @@ function vmrange(binKey: number): string {
   return `${lower.toExponential(3)}...${upper.toExponential(3)}`;
 }
 
+/** Splits readPanes' partition → partials into pane start → partition → partials. */
+function groupByPane(byPartition: Map<number, StoredPartial[]>): Map<number, Map<number, StoredPartial[]>> {
+  const byPane = new Map<number, Map<number, StoredPartial[]>>();
+  for (const [partition, partials] of byPartition) {
+    for (const partial of partials) {
+      let partitions = byPane.get(partial.paneStart);
+      if (partitions === undefined) {
+        partitions = new Map();
+        byPane.set(partial.paneStart, partitions);
+      }
+      let list = partitions.get(partition);
+      if (list === undefined) {
+        list = [];
+        partitions.set(partition, list);
+      }
+      list.push(partial);
+    }
+  }
+  return byPane;
+}
+
 export class HistoryWriter {
   private timer: NodeJS.Timeout | undefined;
   private running = false;
@@ -90,19 +111,22 @@ export class HistoryWriter {
       if (!Number.isFinite(limit)) {
         return;
       }
-      const stored = await this.state.readMark(CURSOR);
-      let cursor = stored ?? limit - this.options.initialLookbackMs;
-      const samples: Sample[] = [];
-      let panes = 0;
-      while (cursor + paneMs <= limit && panes < this.options.maxPanesPerTick) {
-        for (const definition of this.definitions) {
-          samples.push(...(await this.paneSamples(definition, cursor)));
-        }
-        cursor += paneMs;
-        panes++;
+      const from = (await this.state.readMark(CURSOR)) ?? limit - this.options.initialLookbackMs;
+      const starts: number[] = [];
+      for (let start = from; start + paneMs <= limit && starts.length < this.options.maxPanesPerTick; start += paneMs) {
+        starts.push(start);
       }
-      if (panes === 0) {
+      if (starts.length === 0) {
         return;
+      }
+      const cursor = (starts[starts.length - 1] as number) + paneMs;
+      const samples: Sample[] = [];
+      for (const definition of this.definitions) {
+        // One read per metric for the whole run of panes, then per pane.
+        const byPane = groupByPane(await this.state.readPanes(definition.name, paneMs, starts));
+        for (const [paneStart, byPartition] of byPane) {
+          samples.push(...(await this.paneSamples(definition, paneStart, byPartition)));
+        }
       }
       await this.history.writeSamples(samples);
       await this.state.writeMark(CURSOR, cursor);
@@ -114,12 +138,8 @@ export class HistoryWriter {
     }
   }
 
-  private async paneSamples(definition: MetricDefinition, paneStart: number): Promise<Sample[]> {
+  private async paneSamples(definition: MetricDefinition, paneStart: number, byPartition: Map<number, StoredPartial[]>): Promise<Sample[]> {
     const { paneMs } = this.options;
-    const byPartition = await this.state.readPanes(definition.name, paneMs, [paneStart]);
-    if (byPartition.size === 0) {
-      return [];
-    }
     const end = paneStart + paneMs;
     const window = windowLabel(paneMs);
     const totals = this.mergeSummaries(definition, [...byPartition.values()].flat());

@@ -1,18 +1,10 @@
 /**
- * The history port: every closed window also goes to a time-series store,
- * so dashboards can show any past range. VictoriaMetrics is the real one
- * (victoria-metrics-history.ts); memory-history.ts is its twin.
- *
- * Series: `panecast_<metric>_<aggregate>{<dimension>="<value>",…, window="<size>"}`,
- * one sample per final window, stamped with the window's END (exclusive), as
- * PromQL range functions stamp a window at its end. The timestamp is
- * deterministic, so re-writing a window after a crash lands on the same
- * point; a correction re-writes the point (VictoriaMetrics deduplicates a
- * series+timestamp keeping the largest value, right for count, sum of
- * non-negative values and max).
+ * The history port: panes that can no longer change go to a time-series
+ * store (process/history-writer.ts says which series), so dashboards can show
+ * any past range. VictoriaMetrics is the real one
+ * (victoria-metrics-history.ts); memory-history.ts is its twin. Timestamps
+ * are deterministic, so a re-write lands on the same points.
  */
-import type { WindowResults, WindowSink } from './window-sink';
-import { windowName } from './window-sink';
 
 export interface Sample {
   name: string;
@@ -21,7 +13,7 @@ export interface Sample {
   value: number;
 }
 
-export interface History extends WindowSink {
+export interface History {
   /** Writes samples as they are; idempotent for the same series and timestamp. */
   writeSamples(samples: readonly Sample[]): Promise<void>;
   ping(): Promise<void>;
@@ -30,17 +22,4 @@ export interface History extends WindowSink {
 
 export function seriesName(metric: string, aggregate: string): string {
   return `panecast_${metric}_${aggregate}`.replace(/[^A-Za-z0-9_:]/g, '_');
-}
-
-export function toSamples(batch: WindowResults): Sample[] {
-  const name = seriesName(batch.metric, batch.aggregate);
-  const window = windowName(batch.sizeMs, batch.slideMs);
-  return batch.results
-    .filter((result) => result.final)
-    .map((result) => ({
-      name,
-      labels: { ...result.group, window },
-      timestamp: result.window.end,
-      value: result.value,
-    }));
 }

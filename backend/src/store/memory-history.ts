@@ -1,16 +1,10 @@
 /** In-memory twin of the VictoriaMetrics history store: keeps the last samples written. */
-import { toSamples, type History, type Sample } from './history';
-import type { WindowResults } from './window-sink';
+import type { History, Sample } from './history';
 
 export class MemoryHistory implements History {
-  readonly name = 'history';
   private readonly written: Sample[] = [];
 
   constructor(private readonly maxSamples = 100_000) {}
-
-  async write(batch: WindowResults): Promise<void> {
-    await this.writeSamples(toSamples(batch));
-  }
 
   async writeSamples(samples: readonly Sample[]): Promise<void> {
     this.written.push(...samples);

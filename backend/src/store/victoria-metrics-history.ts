@@ -4,20 +4,14 @@
  * VictoriaMetrics runs with deduplication so a re-written window keeps one
  * sample.
  */
-import { toSamples, type History, type Sample } from './history';
-import type { WindowResults } from './window-sink';
+import type { History, Sample } from './history';
 
 const REQUEST_TIMEOUT_MS = 10_000;
 const MAX_LINES_PER_REQUEST = 20_000;
 
 export class VictoriaMetricsHistory implements History {
-  readonly name = 'history';
 
   constructor(private readonly baseUrl: string) {}
-
-  async write(batch: WindowResults): Promise<void> {
-    await this.writeSamples(toSamples(batch));
-  }
 
   async writeSamples(samples: readonly Sample[]): Promise<void> {
     // Bounded requests: a catch-up after an outage may hold many panes.

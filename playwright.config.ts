@@ -6,7 +6,7 @@ const chromium = process.env.PANECAST_CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 export default defineConfig({
   testDir: '.',
-  testMatch: ['backend/test/browser/**/*.spec.ts'],
+  testMatch: ['backend/test/browser/**/*.spec.ts', 'sdk/test/browser/**/*.spec.ts', 'plugin-host/tests/**/*.spec.ts'],
   outputDir: 'test-results/browser',
   timeout: 60_000,
   workers: 1,

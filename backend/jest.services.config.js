@@ -5,7 +5,13 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test/services'],
   testMatch: ['**/*.test.ts'],
-  transform: { '^.+\\.ts$': ['@swc/jest'] },
+  // @platformatic/kafka (the Kafka adapter's client) ships ES modules only: compile them to
+  // CommonJS like our own files (Node itself loads them through require).
+  transform: {
+    '^.+\\.ts$': ['@swc/jest'],
+    '/node_modules/@platformatic/.+\\.js$': ['@swc/jest', { jsc: { parser: { syntax: 'ecmascript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
+  },
+  transformIgnorePatterns: ['/node_modules/(?!@platformatic/)'],
   moduleNameMapper: { '^@panecast/protocol$': '<rootDir>/../protocol/src/index.ts' },
   testTimeout: 120_000,
   // kafkajs, when a consumer crashes (broker gone) and restarts, sends

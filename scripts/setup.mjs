@@ -33,7 +33,7 @@ if (!existsSync(installed)) {
 }
 
 const build = (process.argv.find((arg) => arg.startsWith('--build=')) ?? '--build=backend').slice('--build='.length);
-const workspaces = build === 'all' ? ['protocol', 'backend', 'plugin-datasource', 'plugin-panel'] : ['protocol', 'backend'];
+const workspaces = build === 'all' ? ['protocol', 'backend', 'plugin-datasource', 'plugin-panel', 'plugin-host'] : ['protocol', 'backend'];
 for (const workspace of workspaces) {
   const manifest = JSON.parse(readFileSync(join(root, workspace, 'package.json'), 'utf8'));
   if (manifest.scripts?.build) {

@@ -49,7 +49,12 @@ suite "protocol (incl. fuzz)" npm test --silent -w protocol
 suite "backend unit and embedded" npm test --silent -w backend
 suite "plugin-datasource jest" npm run test:ci --silent -w plugin-datasource
 suite "plugin-panel jest" npm run test:ci --silent -w plugin-panel
+suite "plugin-host jest" npm test --silent -w plugin-host
+suite "deploy checks (provisioning, compose, Dockerfile)" npm test --silent -w deploy-checks
+suite "sdk (fake fetch, embedded collector)" npm test --silent -w sdk
+suite "loadgen (embedded backend)" npm test --silent -w loadgen
 suite "backend on real services" npm run test:services --silent -w backend
+suite "sdk and loadgen on real services" bash -c 'npm run test:services --silent -w sdk && npm run test:services --silent -w loadgen'
 suite "browser" npx playwright test
 
 echo "suites: $((suites - failed)) passed, $failed failed"

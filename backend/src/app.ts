@@ -6,24 +6,36 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import Redis from 'ioredis';
 import type { EventLog } from './buffer/event-log';
-import { KafkaLog } from './buffer/kafka-log';
+import { createKafkaLog } from './buffer/kafka-logs';
 import { MemoryLog } from './buffer/memory-log';
 import { Collector } from './collect/collector';
 import type { Config } from './config';
 import { startDemoTraffic } from './demo/traffic';
+import { createReadAuth, mintLiveToken, OPEN_LIVE_TOKEN } from './http/read-auth';
 import { createHttpServer, type ReadinessCheck } from './http/server';
-import { LiveGateway } from './live/gateway';
+import { parseApiKeys, parseOriginAllowList, parseSecrets } from './live/auth';
+import { defaultSubscriptions, LiveComposer } from './live/composer';
+import { GATEWAY_DEFAULTS, LiveGateway } from './live/gateway';
+import type { LiveBus } from './live/live-bus';
+import { MemoryLiveBus } from './live/memory-live-bus';
+import { RedisLiveBus } from './live/redis-live-bus';
 import { loadMetricFiles } from './metrics-files';
-import { defaultSubscriptions, WindowEmitter } from './process/emitter';
 import { HistoryWriter } from './process/history-writer';
+import { DEFAULT_DEDUP_MAX_ENTRIES } from './process/batch-dedup';
 import { Processor } from './process/processor';
+import { DimensionValuesService } from './query/dimensions';
+import { HistoryQueryService } from './query/history-query';
+import { PerTenant } from './query/per-tenant';
 import { WindowQueryService } from './query/window-query';
+import type { DedupStore } from './store/dedup-store';
 import type { History } from './store/history';
 import type { HotStore } from './store/hot-store';
+import { MemoryDedupStore } from './store/memory-dedup-store';
 import { MemoryHistory } from './store/memory-history';
 import { MemoryHotStore } from './store/memory-hot-store';
 import { MemoryPaneState } from './store/memory-pane-state';
 import type { PaneStateStore } from './store/pane-state';
+import { RedisDedupStore } from './store/redis-dedup-store';
 import { RedisHotStore } from './store/redis-hot-store';
 import { RedisPaneState } from './store/redis-pane-state';
 import { VictoriaMetricsHistory } from './store/victoria-metrics-history';
@@ -31,13 +43,18 @@ import { resolveStoreOptions, servableAggregates, type MetricDefinition } from '
 
 /** Composed values stay in the hot store this long after their last write. */
 const HOT_RETENTION_MS = 2 * 3600_000;
+/** The live bus keeps this many frames per query for resume (announced in welcome.limits). */
+const LIVE_LIMITS = GATEWAY_DEFAULTS.limits;
+/** A gateway renews the queries it serves every 5 s; a query unrenewed for 15 s stops being composed. */
+const QUERY_LEASE_MS = 15_000;
 
 export interface App {
   url: string;
   definitions: readonly MetricDefinition[];
   collector: Collector;
   processor: Processor;
-  emitter: WindowEmitter;
+  composer: LiveComposer;
+  bus: LiveBus;
   historyWriter: HistoryWriter;
   log: EventLog;
   paneState: PaneStateStore;
@@ -50,8 +67,11 @@ export interface App {
 interface Adapters {
   log: EventLog;
   paneState: PaneStateStore;
+  /** Each partition's memory of collector batches, for idempotency (store/dedup-store.ts). */
+  dedup: DedupStore;
   hotStore: HotStore;
   history: History;
+  bus: LiveBus;
   checks: ReadinessCheck[];
   close(): Promise<void>;
 }
@@ -61,13 +81,15 @@ function adaptersFor(config: Config): Adapters {
     return {
       log: new MemoryLog(config.kafka.partitions),
       paneState: new MemoryPaneState(),
-      hotStore: new MemoryHotStore(HOT_RETENTION_MS),
+      dedup: new MemoryDedupStore(),
+      hotStore: new MemoryHotStore(config.kafka.groupId, HOT_RETENTION_MS),
       history: new MemoryHistory(),
+      bus: new MemoryLiveBus({ replayFrames: LIVE_LIMITS.replayFrames, queryLeaseMs: QUERY_LEASE_MS }),
       checks: [],
       close: async () => {},
     };
   }
-  const log = new KafkaLog({ ...config.kafka });
+  const log = createKafkaLog(config.kafka);
   // One connection for all Redis work; auto-pipelining batches the commands
   // issued in one tick into one round trip.
   const redis = new Redis(config.redisUrl, { enableAutoPipelining: true, maxRetriesPerRequest: 3 });
@@ -76,8 +98,10 @@ function adaptersFor(config: Config): Adapters {
   return {
     log,
     paneState: new RedisPaneState(redis, config.kafka.groupId),
-    hotStore: new RedisHotStore(redis, HOT_RETENTION_MS),
+    dedup: new RedisDedupStore(redis, config.kafka.groupId),
+    hotStore: new RedisHotStore(redis, config.kafka.groupId, HOT_RETENTION_MS),
     history,
+    bus: new RedisLiveBus(redis, config.kafka.groupId, { replayFrames: LIVE_LIMITS.replayFrames, queryLeaseMs: QUERY_LEASE_MS }),
     checks: [
       { name: 'kafka', ping: () => log.ping() },
       { name: 'redis', ping: async () => void (await redis.ping()) },
@@ -91,23 +115,47 @@ function adaptersFor(config: Config): Adapters {
 
 export async function startApp(config: Config): Promise<App> {
   const definitions = loadMetricFiles(config.metricsDir ?? join(__dirname, '..', 'metrics'));
+  // Collector keys are parsed first: a bad one stops the start before any connection is made.
+  const apiKeys = config.collector.apiKeys === undefined ? undefined : parseApiKeys(config.collector.apiKeys);
+  if (apiKeys === undefined && config.mode === 'services') {
+    console.warn('panecast: PANECAST_API_KEYS is not set, so the collector accepts events without a key');
+  }
+  // Live auth guards the read routes too (http/read-auth.ts): tokens are minted for read keys.
+  const secrets = config.live.auth ? parseSecrets(config.live.tokenSecrets) : [];
+  const signing = secrets[0];
+  const readAuth = signing === undefined ? undefined : createReadAuth(parseApiKeys(config.live.readKeys ?? '', 'PANECAST_READ_KEYS'), signing);
+  if (readAuth !== undefined && config.live.readKeys === undefined) {
+    console.warn('panecast: PANECAST_READ_KEYS is not set while live auth is on, so every read is refused');
+  }
   const adapters = adaptersFor(config);
-  const { log, paneState, hotStore, history, checks } = adapters;
+  const { log, paneState, hotStore, history, bus, checks } = adapters;
   await log.ensureTopic();
-  const gateway = new LiveGateway({ instanceId: config.instanceId });
   const collector = new Collector(log, { maxBatchEvents: config.collector.maxBatchEvents });
   const engineOptions = { paneMs: config.window.paneMs, allowedLatenessMs: config.window.allowedLatenessMs };
   const processor = new Processor(log, paneState, definitions, {
     groupId: config.kafka.groupId,
     outOfOrdernessMs: config.window.outOfOrdernessMs,
     engine: engineOptions,
+    dedup: { store: adapters.dedup, windowMs: config.collector.idempotencyWindowMs, maxEntries: DEFAULT_DEDUP_MAX_ENTRIES },
   });
-  const emitter = new WindowEmitter(processor, definitions, defaultSubscriptions(definitions, config.window.paneMs), [hotStore, gateway], {
+  const storeOptions = resolveStoreOptions(engineOptions);
+  const composer = new LiveComposer(bus, paneState, definitions, defaultSubscriptions(definitions, config.window.paneMs), [hotStore], {
+    instanceId: config.instanceId,
+    store: storeOptions,
     outOfOrdernessMs: config.window.outOfOrdernessMs,
     idleMs: config.window.idleMs,
     tickMs: 250,
+    leaseMs: 3000,
+    backfillWindows: 60,
+  });
+  const gateway = new LiveGateway(bus, definitions, {
+    ...GATEWAY_DEFAULTS,
+    instanceId: config.instanceId,
+    heartbeatMs: config.live.heartbeatMs,
     paneMs: config.window.paneMs,
-    maxPendingPerSink: 10_000,
+    maxLiveWindowMs: storeOptions.fineRetentionMs,
+    secrets,
+    allowedOrigins: parseOriginAllowList(config.live.allowedOrigins),
   });
   const historyWriter = new HistoryWriter(paneState, definitions, history, {
     paneMs: config.window.paneMs,
@@ -119,7 +167,7 @@ export async function startApp(config: Config): Promise<App> {
     initialLookbackMs: 2 * 60_000,
   });
   await processor.start();
-  emitter.start();
+  await composer.start();
   historyWriter.start();
 
   const metricsList = definitions.map((definition) => ({
@@ -129,27 +177,37 @@ export async function startApp(config: Config): Promise<App> {
     dimensions: definition.dimensions,
     aggregates: servableAggregates(definition),
   }));
-  const windowQuery = new WindowQueryService(paneState, definitions, {
-    store: resolveStoreOptions(engineOptions),
-    outOfOrdernessMs: config.window.outOfOrdernessMs,
-    idleMs: config.window.idleMs,
+  const tierOptions = { store: storeOptions, outOfOrdernessMs: config.window.outOfOrdernessMs, idleMs: config.window.idleMs };
+  const reads = new PerTenant(definitions, (visible) => {
+    const names = new Set(visible.map((definition) => definition.name));
+    return {
+      window: new WindowQueryService(paneState, visible, tierOptions),
+      history: new HistoryQueryService(paneState, history, visible, tierOptions),
+      dimensions: new DimensionValuesService(paneState, visible, tierOptions),
+      catalogue: { paneMs: config.window.paneMs, metrics: metricsList.filter((metric) => names.has(metric.name)) },
+    };
   });
   const server = createHttpServer({
-    query: (params) => windowQuery.run(params),
+    readAuth,
+    query: (params, reader) => reads.for(reader?.tenant).window.run(params),
+    history: (params, reader) => reads.for(reader?.tenant).history.run(params),
+    dimensions: (params, reader) => reads.for(reader?.tenant).dimensions.run(params),
+    liveToken: (reader) => (reader === undefined || signing === undefined ? OPEN_LIVE_TOKEN : mintLiveToken(reader, signing, config.live.tokenTtlMs, Date.now())),
     collector,
+    apiKeys,
     checks,
     maxBodyBytes: config.collector.maxBodyBytes,
     publicDir: join(__dirname, '..', 'public'),
-    metrics: () => ({ paneMs: config.window.paneMs, metrics: metricsList }),
+    metrics: (reader) => reads.for(reader?.tenant).catalogue,
     stats: () => ({
       mode: config.mode,
       instance: config.instanceId,
       collector: collector.stats,
       processor: processor.snapshot(),
-      emitter: emitter.snapshot(),
+      composer: composer.snapshot(),
       history: historyWriter.snapshot(),
       engines: processor.engines().map((engine) => engine.stats()),
-      live: { connections: gateway.connections, skippedUpdates: gateway.skippedUpdates },
+      live: gateway.stats(),
     }),
   });
   gateway.attach(server);
@@ -166,7 +224,8 @@ export async function startApp(config: Config): Promise<App> {
     definitions,
     collector,
     processor,
-    emitter,
+    composer,
+    bus,
     historyWriter,
     log,
     paneState,
@@ -182,9 +241,9 @@ export async function startApp(config: Config): Promise<App> {
         server.closeAllConnections();
       });
       await processor.stop();
-      await emitter.stop();
+      await composer.stop();
       await historyWriter.stop();
-      await Promise.allSettled([log.close(), hotStore.close(), history.close()]);
+      await Promise.allSettled([log.close(), hotStore.close(), history.close(), bus.close()]);
       await adapters.close();
     },
   };

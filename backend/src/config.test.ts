@@ -1,11 +1,14 @@
 import { ConfigError, loadConfig } from './config';
 
+const SECRET = 'a-config-test-secret-of-at-least-32-bytes';
+
 describe('loadConfig', () => {
   it('gives working defaults and freezes the result', () => {
     const config = loadConfig({});
     expect(config.mode).toBe('embedded');
     expect(config.port).toBe(8080);
     expect(config.kafka.brokers).toEqual(['127.0.0.1:19092']);
+    expect(config.kafka).toMatchObject({ producer: 'platformatic', consumer: 'kafkajs' });
     expect(config.window.paneMs).toBe(1000);
     expect(config.window.allowedLatenessMs).toBe(60_000);
     expect(config.demoEventsPerSec).toBeGreaterThan(0);
@@ -17,7 +20,15 @@ describe('loadConfig', () => {
   });
 
   it('turns demo traffic off by default in services mode', () => {
-    expect(loadConfig({ PANECAST_MODE: 'services' }).demoEventsPerSec).toBe(0);
+    expect(loadConfig({ PANECAST_MODE: 'services', PANECAST_TOKEN_SECRETS: SECRET }).demoEventsPerSec).toBe(0);
+  });
+
+  it('requires live-channel token secrets in services mode unless live auth is turned off', () => {
+    expect(() => loadConfig({ PANECAST_MODE: 'services' })).toThrow(ConfigError);
+    expect(() => loadConfig({ PANECAST_MODE: 'services' })).toThrow(/PANECAST_TOKEN_SECRETS/);
+    expect(loadConfig({ PANECAST_MODE: 'services', PANECAST_LIVE_AUTH: 'off' }).live.auth).toBe(false);
+    expect(loadConfig({}).live).toMatchObject({ auth: false, allowedOrigins: '*', heartbeatMs: 15_000 });
+    expect(loadConfig({ PANECAST_LIVE_AUTH: 'on', PANECAST_TOKEN_SECRETS: SECRET }).live.auth).toBe(true);
   });
 
   it('reads every variable it documents', () => {
@@ -37,6 +48,9 @@ describe('loadConfig', () => {
       PANECAST_OUT_OF_ORDERNESS_MS: '0',
       PANECAST_IDLE_MS: '500',
       PANECAST_DEMO_EVENTS_PER_SEC: '7',
+      PANECAST_TOKEN_SECRETS: SECRET,
+      PANECAST_ALLOWED_ORIGINS: 'https://grafana.example',
+      PANECAST_LIVE_HEARTBEAT_MS: '2000',
     });
     expect(config).toMatchObject({
       mode: 'services',
@@ -48,6 +62,7 @@ describe('loadConfig', () => {
       metricsDir: '/etc/panecast',
       window: { paneMs: 500, allowedLatenessMs: 10_000, outOfOrdernessMs: 0, idleMs: 500 },
       demoEventsPerSec: 7,
+      live: { auth: true, tokenSecrets: SECRET, allowedOrigins: 'https://grafana.example', heartbeatMs: 2000 },
     });
   });
 
@@ -64,6 +79,10 @@ describe('loadConfig', () => {
     ['PANECAST_PANE_MS', '700'],
     ['PANECAST_ALLOWED_LATENESS_MS', '-1'],
     ['PANECAST_KAFKA_PARTITIONS', '0'],
+    ['PANECAST_KAFKA_PRODUCER', 'librdkafka'],
+    ['PANECAST_KAFKA_CONSUMER', 'kafka.js'],
+    ['PANECAST_LIVE_AUTH', 'maybe'],
+    ['PANECAST_LIVE_HEARTBEAT_MS', '5'],
   ])('stops on a bad %s (%s) and names the variable', (variable, value) => {
     let thrown: unknown;
     try {

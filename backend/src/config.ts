@@ -3,9 +3,11 @@
  * bad value stops the process with a message naming the variable, so a typo
  * never turns into a silently different deployment.
  */
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 
 export type Mode = 'embedded' | 'services';
+export type KafkaClient = 'kafkajs' | 'platformatic';
 
 export interface Config {
   /** `embedded`: in-process log and stores plus demo traffic; `services`: Kafka, Redis, VictoriaMetrics. */
@@ -19,15 +21,48 @@ export interface Config {
     readonly partitions: number;
     readonly groupId: string;
     readonly clientId: string;
+    /** Client library that appends (collector, late events); see buffer/kafka-logs.ts. */
+    readonly producer: KafkaClient;
+    /** Client library of the processors' consumer-group member. */
+    readonly consumer: KafkaClient;
   };
   readonly redisUrl: string;
   readonly vmUrl: string;
   readonly collector: {
     readonly maxBodyBytes: number;
     readonly maxBatchEvents: number;
+    /**
+     * Per-tenant API keys as configured (`tenant:key,…`, from PANECAST_API_KEYS
+     * or the file in PANECAST_API_KEYS_FILE), parsed by live/auth.ts
+     * parseApiKeys; undefined: the collector is open (default tenant).
+     */
+    readonly apiKeys: string | undefined;
+    /** How long the processor recognises a retried batch (idempotency-key), ms. */
+    readonly idempotencyWindowMs: number;
   };
   /** Folder of metric definition files; undefined: the shipped `backend/metrics`. */
   readonly metricsDir: string | undefined;
+  readonly live: {
+    /**
+     * Live-channel tokens are required (hello must carry a valid token), and
+     * so is a read key on every read route (http/read-auth.ts).
+     */
+    readonly auth: boolean;
+    /**
+     * Per-tenant read keys as configured (`tenant:key,…`, PANECAST_READ_KEYS),
+     * parsed by live/auth.ts parseApiKeys; apart from the collector's write
+     * keys. Undefined while live auth is on: every read is refused.
+     */
+    readonly readKeys: string | undefined;
+    /** Lifetime of a live token minted by POST /v1/live/token, ms. */
+    readonly tokenTtlMs: number;
+    /** Token secrets as configured (comma-separated; the first signs); parsed by live/auth.ts. */
+    readonly tokenSecrets: string;
+    /** WebSocket Origin allow-list as configured (comma-separated); parsed by live/auth.ts. */
+    readonly allowedOrigins: string;
+    /** The gateway pings every this many ms and reaps connections silent for two rounds. */
+    readonly heartbeatMs: number;
+  };
   readonly window: {
     /** Base pane resolution in milliseconds: every window is a multiple of it. */
     readonly paneMs: number;
@@ -118,6 +153,47 @@ function deepFreeze<T extends object>(value: T): T {
 }
 
 const NAME = /^[A-Za-z0-9._-]{1,200}$/;
+const KAFKA_CLIENT = /^(kafkajs|platformatic)$/;
+
+/** Collector API keys from the variable or a file (one or more entries a line, `#` comments); never both. */
+function apiKeysText(env: Env): string | undefined {
+  const inline = env.PANECAST_API_KEYS;
+  const file = env.PANECAST_API_KEYS_FILE;
+  if (inline !== undefined && inline !== '' && file !== undefined && file !== '') {
+    throw new ConfigError('PANECAST_API_KEYS_FILE', 'set either PANECAST_API_KEYS or PANECAST_API_KEYS_FILE, not both');
+  }
+  if (file !== undefined && file !== '') {
+    let content: string;
+    try {
+      content = readFileSync(file, 'utf8');
+    } catch (error) {
+      throw new ConfigError('PANECAST_API_KEYS_FILE', `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
+    }
+    return content
+      .split(/\r?\n/)
+      .filter((line) => !line.trimStart().startsWith('#'))
+      .join(',');
+  }
+  return inline === undefined || inline.trim() === '' ? undefined : inline;
+}
+
+function liveConfig(env: Env, mode: Mode): Config['live'] {
+  const auth = text(env, 'PANECAST_LIVE_AUTH', mode === 'services' ? 'on' : 'off', /^(on|off)$/, 'use "on" or "off"') === 'on';
+  const tokenSecrets = env.PANECAST_TOKEN_SECRETS ?? '';
+  if (auth && tokenSecrets.trim() === '') {
+    throw new ConfigError('PANECAST_TOKEN_SECRETS', 'is required while live auth is on (PANECAST_LIVE_AUTH=on, the default in services mode)');
+  }
+  const readKeys = env.PANECAST_READ_KEYS;
+  return {
+    auth,
+    readKeys: readKeys === undefined || readKeys.trim() === '' ? undefined : readKeys,
+    // Twice the gateway's 60 s expiry notice: a shorter token would be "expiring" as it arrives.
+    tokenTtlMs: integer(env, 'PANECAST_LIVE_TOKEN_TTL_MS', 3_600_000, 120_000, 7 * 86_400_000),
+    tokenSecrets,
+    allowedOrigins: env.PANECAST_ALLOWED_ORIGINS ?? '*',
+    heartbeatMs: integer(env, 'PANECAST_LIVE_HEARTBEAT_MS', 15_000, 100, 600_000),
+  };
+}
 
 export function loadConfig(env: Env = process.env): Config {
   const paneMs = integer(env, 'PANECAST_PANE_MS', 1000, 100, 60_000);
@@ -137,14 +213,19 @@ export function loadConfig(env: Env = process.env): Config {
       partitions: integer(env, 'PANECAST_KAFKA_PARTITIONS', 6, 1, 1000),
       groupId: text(env, 'PANECAST_KAFKA_GROUP', 'panecast-processor', NAME, 'letters, digits, . _ -'),
       clientId: text(env, 'PANECAST_KAFKA_CLIENT_ID', 'panecast', NAME, 'letters, digits, . _ -'),
+      producer: text(env, 'PANECAST_KAFKA_PRODUCER', 'platformatic', KAFKA_CLIENT, 'use "platformatic" or "kafkajs"') as KafkaClient,
+      consumer: text(env, 'PANECAST_KAFKA_CONSUMER', 'kafkajs', KAFKA_CLIENT, 'use "kafkajs" or "platformatic"') as KafkaClient,
     },
     redisUrl: url(env, 'PANECAST_REDIS_URL', 'redis://127.0.0.1:16379', ['redis:', 'rediss:']),
     vmUrl: url(env, 'PANECAST_VM_URL', 'http://127.0.0.1:18428', ['http:', 'https:']),
     collector: {
       maxBodyBytes: integer(env, 'PANECAST_MAX_BODY_BYTES', 5 * 1024 * 1024, 1024, 256 * 1024 * 1024),
       maxBatchEvents: integer(env, 'PANECAST_MAX_BATCH_EVENTS', 10_000, 1, 1_000_000),
+      apiKeys: apiKeysText(env),
+      idempotencyWindowMs: integer(env, 'PANECAST_IDEMPOTENCY_WINDOW_MS', 600_000, 1000, 7 * 24 * 3_600_000),
     },
     metricsDir: env.PANECAST_METRICS_DIR === undefined || env.PANECAST_METRICS_DIR === '' ? undefined : env.PANECAST_METRICS_DIR,
+    live: liveConfig(env, mode),
     window: {
       paneMs,
       allowedLatenessMs: integer(env, 'PANECAST_ALLOWED_LATENESS_MS', 60_000, 0, 3_600_000),

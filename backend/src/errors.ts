@@ -75,9 +75,30 @@ export const ERRORS = {
     message:
       'Windows reaching before {horizon} (the fine tier keeps {fineRetention} ms) must have size and slide multiples of the coarse pane ({coarse} ms)',
   },
+  PANECAST_ERR_LIVE_WINDOW_TOO_LONG: {
+    status: 400,
+    message: 'Live windows may span at most {limit} ms (the fine tier); got {size}. Longer windows are served by GET /v1/history',
+  },
   PANECAST_ERR_QUERY_TOO_MANY_WINDOWS: {
     status: 400,
     message: 'The range holds {count} windows per group; the limit is {limit}: narrow the range or widen the slide',
+  },
+  // History (GET /v1/history): parts of a range no store can serve, and the history store itself.
+  PANECAST_ERR_HISTORY_TOO_MANY_POINTS: {
+    status: 400,
+    message:
+      'The range holds {windows} windows of {size} ms every {slide} ms; maxPoints is {maxPoints}. A slide of {suggestedSlide} ms fits (size {suggestedSize} ms)',
+  },
+  PANECAST_ERR_HISTORY_DISTINCT: { status: 400, message: 'Distinct counts from {from} to {to} cannot be served: {reason}' },
+  PANECAST_ERR_HISTORY_NOT_WRITTEN: {
+    status: 503,
+    message:
+      'Windows from {from} to {to} are older than the pane store keeps ({fineFloor}) and history holds panes up to {written} only; retry shortly',
+  },
+  PANECAST_ERR_HISTORY_UNAVAILABLE: { status: 503, message: 'The history store did not answer: {detail}' },
+  PANECAST_ERR_HISTORY_EVICTED: {
+    status: 410,
+    message: 'The in-memory history keeps the newest {limit} samples; those up to {through} are gone',
   },
   // Per-event outcomes of the engine: counted per code, the event is skipped for that metric, never thrown.
   PANECAST_ERR_MEASURE_MISSING: { status: 422, message: 'Metric "{metric}": measure field `{field}` is missing' },
@@ -120,6 +141,13 @@ export const ERRORS = {
   PANECAST_ERR_ORIGIN_NOT_ALLOWED: { status: 403, message: LIVE.PANECAST_ERR_ORIGIN_NOT_ALLOWED },
   PANECAST_ERR_API_KEY_MISSING: { status: 401, message: 'A collector API key is required' },
   PANECAST_ERR_API_KEY_INVALID: { status: 401, message: 'The API key is not valid' },
+  // Read routes while live auth is on (http/read-auth.ts).
+  PANECAST_ERR_READ_KEY_MISSING: { status: 401, message: 'A read key is required: send authorization: Bearer <key>' },
+  PANECAST_ERR_READ_KEY_INVALID: { status: 401, message: 'The read key is not valid' },
+  PANECAST_ERR_IDEMPOTENCY_KEY: {
+    status: 400,
+    message: 'The idempotency-key header must be 1 to {limit} printable ASCII characters without spaces',
+  },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

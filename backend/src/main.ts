@@ -16,7 +16,17 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const app = await startApp(config);
+  let app: Awaited<ReturnType<typeof startApp>>;
+  try {
+    app = await startApp(config);
+  } catch (error) {
+    // Settings parsed while composing (keys, secrets, origins) stop start-up the same way.
+    if (error instanceof ConfigError) {
+      console.error(`panecast: invalid configuration: ${error.message}`);
+      process.exit(2);
+    }
+    throw error;
+  }
   console.log(`panecast: ${config.mode} mode, live page at ${app.url}/`);
   let stopping = false;
   const shutdown = (signal: string) => {

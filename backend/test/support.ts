@@ -1,6 +1,6 @@
 /** Helpers shared by the public-behaviour and the real-service tests. */
 import WebSocket from 'ws';
-import { LIVE_PATH, parseServerMessage, type ServerMessage, type UpdateMessage } from '@panecast/protocol';
+import { LIVE_PATH, PROTOCOL_VERSION, parseServerMessage, type ServerMessage, type SubscribeQuery } from '@panecast/protocol';
 
 export async function waitFor<T>(probe: () => T | undefined | Promise<T | undefined>, what: string, ms = 15_000): Promise<T> {
   const deadline = Date.now() + ms;
@@ -21,38 +21,67 @@ export async function waitFor<T>(probe: () => T | undefined | Promise<T | undefi
   }
 }
 
+/** One window value as a live client holds it (a snapshot window, an update or a correction). */
+export interface LiveValue {
+  series: Record<string, string>;
+  window: { start: number; end: number };
+  value: number;
+  final: boolean;
+  correction: boolean;
+  seq: number;
+}
+
 export interface LiveClient {
   messages: ServerMessage[];
-  updates(type: string): UpdateMessage[];
-  /** The final update of each window of a type (corrections applied), in window order. */
-  finals(type: string): UpdateMessage[];
+  /** Every value received for a type, in arrival order. */
+  updates(type: string): LiveValue[];
+  /** The final value of each window of a type (corrections applied), in window order. */
+  finals(type: string): LiveValue[];
   /** Sum of the final counts received for a type. */
   total(type: string): number;
   close(): void;
 }
 
-export async function openLiveClient(baseUrl: string): Promise<LiveClient> {
+/** The query the embedded page watches: events per second by type. */
+export const EVENTS_BY_TYPE: SubscribeQuery = { metric: 'events', aggregate: 'count', window: { type: 'tumbling', size: 1000 }, groupBy: ['type'] };
+
+/** Opens a protocol-v2 connection and subscribes to `query` (default: events per second by type). */
+export async function openLiveClient(baseUrl: string, options: { token?: string; query?: SubscribeQuery } = {}): Promise<LiveClient> {
   const socket = new WebSocket(baseUrl.replace(/^http/, 'ws') + LIVE_PATH);
   const messages: ServerMessage[] = [];
+  const values: LiveValue[] = [];
   socket.on('message', (data) => {
     const message = parseServerMessage(String(data));
-    if (message !== undefined) {
-      messages.push(message);
+    if (message === undefined) {
+      return;
+    }
+    messages.push(message);
+    if (message.type === 'snapshot') {
+      values.length = 0;
+      for (const window of message.windows) {
+        values.push({ ...window, correction: false, seq: message.seq });
+      }
+    } else if (message.type === 'update') {
+      values.push({ series: message.series, window: message.window, value: message.value, final: message.final, correction: false, seq: message.seq ?? -1 });
+    } else if (message.type === 'correction') {
+      values.push({ series: message.series, window: message.window, value: message.value, final: true, correction: true, seq: message.seq });
     }
   });
   await new Promise<void>((resolve, reject) => {
     socket.once('open', () => resolve());
     socket.once('error', reject);
   });
+  socket.send(JSON.stringify({ type: 'hello', version: PROTOCOL_VERSION, token: options.token ?? 'anonymous' }));
   await waitFor(() => (messages.some((m) => m.type === 'welcome') ? true : undefined), 'welcome frame');
-  const updates = (type: string) =>
-    messages.filter((m): m is UpdateMessage => m.type === 'update' && m.series.type === type);
+  socket.send(JSON.stringify({ type: 'subscribe', id: 'r1', sub: 'events', query: options.query ?? EVENTS_BY_TYPE }));
+  await waitFor(() => (messages.some((m) => m.type === 'snapshot') ? true : undefined), 'snapshot frame');
+  const updates = (type: string) => values.filter((v) => v.series.type === type);
   // Final value per window; a correction replaces the value sent before.
   const finals = (type: string) => {
-    const byWindow = new Map<number, UpdateMessage>();
-    for (const update of updates(type)) {
-      if (update.final) {
-        byWindow.set(update.window.start, update);
+    const byWindow = new Map<number, LiveValue>();
+    for (const value of updates(type)) {
+      if (value.final) {
+        byWindow.set(value.window.start, value);
       }
     }
     return [...byWindow.values()].sort((a, b) => a.window.start - b.window.start);

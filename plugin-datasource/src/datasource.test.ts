@@ -1,82 +1,265 @@
-import { DataSourceInstanceSettings, dateTime, DataQueryRequest, FieldType } from '@grafana/data';
-import { of, throwError } from 'rxjs';
+import { dateTime, LoadingState, type DataFrame, type DataQueryRequest, type DataQueryResponse } from '@grafana/data';
+import type { SubscribeQuery } from '@panecast/protocol';
 
-import { DataSource } from './datasource';
-import { MyDataSourceOptions, MyQuery } from './types';
+import { DataSource, type PanecastInstanceSettings } from './datasource';
+import { BACKEND_URL, FakeBackend, PROXY_URL, installFakeBackend, installTemplateVariables } from './test-support/fake-backend';
+import { FakeLiveServer } from './test-support/fake-live-server';
+import { HistoryTruth } from './test-support/history-truth';
+import { FRAME_FIELDS, type PanecastQuery } from './types';
 
-const fetchMock = jest.fn();
+const NOW = 1_700_000_060_000;
+const CLICK = { type: 'click' };
+/** What the datasource subscribes to for TARGET. */
+const LIVE_QUERY: SubscribeQuery = { metric: 'events', aggregate: 'count', window: { type: 'tumbling', size: 1000 }, groupBy: ['type'] };
+const TARGET: PanecastQuery = { refId: 'A', metric: 'events', aggregate: 'count', window: { type: 'tumbling', size: '1s' }, groupBy: ['type'], legendFormat: '{{type}}' };
 
-jest.mock('@grafana/runtime', () => ({
-  ...jest.requireActual('@grafana/runtime'),
-  getBackendSrv: () => ({ fetch: fetchMock }),
-}));
-
-const instanceSettings = {
-  uid: 'panecast-live',
-  type: 'panecast-live-datasource',
-  name: 'Panecast Live',
-  url: '/api/datasources/proxy/uid/panecast-live',
-  access: 'proxy',
-  readOnly: false,
-  jsonData: {},
-  meta: {} as DataSourceInstanceSettings['meta'],
-} as DataSourceInstanceSettings<MyDataSourceOptions>;
-
-function request(targets: MyQuery[]): DataQueryRequest<MyQuery> {
-  const from = dateTime(1_700_000_000_000);
-  const to = dateTime(1_700_000_060_000);
+/** As Grafana gives them: the data proxy's url, jsonData, no secureJsonData. */
+function settings(): PanecastInstanceSettings {
   return {
-    requestId: 'test',
+    uid: 'panecast',
+    type: 'panecast-live-datasource',
+    name: 'Panecast',
+    access: 'proxy',
+    url: PROXY_URL,
+    readOnly: false,
+    jsonData: { url: `${BACKEND_URL}/`, liveUrl: 'ws://live.test:8080/v1/live' },
+    meta: {} as PanecastInstanceSettings['meta'],
+  };
+}
+
+function request(targets: PanecastQuery[], from = NOW - 60_000, to = NOW): DataQueryRequest<PanecastQuery> {
+  return {
+    requestId: 'q1',
     interval: '1s',
     intervalMs: 1000,
-    range: { from, to, raw: { from, to } },
+    maxDataPoints: 1000,
+    range: { from: dateTime(from), to: dateTime(to), raw: { from: 'now-1m', to: 'now' } },
     scopedVars: {},
     targets,
     timezone: 'utc',
     app: 'dashboard',
-    startTime: Date.now(),
+    startTime: NOW,
   };
 }
 
-describe('DataSource', () => {
-  beforeEach(() => fetchMock.mockReset());
+/** Rows of a frame as `offset=value`, offsets in seconds from NOW, ` open` / ` corrected` flags. */
+function rows(frame: DataFrame): string[] {
+  const field = (name: string) => frame.fields.find((f) => f.name === name)!.values;
+  const times = field(FRAME_FIELDS.time);
+  return times.map((t: number, i: number) => {
+    const open = field(FRAME_FIELDS.final)[i] ? '' : ' open';
+    const corrected = field(FRAME_FIELDS.corrected)[i] ? ' corrected' : '';
+    return `${(t - NOW) / 1000}=${field(FRAME_FIELDS.value)[i]}${open}${corrected}`;
+  });
+}
 
-  it('returns a Time/Value frame holding the constant for each query', async () => {
-    const ds = new DataSource(instanceSettings);
-    const res = await ds.query(request([{ refId: 'A', constant: 10, queryText: 'test query' }]));
+function last(responses: DataQueryResponse[]): DataQueryResponse {
+  return responses[responses.length - 1]!;
+}
 
-    expect(res.data).toHaveLength(1);
-    const frame = res.data[0];
-    expect(frame.refId).toBe('A');
-    expect(frame.fields.map((f: { name: string }) => f.name)).toEqual(['Time', 'Value']);
-    expect(frame.fields[0].type).toBe(FieldType.time);
-    expect(frame.fields[0].values).toEqual([1_700_000_000_000, 1_700_000_060_000]);
-    expect(frame.fields[1].values).toEqual([10, 10]);
+describe('DataSource.query', () => {
+  let backend: FakeBackend;
+  let server: FakeLiveServer;
+  let truth: HistoryTruth;
+  let ds: DataSource;
+
+  const settle = async () => {
+    for (let i = 0; i < 4; i++) {
+      await server.flush();
+      jest.advanceTimersByTime(50);
+    }
+    await server.flush();
+  };
+
+  beforeEach(() => {
+    jest.useFakeTimers({ now: NOW });
+    backend = installFakeBackend(new FakeBackend());
+    truth = new HistoryTruth(1000);
+    backend.history = (params) => truth.answer(params);
+    // The gateway takes only tokens the backend minted for the datasource's key.
+    server = new FakeLiveServer({ tokens: backend.tokens });
+    // Jitter fixed at 0.9: the first retry comes 450 ms after a drop, later than settle() reaches.
+    ds = new DataSource(settings(), { socket: server.socket, random: () => 0.9 });
+  });
+  afterEach(() => jest.useRealTimers());
+
+  it('emits history first, then appends the live tail with no gap and no duplicate, and applies corrections', async () => {
+    for (let s = 60; s >= 3; s--) {
+      truth.set(CLICK, NOW - s * 1000, s, true);
+    }
+    truth.set(CLICK, NOW - 2000, 2, false); // still open when history was read
+    truth.set(CLICK, NOW - 1000, 1, false);
+    // The live snapshot overlaps history by two windows and has moved on.
+    server.seed(LIVE_QUERY, { series: CLICK, window: { start: NOW - 2000, end: NOW - 1000 }, value: 20, final: true });
+    server.seed(LIVE_QUERY, { series: CLICK, window: { start: NOW - 1000, end: NOW }, value: 10, final: false });
+
+    const responses: DataQueryResponse[] = [];
+    const subscription = ds.query(request([TARGET])).subscribe((r) => responses.push(r));
+    await settle();
+
+    const first = responses[0]!;
+    expect(first.key).toBe('A');
+    expect(first.state).toBe(LoadingState.Streaming);
+    expect(rows(first.data[0]).slice(0, 2)).toEqual(['-60=60', '-59=59']);
+    expect(backend.calls('/v1/history')[0]!.params).toMatchObject({ metric: 'events', aggregate: 'count', size: '1000', slide: '1000', groupBy: 'type', from: String(NOW - 60_000), to: String(NOW), maxPoints: '1000' });
+
+    server.update(LIVE_QUERY, { series: CLICK, window: { start: NOW - 1000, end: NOW }, value: 11, final: true });
+    server.update(LIVE_QUERY, { series: CLICK, window: { start: NOW, end: NOW + 1000 }, value: 1, final: false });
+    server.correction(LIVE_QUERY, { series: CLICK, window: { start: NOW - 30_000, end: NOW - 29_000 }, value: 300 });
+    await settle();
+
+    const frames = last(responses).data as DataFrame[];
+    expect(frames).toHaveLength(1);
+    expect(frames[0]!.name).toBe('click');
+    const table = rows(frames[0]!);
+    // One row per second from -60 s to now: nothing missing, nothing twice.
+    expect(table.map((r) => Number(r.split('=')[0]))).toEqual(Array.from({ length: 61 }, (_, i) => i - 60));
+    expect(table).toContain('-30=300 corrected');
+    expect(table.slice(-3)).toEqual(['-2=20', '-1=11', '0=1 open']);
+    subscription.unsubscribe();
   });
 
-  it('skips queries without query text', () => {
-    const ds = new DataSource(instanceSettings);
-    expect(ds.filterQuery({ refId: 'A', constant: 1 })).toBe(false);
-    expect(ds.filterQuery({ refId: 'A', constant: 1, queryText: 'x' })).toBe(true);
+  it('fetches history again for the gap between history and a snapshot that starts later', async () => {
+    truth.set(CLICK, NOW - 5000, 5, true);
+    truth.set(CLICK, NOW + 1000, 7, true);
+    truth.set(CLICK, NOW + 2000, 8, true);
+    // By the time the subscription answers, the snapshot only reaches back to +3 s.
+    server.seed(LIVE_QUERY, { series: CLICK, window: { start: NOW + 3000, end: NOW + 4000 }, value: 9, final: false });
+
+    const responses: DataQueryResponse[] = [];
+    const subscription = ds.query(request([TARGET])).subscribe((r) => responses.push(r));
+    await settle();
+
+    const fill = backend.calls('/v1/history')[1]!;
+    expect(fill.params).toMatchObject({ from: String(NOW), to: String(NOW + 3000) });
+    expect(rows(last(responses).data[0])).toEqual(['-5=5', '1=7', '2=8', '3=9 open']);
+    subscription.unsubscribe();
   });
 
-  it('"Save & test" succeeds when the health endpoint answers 200', async () => {
-    fetchMock.mockReturnValue(of({ status: 200, statusText: 'OK', data: {} }));
-    const ds = new DataSource(instanceSettings);
+  it('after a reconnect the server could not resume, fills the outage from history', async () => {
+    const responses: DataQueryResponse[] = [];
+    const subscription = ds.query(request([TARGET])).subscribe((r) => responses.push(r));
+    await settle();
+    server.update(LIVE_QUERY, { series: CLICK, window: { start: NOW, end: NOW + 1000 }, value: 1, final: false });
+    await settle();
 
-    await expect(ds.testDatasource()).resolves.toEqual({ status: 'success', message: 'Success' });
-    expect(fetchMock).toHaveBeenCalledWith({ url: '/api/datasources/proxy/uid/panecast-live/health' });
+    server.dropConnections(1006);
+    await settle();
+    expect(last(responses).data[0].meta.custom.connection).toBe('reconnecting');
+    // While disconnected the open window closed and three more passed; the gateway then lost its
+    // replay buffer and its snapshot reaches back to +3 s only.
+    truth.set(CLICK, NOW, 4, true).set(CLICK, NOW + 1000, 5, true).set(CLICK, NOW + 2000, 6, true);
+    server.update(LIVE_QUERY, { series: CLICK, window: { start: NOW, end: NOW + 1000 }, value: 4, final: true });
+    server.update(LIVE_QUERY, { series: CLICK, window: { start: NOW + 1000, end: NOW + 2000 }, value: 5, final: true });
+    server.update(LIVE_QUERY, { series: CLICK, window: { start: NOW + 2000, end: NOW + 3000 }, value: 6, final: true });
+    server.update(LIVE_QUERY, { series: CLICK, window: { start: NOW + 3000, end: NOW + 4000 }, value: 2, final: false });
+    server.forgetReplay(LIVE_QUERY);
+    server.forget(LIVE_QUERY, (w) => w.window.start >= NOW + 3000);
+    // The first retry comes within the first backoff ceiling (500 ms); let frames flow while time passes.
+    await jest.advanceTimersByTimeAsync(1000);
+    await settle();
+
+    expect(server.connections[1]!.received.find((f) => f.type === 'subscribe')).toMatchObject({ resume: { seq: 1 } });
+    expect(backend.calls('/v1/history')[1]!.params).toMatchObject({ from: String(NOW), to: String(NOW + 3000) });
+    expect(rows(last(responses).data[0])).toEqual(['0=4', '1=5', '2=6', '3=2 open']);
+    expect(last(responses).data[0].meta.custom.connection).toBe('connected');
+    subscription.unsubscribe();
   });
 
-  it('"Save & test" reports an error when the health endpoint fails', async () => {
-    fetchMock.mockReturnValue(
-      throwError(() => ({ status: 502, statusText: 'Bad Gateway', data: { error: { code: 'E1', message: 'down' } } }))
-    );
-    const ds = new DataSource(instanceSettings);
+  it('unsubscribes on teardown and closes the shared socket when the last query goes', async () => {
+    const a = ds.query(request([TARGET])).subscribe();
+    const b = ds.query(request([{ ...TARGET, refId: 'B', aggregate: 'rate' }])).subscribe();
+    await settle();
+    expect(server.connections).toHaveLength(1);
+    expect(server.connections[0]!.subs.size).toBe(2);
 
-    await expect(ds.testDatasource()).resolves.toEqual({
-      status: 'error',
-      message: 'Fetch error: Bad Gateway: E1. down',
-    });
+    a.unsubscribe();
+    await settle();
+    expect(server.connections[0]!.subs.size).toBe(1);
+    b.unsubscribe();
+    await settle();
+    expect(server.framesOf('unsubscribe')).toHaveLength(2);
+    jest.advanceTimersByTime(5000);
+    await settle();
+    expect(server.openConnections).toHaveLength(0);
+  });
+
+  it('serves history only when live is off, completes, and opens no socket', async () => {
+    truth.set(CLICK, NOW - 10_000, 3, true);
+    const responses: DataQueryResponse[] = [];
+    let completed = false;
+    ds.query(request([{ ...TARGET, live: false }])).subscribe({ next: (r) => responses.push(r), complete: () => (completed = true) });
+    await settle();
+
+    expect(completed).toBe(true);
+    expect(responses).toHaveLength(1);
+    expect(responses[0]!.state).toBe(LoadingState.Done);
+    expect(rows(responses[0]!.data[0])).toEqual(['-10=3']);
+    expect(server.connections).toHaveLength(0);
+  });
+
+  it('does not stream a range that ended in the past', async () => {
+    ds.query(request([TARGET], NOW - 7 * 86_400_000, NOW - 6 * 86_400_000)).subscribe();
+    await settle();
+    expect(backend.calls('/v1/history')).toHaveLength(1);
+    expect(server.connections).toHaveLength(0);
+  });
+
+  it('explains an invalid query instead of running it', async () => {
+    const responses: DataQueryResponse[] = [];
+    ds.query(request([{ ...TARGET, metric: 'events', aggregate: 'p99' }])).subscribe((r) => responses.push(r));
+    await settle();
+
+    expect(responses[0]!.state).toBe(LoadingState.Error);
+    expect(responses[0]!.errors?.[0]?.message).toMatch(/^\[PANECAST_ERR_QUERY_AGGREGATE\] events cannot serve p99/);
+    expect(backend.calls('/v1/history')).toHaveLength(0);
+  });
+
+  it('asks for a backend URL instead of querying nowhere', async () => {
+    const responses: DataQueryResponse[] = [];
+    new DataSource({ ...settings(), jsonData: { url: '' } }, { socket: server.socket }).query(request([TARGET])).subscribe((r) => responses.push(r));
+    await settle();
+    expect(responses[0]!.errors?.[0]?.message).toBe('[PANECAST_ERR_CLIENT_NO_URL] No backend URL is configured: set it in the datasource settings');
+    expect(server.connections).toHaveLength(0);
+  });
+
+  it('reports a history failure with its code and still streams', async () => {
+    backend.failures['/v1/history'] = { status: 503, data: { error: { code: 'PANECAST_ERR_HISTORY_UNAVAILABLE', message: 'VictoriaMetrics did not answer' } } };
+    server.seed(LIVE_QUERY, { series: CLICK, window: { start: NOW, end: NOW + 1000 }, value: 1, final: false });
+    const responses: DataQueryResponse[] = [];
+    const subscription = ds.query(request([TARGET])).subscribe((r) => responses.push(r));
+    await settle();
+
+    expect(last(responses).errors?.[0]?.message).toBe('[PANECAST_ERR_HISTORY_UNAVAILABLE] VictoriaMetrics did not answer');
+    expect(last(responses).state).toBe(LoadingState.Streaming);
+    expect(rows(last(responses).data[0])).toEqual(['0=1 open']);
+    subscription.unsubscribe();
+  });
+});
+
+describe('DataSource variables', () => {
+  beforeEach(() => {
+    const backend = installFakeBackend(new FakeBackend());
+    backend.dimensions['matches.region'] = ['eu', 'us'];
+    installTemplateVariables({ m: 'matches' });
+  });
+
+  it('serves metrics() and dimensions(metric, dimension) to template variables', async () => {
+    const ds = new DataSource(settings());
+    await expect(ds.metricFindQuery('metrics()')).resolves.toEqual([
+      { text: 'active_players', value: 'active_players' },
+      { text: 'matches', value: 'matches' },
+      { text: 'events', value: 'events' },
+    ]);
+    await expect(ds.metricFindQuery({ query: 'dimensions($m, region)' })).resolves.toEqual([
+      { text: 'eu', value: 'eu' },
+      { text: 'us', value: 'us' },
+    ]);
+    await expect(ds.metricFindQuery('labels()')).rejects.toThrow(/use metrics\(\) or dimensions\(metric, dimension\)/);
+  });
+
+  it('interpolates queries for Explore and inspection', () => {
+    const ds = new DataSource(settings());
+    expect(ds.interpolateVariablesInQueries([{ ...TARGET, metric: '$m' }], {})[0]!.metric).toBe('matches');
   });
 });

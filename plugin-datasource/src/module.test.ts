@@ -1,12 +1,19 @@
-import { plugin } from './module';
-import { DataSource } from './datasource';
 import { ConfigEditor } from './components/ConfigEditor';
 import { QueryEditor } from './components/QueryEditor';
+import { DataSource } from './datasource';
+import { plugin } from './module';
+import manifest from './plugin.json';
 
 describe('datasource plugin', () => {
   it('wires the datasource class and its editors', () => {
     expect(plugin.DataSourceClass).toBe(DataSource);
     expect(plugin.components.ConfigEditor).toBe(ConfigEditor);
     expect(plugin.components.QueryEditor).toBe(QueryEditor);
+  });
+
+  it('declares what Grafana needs to treat it as a streaming metrics datasource', () => {
+    expect(manifest).toMatchObject({ type: 'datasource', id: 'panecast-live-datasource', metrics: true, streaming: true });
+    expect(manifest.dependencies.grafanaDependency).toBe('>=13.0.0 <14.0.0');
+    expect(manifest.info.logos).toEqual({ small: 'img/logo.svg', large: 'img/logo.svg' });
   });
 });

@@ -1,38 +1,62 @@
-import { PanelOptionsEditorBuilder } from '@grafana/data';
+import { type FieldConfigEditorBuilder, FieldConfigProperty, type PanelOptionsEditorBuilder } from '@grafana/data';
 
-import { plugin } from './module';
-import { SimpleOptions } from './types';
+import { fieldConfig, plugin } from './module';
+import { DEFAULT_FIELD_CONFIG, DEFAULT_OPTIONS, type LiveFieldConfig, type LiveOptions } from './types';
 
-// Grafana core fills the standard option-editor registry at start-up; record the builder calls instead.
-function recordOptions() {
-  const added: Array<{ kind: string; path: string; defaultValue: unknown; showIf?: (o: SimpleOptions) => boolean }> = [];
-  const builder = new Proxy(
+interface Recorded {
+  kind: string;
+  path: string;
+  defaultValue: unknown;
+  showIf?: (options: LiveOptions) => boolean;
+}
+
+// Grafana core fills the option-editor registries at start-up; record the builder calls instead.
+function recorder<T>(): { builder: T; added: Recorded[] } {
+  const added: Recorded[] = [];
+  const builder: T = new Proxy(
     {},
     {
-      get: (_target, kind: string) => (item: (typeof added)[number]) => {
+      get: (_target, kind: string) => (item: Recorded) => {
         added.push({ ...item, kind });
         return builder;
       },
     }
-  ) as PanelOptionsEditorBuilder<SimpleOptions>;
+  ) as T;
+  return { builder, added };
+}
+
+function panelOptions(): Recorded[] {
+  const { builder, added } = recorder<PanelOptionsEditorBuilder<LiveOptions>>();
   plugin.getPanelOptionsSupplier()(builder, { data: [] });
   return added;
 }
 
 describe('panel plugin', () => {
-  it('declares the panel options with their defaults', () => {
-    const options = recordOptions();
-    expect(options.map(({ kind, path, defaultValue }) => ({ kind, path, defaultValue }))).toEqual([
-      { kind: 'addTextInput', path: 'text', defaultValue: 'Default value of text input option' },
-      { kind: 'addBooleanSwitch', path: 'showSeriesCount', defaultValue: false },
-      { kind: 'addRadio', path: 'seriesCountSize', defaultValue: 'sm' },
-    ]);
+  it('declares the panel options with the documented defaults', () => {
+    const byPath = Object.fromEntries(panelOptions().map((o) => [o.path, o.defaultValue]));
+    expect(byPath).toEqual({
+      windowStyle: DEFAULT_OPTIONS.windowStyle,
+      markCorrections: DEFAULT_OPTIONS.markCorrections,
+      staleAfterSeconds: 5,
+      'legend.show': true,
+      'legend.placement': 'bottom',
+    });
   });
 
-  it('shows the series counter size only when the counter is enabled', () => {
-    const size = recordOptions().find((o) => o.path === 'seriesCountSize');
-    const base: SimpleOptions = { text: '', showSeriesCount: false, seriesCountSize: 'sm' };
-    expect(size?.showIf?.(base)).toBe(false);
-    expect(size?.showIf?.({ ...base, showSeriesCount: true })).toBe(true);
+  it('offers the legend placement only when the legend is shown', () => {
+    const placement = panelOptions().find((o) => o.path === 'legend.placement');
+    expect(placement?.showIf?.({ ...DEFAULT_OPTIONS, legend: { show: false, placement: 'bottom' } })).toBe(false);
+    expect(placement?.showIf?.(DEFAULT_OPTIONS)).toBe(true);
+  });
+
+  it('keeps the standard field options (unit, decimals, min/max, thresholds) with a per-series palette', () => {
+    expect(fieldConfig.disableStandardOptions).toBeUndefined();
+    expect(fieldConfig.standardOptions?.[FieldConfigProperty.Color]?.defaultValue).toEqual({ mode: 'palette-classic' });
+  });
+
+  it('declares the custom field config with its defaults', () => {
+    const { builder, added } = recorder<FieldConfigEditorBuilder<LiveFieldConfig>>();
+    fieldConfig.useCustomConfig?.(builder);
+    expect(Object.fromEntries(added.map((o) => [o.path, o.defaultValue]))).toEqual(DEFAULT_FIELD_CONFIG);
   });
 });

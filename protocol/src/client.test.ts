@@ -36,23 +36,9 @@ describe('parseServerMessage', () => {
     expect(parseServerMessage(encode(message))).toEqual(message);
   });
 
-  it('still decodes the version-1 broadcast update and welcome', () => {
-    const v1: UpdateMessage = {
-      type: 'update',
-      metric: 'events',
-      aggregate: 'count',
-      series: { type: 'click' },
-      window,
-      value: 7,
-      final: true,
-      correction: false,
-    };
-    expect(parseServerMessage(encode(v1))).toEqual(v1);
-    expect(parseServerMessage('{"type":"welcome","version":1,"server":"gw"}')).toEqual({
-      type: 'welcome',
-      version: 1,
-      server: 'gw',
-    });
+  it('refuses the version-1 broadcast update, which had no sub or seq', () => {
+    const v1 = { type: 'update', metric: 'events', aggregate: 'count', series: { type: 'click' }, window, value: 7, final: true, correction: false };
+    expect(parseServerMessage(JSON.stringify(v1))).toBeUndefined();
   });
 
   it('ignores unknown types, so newer servers can add some', () => {

@@ -49,8 +49,8 @@ function wellFormed(frame: JsonObject): boolean {
       return (
         typeof frame.version === 'number' &&
         isString(frame.server) &&
-        optional(frame.heartbeatMs, (v) => typeof v === 'number') &&
-        optional(frame.limits, isObject)
+        typeof frame.heartbeatMs === 'number' &&
+        isObject(frame.limits)
       );
     case 'subscribed':
       return isString(frame.id) && isString(frame.sub) && typeof frame.resumed === 'boolean';
@@ -65,10 +65,9 @@ function wellFormed(frame: JsonObject): boolean {
         optional(frame.fresh, isTrue)
       );
     case 'update':
-      // sub and seq are optional only for the version-1 broadcast (see UpdateMessage).
       return (
-        optional(frame.sub, isString) &&
-        optional(frame.seq, isSeq) &&
+        isString(frame.sub) &&
+        isSeq(frame.seq) &&
         isWindowValue(frame) &&
         optional(frame.coalesced, isTrue)
       );
@@ -121,7 +120,7 @@ export function encode(message: ClientMessage | ServerMessage): string {
  * - `gap`: frames were lost; re-subscribe with `resume: { seq: last }`.
  */
 export function checkSequence(lastSeq: number | undefined, message: SequencedMessage): 'apply' | 'duplicate' | 'gap' {
-  if (message.type === 'snapshot' || message.seq === undefined) {
+  if (message.type === 'snapshot') {
     return 'apply';
   }
   if (lastSeq === undefined) {

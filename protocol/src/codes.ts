@@ -38,6 +38,33 @@ export const LIVE_ERROR_MESSAGES = {
 
 export type LiveErrorCode = keyof typeof LIVE_ERROR_MESSAGES;
 
+/**
+ * Failures a client detects by itself, with no server code to report (the
+ * Grafana datasource, the SDK). Kept beside the server's codes so one
+ * catalogue names every failure a user can see.
+ */
+export const CLIENT_ERROR_MESSAGES = {
+  PANECAST_ERR_CLIENT_NO_URL: 'No backend URL is configured',
+  PANECAST_ERR_CLIENT_NO_PROXY: 'Grafana gave the datasource no data proxy URL: its access must be Server (proxy)',
+  // Grafana's data proxy turns a backend's 401 into 400 "Authentication to data source failed".
+  PANECAST_ERR_CLIENT_AUTH: 'The backend refused the API key that Grafana sent for this datasource ({detail})',
+  PANECAST_ERR_CLIENT_UNREACHABLE: 'The backend at {url} did not answer: {detail}',
+  PANECAST_ERR_CLIENT_HTTP: '{url} answered HTTP {status} without a Panecast error',
+  PANECAST_ERR_CLIENT_SOCKET: 'The live channel at {url} closed with code {code} before the welcome',
+  PANECAST_ERR_CLIENT_HANDSHAKE_TIMEOUT: 'No welcome within {ms} ms of hello',
+  PANECAST_ERR_CLIENT_VERSION: 'The gateway speaks protocol version {version}; this client speaks {supported}',
+  PANECAST_ERR_CLIENT_PING_TIMEOUT: 'No frame within {ms} ms of a ping: the connection is taken for dead',
+} as const;
+
+export type ClientErrorCode = keyof typeof CLIENT_ERROR_MESSAGES;
+
+/** Fills `{name}` placeholders of a client-side message. */
+export function formatClientMessage(code: ClientErrorCode, params: Record<string, string | number> = {}): string {
+  return CLIENT_ERROR_MESSAGES[code].replace(/\{(\w+)\}/g, (whole, name: string) =>
+    Object.prototype.hasOwnProperty.call(params, name) ? String(params[name]) : whole,
+  );
+}
+
 /** Codes parseClientMessage returns. */
 export type FrameErrorCode =
   | 'PANECAST_ERR_FRAME_TOO_LARGE'

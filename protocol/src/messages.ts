@@ -88,21 +88,15 @@ export interface WindowValue {
   final: boolean;
 }
 
-/**
- * Answer to `hello`.
- *
- * `heartbeatMs` and `limits` are always sent from version 2 on; they are
- * optional in this type only while the version-1 broadcast gateway still
- * builds welcomes without them. Make them required when it speaks version 2.
- */
+/** Answer to `hello`. */
 export interface WelcomeMessage {
   type: 'welcome';
   version: number;
   /** Gateway instance id, useful when several gateways serve one dashboard. */
   server: string;
   /** The server pings this often; see PROTOCOL.md "Heartbeats". */
-  heartbeatMs?: number;
-  limits?: Limits;
+  heartbeatMs: number;
+  limits: Limits;
 }
 
 /** Answer to `subscribe`; see PROTOCOL.md "Sequence numbers and resume". */
@@ -132,18 +126,11 @@ export interface SnapshotMessage {
   fresh?: true;
 }
 
-/**
- * A new value of one series in one window.
- *
- * `sub` and `seq` are always sent from version 2 on; they are optional in
- * this type only while the version-1 broadcast gateway (which sends every
- * update to every client, with `metric`, `aggregate` and `correction`) still
- * builds it. Make them required and drop the version-1 fields then.
- */
+/** A new value of one series in one window. */
 export interface UpdateMessage {
   type: 'update';
-  sub?: string;
-  seq?: number;
+  sub: string;
+  seq: number;
   series: Series;
   window: WindowSpan;
   value: number;
@@ -151,12 +138,6 @@ export interface UpdateMessage {
   final: boolean;
   /** Present (true) when the server coalesced frames for a slow client: seq may skip superseded frames. */
   coalesced?: true;
-  /** Version 1 only. */
-  metric?: string;
-  /** Version 1 only. */
-  aggregate?: string;
-  /** Version 1 only; version 2 sends `correction` frames. */
-  correction?: boolean;
 }
 
 /** A late event changed a window already sent as final. */

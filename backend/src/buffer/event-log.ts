@@ -1,7 +1,9 @@
 /**
  * The event log port: what the collector appends to and the processor reads
- * from. Kafka is the real one (kafka-log.ts); memory-log.ts is its in-process
- * twin, used by unit tests and by the embedded default.
+ * from. Kafka is the real one, through kafkajs (kafka-log.ts) or
+ * @platformatic/kafka (platformatic-log.ts), one library per side as
+ * configured (kafka-logs.ts); memory-log.ts is its in-process twin, used by
+ * unit tests and by the embedded default.
  */
 
 /**

@@ -1,7 +1,7 @@
 /**
- * Kafka adapter of the event log port (kafkajs). The only file that imports
- * kafkajs, so the client can be swapped if a benchmark shows it is the
- * bottleneck.
+ * Kafka adapter of the event log port (kafkajs). The only file of the backend
+ * that imports kafkajs. By default it serves the consumer side and
+ * platformatic-log.ts the producer side (kafka-logs.ts says why).
  */
 import { Kafka, logLevel, Partitioners, type Admin, type Consumer, type Producer, type LogEntry } from 'kafkajs';
 import type { ConsumerHandlers, EventLog, LogConsumer, LogRecord, OutgoingRecord } from './event-log';

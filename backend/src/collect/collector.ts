@@ -5,7 +5,9 @@
  */
 import type { EventLog, OutgoingRecord } from '../buffer/event-log';
 import { PanecastError } from '../errors';
+import { DEFAULT_TENANT } from '../window/tenancy';
 import { DEFAULT_LIMITS, encodeEvent, isEventError, validateEvent, type EventError, type PanecastEvent, type ValidationLimits } from './event';
+import { originOf } from './idempotency';
 import { parseBody, type BodyFormat } from './parse';
 
 export interface CollectorOptions {
@@ -24,6 +26,14 @@ export function partitionKey(event: PanecastEvent): string {
   return typeof key === 'string' || typeof key === 'number' ? `${event.type}:${key}` : event.type;
 }
 
+/** Who sent a batch and how to recognise its retries; both optional (the open embedded collector). */
+export interface IngestContext {
+  /** From the API key (collector-auth.ts); absent or DEFAULT_TENANT: the default tenant. */
+  tenant?: string;
+  /** The request's idempotency key (idempotency.ts). */
+  idempotencyKey?: string;
+}
+
 /** At most this many per-event errors are listed in one answer. */
 const MAX_LISTED_ERRORS = 100;
 
@@ -38,16 +48,16 @@ export class Collector {
   ) {}
 
   /** Returns the number of events accepted; throws a PanecastError otherwise. */
-  async ingest(body: string, format: BodyFormat): Promise<number> {
+  async ingest(body: string, format: BodyFormat, context: IngestContext = {}): Promise<number> {
     try {
-      return await this.ingestUnchecked(body, format);
+      return await this.ingestUnchecked(body, format, context);
     } catch (error) {
       this.rejectedBatches++;
       throw error;
     }
   }
 
-  private async ingestUnchecked(body: string, format: BodyFormat): Promise<number> {
+  private async ingestUnchecked(body: string, format: BodyFormat, context: IngestContext): Promise<number> {
     const raw = parseBody(body, format);
     if (raw.length > this.options.maxBatchEvents) {
       throw new PanecastError('PANECAST_ERR_BATCH_TOO_LARGE', { count: raw.length, limit: this.options.maxBatchEvents });
@@ -57,11 +67,20 @@ export class Collector {
     const limits = this.options.limits ?? DEFAULT_LIMITS;
     const records: OutgoingRecord[] = [];
     const errors: EventError[] = [];
+    // The default tenant is left implicit, so its records stay as they always were.
+    const tenant = context.tenant === DEFAULT_TENANT ? undefined : context.tenant;
+    const origin = context.idempotencyKey === undefined ? undefined : originOf(tenant ?? DEFAULT_TENANT, context.idempotencyKey, body, now);
     raw.forEach((item, index) => {
       const checked = validateEvent(item, index, now, limits);
       if (isEventError(checked)) {
         errors.push(checked);
       } else {
+        if (tenant !== undefined) {
+          checked.tenant = tenant;
+        }
+        if (origin !== undefined) {
+          checked.origin = origin;
+        }
         records.push({ key: partitionKey(checked), value: encodeEvent(checked), timestamp: checked.ts });
       }
     });

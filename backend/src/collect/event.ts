@@ -4,6 +4,7 @@
  * on one shape.
  */
 import { formatMessage, type ErrorCode } from '../errors';
+import { isTenantName } from '../window/tenancy';
 import type { RawEvent } from './parse';
 
 export type FieldValue = string | number | boolean | null;
@@ -15,6 +16,28 @@ export interface PanecastEvent {
   /** `event` when the sender gave `ts`; `ingest` when the collector stamped it. */
   tsSource: 'event' | 'ingest';
   fields: Record<string, FieldValue>;
+  /**
+   * The tenant the collector's API key belongs to; absent for the default
+   * tenant (and without keys). Set only by the collector, never from the
+   * body: it decides which metrics the event may feed (window/tenancy.ts).
+   */
+  tenant?: string;
+  /** Set by the collector when the request carried an idempotency key (idempotency.ts). */
+  origin?: EventOrigin;
+}
+
+/**
+ * Which request an event came in: the processor keeps only the first attempt
+ * of a batch that it sees in a partition, so a batch retried after Kafka
+ * already acknowledged it is not counted twice.
+ */
+export interface EventOrigin {
+  /** Digest of tenant, idempotency key and body: equal for every retry of one batch. */
+  batch: string;
+  /** Random per request: tells a retry apart from the first attempt. */
+  attempt: string;
+  /** The collector's clock when it took the request, epoch ms: ages the processor's memory of batches. */
+  at: number;
 }
 
 export interface EventError {
@@ -121,6 +144,16 @@ export function encodeEvent(event: PanecastEvent): string {
   return JSON.stringify(event);
 }
 
+function decodeOrigin(value: unknown): EventOrigin | undefined {
+  if (typeof value !== 'object' || value === null) {
+    return undefined;
+  }
+  const { batch, attempt, at } = value as Partial<EventOrigin>;
+  return typeof batch === 'string' && typeof attempt === 'string' && typeof at === 'number' && Number.isFinite(at)
+    ? { batch, attempt, at }
+    : undefined;
+}
+
 /** Decodes a log record; returns undefined for a value that is not an event. */
 export function decodeEvent(text: string): PanecastEvent | undefined {
   let value: unknown;
@@ -136,10 +169,22 @@ export function decodeEvent(text: string): PanecastEvent | undefined {
   if (typeof event.type !== 'string' || typeof event.ts !== 'number' || !Number.isFinite(event.ts)) {
     return undefined;
   }
-  return {
+  const decoded: PanecastEvent = {
     type: event.type,
     ts: event.ts,
     tsSource: event.tsSource === 'ingest' ? 'ingest' : 'event',
     fields: typeof event.fields === 'object' && event.fields !== null ? event.fields : {},
   };
+  if (event.tenant !== undefined) {
+    if (!isTenantName(event.tenant)) {
+      // Never fall back to the default tenant: that would let a bad record write its metrics.
+      return undefined;
+    }
+    decoded.tenant = event.tenant;
+  }
+  const origin = decodeOrigin(event.origin);
+  if (origin !== undefined) {
+    decoded.origin = origin;
+  }
+  return decoded;
 }

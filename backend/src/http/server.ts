@@ -6,9 +6,13 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Collector } from '../collect/collector';
+import { tenantOfRequest } from '../collect/collector-auth';
+import { IDEMPOTENCY_HEADER, idempotencyKeyOf } from '../collect/idempotency';
 import { formatFromContentType } from '../collect/parse';
 import { PanecastError } from '../errors';
+import type { ApiKeys } from '../live/auth';
 import { readBody } from './body';
+import type { ReadAuth, Reader } from './read-auth';
 
 export interface ReadinessCheck {
   name: string;
@@ -17,12 +21,26 @@ export interface ReadinessCheck {
 
 export interface HttpDeps {
   collector: Collector;
+  /** Per-tenant collector keys; undefined: the collector is open (collect/collector-auth.ts). */
+  apiKeys?: ApiKeys;
   checks: readonly ReadinessCheck[];
   maxBodyBytes: number;
+  /**
+   * Who may read (http/read-auth.ts); undefined: reads are open and see every
+   * metric. The read handlers below get the reader (undefined when open) and
+   * answer for its tenant's metrics only.
+   */
+  readAuth?: ReadAuth;
   /** The metric catalogue for `GET /v1/metrics`. */
-  metrics: () => unknown;
+  metrics: (reader: Reader | undefined) => unknown;
   /** Window composition for `GET /v1/query`. */
-  query: (params: URLSearchParams) => Promise<unknown>;
+  query: (params: URLSearchParams, reader: Reader | undefined) => Promise<unknown>;
+  /** Any past range for `GET /v1/history` (query/history-query.ts). */
+  history: (params: URLSearchParams, reader: Reader | undefined) => Promise<unknown>;
+  /** Values of a dimension for `GET /v1/dimensions` (query/dimensions.ts). */
+  dimensions: (params: URLSearchParams, reader: Reader | undefined) => Promise<unknown>;
+  /** A live-channel token for the reader, for `POST /v1/live/token`; undefined: no live channel here, no route. */
+  liveToken?: (reader: Reader | undefined) => unknown;
   /** Extra figures for `GET /v1/stats`. */
   stats: () => Record<string, unknown>;
   /** Folder of static pages (index.html). */
@@ -45,18 +63,51 @@ function sendError(response: ServerResponse, error: PanecastError): void {
   sendJson(response, error.status, { error: error.toJSON() });
 }
 
+/**
+ * Browser pages on any origin may post events (the SDK): the collector reads
+ * no cookies, so a page can only send with a key it was given.
+ */
+function allowCrossOrigin(response: ServerResponse): void {
+  response.setHeader('access-control-allow-origin', '*');
+  response.setHeader('access-control-expose-headers', 'retry-after');
+}
+
 export function createHttpServer(deps: HttpDeps): Server {
   let page: string | undefined;
 
   const postEvents: Handler = async (request, response) => {
+    allowCrossOrigin(response);
+    // Before the body is read: a request without a valid key costs nothing more.
+    const tenant = tenantOfRequest(deps.apiKeys, request.headers.authorization);
+    const idempotencyKey = idempotencyKeyOf(request.headers[IDEMPOTENCY_HEADER]);
     const format = formatFromContentType(request.headers['content-type']);
     if (format === undefined) {
       throw new PanecastError('PANECAST_ERR_UNSUPPORTED_MEDIA_TYPE', { contentType: request.headers['content-type'] ?? '' });
     }
     const body = await readBody(request, deps.maxBodyBytes);
-    const accepted = await deps.collector.ingest(body, format);
+    const accepted = await deps.collector.ingest(body, format, { tenant, idempotencyKey });
     sendJson(response, 202, { accepted });
   };
+
+  /**
+   * A read route: the reader is known before anything is read. No CORS
+   * headers: browsers read through Grafana's data proxy, which adds the key.
+   */
+  const read =
+    (answer: (reader: Reader | undefined, params: URLSearchParams) => unknown): Handler =>
+    async (request, response) => {
+      let reader: Reader | undefined;
+      try {
+        reader = deps.readAuth?.authenticate(request.headers.authorization);
+      } catch (error) {
+        response.setHeader('www-authenticate', 'Bearer realm="panecast"');
+        throw error;
+      }
+      const body = await answer(reader, new URL(request.url ?? '/', 'http://local').searchParams);
+      // Answers differ per key: no shared cache may keep one for another reader.
+      response.setHeader('cache-control', 'no-store');
+      sendJson(response, 200, body);
+    };
 
   const ready: Handler = async (_request, response) => {
     const results = await Promise.all(
@@ -80,13 +131,25 @@ export function createHttpServer(deps: HttpDeps): Server {
   };
 
   const routes: Record<string, Record<string, Handler>> = {
-    '/v1/events': { POST: postEvents },
+    '/v1/events': {
+      POST: postEvents,
+      OPTIONS: async (_request, response) => {
+        allowCrossOrigin(response);
+        response.writeHead(204, {
+          'access-control-allow-methods': 'POST',
+          'access-control-allow-headers': `authorization, content-type, ${IDEMPOTENCY_HEADER}`,
+          'access-control-max-age': '600',
+        });
+        response.end();
+      },
+    },
     '/healthz': { GET: async (_request, response) => sendJson(response, 200, { status: 'ok' }) },
     '/readyz': { GET: ready },
-    '/v1/query': {
-      GET: async (request, response) => sendJson(response, 200, await deps.query(new URL(request.url ?? '/', 'http://local').searchParams)),
-    },
-    '/v1/metrics': { GET: async (_request, response) => sendJson(response, 200, deps.metrics()) },
+    '/v1/query': { GET: read((reader, params) => deps.query(params, reader)) },
+    '/v1/history': { GET: read((reader, params) => deps.history(params, reader)) },
+    '/v1/dimensions': { GET: read((reader, params) => deps.dimensions(params, reader)) },
+    '/v1/metrics': { GET: read((reader) => deps.metrics(reader)) },
+    ...(deps.liveToken === undefined ? {} : { '/v1/live/token': { POST: read(deps.liveToken) } }),
     '/v1/stats': { GET: async (_request, response) => sendJson(response, 200, deps.stats()) },
     '/': { GET: livePage },
   };

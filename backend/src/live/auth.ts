@@ -27,13 +27,10 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { DEFAULT_LIMITS } from '@panecast/protocol';
 import { ConfigError } from '../config';
 import type { ErrorCode } from '../errors';
+import { DEFAULT_TENANT, isTenantName, NAMESPACE_SEPARATOR, TENANT_PATTERN, tenantOfMetric, type TenantScoped } from '../window/tenancy';
 
-/** Lowercase letters and digits, starting with a letter, at most 32: no `_`, see the ownership rule. */
-export const TENANT_PATTERN = /^[a-z][a-z0-9]{0,31}$/;
-/** Owner of metrics with neither a `tenant` field nor a namespace. */
-export const DEFAULT_TENANT = 'default';
-/** Separates the tenant namespace from the metric's own name. */
-export const NAMESPACE_SEPARATOR = '__';
+// The ownership rule is pure string work the engine needs too: it lives in the window core.
+export { DEFAULT_TENANT, isTenantName, NAMESPACE_SEPARATOR, TENANT_PATTERN, tenantOfMetric, type TenantScoped };
 /** HMAC-SHA256 keys shorter than its output weaken it; shorter secrets never verify a token. */
 export const MIN_SECRET_BYTES = 32;
 
@@ -42,10 +39,6 @@ const BASE64URL = /^[A-Za-z0-9_-]+$/;
 /** A 32-byte MAC is 43 base64url characters without padding. */
 const MAC_CHARS = 43;
 const SUBJECT = /^[^\x00-\x1f\x7f]{1,128}$/u;
-
-export function isTenantName(value: unknown): value is string {
-  return typeof value === 'string' && TENANT_PATTERN.test(value);
-}
 
 // ---------------------------------------------------------------------------
 // Tokens
@@ -223,27 +216,6 @@ export function parseSecrets(text: string, setting = 'PANECAST_TOKEN_SECRETS'): 
 
 // ---------------------------------------------------------------------------
 // Tenants and metrics
-
-/** The minimum of a metric definition this module reads; `tenant` is the future definition field. */
-export interface TenantScoped {
-  readonly name: string;
-  readonly tenant?: string;
-}
-
-/** The tenant that owns a metric, by the rule in this file's header. */
-export function tenantOfMetric(metricName: string, definition?: TenantScoped): string {
-  if (definition?.tenant !== undefined) {
-    return definition.tenant;
-  }
-  const separator = metricName.indexOf(NAMESPACE_SEPARATOR);
-  if (separator > 0) {
-    const namespace = metricName.slice(0, separator);
-    if (isTenantName(namespace)) {
-      return namespace;
-    }
-  }
-  return DEFAULT_TENANT;
-}
 
 /**
  * Whether `tenant` may read `metricName`. With definitions, a metric they do

@@ -1,40 +1,86 @@
 /**
- * Live gateway: a WebSocket endpoint that pushes the default subscriptions'
- * windows to every connected client. No per-client subscriptions yet: every
- * client gets every update. The only file that imports ws.
+ * Live gateway: the WebSocket endpoint of protocol version 2. Accepts
+ * upgrades on LIVE_PATH from allowed origins, runs one Session per
+ * connection, pings every `heartbeatMs` and reaps connections that answered
+ * none of the last two pings, and pumps backlogged outboxes. Values come from
+ * the live bus through the Hub; any number of gateways can serve the same
+ * queries with the same numbering. The only file that imports ws.
  */
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, WebSocket } from 'ws';
-import { LIVE_PATH, PROTOCOL_VERSION, type UpdateMessage, type WelcomeMessage } from '@panecast/protocol';
-import type { WindowResults, WindowSink } from '../store/window-sink';
+import { WebSocketServer, WebSocket, type RawData } from 'ws';
+import { CLOSE, DEFAULT_LIMITS, LIVE_PATH, type Limits } from '@panecast/protocol';
+import { PanecastError } from '../errors';
+import type { MetricDefinition } from '../window';
+import { DEFAULT_TENANT, metricsVisibleTo, originAllowed, verifyToken, type Secret, type TokenResult } from './auth';
+import { Hub } from './hub';
+import type { LiveBus } from './live-bus';
+import { Outbox } from './outbox';
+import { Session } from './session';
 
 export interface GatewayOptions {
   instanceId: string;
-  /** A client with more than this many bytes queued is skipped for an update. */
-  maxBufferedBytes: number;
+  limits: Limits;
   heartbeatMs: number;
+  paneMs: number;
+  maxLiveWindowMs: number;
+  /** Empty: auth off, every hello is accepted as the default tenant. */
+  secrets: readonly Secret[];
+  allowedOrigins: readonly string[];
+  helloTimeoutMs: number;
+  expiryNoticeMs: number;
+  firstFramesTimeoutMs: number;
+  /** How long a client may stay over its outbound budget before 4008. */
+  slowCloseMs: number;
+  maxCoalesced: number;
+  /** How often the gateway renews the bus leases of the queries it serves (well under the lease). */
+  leaseRenewMs: number;
+  clock: () => number;
 }
 
-const DEFAULTS: Omit<GatewayOptions, 'instanceId'> = { maxBufferedBytes: 1 << 20, heartbeatMs: 15_000 };
+export const GATEWAY_DEFAULTS = Object.freeze({
+  limits: DEFAULT_LIMITS,
+  heartbeatMs: 15_000,
+  helloTimeoutMs: 10_000,
+  expiryNoticeMs: 60_000,
+  firstFramesTimeoutMs: 3000,
+  slowCloseMs: 5000,
+  maxCoalesced: 20_000,
+  leaseRenewMs: 5000,
+  clock: Date.now,
+});
 
 interface Client {
   socket: WebSocket;
-  alive: boolean;
+  session: Session;
+  outbox: Outbox;
+  /** Pings sent since the last pong. */
+  missed: number;
 }
 
-export class LiveGateway implements WindowSink {
-  readonly name = 'live';
-  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
+export class LiveGateway {
+  private readonly wss: WebSocketServer;
   private readonly clients = new Set<Client>();
-  private readonly options: GatewayOptions;
+  /** Clients whose outbox is coalescing: the only ones the pump visits. */
+  private readonly backlogged = new Set<Client>();
+  private readonly perSubject = new Map<string, number>();
+  private readonly hub: Hub;
   private readonly heartbeat: NodeJS.Timeout;
-  private skipped = 0;
+  private readonly pump: NodeJS.Timeout;
+  private refusedOrigins = 0;
 
-  constructor(options: Partial<GatewayOptions> & { instanceId: string }) {
-    this.options = { ...DEFAULTS, ...options };
-    this.heartbeat = setInterval(() => this.reapDead(), this.options.heartbeatMs);
+  constructor(
+    private readonly bus: LiveBus,
+    private readonly definitions: readonly MetricDefinition[],
+    private readonly options: GatewayOptions,
+  ) {
+    // ws closes with 1009 by itself when a frame exceeds maxPayload.
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: options.limits.maxFrameBytes, perMessageDeflate: false });
+    this.hub = new Hub(bus, options.leaseRenewMs);
+    this.heartbeat = setInterval(() => this.ping(), options.heartbeatMs);
     this.heartbeat.unref();
+    this.pump = setInterval(() => this.pumpBacklogged(), 50);
+    this.pump.unref();
   }
 
   /** Routes WebSocket upgrades on the live path of an HTTP server to this gateway. */
@@ -42,67 +88,111 @@ export class LiveGateway implements WindowSink {
     server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
       const path = (request.url ?? '').split('?', 1)[0];
       if (path !== LIVE_PATH) {
-        socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+        refuse(socket, new PanecastError('PANECAST_ERR_NOT_FOUND', { method: 'GET', path: path ?? '' }));
+        return;
+      }
+      const origin = request.headers.origin;
+      if (!originAllowed(origin, this.options.allowedOrigins)) {
+        this.refusedOrigins++;
+        refuse(socket, new PanecastError('PANECAST_ERR_ORIGIN_NOT_ALLOWED', { origin: origin ?? '' }));
         return;
       }
       this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws));
     });
   }
 
+  private verify(token: string): TokenResult {
+    if (this.options.secrets.length === 0) {
+      return { ok: true, claims: { tenant: DEFAULT_TENANT, sub: 'anonymous', exp: Number.POSITIVE_INFINITY, iat: 0 } };
+    }
+    return verifyToken(token, this.options.secrets, this.options.clock());
+  }
+
   private accept(socket: WebSocket): void {
-    const client: Client = { socket, alive: true };
+    const outbox = new Outbox(
+      socket,
+      // Called only once frames flow, after `client` below exists.
+      { maxBufferedBytes: this.options.limits.maxBufferedBytes, slowCloseMs: this.options.slowCloseMs, maxCoalesced: this.options.maxCoalesced, onBacklogged: () => this.backlogged.add(client) },
+      this.options.clock,
+    );
+    const session = new Session(
+      {
+        instanceId: this.options.instanceId,
+        limits: this.options.limits,
+        heartbeatMs: this.options.heartbeatMs,
+        paneMs: this.options.paneMs,
+        maxLiveWindowMs: this.options.maxLiveWindowMs,
+        helloTimeoutMs: this.options.helloTimeoutMs,
+        firstFramesTimeoutMs: this.options.firstFramesTimeoutMs,
+        expiryNoticeMs: this.options.expiryNoticeMs,
+        hub: this.hub,
+        bus: this.bus,
+        verify: (token) => this.verify(token),
+        definitionsFor: (tenant) => metricsVisibleTo(tenant, this.definitions),
+        acquire: (subject) => this.acquire(subject),
+        release: (subject) => this.release(subject),
+        clock: this.options.clock,
+      },
+      outbox,
+      (code, reason) => socket.close(code, reason),
+    );
+    const client: Client = { socket, session, outbox, missed: 0 };
     this.clients.add(client);
     socket.on('pong', () => {
-      client.alive = true;
+      client.missed = 0;
     });
-    socket.on('close', () => this.clients.delete(client));
-    socket.on('error', () => this.clients.delete(client));
-    const welcome: WelcomeMessage = { type: 'welcome', version: PROTOCOL_VERSION, server: this.options.instanceId };
-    socket.send(JSON.stringify(welcome));
+    socket.on('message', (data: RawData, isBinary: boolean) => {
+      // Binary frames are refused like malformed JSON: hand the parser something that is not JSON.
+      session.receive(isBinary ? '\u0000binary' : data.toString());
+    });
+    const gone = () => {
+      this.clients.delete(client);
+      this.backlogged.delete(client);
+      session.dispose();
+    };
+    socket.on('close', gone);
+    socket.on('error', gone);
   }
 
-  private reapDead(): void {
+  private acquire(subject: string): boolean {
+    if (this.options.secrets.length === 0) {
+      // Auth off: every client is the same anonymous subject; a per-token cap would cap the gateway.
+      return true;
+    }
+    const count = this.perSubject.get(subject) ?? 0;
+    if (count >= this.options.limits.maxConnectionsPerToken) {
+      return false;
+    }
+    this.perSubject.set(subject, count + 1);
+    return true;
+  }
+
+  private release(subject: string): void {
+    const count = (this.perSubject.get(subject) ?? 1) - 1;
+    if (count <= 0) {
+      this.perSubject.delete(subject);
+    } else {
+      this.perSubject.set(subject, count);
+    }
+  }
+
+  private pumpBacklogged(): void {
+    for (const client of this.backlogged) {
+      client.outbox.pump();
+      if (!client.outbox.backlogged) {
+        this.backlogged.delete(client);
+      }
+    }
+  }
+
+  private ping(): void {
     for (const client of this.clients) {
-      if (!client.alive) {
+      if (client.missed >= 2) {
         client.socket.terminate();
-        this.clients.delete(client);
         continue;
       }
-      client.alive = false;
+      client.missed++;
       client.socket.ping();
-    }
-  }
-
-  async write(batch: WindowResults): Promise<void> {
-    if (this.clients.size === 0) {
-      return;
-    }
-    for (const result of batch.results) {
-      const update: UpdateMessage = {
-        type: 'update',
-        metric: batch.metric,
-        aggregate: batch.aggregate,
-        series: { ...result.group },
-        window: result.window,
-        value: result.value,
-        final: result.final,
-        correction: result.correction,
-      };
-      this.broadcast(JSON.stringify(update));
-    }
-  }
-
-  /** Serialized once by the caller; sent to every client that keeps up. */
-  private broadcast(frame: string): void {
-    for (const client of this.clients) {
-      if (client.socket.readyState !== WebSocket.OPEN) {
-        continue;
-      }
-      if (client.socket.bufferedAmount > this.options.maxBufferedBytes) {
-        this.skipped++;
-        continue;
-      }
-      client.socket.send(frame);
     }
   }
 
@@ -110,18 +200,30 @@ export class LiveGateway implements WindowSink {
     return this.clients.size;
   }
 
-  get skippedUpdates(): number {
-    return this.skipped;
+  stats(): { connections: number; queries: number; backlogged: number; refusedOrigins: number; gapsRepaired: number; resyncs: number } {
+    let backlogged = 0;
+    for (const client of this.clients) {
+      backlogged += client.outbox.backlogged ? 1 : 0;
+    }
+    return { connections: this.clients.size, queries: this.hub.queries, backlogged, refusedOrigins: this.refusedOrigins, gapsRepaired: this.hub.gapsRepaired, resyncs: this.hub.resyncs };
   }
 
   async close(): Promise<void> {
     clearInterval(this.heartbeat);
+    clearInterval(this.pump);
+    this.hub.close();
     for (const client of this.clients) {
-      client.socket.close(1001, 'server shutting down');
+      client.session.close(CLOSE.GOING_AWAY, 'server shutting down');
       // Do not wait for a peer that never answers the closing handshake.
       setTimeout(() => client.socket.terminate(), 1000).unref();
     }
     this.clients.clear();
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
   }
+}
+
+/** Answers a refused upgrade with a JSON error and closes the socket. */
+function refuse(socket: Duplex, error: PanecastError): void {
+  const body = JSON.stringify({ error: error.toJSON() });
+  socket.end(`HTTP/1.1 ${error.status} ${error.status === 403 ? 'Forbidden' : 'Not Found'}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
 }

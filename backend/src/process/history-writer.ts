@@ -19,8 +19,9 @@
 import type { PaneStateStore } from '../store/pane-state';
 import type { History, Sample } from '../store/history';
 import { seriesName } from '../store/history';
+import { vmrangeOf } from '../store/vmrange';
 import { ByteReader } from '../window/aggregates/bytes';
-import { binBounds, readSketchBins } from '../window/aggregates/quantile-sketch';
+import { readSketchBins } from '../window/aggregates/quantile-sketch';
 import { readSummary } from '../window/aggregates/summary';
 import { compileQuery, compose, decodeSeriesKey, PaneStore, watermarkOver, type MetricDefinition, type StoredPartial } from '../window';
 import { windowLabel } from '../store/window-sink';
@@ -48,11 +49,6 @@ interface SeriesTotals {
   min: number;
   max: number;
   bins: Map<number, number>;
-}
-
-function vmrange(binKey: number): string {
-  const { lower, upper } = binBounds(binKey);
-  return `${lower.toExponential(3)}...${upper.toExponential(3)}`;
 }
 
 /** Splits readPanes' partition → partials into pane start → partition → partials. */
@@ -154,7 +150,7 @@ export class HistoryWriter {
         push('max', series.labels, series.max);
       }
       for (const [bin, count] of series.bins) {
-        push('bucket', { ...series.labels, vmrange: vmrange(bin) }, count);
+        push('bucket', { ...series.labels, vmrange: vmrangeOf(bin) }, count);
       }
     }
     if (definition.distinctOf !== undefined) {

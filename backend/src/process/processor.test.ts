@@ -6,6 +6,8 @@ import { FencedError } from '../store/pane-state';
 import { MemoryPaneState } from '../store/memory-pane-state';
 import { compileQuery, compose, PaneStore } from '../window';
 import type { LogRecord } from '../buffer/event-log';
+import { ByteReader } from '../window/aggregates/bytes';
+import { readSummary } from '../window/aggregates/summary';
 import { Processor } from './processor';
 
 const definitions = loadMetricFiles(join(__dirname, '..', '..', 'metrics'));
@@ -70,6 +72,39 @@ describe('Processor', () => {
     await owner.onBatch({ partition: 1, records: records(1, 20, 5) });
     expect(await storedCount(state)).toBe(25);
     errors.mockRestore();
+  });
+
+  it('keeps a complete coarse pane when it restarts with a reload cut inside that minute', async () => {
+    const state = new MemoryPaneState();
+    const at = (offset: number, ts: number): LogRecord => ({
+      partition: 0,
+      offset,
+      key: 'click',
+      value: encodeEvent({ type: 'click', ts, tsSource: 'event', fields: {} }),
+      timestamp: ts,
+    });
+    // Five events in minute [T0, T0 + 60 s), two of them before T0 + 18 s; then one at T0 + 200 s,
+    // which builds that minute's coarse pane (watermark past its end + the allowed lateness).
+    const first = [T0 + 5_000, T0 + 10_000, T0 + 30_000, T0 + 40_000, T0 + 50_000, T0 + 200_000].map((ts, i) => at(i, ts));
+    await processor(state).onBatch({ partition: 0, records: first });
+    // The count the stored coarse pane holds (partial layout: format, flags, summary…).
+    const coarse = async () => {
+      const reader = new ByteReader(new Uint8Array(0), 'stored partial');
+      let count = 0;
+      for (const partials of (await state.readPanes('events', 60_000, [T0])).values()) {
+        for (const partial of partials) {
+          reader.load(partial.bytes);
+          reader.u8();
+          reader.u8();
+          count += readSummary(reader).count;
+        }
+      }
+      return count;
+    };
+    expect(await coarse()).toBe(5);
+    // After a restart the reload cut (newest − out-of-orderness − lateness − 2 min) falls at T0 + 18 s.
+    await processor(state).onBatch({ partition: 0, records: [at(6, T0 + 201_000)] });
+    expect(await coarse()).toBe(5);
   });
 
   it('counts undecodable records and keeps going', async () => {

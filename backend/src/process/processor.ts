@@ -14,18 +14,24 @@
  */
 import type { EventLog, LogConsumer, OutgoingRecord, RecordBatch } from '../buffer/event-log';
 import { decodeEvent, encodeEvent } from '../collect/event';
+import type { DedupStore } from '../store/dedup-store';
 import { FencedError, type PaneStateStore } from '../store/pane-state';
+import { BatchDedup, type BatchDedupOptions } from './batch-dedup';
 import { WindowEngine, resolveStoreOptions, type MetricDefinition, type PaneStore, type StoreOptions } from '../window';
 
 export interface ProcessorOptions {
   groupId: string;
   outOfOrdernessMs: number;
   engine: Partial<StoreOptions>;
+  /** Drops retried collector batches (process/batch-dedup.ts); without it every record is applied. */
+  dedup?: { store: DedupStore } & BatchDedupOptions;
 }
 
 export interface ProcessorStats {
   consumed: number;
   duplicatesSkipped: number;
+  /** Records of a retried collector batch dropped because the partition holds its first attempt. */
+  retriedEvents: number;
   undecodable: number;
   tooLate: number;
   commits: number;
@@ -40,13 +46,8 @@ interface PartitionWork {
   /** Last offset whose effect is in the engine (and, after a commit, in the store). */
   applied: number;
   maxEventTime: number;
-}
-
-/** Something to tell when a partition's panes changed (the emitter). */
-export interface PaneListener {
-  /** After a commit: the partition's engine and the fine panes its events went to. */
-  panesChanged(partition: number, engine: WindowEngine, paneStarts: ReadonlySet<number>): void;
-  partitionsRevoked(partitions: readonly number[]): void;
+  /** First attempt of each recent batch; undefined without options.dedup. */
+  readonly dedup: BatchDedup | undefined;
 }
 
 export class Processor {
@@ -56,8 +57,7 @@ export class Processor {
   private readonly fenced = new Set<number>();
   private readonly storeOptions: Readonly<StoreOptions>;
   private consumer: LogConsumer | undefined;
-  private readonly stats = { consumed: 0, duplicatesSkipped: 0, undecodable: 0, tooLate: 0, commits: 0, failedCommits: 0 };
-  private listener: PaneListener | undefined;
+  private readonly stats = { consumed: 0, duplicatesSkipped: 0, retriedEvents: 0, undecodable: 0, tooLate: 0, commits: 0, failedCommits: 0 };
 
   constructor(
     private readonly log: EventLog,
@@ -67,10 +67,6 @@ export class Processor {
     private readonly clock: () => number = Date.now,
   ) {
     this.storeOptions = resolveStoreOptions(options.engine);
-  }
-
-  listen(listener: PaneListener): void {
-    this.listener = listener;
   }
 
   async start(): Promise<void> {
@@ -89,9 +85,6 @@ export class Processor {
     for (const partition of revoked) {
       // The new owner resumes from the store; what we hold is already there.
       this.work.delete(partition);
-    }
-    if (revoked.length > 0) {
-      this.listener?.partitionsRevoked(revoked);
     }
   }
 
@@ -122,15 +115,19 @@ export class Processor {
     const { allowedLatenessMs, coarsePaneMs } = this.storeOptions;
     const { epoch, offset, progress: stored, partials } = await this.state.loadPartition(
       partition,
-      // Panes older than this are final and already rolled up into coarse panes.
-      ({ maxEventTime }) => maxEventTime - this.options.outOfOrdernessMs - allowedLatenessMs - 2 * coarsePaneMs,
+      // Panes older than this are final and already rolled up into coarse panes. Whole coarse
+      // panes only: a cut inside one would load its later fine panes but not the coarse pane, and
+      // the rebuilt (partial) coarse pane would overwrite the complete one in the store.
+      ({ maxEventTime }) => Math.floor((maxEventTime - this.options.outOfOrdernessMs - allowedLatenessMs - 2 * coarsePaneMs) / coarsePaneMs) * coarsePaneMs,
     );
     const engine = new WindowEngine(this.definitions, this.storeOptions);
     const report = engine.load(partials);
     if (report.rejected.length > 0) {
       console.error(`processor: partition ${partition}: ${report.rejected.length} stored partials could not be read`, report.rejected[0]);
     }
-    const work: PartitionWork = { engine, epoch, applied: offset, maxEventTime: stored.maxEventTime };
+    const dedupOptions = this.options.dedup;
+    const dedup = dedupOptions === undefined ? undefined : BatchDedup.restore(await dedupOptions.store.load(partition), offset, dedupOptions);
+    const work: PartitionWork = { engine, epoch, applied: offset, maxEventTime: stored.maxEventTime, dedup };
     this.work.set(partition, work);
     return work;
   }
@@ -150,7 +147,6 @@ export class Processor {
     const ooo = this.options.outOfOrdernessMs;
     let last = work.applied;
     const late: OutgoingRecord[] = [];
-    const touched = new Set<number>();
     const paneMs = this.storeOptions.paneMs;
     for (const record of batch.records) {
       if (record.offset <= work.applied) {
@@ -163,13 +159,16 @@ export class Processor {
         this.stats.undecodable++;
         continue;
       }
+      if (event.origin !== undefined && work.dedup !== undefined && !work.dedup.admit(event.origin, record.offset)) {
+        // A retried batch whose first attempt this partition already holds.
+        this.stats.retriedEvents++;
+        continue;
+      }
       this.stats.consumed++;
       // Watermark before this event: a function of the records before it only.
       const outcome = work.engine.apply(event, work.maxEventTime - ooo);
       if (outcome === 'too-late') {
         late.push({ key: record.key === '' ? undefined : record.key, value: encodeEvent(event), timestamp: event.ts });
-      } else if (outcome === 'accepted' || outcome === 'correction') {
-        touched.add(Math.floor(event.ts / paneMs) * paneMs);
       }
       if (event.ts > work.maxEventTime) {
         work.maxEventTime = event.ts;
@@ -182,6 +181,11 @@ export class Processor {
       if (late.length > 0) {
         await this.log.appendLate(late);
         this.stats.tooLate += late.length;
+      }
+      const fresh = work.dedup?.drainFresh() ?? [];
+      if (fresh.length > 0 && work.dedup !== undefined) {
+        // Before the commit: entries past the committed offset are ignored on load (dedup-store.ts).
+        await this.options.dedup?.store.record(batch.partition, fresh, work.dedup.horizon);
       }
       work.engine.maintain(work.maxEventTime - ooo);
       await this.state.commit({
@@ -204,7 +208,8 @@ export class Processor {
     }
     work.applied = last;
     this.stats.commits++;
-    this.listener?.panesChanged(batch.partition, work.engine, touched);
+    // Corrections reach the live channel through the commit notice (live/composer.ts); the engine's own record is not needed.
+    work.engine.drainCorrections([]);
   }
 
   /** The watermark of the owned partitions, for emitting (see emitter). */

@@ -2,17 +2,19 @@
  * `GET /v1/query`: any window of any metric, composed at read time from the
  * partial panes of every partition in the pane-state store (Redis), so a
  * window nobody asked for before is served at once, with no reprocessing.
- * Serves the fine tier (1 h at 1 s); older ranges are history's
- * (VictoriaMetrics). Windows whose end the global watermark passed are
- * marked final.
+ * Serves the fine tier (1 h at 1 s); any range, older ones included, is
+ * GET /v1/history's (history-query.ts). Windows whose end the global
+ * watermark passed are marked final.
  *
- * Parameters: metric, aggregate (count, sum, avg, min, max, rate, distinct,
- * p50…p99, quantile(q)), size and slide (ms; slide defaults to size),
- * groupBy (comma-separated), filter.<dimension>=v1,v2, from and to (epoch ms).
+ * Parameters (params.ts): metric, aggregate (count, sum, avg, min, max,
+ * rate, distinct, p50…p99, quantile(q)), size and slide (ms; slide defaults
+ * to size), groupBy (comma-separated), filter.<dimension>=v1,v2, from and to
+ * (epoch ms).
  */
 import { PanecastError } from '../errors';
 import type { PaneStateStore } from '../store/pane-state';
-import { compileQuery, compose, PaneStore, watermarkOver, type MetricDefinition, type StoreOptions } from '../window';
+import { compose, PaneStore, watermarkOver, type MetricDefinition, type StoreOptions } from '../window';
+import { parseWindowParams } from './params';
 
 export interface WindowQueryOptions {
   store: Readonly<StoreOptions>;
@@ -26,20 +28,6 @@ export interface QueryAnswer {
   window: { sizeMs: number; slideMs: number };
   watermark: number | null;
   groups: Array<{ group: Record<string, string>; points: Array<{ start: number; end: number; value: number; final: boolean }> }>;
-}
-
-function integerParam(params: URLSearchParams, name: string, fallback?: number): number {
-  const raw = params.get(name);
-  if (raw === null || raw === '') {
-    if (fallback !== undefined) {
-      return fallback;
-    }
-    throw new PanecastError('PANECAST_ERR_QUERY_INVALID', { field: name, rule: 'is required' });
-  }
-  if (!/^-?\d+$/.test(raw)) {
-    throw new PanecastError('PANECAST_ERR_QUERY_INVALID', { field: name, rule: `must be an integer of milliseconds, got "${raw}"` });
-  }
-  return Number(raw);
 }
 
 export class WindowQueryService {
@@ -57,36 +45,14 @@ export class WindowQueryService {
   }
 
   async run(params: URLSearchParams): Promise<QueryAnswer> {
-    const sizeMs = integerParam(params, 'size');
-    const filter: Record<string, string[]> = {};
-    for (const [name, value] of params) {
-      if (name.startsWith('filter.')) {
-        filter[name.slice('filter.'.length)] = value.split(',');
-      }
-    }
-    const groupBy = (params.get('groupBy') ?? '').split(',').filter((name) => name !== '');
-    const query = compileQuery(
-      {
-        metric: params.get('metric') ?? '',
-        aggregate: params.get('aggregate') ?? '',
-        window: { sizeMs, slideMs: integerParam(params, 'slide', sizeMs) },
-        groupBy,
-        filter,
-      },
-      this.definitions,
-      this.options.store.paneMs,
-    );
     const now = this.clock();
-    const to = integerParam(params, 'to', now);
-    const from = integerParam(params, 'from', to - 5 * 60_000);
+    const { query, aggregate, from, to } = parseWindowParams(params, this.definitions, this.options.store.paneMs, now);
+    const sizeMs = query.windows.sizeMs;
     const { paneMs, fineRetentionMs } = this.options.store;
-    if (to <= from) {
-      throw new PanecastError('PANECAST_ERR_QUERY_INVALID', { field: 'from', rule: 'must be before to' });
-    }
     if (from - sizeMs < now - fineRetentionMs) {
       throw new PanecastError('PANECAST_ERR_QUERY_INVALID', {
         field: 'from',
-        rule: `reaches before the fine tier (${fineRetentionMs / 60_000} min of ${paneMs} ms panes); older ranges are served by the history store`,
+        rule: `reaches before the fine tier (${fineRetentionMs / 60_000} min of ${paneMs} ms panes); older ranges are served by GET /v1/history`,
       });
     }
     const first = Math.floor((from - sizeMs) / paneMs) * paneMs;
@@ -104,7 +70,7 @@ export class WindowQueryService {
     }));
     return {
       metric: query.metric.name,
-      aggregate: params.get('aggregate') ?? '',
+      aggregate,
       window: { sizeMs: query.windows.sizeMs, slideMs: query.windows.slideMs },
       watermark: Number.isFinite(watermark) ? watermark : null,
       groups,

@@ -4,7 +4,8 @@
  * partial panes themselves live in the pane-state store.)
  *
  * Layout (Redis): one hash per series,
- * `panecast:<metric>:<aggregate>:<window>:<dim=value,...>`, field = window
+ * `panecast:<namespace>:hot:<metric>:<aggregate>:<window>:<dim=value,...>`
+ * (namespace = the consumer group, like the pane state), field = window
  * start (epoch ms), value = the aggregate; each hash expires `retentionMs`
  * after its last write.
  */
@@ -17,19 +18,19 @@ export interface HotStore extends WindowSink {
   close(): Promise<void>;
 }
 
-export function seriesKey(metric: string, aggregate: string, window: string, group: Readonly<Record<string, string>>): string {
-  return `panecast:${metric}:${aggregate}:${window}:${groupName(group)}`;
+export function seriesKey(namespace: string, metric: string, aggregate: string, window: string, group: Readonly<Record<string, string>>): string {
+  return `panecast:${namespace}:hot:${metric}:${aggregate}:${window}:${groupName(group)}`;
 }
 
 /** Final values of a batch grouped by series key: one round trip per series. */
-export function finalsBySeries(batch: WindowResults): Map<string, Array<[number, number]>> {
+export function finalsBySeries(namespace: string, batch: WindowResults): Map<string, Array<[number, number]>> {
   const grouped = new Map<string, Array<[number, number]>>();
   const window = windowName(batch.sizeMs, batch.slideMs);
   for (const result of batch.results) {
     if (!result.final) {
       continue;
     }
-    const key = seriesKey(batch.metric, batch.aggregate, window, result.group);
+    const key = seriesKey(namespace, batch.metric, batch.aggregate, window, result.group);
     let entries = grouped.get(key);
     if (entries === undefined) {
       entries = [];

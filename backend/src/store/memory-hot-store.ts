@@ -7,13 +7,14 @@ export class MemoryHotStore implements HotStore {
   private readonly hashes = new Map<string, { fields: Map<number, number>; expiresAt: number }>();
 
   constructor(
+    private readonly namespace: string,
     private readonly retentionMs: number,
     private readonly clock: () => number = Date.now,
   ) {}
 
   async write(batch: WindowResults): Promise<void> {
     const now = this.clock();
-    for (const [key, entries] of finalsBySeries(batch)) {
+    for (const [key, entries] of finalsBySeries(this.namespace, batch)) {
       let hash = this.hashes.get(key);
       if (hash === undefined || hash.expiresAt <= now) {
         hash = { fields: new Map(), expiresAt: 0 };
@@ -27,7 +28,7 @@ export class MemoryHotStore implements HotStore {
   }
 
   async read(metric: string, aggregate: string, window: string, group: Record<string, string>, windowStart: number): Promise<number | undefined> {
-    const hash = this.hashes.get(seriesKey(metric, aggregate, window, group));
+    const hash = this.hashes.get(seriesKey(this.namespace, metric, aggregate, window, group));
     if (hash === undefined || hash.expiresAt <= this.clock()) {
       return undefined;
     }

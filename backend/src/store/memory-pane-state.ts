@@ -7,6 +7,8 @@ import {
   paneSuffix,
   partialField,
   parsePartialField,
+  noticeOf,
+  type CommitListener,
   type PaneStateStore,
   type PartitionCommit,
   type PartitionProgress,
@@ -77,6 +79,24 @@ export class MemoryPaneState implements PaneStateStore {
     }
     this.offsets.set(commit.partition, commit.offset);
     this.progress.set(commit.partition, { ...commit.progress });
+    if (this.commitListeners.size > 0) {
+      const notice = noticeOf(commit);
+      // Asynchronous like the Redis channel, in commit order.
+      queueMicrotask(() => {
+        for (const listener of this.commitListeners) {
+          listener.committed(notice);
+        }
+      });
+    }
+  }
+
+  private readonly commitListeners = new Set<CommitListener>();
+
+  async watchCommits(listener: CommitListener): Promise<() => Promise<void>> {
+    this.commitListeners.add(listener);
+    return async () => {
+      this.commitListeners.delete(listener);
+    };
   }
 
   async readPanes(metric: string, resolutionMs: number, paneStarts: readonly number[]): Promise<Map<number, StoredPartial[]>> {

@@ -69,6 +69,48 @@ export interface PaneStateStore {
   /** A named position of a downstream writer (e.g. the history cursor); undefined if never set. */
   readMark(name: string): Promise<number | undefined>;
   writeMark(name: string, value: number): Promise<void>;
+  /**
+   * Tells the listener about every commit from now on, in commit order (the
+   * live composer reloads the panes named). `resync` is called when notices
+   * may have been missed (a reconnect). Resolves once listening; the result
+   * stops it.
+   */
+  watchCommits(listener: CommitListener): Promise<() => Promise<void>>;
+}
+
+/** What a commit wrote: the partition, its progress and the panes it touched. */
+export interface CommitNotice {
+  partition: number;
+  progress: PartitionProgress;
+  /** [metric, resolution ms, pane start] of each pane written. */
+  panes: Array<[string, number, number]>;
+}
+
+export interface CommitListener {
+  committed(notice: CommitNotice): void;
+  resync(): void;
+}
+
+export function noticeOf(commit: PartitionCommit): CommitNotice {
+  const panes: Array<[string, number, number]> = [];
+  for (const { partial } of byPane(commit.partials).values()) {
+    panes.push([partial.metric, partial.resolutionMs, partial.paneStart]);
+  }
+  return { partition: commit.partition, progress: { ...commit.progress }, panes };
+}
+
+export function encodeNotice(commit: PartitionCommit): string {
+  const notice = noticeOf(commit);
+  return JSON.stringify({ partition: notice.partition, progress: encodeProgress(notice.progress), panes: notice.panes });
+}
+
+export function decodeNotice(text: string): CommitNotice | undefined {
+  try {
+    const value = JSON.parse(text) as { partition: number; progress: string; panes: Array<[string, number, number]> };
+    return { partition: value.partition, progress: decodeProgress(value.progress), panes: value.panes };
+  } catch {
+    return undefined;
+  }
 }
 
 /** A commit from an owner that lost the partition to a newer one. */

@@ -7,11 +7,12 @@ export class RedisHotStore implements HotStore {
   readonly name = 'hot-store';
   constructor(
     private readonly redis: Redis,
+    private readonly namespace: string,
     private readonly retentionMs: number,
   ) {}
 
   async write(batch: WindowResults): Promise<void> {
-    const series = finalsBySeries(batch);
+    const series = finalsBySeries(this.namespace, batch);
     if (series.size === 0) {
       return;
     }
@@ -28,7 +29,7 @@ export class RedisHotStore implements HotStore {
   }
 
   async read(metric: string, aggregate: string, window: string, group: Record<string, string>, windowStart: number): Promise<number | undefined> {
-    const value = await this.redis.hget(seriesKey(metric, aggregate, window, group), String(windowStart));
+    const value = await this.redis.hget(seriesKey(this.namespace, metric, aggregate, window, group), String(windowStart));
     return value === null ? undefined : Number(value);
   }
 

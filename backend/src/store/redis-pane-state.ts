@@ -9,6 +9,9 @@ import {
   paneSuffix,
   partialField,
   parsePartialField,
+  encodeNotice,
+  decodeNotice,
+  type CommitListener,
   type PaneStateStore,
   type PartitionCommit,
   type PartitionProgress,
@@ -18,16 +21,19 @@ import {
 /**
  * One partition's commit, atomic in Redis: refuse a stale epoch, then write
  * the panes (HSET in chunks: Lua's unpack has a stack limit), their expiry
- * and index entries, trim the index, and set offset and progress.
+ * and index entries, trim the index, set offset and progress, and publish
+ * the commit notice (in the script, so a notice never announces a commit
+ * that did not happen, and notices arrive in commit order).
  * KEYS: epoch, offsets, progress, index, then one pane hash per pane.
  * ARGV: epoch, partition, offset, progress, oldest index score ('' = none),
- * then per pane: suffix, pane start, retention ms, field count, fields…
+ * notice channel, notice, then per pane: suffix, pane start, retention ms,
+ * field count, fields…
  */
 const COMMIT_SCRIPT = `
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then
   return redis.error_reply('PANECAST_FENCED')
 end
-local i = 6
+local i = 8
 for k = 5, #KEYS do
   local suffix, start, ttl, n = ARGV[i], ARGV[i + 1], ARGV[i + 2], tonumber(ARGV[i + 3])
   i = i + 4
@@ -51,17 +57,44 @@ if ARGV[5] ~= '' then
 end
 redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
 redis.call('HSET', KEYS[3], ARGV[2], ARGV[4])
+redis.call('PUBLISH', ARGV[6], ARGV[7])
 return 1
 `;
 
 export class RedisPaneState implements PaneStateStore {
   private readonly prefix: string;
+  private readonly commitChannel: string;
 
   constructor(
     private readonly redis: Redis,
     namespace: string,
   ) {
     this.prefix = `panecast:${namespace}`;
+    this.commitChannel = `${this.prefix}:commits`;
+  }
+
+  async watchCommits(listener: CommitListener): Promise<() => Promise<void>> {
+    // A subscribed connection can run nothing else: a dedicated one.
+    const subscriber = this.redis.duplicate({ enableAutoPipelining: false });
+    subscriber.on('error', (error: Error) => console.warn(`redis commit feed: ${error.message}`));
+    let connected = false;
+    subscriber.on('ready', () => {
+      // Notices published while the connection was down are lost: re-read everything.
+      if (connected) {
+        listener.resync();
+      }
+      connected = true;
+    });
+    subscriber.on('message', (_channel: string, text: string) => {
+      const notice = decodeNotice(text);
+      if (notice !== undefined) {
+        listener.committed(notice);
+      }
+    });
+    await subscriber.subscribe(this.commitChannel);
+    return async () => {
+      await subscriber.quit().catch(() => subscriber.disconnect());
+    };
   }
 
   async loadPartition(partition: number, sinceOf: (progress: PartitionProgress) => number): Promise<PartitionState> {
@@ -102,7 +135,7 @@ export class RedisPaneState implements PaneStateStore {
       }
       oldest = Math.min(oldest, partial.paneStart - retention);
     }
-    args.push(Number.isFinite(oldest) ? String(oldest) : '', ...panes);
+    args.push(Number.isFinite(oldest) ? String(oldest) : '', this.commitChannel, encodeNotice(commit), ...panes);
     try {
       await this.redis.eval(COMMIT_SCRIPT, keys.length, ...keys, ...args);
     } catch (error) {

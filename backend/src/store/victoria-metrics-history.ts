@@ -2,12 +2,56 @@
  * VictoriaMetrics adapter of the history port. Writes JSON lines to
  * `/api/v1/import`: cheap to build from Node, one request per batch.
  * VictoriaMetrics runs with deduplication so a re-written window keeps one
- * sample.
+ * sample. Reads are one MetricsQL expression each on `/api/v1/query_range`
+ * (see `metricsql`), with `nocache=1`: VictoriaMetrics would otherwise round
+ * start and end to the step on long ranges and serve cached results.
  */
-import type { History, Sample } from './history';
+import { PanecastError } from '../errors';
+import { checkAggregation, type AggregatedSeries, type History, type RangeAggregation, type Sample } from './history';
 
 const REQUEST_TIMEOUT_MS = 10_000;
 const MAX_LINES_PER_REQUEST = 20_000;
+
+/** A MetricsQL string literal. */
+function quote(text: string): string {
+  return JSON.stringify(text);
+}
+
+/** RE2 metacharacters, escaped so a value matches only itself. */
+function regexLiteral(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** A label name in MetricsQL: dimension names may hold `.`, `:` or `-`, which it reads escaped. */
+function labelName(name: string): string {
+  return name.replace(/[^A-Za-z0-9_]/g, '\\$&');
+}
+
+/**
+ * The MetricsQL of an aggregation:
+ * `sum by (region) (sum_over_time(panecast_m_count{window="1s",region=~"eu|us"}[60000ms]))`.
+ * '' in `match` is VictoriaMetrics' own spelling of "label absent".
+ */
+export function metricsql(query: RangeAggregation): string {
+  const matchers = Object.entries(query.match).map(([label, values]) =>
+    values.length === 1
+      ? `${labelName(label)}=${quote(values[0] as string)}`
+      : `${labelName(label)}=~${quote(values.map(regexLiteral).join('|'))}`,
+  );
+  const selector = `${query.name}{${matchers.join(',')}}`;
+  return `${query.op} by (${query.by.map(labelName).join(',')}) (${query.op}_over_time(${selector}[${query.windowMs}ms]))`;
+}
+
+function sampleValue(text: string): number {
+  // Prometheus' JSON spells infinities +Inf / -Inf, which Number() does not read.
+  return text === '+Inf' ? Number.POSITIVE_INFINITY : text === '-Inf' ? Number.NEGATIVE_INFINITY : Number(text);
+}
+
+interface QueryRangeBody {
+  status?: string;
+  error?: string;
+  data?: { resultType?: string; result?: Array<{ metric: Record<string, string>; values: Array<[number, string]> }> };
+}
 
 export class VictoriaMetricsHistory implements History {
 
@@ -40,6 +84,38 @@ export class VictoriaMetricsHistory implements History {
     if (!response.ok) {
       throw new Error(`victoriametrics: import answered ${response.status}: ${(await response.text()).slice(0, 200)}`);
     }
+  }
+
+  async aggregate(query: RangeAggregation): Promise<AggregatedSeries[]> {
+    checkAggregation(query);
+    const body = new URLSearchParams({
+      query: metricsql(query),
+      start: (query.start / 1000).toFixed(3),
+      end: (query.end / 1000).toFixed(3),
+      step: `${query.stepMs}ms`,
+      nocache: '1',
+    });
+    let answer: QueryRangeBody;
+    try {
+      // POST: a selector with many filter values can outgrow a URL.
+      const response = await fetch(`${this.baseUrl}/api/v1/query_range`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body,
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      });
+      const text = await response.text();
+      answer = JSON.parse(text) as QueryRangeBody;
+      if (!response.ok || answer.status !== 'success') {
+        throw new Error(`query_range answered ${response.status}: ${answer.error ?? text.slice(0, 200)}`);
+      }
+    } catch (error) {
+      throw new PanecastError('PANECAST_ERR_HISTORY_UNAVAILABLE', { detail: (error as Error).message.slice(0, 300) });
+    }
+    return (answer.data?.result ?? []).map((series) => ({
+      labels: Object.fromEntries(query.by.map((label) => [label, series.metric[label] ?? ''])),
+      points: series.values.map(([seconds, value]) => [Math.round(seconds * 1000), sampleValue(value)] as [number, number]),
+    }));
   }
 
   async ping(): Promise<void> {

@@ -22,6 +22,7 @@ import type { WindowAssigner } from './assigners';
 import type { MetricDefinition } from './metric-definition';
 import { compileWhere, type EventPredicate } from './metric-match';
 import { PaneStore, type LoadReport, type MetricPanes, type StoreOptions, type StoredPartial } from './pane-store';
+import { DEFAULT_TENANT, tenantOfMetric } from './tenancy';
 
 export type ApplyOutcome = 'accepted' | 'correction' | 'too-late' | 'unmatched' | 'rejected';
 
@@ -78,6 +79,8 @@ const DISTINCT_MISSING = 4;
 
 interface MetricState {
   readonly name: string;
+  /** The tenant that owns the metric: only its events feed it (tenancy.ts). */
+  readonly owner: string;
   readonly panes: MetricPanes;
   readonly where: EventPredicate | undefined;
   readonly measure: string | undefined;
@@ -107,6 +110,7 @@ export class WindowEngine {
     for (const definition of definitions) {
       const state: MetricState = {
         name: definition.name,
+        owner: tenantOfMetric(definition.name, definition),
         panes: this.store.metric(definition.name) as MetricPanes,
         where: compileWhere(definition.match.where),
         measure: definition.measure,
@@ -146,8 +150,9 @@ export class WindowEngine {
     const paneStart = Math.floor(ts / this.paneMs) * this.paneMs;
     const paneEnd = paneStart + this.paneMs;
     const typed = this.byType.get(event.type);
+    const tenant = event.tenant ?? DEFAULT_TENANT;
     if (watermark - paneEnd >= this.latenessMs) {
-      if (this.matchesAny(typed, event) || this.matchesAny(this.anyType, event)) {
+      if (this.matchesAny(typed, event, tenant) || this.matchesAny(this.anyType, event, tenant)) {
         this.counts.tooLate++;
         return 'too-late';
       }
@@ -164,7 +169,7 @@ export class WindowEngine {
       }
       for (let i = 0; i < states.length; i++) {
         const state = states[i] as MetricState;
-        if (state.where !== undefined && !state.where(event)) {
+        if (state.owner !== tenant || (state.where !== undefined && !state.where(event))) {
           continue;
         }
         matched++;
@@ -202,8 +207,8 @@ export class WindowEngine {
     return 'accepted';
   }
 
-  private matchesAny(states: readonly MetricState[] | undefined, event: PanecastEvent): boolean {
-    return states !== undefined && states.some((state) => state.where === undefined || state.where(event));
+  private matchesAny(states: readonly MetricState[] | undefined, event: PanecastEvent, tenant: string): boolean {
+    return states !== undefined && states.some((state) => state.owner === tenant && (state.where === undefined || state.where(event)));
   }
 
   /** Hot path: validate, intern, update the pane. Returns OK or a skip code index. */

@@ -35,6 +35,11 @@ export interface LiveUpdate {
 export interface LiveTailOptions {
   /** In-progress windows emitted per poll (0: finals only). Default 1. */
   inProgress?: number;
+  /**
+   * Final windows before the latest one that the first poll emits as well
+   * (a snapshot's recent history, so a panel is never blank). Default 0.
+   */
+  backfillWindows?: number;
 }
 
 function floorTo(value: number, step: number): number {
@@ -47,6 +52,7 @@ export class LiveTail implements Subscription {
   private readonly sliceMs: number;
   private readonly perWindow: number;
   private readonly inProgress: number;
+  private readonly backfillMs: number;
   private readonly groups: GroupIndex;
   private readonly aggregator: SlidingAggregator;
   private current: Columns;
@@ -70,6 +76,7 @@ export class LiveTail implements Subscription {
     this.sliceMs = gcd(query.windows.sizeMs, query.windows.slideMs);
     this.perWindow = query.windows.sizeMs / this.sliceMs;
     this.inProgress = options.inProgress ?? 1;
+    this.backfillMs = (options.backfillWindows ?? 0) * query.windows.slideMs;
     this.groups = new GroupIndex(query);
     this.aggregator = new SlidingAggregator(query.needs, 1);
     this.current = this.aggregator.take();
@@ -98,8 +105,8 @@ export class LiveTail implements Subscription {
     const paneMs = this.query.windows.paneMs;
     const finalTo = floorTo(watermark, paneMs);
     if (Number.isNaN(this.sliceStart)) {
-      // First poll: start one window back, so the latest final window is emitted as a snapshot.
-      this.sliceStart = floorTo(finalTo, this.sliceMs) - this.query.windows.sizeMs;
+      // First poll: start one window (plus the backfill) back, so the latest final windows are emitted as a snapshot.
+      this.sliceStart = floorTo(finalTo, this.sliceMs) - this.query.windows.sizeMs - this.backfillMs;
       this.foldedTo = this.sliceStart;
       this.emittedTo = this.sliceStart;
     }

@@ -4,6 +4,7 @@
  */
 import Redis from 'ioredis';
 import { startApp, type App } from '../../src/app';
+import type { Config } from '../../src/config';
 import { seriesKey } from '../../src/store/hot-store';
 import { openLiveClient, post, uniqueType, waitFor } from '../support';
 import { REDIS_URL, flushVictoriaMetrics, servicesConfig, vmValueAt } from './services-env';
@@ -14,11 +15,13 @@ const vmAt = async (query: string, at: number) => {
 };
 
 let app: App;
+let config: Config;
 let redis: Redis;
 
 beforeAll(async () => {
   // History is written once panes can no longer change: keep that short here.
-  app = await startApp(servicesConfig('e2e', { PANECAST_ALLOWED_LATENESS_MS: '500' }));
+  config = servicesConfig('e2e', { PANECAST_ALLOWED_LATENESS_MS: '500' });
+  app = await startApp(config);
   redis = new Redis(REDIS_URL);
 });
 
@@ -54,7 +57,7 @@ it('shows the same count in the 202, a WebSocket frame, Redis and VictoriaMetric
     [{ start: start + 1000, end: start + 2000 }, 4],
   ]);
 
-  const key = seriesKey('events', 'count', '1s', { type });
+  const key = seriesKey(config.kafka.groupId, 'events', 'count', '1s', { type });
   await waitFor(async () => ((await redis.hget(key, String(start + 1000))) === '4' ? true : undefined), 'Redis hash');
   expect(await redis.hgetall(key)).toEqual({ [String(start)]: '9', [String(start + 1000)]: '4' });
 

@@ -1,71 +1,101 @@
 import React, { ChangeEvent } from 'react';
-import { InlineField, Input, SecretInput } from '@grafana/ui';
+import { InlineField, Input, SecretInput, Stack } from '@grafana/ui';
 import { DataSourcePluginOptionsEditorProps } from '@grafana/data';
-import { MyDataSourceOptions, MySecureJsonData } from '../types';
 
-interface Props extends DataSourcePluginOptionsEditorProps<MyDataSourceOptions, MySecureJsonData> {}
+import { liveUrl } from '../live/socket';
+import { PanecastOptions, PanecastSecureOptions } from '../types';
 
-export function ConfigEditor(props: Props) {
-  const { onOptionsChange, options } = props;
+type Props = DataSourcePluginOptionsEditorProps<PanecastOptions, PanecastSecureOptions>;
+
+/** Why an address is not a usable URL of one of `protocols`, or undefined when it is (or is empty). */
+function urlProblem(value: string | undefined, protocols: readonly string[]): string | undefined {
+  const text = (value ?? '').trim();
+  if (text === '') {
+    return undefined;
+  }
+  try {
+    if (protocols.includes(new URL(text).protocol)) {
+      return undefined;
+    }
+  } catch {
+    // Not a URL at all.
+  }
+  return `Enter a ${protocols.map((p) => p.replace(':', '')).join(' or ')} URL`;
+}
+
+/**
+ * Two addresses and a key. The backend URL is where Grafana's server forwards the datasource's
+ * HTTP (the data proxy route adds the API key there); the live URL is where the browser opens the
+ * WebSocket. The API key is a secure field: Grafana stores it encrypted and never sends it back.
+ */
+export function ConfigEditor({ options, onOptionsChange }: Props) {
   const { jsonData, secureJsonFields, secureJsonData } = options;
+  const urlError = urlProblem(jsonData.url, ['http:', 'https:']);
+  const liveError = urlProblem(jsonData.liveUrl, ['ws:', 'wss:', 'http:', 'https:']);
+  const derivedLive = urlError === undefined && (jsonData.url ?? '').trim() !== '' ? liveUrl(jsonData.url) : 'ws://localhost:8080/v1/live';
 
-  const onPathChange = (event: ChangeEvent<HTMLInputElement>) => {
-    onOptionsChange({
-      ...options,
-      jsonData: {
-        ...jsonData,
-        path: event.target.value,
-      },
-    });
+  const onJsonChange = (field: 'url' | 'liveUrl') => (event: ChangeEvent<HTMLInputElement>) => {
+    onOptionsChange({ ...options, jsonData: { ...jsonData, [field]: event.target.value } });
   };
 
-  // Secure field (only sent to the backend)
-  const onAPIKeyChange = (event: ChangeEvent<HTMLInputElement>) => {
-    onOptionsChange({
-      ...options,
-      secureJsonData: {
-        apiKey: event.target.value,
-      },
-    });
+  const onKeyChange = (event: ChangeEvent<HTMLInputElement>) => {
+    onOptionsChange({ ...options, secureJsonData: { ...secureJsonData, apiKey: event.target.value } });
   };
 
-  const onResetAPIKey = () => {
+  const onKeyReset = () => {
     onOptionsChange({
       ...options,
-      secureJsonFields: {
-        ...options.secureJsonFields,
-        apiKey: false,
-      },
-      secureJsonData: {
-        ...options.secureJsonData,
-        apiKey: '',
-      },
+      secureJsonFields: { ...secureJsonFields, apiKey: false },
+      secureJsonData: { ...secureJsonData, apiKey: '' },
     });
   };
 
   return (
-    <>
-      <InlineField label="Path" labelWidth={14} interactive tooltip={'Json field returned to frontend'}>
+    <Stack direction="column" gap={1}>
+      <InlineField
+        label="Backend URL"
+        labelWidth={16}
+        interactive
+        invalid={urlError !== undefined}
+        error={urlError}
+        tooltip="The Panecast backend as Grafana's server reaches it (e.g. http://backend:8080 in docker compose). Grafana forwards the catalogue, history and token requests there, adding the API key"
+      >
+        <Input id="config-editor-url" data-testid="panecast-config-url" value={jsonData.url ?? ''} onChange={onJsonChange('url')} placeholder="http://backend:8080" width={48} />
+      </InlineField>
+      <InlineField
+        label="Live URL"
+        labelWidth={16}
+        interactive
+        invalid={liveError !== undefined}
+        error={liveError}
+        tooltip="The live WebSocket as the browser reaches it (e.g. ws://localhost:8080/v1/live). Empty: derived from the backend URL. The gateway must list this Grafana in PANECAST_ALLOWED_ORIGINS"
+      >
         <Input
-          id="config-editor-path"
-          onChange={onPathChange}
-          value={jsonData.path}
-          placeholder="Enter the path, e.g. /api/v1"
-          width={40}
+          id="config-editor-live-url"
+          data-testid="panecast-config-live-url"
+          value={jsonData.liveUrl ?? ''}
+          onChange={onJsonChange('liveUrl')}
+          placeholder={derivedLive}
+          width={48}
         />
       </InlineField>
-      <InlineField label="API Key" labelWidth={14} interactive tooltip={'Secure json field (backend only)'}>
+      <InlineField
+        label="API key"
+        labelWidth={16}
+        interactive
+        tooltip="A read key of PANECAST_READ_KEYS. Grafana's server sends it to the backend as Authorization: Bearer; it never reaches the browser. Empty: the backend runs without live auth"
+      >
         <SecretInput
-          required
           id="config-editor-api-key"
-          isConfigured={secureJsonFields.apiKey}
-          value={secureJsonData?.apiKey}
-          placeholder="Enter your API key"
-          width={40}
-          onReset={onResetAPIKey}
-          onChange={onAPIKeyChange}
+          data-testid="panecast-config-api-key"
+          isConfigured={secureJsonFields?.apiKey === true}
+          value={secureJsonData?.apiKey ?? ''}
+          placeholder="Read key"
+          width={48}
+          onReset={onKeyReset}
+          onChange={onKeyChange}
         />
       </InlineField>
-    </>
+    </Stack>
   );
 }

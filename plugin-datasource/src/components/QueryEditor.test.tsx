@@ -1,35 +1,204 @@
-import React from 'react';
-import { fireEvent, render, screen } from '@testing-library/react';
+import React, { useState } from 'react';
+import { act, fireEvent, render, screen, within } from '@testing-library/react';
 
+import { DataSource, type PanecastInstanceSettings } from '../datasource';
+import { FakeBackend, installFakeBackend } from '../test-support/fake-backend';
+import type { PanecastQuery } from '../types';
 import { QueryEditor } from './QueryEditor';
-import { DataSource } from '../datasource';
-import { MyQuery } from '../types';
 
-function setup(query: MyQuery) {
+// Rendering @grafana/ui's comboboxes in jsdom takes ~0.5–2 s per test here; jest's default 5 s
+// is too tight on a loaded 2-core machine.
+jest.setTimeout(20_000);
+
+const settings = {
+  id: 1,
+  uid: 'panecast',
+  type: 'panecast-live-datasource',
+  name: 'Panecast',
+  access: 'direct',
+  readOnly: false,
+  jsonData: { url: 'http://backend.test:8080' },
+  meta: {},
+} as unknown as PanecastInstanceSettings;
+
+const START: PanecastQuery = { refId: 'A', metric: 'matches', aggregate: 'count', window: { type: 'tumbling', size: '1s' }, live: true };
+
+/** Renders the editor the way Grafana does: controlled, the query coming back after each change. */
+function setup(initial: Partial<PanecastQuery> = {}) {
   const onChange = jest.fn();
   const onRunQuery = jest.fn();
-  render(<QueryEditor datasource={{} as DataSource} query={query} onChange={onChange} onRunQuery={onRunQuery} />);
-  return { onChange, onRunQuery };
+  const datasource = new DataSource(settings);
+  function Harness() {
+    const [query, setQuery] = useState<PanecastQuery>({ ...START, ...initial });
+    return (
+      <QueryEditor
+        datasource={datasource}
+        query={query}
+        onChange={(next) => {
+          onChange(next);
+          setQuery(next);
+        }}
+        onRunQuery={onRunQuery}
+      />
+    );
+  }
+  render(<Harness />);
+  const lastQuery = (): PanecastQuery => onChange.mock.calls[onChange.mock.calls.length - 1]![0];
+  return { onChange, onRunQuery, lastQuery };
 }
 
+/** Opens a Combobox by its id and picks the option with this text. */
+async function choose(id: string, option: string, async = false) {
+  const input = document.getElementById(id) as HTMLInputElement;
+  await act(async () => {
+    fireEvent.click(input);
+    if (async) {
+      await new Promise((resolve) => setTimeout(resolve, LOAD_MS));
+    }
+  });
+  await act(async () => {
+    fireEvent.click(screen.getByRole('option', { name: new RegExp(`^${option.replace(/[()]/g, '\\$&')}`) }));
+  });
+}
+
+/** Opening a menu whose options load asynchronously waits out Combobox's 200 ms debounce inside act. */
+const LOAD_MS = 250;
+
+async function optionsOf(id: string, async = false): Promise<string[]> {
+  const input = document.getElementById(id) as HTMLInputElement;
+  await act(async () => {
+    fireEvent.click(input);
+    if (async) {
+      await new Promise((resolve) => setTimeout(resolve, LOAD_MS));
+    }
+  });
+  const names = screen.getAllByRole('option').map((o) => within(o).getAllByText(/.+/)[0]!.textContent ?? '');
+  await act(async () => {
+    fireEvent.keyDown(input, { key: 'Escape' });
+  });
+  return names;
+}
+
+/** Lets the catalogue request resolve. */
+const loaded = () => act(async () => undefined);
+
 describe('QueryEditor', () => {
-  it('renders the query text box and the constant input', () => {
-    setup({ refId: 'A', constant: 6.5 });
-    expect(screen.getByRole('textbox', { name: 'Query Text' })).toBeInTheDocument();
-    expect(screen.getByRole('spinbutton')).toHaveValue(6.5);
+  let backend: FakeBackend;
+  beforeEach(() => {
+    backend = installFakeBackend(new FakeBackend());
+    backend.dimensions['matches.region'] = ['eu', 'us', 'ap'];
   });
 
-  it('changing the constant updates the query and runs it', () => {
-    const { onChange, onRunQuery } = setup({ refId: 'A', constant: 6.5, queryText: 'q' });
-    fireEvent.change(screen.getByRole('spinbutton'), { target: { value: '10' } });
-    expect(onChange).toHaveBeenCalledWith({ refId: 'A', constant: 10, queryText: 'q' });
+  it('lists the metrics of the catalogue and runs the query when one is chosen', async () => {
+    const { lastQuery, onRunQuery } = setup();
+    await loaded();
+    expect(await optionsOf('panecast-metric')).toEqual(['active_players', 'matches', 'events']);
+    await choose('panecast-metric', 'events');
+    expect(lastQuery().metric).toBe('events');
     expect(onRunQuery).toHaveBeenCalledTimes(1);
   });
 
-  it('changing the query text updates the query without running it', () => {
-    const { onChange, onRunQuery } = setup({ refId: 'A', constant: 1 });
-    fireEvent.change(screen.getByRole('textbox', { name: 'Query Text' }), { target: { value: 'test query' } });
-    expect(onChange).toHaveBeenCalledWith({ refId: 'A', constant: 1, queryText: 'test query' });
+  it('offers only the aggregates the metric serves', async () => {
+    setup({ metric: 'active_players' });
+    await loaded();
+    expect(await optionsOf('panecast-aggregate')).toEqual(['count', 'rate', 'distinct']);
+  });
+
+  it('keeps what the new metric serves and drops the rest when the metric changes', async () => {
+    const { lastQuery } = setup({ aggregate: 'p99', groupBy: ['region', 'result'], filters: [{ dimension: 'result', values: ['win'] }] });
+    await loaded();
+    await choose('panecast-metric', 'active_players');
+    expect(lastQuery()).toMatchObject({ metric: 'active_players', aggregate: 'count', groupBy: ['region'], filters: [] });
+  });
+
+  it('takes quantile(q) with the q typed beside it', async () => {
+    const { lastQuery } = setup();
+    await loaded();
+    await choose('panecast-aggregate', 'quantile(q)');
+    expect(lastQuery().aggregate).toBe('quantile(0.999)');
+    const q = screen.getByTestId('panecast-quantile');
+    fireEvent.change(q, { target: { value: '0.75' } });
+    fireEvent.blur(q);
+    expect(lastQuery().aggregate).toBe('quantile(0.75)');
+  });
+
+  it('offers group-by dimensions from the metric declaration', async () => {
+    const { lastQuery } = setup();
+    await loaded();
+    expect(await optionsOf('panecast-group-by')).toEqual(['region', 'platform', 'mode', 'result']);
+    await choose('panecast-group-by', 'platform');
+    expect(lastQuery().groupBy).toEqual(['platform']);
+  });
+
+  it('switches to a sliding window with a pane-sized slide and offers slides no larger than the size', async () => {
+    const { lastQuery } = setup({ window: { type: 'tumbling', size: '10s' } });
+    await loaded();
+    await act(async () => {
+      fireEvent.click(screen.getByRole('radio', { name: 'Sliding' }));
+    });
+    expect(lastQuery().window).toEqual({ type: 'sliding', size: '10s', slide: '1s' });
+    expect(await optionsOf('panecast-window-slide')).toEqual(['1s', '2s', '5s', '10s']);
+  });
+
+  it('explains an invalid window beside the field and does not run the query', async () => {
+    const { onRunQuery } = setup({ window: { type: 'sliding', size: '1m', slide: '10s' } });
+    await loaded();
+    await choose('panecast-window-size', '5s');
+    const error = screen.getByTestId('panecast-query-error-window-slide');
+    expect(error).toHaveTextContent('Slide 10s must not exceed the window size 5s');
+    expect(error).toHaveAttribute('data-code', 'PANECAST_ERR_WINDOW_SLIDE_EXCEEDS_SIZE');
     expect(onRunQuery).not.toHaveBeenCalled();
+
+    await choose('panecast-window-slide', '5s');
+    expect(screen.queryByTestId('panecast-query-error-window-slide')).not.toBeInTheDocument();
+    expect(onRunQuery).toHaveBeenCalledTimes(1);
+  });
+
+  it('explains a size the engine cannot compose from its panes', async () => {
+    backend.catalogue = { ...backend.catalogue, paneMs: 5000 };
+    setup({ window: { type: 'tumbling', size: '2s' } });
+    await loaded();
+    expect(screen.getByTestId('panecast-query-error-window-size')).toHaveTextContent("Window size 2s must be a multiple of the engine's pane (5s)");
+    expect(await optionsOf('panecast-window-size')).not.toContain('1s');
+  });
+
+  it('adds a filter with values seen by the backend', async () => {
+    const { lastQuery } = setup();
+    await loaded();
+    await act(async () => {
+      fireEvent.click(screen.getByRole('button', { name: /Filter/ }));
+    });
+    await choose('panecast-filter-dimension-0', 'region');
+    expect(screen.getByTestId('panecast-query-error-filters')).toHaveTextContent('The filter on region needs at least one value');
+    expect(await optionsOf('panecast-filter-values-0', true)).toEqual(['eu', 'us', 'ap']);
+    expect(backend.calls('/v1/dimensions')[0]!.params).toEqual({ metric: 'matches', dimension: 'region' });
+    await choose('panecast-filter-values-0', 'us', true);
+    expect(lastQuery().filters).toEqual([{ dimension: 'region', values: ['us'] }]);
+    expect(screen.queryByTestId('panecast-query-error-filters')).not.toBeInTheDocument();
+  });
+
+  it('turns live off and sets the legend format', async () => {
+    const { lastQuery, onRunQuery } = setup();
+    await loaded();
+    fireEvent.click(screen.getByTestId('panecast-live'));
+    expect(lastQuery().live).toBe(false);
+    const legend = screen.getByTestId('panecast-legend');
+    fireEvent.change(legend, { target: { value: '{{region}}' } });
+    fireEvent.blur(legend);
+    expect(lastQuery()).toMatchObject({ live: false, legendFormat: '{{region}}' });
+    expect(onRunQuery).toHaveBeenCalledTimes(2);
+  });
+
+  it('flags a metric the catalogue does not know', async () => {
+    setup({ metric: 'gone' });
+    await loaded();
+    expect(screen.getByTestId('panecast-query-error-metric')).toHaveTextContent('Unknown metric "gone"; known metrics: active_players, matches, events');
+  });
+
+  it('warns when the catalogue cannot be loaded and still edits', async () => {
+    backend.failures['/v1/metrics'] = { status: 0, statusText: 'Failed to fetch' };
+    setup();
+    await loaded();
+    expect(screen.getByTestId('panecast-catalogue-error')).toHaveTextContent('did not answer');
   });
 });

@@ -1,0 +1,386 @@
+/**
+ * The live composer: composes every watched query's windows from the merged
+ * panes of ALL partitions, whichever processor owns them, and publishes the
+ * values on the live bus, numbered once for every gateway.
+ *
+ * One composer leads at a time (a lease on the bus); every backend process
+ * runs one and the others stand by, so losing the leader costs one lease
+ * period, and the numbering (kept on the bus) carries on.
+ *
+ * The leader keeps a mirror PaneStore per partition, loaded from the pane
+ * state store: the recent panes of each watched metric when it starts, then
+ * the panes each commit notice names (full cell state, loaded with replace,
+ * so a reload is idempotent). A partition's progress is taken from the same
+ * notices, after its panes are loaded, so the watermark never runs ahead of
+ * the panes the mirror holds. Panes that change after the watermark passed
+ * them (late events) are recomputed and re-published as corrections.
+ *
+ * Pinned queries (one count per metric, the default subscriptions) are
+ * composed whether watched or not and also go to the sinks (the hot store).
+ */
+import type { PaneStateStore, PartitionProgress, CommitNotice } from '../store/pane-state';
+import type { WindowResults, WindowSink } from '../store/window-sink';
+import { compileQuery, LiveTail, PaneStore, watermarkOver, type CompiledQuery, type MetricDefinition, type StoreOptions, type WindowQuery } from '../window';
+import { NotLeaderError, type LiveBus, type NewFrame, type RegisteredQuery } from './live-bus';
+import { FrameFilter } from './frame-filter';
+
+export interface ComposerOptions {
+  instanceId: string;
+  store: Readonly<StoreOptions>;
+  outOfOrdernessMs: number;
+  idleMs: number;
+  tickMs: number;
+  leaseMs: number;
+  /** Final windows a new query's first frames carry besides the latest (a snapshot's history). */
+  backfillWindows: number;
+}
+
+interface Tail {
+  key: string;
+  input: WindowQuery;
+  query: CompiledQuery;
+  tail: LiveTail;
+  filter: FrameFilter;
+  pinned: boolean;
+}
+
+/** Every metric's count per pane-sized window, grouped by all its dimensions. */
+export function defaultSubscriptions(definitions: readonly MetricDefinition[], paneMs: number): WindowQuery[] {
+  return definitions.map((definition) => ({
+    metric: definition.name,
+    aggregate: 'count',
+    window: { sizeMs: paneMs, slideMs: paneMs },
+    groupBy: [...definition.dimensions],
+  }));
+}
+
+export class LiveComposer {
+  private leading = false;
+  private readonly tails = new Map<string, Tail>();
+  private readonly mirrors = new Map<number, PaneStore>();
+  private readonly progress = new Map<number, PartitionProgress>();
+  /** metric → earliest pane start loaded into the mirrors. */
+  private readonly loadedFrom = new Map<string, number>();
+  private dirty = new Map<string, { metric: string; starts: Set<number> }>();
+  private pendingProgress = new Map<number, PartitionProgress>();
+  private resyncNeeded = false;
+  private refreshNeeded = true;
+  private watermark = Number.NEGATIVE_INFINITY;
+  private timer: NodeJS.Timeout | undefined;
+  private leaseTimer: NodeJS.Timeout | undefined;
+  private stopWatching: (() => Promise<void>) | undefined;
+  private ticking = false;
+  private inflight: Promise<void> | undefined;
+  private ticks = 0;
+  private published = 0;
+
+  constructor(
+    private readonly bus: LiveBus,
+    private readonly state: PaneStateStore,
+    private readonly definitions: readonly MetricDefinition[],
+    private readonly pinned: readonly WindowQuery[],
+    private readonly sinks: readonly WindowSink[],
+    private readonly options: ComposerOptions,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  async start(): Promise<void> {
+    this.stopWatching = await this.state.watchCommits({
+      committed: (notice) => this.noteCommit(notice),
+      resync: () => {
+        this.resyncNeeded = true;
+      },
+    });
+    this.bus.onRegistered((query) => {
+      if (this.leading && !this.tails.has(query.key)) {
+        this.refreshNeeded = true;
+        void this.tick();
+      }
+    });
+    await this.renewLease();
+    this.leaseTimer = setInterval(() => void this.renewLease(), Math.max(100, Math.floor(this.options.leaseMs / 3)));
+    this.timer = setInterval(() => void this.tick(), this.options.tickMs);
+  }
+
+  get isLeader(): boolean {
+    return this.leading;
+  }
+
+  private async renewLease(): Promise<void> {
+    let leads = false;
+    try {
+      leads = await this.bus.lead(this.options.instanceId, this.options.leaseMs);
+    } catch (error) {
+      console.warn(`composer: lease renewal failed: ${(error as Error).message}`);
+    }
+    if (leads && !this.leading) {
+      this.leading = true;
+      this.resyncNeeded = true;
+      void this.tick();
+    } else if (!leads && this.leading) {
+      this.leading = false;
+      this.reset();
+    }
+  }
+
+  /** Drops everything composed so far (lost the lease): a later leader re-derives it from the stores. */
+  private reset(): void {
+    this.tails.clear();
+    this.mirrors.clear();
+    this.progress.clear();
+    this.loadedFrom.clear();
+    this.dirty.clear();
+    this.pendingProgress.clear();
+    this.watermark = Number.NEGATIVE_INFINITY;
+  }
+
+  private noteCommit(notice: CommitNotice): void {
+    if (!this.leading) {
+      return;
+    }
+    for (const [metric, resolutionMs, start] of notice.panes) {
+      if (resolutionMs !== this.options.store.paneMs || !this.loadedFrom.has(metric)) {
+        continue;
+      }
+      let entry = this.dirty.get(metric);
+      if (entry === undefined) {
+        entry = { metric, starts: new Set() };
+        this.dirty.set(metric, entry);
+      }
+      entry.starts.add(start);
+    }
+    this.pendingProgress.set(notice.partition, notice.progress);
+  }
+
+  private mirror(partition: number): PaneStore {
+    let store = this.mirrors.get(partition);
+    if (store === undefined) {
+      store = new PaneStore(this.definitions, this.options.store);
+      this.mirrors.set(partition, store);
+    }
+    return store;
+  }
+
+  /** Loads the named fine panes of every partition into the mirrors; returns the partitions seen. */
+  private async load(metric: string, starts: readonly number[]): Promise<void> {
+    if (starts.length === 0) {
+      return;
+    }
+    const byPartition = await this.state.readPanes(metric, this.options.store.paneMs, starts);
+    for (const [partition, partials] of byPartition) {
+      this.mirror(partition).load(partials, { replace: true });
+    }
+  }
+
+  private range(from: number, to: number): number[] {
+    const paneMs = this.options.store.paneMs;
+    const starts: number[] = [];
+    for (let start = Math.floor(from / paneMs) * paneMs; start < to; start += paneMs) {
+      starts.push(start);
+    }
+    return starts;
+  }
+
+  /** How far back a new tail reads: its window, its backfill and the allowed lateness. */
+  private reach(query: CompiledQuery): number {
+    return query.windows.sizeMs + this.options.backfillWindows * query.windows.slideMs + this.options.store.allowedLatenessMs + this.options.store.paneMs;
+  }
+
+  private async resync(): Promise<void> {
+    this.resyncNeeded = false;
+    this.dirty.clear();
+    this.pendingProgress.clear();
+    const progress = await this.state.readProgress();
+    const now = this.clock();
+    this.mirrors.clear();
+    this.loadedFrom.clear();
+    for (const { query } of this.tails.values()) {
+      await this.ensureLoaded(query, now);
+    }
+    for (const [partition, value] of progress) {
+      this.progress.set(partition, value);
+    }
+  }
+
+  private async ensureLoaded(query: CompiledQuery, now: number): Promise<void> {
+    const metric = query.metric.name;
+    const from = now - this.reach(query);
+    const loaded = this.loadedFrom.get(metric);
+    if (loaded !== undefined && loaded <= from) {
+      return;
+    }
+    // Mark first: commits arriving during the read are queued as dirty and reloaded next tick.
+    this.loadedFrom.set(metric, Math.min(from, loaded ?? Number.POSITIVE_INFINITY));
+    await this.load(metric, this.range(from, loaded ?? now + this.options.store.paneMs));
+  }
+
+  private async refreshTails(now: number): Promise<void> {
+    const wanted = new Map<string, { input: WindowQuery; pinned: boolean }>();
+    for (const input of this.pinned) {
+      wanted.set(compileQuery(input, this.definitions, this.options.store.paneMs).key, { input, pinned: true });
+    }
+    for (const registered of await this.bus.activeQueries()) {
+      if (!wanted.has(registered.key)) {
+        wanted.set(registered.key, { input: registered.query, pinned: false });
+      }
+    }
+    for (const key of this.tails.keys()) {
+      if (!wanted.has(key)) {
+        this.tails.delete(key);
+      }
+    }
+    for (const [key, { input, pinned }] of wanted) {
+      if (this.tails.has(key)) {
+        continue;
+      }
+      let query: CompiledQuery;
+      try {
+        query = compileQuery(input, this.definitions, this.options.store.paneMs);
+      } catch (error) {
+        console.warn(`composer: dropping registered query ${key}: ${(error as Error).message}`);
+        continue;
+      }
+      await this.ensureLoaded(query, now);
+      const backfillWindows = Math.max(0, Math.min(this.options.backfillWindows, Math.floor((this.options.store.fineRetentionMs - this.reach(query)) / query.windows.slideMs)));
+      const tail = new LiveTail(key, query, { inProgress: 1, backfillWindows });
+      this.tails.set(key, { key, input, query, tail, filter: new FrameFilter(), pinned });
+    }
+  }
+
+  /** Reloads the panes commits named, then applies their progress; returns panes the watermark had passed. */
+  private async applyDirty(): Promise<Map<string, number[]>> {
+    const dirty = this.dirty;
+    const progress = this.pendingProgress;
+    this.dirty = new Map();
+    this.pendingProgress = new Map();
+    const passed = new Map<string, number[]>();
+    for (const { metric, starts } of dirty.values()) {
+      const list = [...starts];
+      await this.load(metric, list);
+      const late = list.filter((start) => start + this.options.store.paneMs <= this.watermark);
+      if (late.length > 0) {
+        passed.set(metric, late);
+      }
+    }
+    for (const [partition, value] of progress) {
+      this.progress.set(partition, value);
+    }
+    return passed;
+  }
+
+  private currentWatermark(now: number): number {
+    const partitions = [...this.progress.values()].map((p) => ({ maxEventTime: p.maxEventTime, lastActivity: p.committedAt }));
+    const mark = watermarkOver(partitions, now, this.options);
+    if (mark > this.watermark) {
+      this.watermark = mark;
+    }
+    return this.watermark;
+  }
+
+  /** One round: pick up queries, reload changed panes, compose and publish. Never overlaps itself: a call during a round waits for it. */
+  tick(): Promise<void> {
+    if (!this.leading) {
+      return Promise.resolve();
+    }
+    this.inflight ??= this.round().finally(() => {
+      this.inflight = undefined;
+    });
+    return this.inflight;
+  }
+
+  private async round(): Promise<void> {
+    this.ticking = true;
+    try {
+      const now = this.clock();
+      if (this.resyncNeeded) {
+        await this.refreshTails(now);
+        await this.resync();
+      } else if (this.refreshNeeded || this.ticks % Math.max(1, Math.round(1000 / this.options.tickMs)) === 0) {
+        this.refreshNeeded = false;
+        await this.refreshTails(now);
+      }
+      this.ticks++;
+      const passed = await this.applyDirty();
+      const watermark = this.currentWatermark(now);
+      const stores = [...this.mirrors.values()];
+      for (const store of stores) {
+        store.maintain(watermark);
+      }
+      await Promise.all([...this.tails.values()].map((tail) => this.compose(tail, stores, watermark, passed)));
+    } catch (error) {
+      if (error instanceof NotLeaderError) {
+        // Another composer took the lease while this one stalled: step down; it re-derives everything.
+        console.warn(`composer: ${error.message}; standing by`);
+        this.leading = false;
+        this.reset();
+        return;
+      }
+      console.warn(`composer: tick failed, will retry: ${(error as Error).message}`);
+      this.resyncNeeded = true;
+    } finally {
+      this.ticking = false;
+    }
+  }
+
+  private async compose(entry: Tail, stores: PaneStore[], watermark: number, passed: Map<string, number[]>): Promise<void> {
+    const late = passed.get(entry.query.metric.name);
+    if (late !== undefined) {
+      const paneMs = this.options.store.paneMs;
+      entry.tail.invalidate(late.map((start) => ({ subscription: entry.key, metric: entry.query.metric.name, pane: { start, end: start + paneMs }, windows: [] })));
+    }
+    if (!Number.isFinite(watermark)) {
+      if (!entry.filter.announced) {
+        // Nothing to compose yet: still mark the query as served, so its first watchers get an (empty) snapshot now.
+        entry.filter.announced = true;
+        await this.bus.publish(entry.key, [], Number.NEGATIVE_INFINITY);
+      }
+      return;
+    }
+    const updates = entry.tail.poll(stores, watermark);
+    const horizon = watermark - (this.options.backfillWindows + 1) * entry.query.windows.slideMs - entry.query.windows.sizeMs;
+    const frames: NewFrame[] = entry.filter.changed(updates, horizon);
+    if (frames.length === 0 && entry.filter.announced) {
+      return;
+    }
+    entry.filter.announced = true;
+    await this.bus.publish(entry.key, frames, horizon);
+    this.published += frames.length;
+    if (entry.pinned && frames.length > 0) {
+      const batch: WindowResults = {
+        metric: entry.query.metric.name,
+        aggregate: entry.input.aggregate,
+        sizeMs: entry.query.windows.sizeMs,
+        slideMs: entry.query.windows.slideMs,
+        results: frames.map((frame) => ({ group: frame.series, window: frame.window, value: frame.value, final: frame.final, correction: frame.kind === 'correction' })),
+      };
+      await Promise.all(this.sinks.map((sink) => sink.write(batch).catch((error: Error) => console.warn(`composer: sink ${sink.name}: ${error.message}`))));
+    }
+  }
+
+  snapshot(): { leader: boolean; queries: number; partitions: number; watermark: number | null; published: number } {
+    return {
+      leader: this.leading,
+      queries: this.tails.size,
+      partitions: this.mirrors.size,
+      watermark: Number.isFinite(this.watermark) ? this.watermark : null,
+      published: this.published,
+    };
+  }
+
+  /** Registered queries and the pinned ones, for tests and stats. */
+  queries(): RegisteredQuery[] {
+    return [...this.tails.values()].map((tail) => ({ key: tail.key, query: tail.input }));
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    clearInterval(this.leaseTimer);
+    await this.inflight;
+    if (this.leading) {
+      await this.tick();
+      this.leading = false;
+      await this.bus.resign(this.options.instanceId).catch(() => undefined);
+    }
+    await this.stopWatching?.();
+  }
+}

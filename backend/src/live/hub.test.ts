@@ -1,0 +1,197 @@
+/** The gateway's hub: one bus watch per query, frames serialized once, gaps repaired from the ring or re-synced. */
+import { Hub, shareFrames, type SharedFrame, type Watcher } from './hub';
+import type { FrameListener, LiveFrame, NewFrame, RegisteredQuery } from './live-bus';
+import { MemoryLiveBus } from './memory-live-bus';
+
+const QUERY: RegisteredQuery = { key: 'q1', query: { metric: 'events', aggregate: 'count', window: { sizeMs: 1000 } } };
+const OTHER: RegisteredQuery = { key: 'q2', query: { metric: 'events', aggregate: 'count', window: { sizeMs: 2000 } } };
+const T0 = 1_700_000_000_000;
+
+function frame(value: number, kind: NewFrame['kind'] = 'update'): NewFrame {
+  return { kind, series: { type: 'click' }, window: { start: T0, end: T0 + 1000 }, value, final: kind === 'correction' };
+}
+
+class RecordingWatcher implements Watcher {
+  readonly batches: SharedFrame[][] = [];
+  resyncs = 0;
+  deliver(frames: readonly SharedFrame[]): void {
+    this.batches.push([...frames]);
+  }
+  resync(): void {
+    this.resyncs++;
+  }
+  get seqs(): number[] {
+    return this.batches.flat().map((shared) => shared.frame.seq);
+  }
+}
+
+const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+let bus: MemoryLiveBus;
+let hub: Hub;
+
+beforeEach(async () => {
+  bus = new MemoryLiveBus({ replayFrames: 4, queryLeaseMs: 10_000 });
+  await bus.lead('test-composer', Number.MAX_SAFE_INTEGER); // the test publishes as the composer
+  hub = new Hub(bus, 60_000);
+});
+
+afterEach(() => {
+  hub.close();
+});
+
+/** The listener the hub gave the bus for `key`, to play a lost or stray Pub/Sub message. */
+function busListener(watch: jest.SpyInstance): FrameListener {
+  return watch.mock.calls[0][1] as FrameListener;
+}
+
+describe('shareFrames', () => {
+  it('serializes a frame once, so that any sub id spliced in gives the exact protocol frame', () => {
+    const [update, correction] = shareFrames([
+      { ...frame(3), seq: 7 },
+      { ...frame(4, 'correction'), seq: 8 },
+    ]) as [SharedFrame, SharedFrame];
+    const text = (shared: SharedFrame, sub: string) => shared.head + JSON.stringify(sub) + shared.tail;
+    expect(JSON.parse(text(update, 'A'))).toEqual({ type: 'update', sub: 'A', seq: 7, series: { type: 'click' }, window: { start: T0, end: T0 + 1000 }, value: 3, final: false });
+    expect(text(update, 'my "sub"')).toBe(`{"type":"update","sub":"my \\"sub\\"","seq":7,"series":{"type":"click"},"window":{"start":${T0},"end":${T0 + 1000}},"value":3,"final":false}`);
+    // Corrections carry no `final`: the window stays final.
+    expect(JSON.parse(text(correction, 'A'))).toEqual({ type: 'correction', sub: 'A', seq: 8, series: { type: 'click' }, window: { start: T0, end: T0 + 1000 }, value: 4 });
+    // The same cell, whatever the kind: a correction supersedes an update of its window.
+    expect(update.identity).toBe(correction.identity);
+  });
+});
+
+describe('Hub', () => {
+  it('watches a query once on the bus however many watchers it has, and registers it', async () => {
+    const watch = jest.spyOn(bus, 'watch');
+    const unwatch = jest.spyOn(bus, 'unwatch');
+    const register = jest.spyOn(bus, 'register');
+    const [a, b] = [new RecordingWatcher(), new RecordingWatcher()];
+    await hub.attach(QUERY, a);
+    await hub.attach(QUERY, b);
+    expect(watch).toHaveBeenCalledTimes(1);
+    expect(register).toHaveBeenCalledWith([QUERY]);
+    expect(register).toHaveBeenCalledTimes(1);
+    expect(hub.queries).toBe(1);
+    await hub.detach(QUERY.key, a);
+    expect(unwatch).not.toHaveBeenCalled();
+    await hub.detach(QUERY.key, b);
+    expect(unwatch).toHaveBeenCalledTimes(1);
+    expect(hub.queries).toBe(0);
+    // Detaching what is not attached is harmless.
+    await hub.detach(QUERY.key, b);
+    await hub.detach('nope', a);
+  });
+
+  it('delivers each batch in seq order to every watcher, the same serialized frames to all', async () => {
+    const [a, b] = [new RecordingWatcher(), new RecordingWatcher()];
+    await hub.attach(QUERY, a);
+    await hub.attach(QUERY, b);
+    await bus.publish(QUERY.key, [frame(1), frame(2)], 0);
+    await bus.publish(QUERY.key, [frame(3)], 0);
+    await settle();
+    expect(a.seqs).toEqual([1, 2, 3]);
+    expect(b.batches).toHaveLength(2);
+    // Serialized once per batch: both watchers hold the very same objects.
+    expect(b.batches[0]?.[0]).toBe(a.batches[0]?.[0]);
+  });
+
+  it('passes an empty batch on (a first publish that marks the query composed)', async () => {
+    const a = new RecordingWatcher();
+    await hub.attach(QUERY, a);
+    await bus.publish(QUERY.key, [], 0);
+    await settle();
+    expect(a.batches).toEqual([[]]);
+  });
+
+  it('keeps queries apart', async () => {
+    const [a, b] = [new RecordingWatcher(), new RecordingWatcher()];
+    await hub.attach(QUERY, a);
+    await hub.attach(OTHER, b);
+    await bus.publish(OTHER.key, [frame(1)], 0);
+    await settle();
+    expect(a.batches).toEqual([]);
+    expect(b.seqs).toEqual([1]);
+  });
+
+  it('repairs a lost batch from the replay ring, in order, before the batch that revealed the gap', async () => {
+    const watch = jest.spyOn(bus, 'watch');
+    const a = new RecordingWatcher();
+    await hub.attach(QUERY, a);
+    const listener = busListener(watch);
+    await bus.publish(QUERY.key, [frame(1)], 0);
+    await settle();
+    await bus.unwatch(QUERY.key, listener); // the Pub/Sub message of seq 2-3 is lost
+    await bus.publish(QUERY.key, [frame(2), frame(3)], 0);
+    await bus.watch(QUERY.key, listener);
+    await bus.publish(QUERY.key, [frame(4)], 0);
+    await bus.publish(QUERY.key, [frame(5)], 0);
+    await settle();
+    expect(a.seqs).toEqual([1, 2, 3, 4, 5]);
+    expect(hub.gapsRepaired).toBe(1);
+    expect(a.resyncs).toBe(0);
+  });
+
+  it('tells every watcher to re-sync when the ring no longer holds the lost frames, then carries on', async () => {
+    const watch = jest.spyOn(bus, 'watch');
+    const [a, b] = [new RecordingWatcher(), new RecordingWatcher()];
+    await hub.attach(QUERY, a);
+    await hub.attach(QUERY, b);
+    const listener = busListener(watch);
+    await bus.publish(QUERY.key, [frame(1)], 0);
+    await settle();
+    await bus.unwatch(QUERY.key, listener);
+    await bus.publish(QUERY.key, [1, 2, 3, 4, 5].map((v) => frame(v)), 0); // more than the ring of 4
+    await bus.watch(QUERY.key, listener);
+    await bus.publish(QUERY.key, [frame(7)], 0);
+    await bus.publish(QUERY.key, [frame(8)], 0);
+    await settle();
+    expect([a.resyncs, b.resyncs]).toEqual([1, 1]);
+    expect(hub.resyncs).toBe(1);
+    // The batch that revealed the gap is covered by the snapshot the watchers take; the next flows normally.
+    expect(a.seqs).toEqual([1, 8]);
+  });
+
+  it('re-syncs when numbering restarts (the query expired on the bus and was rebuilt)', async () => {
+    const watch = jest.spyOn(bus, 'watch');
+    const a = new RecordingWatcher();
+    await hub.attach(QUERY, a);
+    await bus.publish(QUERY.key, [frame(1), frame(2), frame(3)], 0);
+    await settle();
+    const restarted: LiveFrame[] = [{ ...frame(9), seq: 1 }];
+    busListener(watch)(restarted);
+    await settle();
+    expect(a.resyncs).toBe(1);
+    expect(a.seqs).toEqual([1, 2, 3]);
+  });
+
+  it('logs a failed gap repair and keeps delivering later batches', async () => {
+    const watch = jest.spyOn(bus, 'watch');
+    const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const a = new RecordingWatcher();
+    await hub.attach(QUERY, a);
+    const listener = busListener(watch);
+    await bus.publish(QUERY.key, [frame(1)], 0);
+    await settle();
+    jest.spyOn(bus, 'replay').mockRejectedValueOnce(new Error('redis down'));
+    listener([{ ...frame(3), seq: 3 }]);
+    await settle();
+    expect(warn).toHaveBeenCalledWith('hub: delivery failed: redis down');
+    await bus.publish(QUERY.key, [frame(2)], 0);
+    await settle();
+    expect(a.seqs).toEqual([1, 2]);
+    warn.mockRestore();
+  });
+
+  it('renews the leases of the queries it serves', async () => {
+    hub.close();
+    hub = new Hub(bus, 20);
+    const register = jest.spyOn(bus, 'register');
+    await hub.attach(QUERY, new RecordingWatcher());
+    await hub.attach(OTHER, new RecordingWatcher());
+    register.mockClear();
+    await new Promise((resolve) => setTimeout(resolve, 70));
+    expect(register.mock.calls.length).toBeGreaterThanOrEqual(2);
+    expect(register).toHaveBeenLastCalledWith([QUERY, OTHER]);
+  });
+});

@@ -1,0 +1,165 @@
+/**
+ * A gateway's side of the live bus: one bus watch per query however many of
+ * its clients watch it, lease renewal for the queries it serves, and
+ * delivery of each batch to every watcher in seq order.
+ *
+ * Each frame is serialized once per batch; a watcher's frame is that text
+ * with its own `sub` spliced in, built once per distinct sub id (dashboards
+ * mostly use the same ids, so usually once per broadcast).
+ *
+ * A batch whose first seq skips past the last one delivered (a Pub/Sub
+ * message lost while the subscriber reconnected) is preceded by the missing
+ * frames read from the bus's replay ring, or, when the ring no longer has
+ * them, each watcher is told to re-sync (a fresh snapshot).
+ */
+import type { LiveBus, LiveFrame, RegisteredQuery } from './live-bus';
+
+/** A frame serialized once, without its `type` and `sub`: `"seq":…}`. */
+export interface SharedFrame {
+  frame: LiveFrame;
+  /** `{"type":"update","sub":` — what precedes the sub id. */
+  head: string;
+  /** `,"seq":…}` — what follows it. */
+  tail: string;
+  /** sub-independent identity of what the frame supersedes. */
+  identity: string;
+}
+
+export interface Watcher {
+  /** Frames of the query, in seq order, no repeats. */
+  deliver(frames: readonly SharedFrame[]): void;
+  /** Frames were lost beyond the replay ring: take a fresh snapshot. */
+  resync(): void;
+}
+
+interface Channel {
+  query: RegisteredQuery;
+  watchers: Set<Watcher>;
+  lastSeq: number;
+  /** Serializes gap repair: batches wait for an in-flight replay read. */
+  chain: Promise<void>;
+  listener: (frames: readonly LiveFrame[]) => void;
+}
+
+export function shareFrames(frames: readonly LiveFrame[]): SharedFrame[] {
+  return frames.map((frame) => {
+    const body = frame.kind === 'correction'
+      ? { seq: frame.seq, series: frame.series, window: frame.window, value: frame.value }
+      : { seq: frame.seq, series: frame.series, window: frame.window, value: frame.value, final: frame.final };
+    return {
+      frame,
+      head: `{"type":"${frame.kind}","sub":`,
+      tail: `,${JSON.stringify(body).slice(1)}`,
+      identity: `${frame.window.start}|${frame.window.end}|${JSON.stringify(frame.series)}`,
+    };
+  });
+}
+
+export class Hub {
+  private readonly channels = new Map<string, Channel>();
+  private readonly leaseTimer: NodeJS.Timeout;
+  gapsRepaired = 0;
+  resyncs = 0;
+
+  constructor(
+    private readonly bus: LiveBus,
+    leaseRenewMs: number,
+  ) {
+    this.leaseTimer = setInterval(() => void this.renewLeases(), leaseRenewMs);
+    this.leaseTimer.unref();
+  }
+
+  /** Starts watching `query` for `watcher`; resolves once frames published from now on will reach it. */
+  async attach(query: RegisteredQuery, watcher: Watcher): Promise<void> {
+    let channel = this.channels.get(query.key);
+    if (channel === undefined) {
+      const created: Channel = { query, watchers: new Set(), lastSeq: -1, chain: Promise.resolve(), listener: () => {} };
+      created.listener = (frames) => this.receive(created, frames);
+      this.channels.set(query.key, created);
+      channel = created;
+      channel.watchers.add(watcher);
+      await this.bus.watch(query.key, channel.listener);
+      await this.bus.register([query]);
+      return;
+    }
+    channel.watchers.add(watcher);
+  }
+
+  async detach(key: string, watcher: Watcher): Promise<void> {
+    const channel = this.channels.get(key);
+    if (channel === undefined || !channel.watchers.delete(watcher) || channel.watchers.size > 0) {
+      return;
+    }
+    this.channels.delete(key);
+    await this.bus.unwatch(key, channel.listener);
+  }
+
+  private receive(channel: Channel, frames: readonly LiveFrame[]): void {
+    channel.chain = channel.chain.then(() => this.deliverInOrder(channel, frames)).catch((error: Error) => {
+      console.warn(`hub: delivery failed: ${error.message}`);
+    });
+  }
+
+  private async deliverInOrder(channel: Channel, frames: readonly LiveFrame[]): Promise<void> {
+    const first = frames[0];
+    if (first === undefined) {
+      this.dispatch(channel, []);
+      return;
+    }
+    let batch = frames;
+    if (channel.lastSeq >= 0 && first.seq <= channel.lastSeq) {
+      // Numbering restarted (the query's bus state expired and was rebuilt): nothing to repair from.
+      this.resyncAll(channel, frames);
+      return;
+    }
+    if (channel.lastSeq >= 0 && first.seq > channel.lastSeq + 1) {
+      const missing = await this.bus.replay(channel.query.key, channel.lastSeq);
+      if (missing === undefined) {
+        this.resyncAll(channel, frames);
+        return;
+      }
+      this.gapsRepaired++;
+      const upTo = first.seq;
+      batch = [...missing.filter((frame) => frame.seq < upTo), ...batch];
+    }
+    if (batch.length === 0) {
+      return;
+    }
+    channel.lastSeq = (batch[batch.length - 1] as LiveFrame).seq;
+    this.dispatch(channel, batch);
+  }
+
+  private resyncAll(channel: Channel, frames: readonly LiveFrame[]): void {
+    this.resyncs++;
+    channel.lastSeq = (frames[frames.length - 1] as LiveFrame).seq;
+    for (const watcher of channel.watchers) {
+      watcher.resync();
+    }
+  }
+
+  private dispatch(channel: Channel, frames: readonly LiveFrame[]): void {
+    const shared = shareFrames(frames);
+    for (const watcher of channel.watchers) {
+      watcher.deliver(shared);
+    }
+  }
+
+  private async renewLeases(): Promise<void> {
+    if (this.channels.size === 0) {
+      return;
+    }
+    try {
+      await this.bus.register([...this.channels.values()].map((channel) => channel.query));
+    } catch (error) {
+      console.warn(`hub: lease renewal failed: ${(error as Error).message}`);
+    }
+  }
+
+  get queries(): number {
+    return this.channels.size;
+  }
+
+  close(): void {
+    clearInterval(this.leaseTimer);
+  }
+}

@@ -1,0 +1,113 @@
+/**
+ * The live bus port: how composed window values travel from the one live
+ * composer to every gateway, numbered once so that every gateway numbers a
+ * query's frames alike (PROTOCOL.md "Sequence numbers and resume").
+ *
+ * Per query (keyed by the compiled query's canonical key) the bus keeps:
+ * - a sequence counter: publish assigns seq = last + 1, … atomically;
+ * - a replay ring of the last `replayFrames` frames, for resume;
+ * - a state: the latest frame of each (series, window) still inside the
+ *   snapshot horizon, read with the counter in one step, so a snapshot
+ *   "holds everything up to its seq" exactly;
+ * - a channel that delivers each published batch, in seq order, to the
+ *   gateways watching the query.
+ * And, for the composer, a registry of the queries gateways watch (with
+ * leases, so a dead gateway's queries stop being composed) and a leadership
+ * lease (one composer at a time).
+ *
+ * Redis is the real one (redis-live-bus.ts: Lua scripts + Pub/Sub); the
+ * memory twin (memory-live-bus.ts) serves the embedded mode and unit tests.
+ */
+import type { Series, WindowSpan } from '@panecast/protocol';
+import type { WindowQuery } from '../window';
+
+export type FrameKind = 'update' | 'correction';
+
+/** A window value as the composer publishes it, before numbering. */
+export interface NewFrame {
+  kind: FrameKind;
+  series: Series;
+  window: WindowSpan;
+  value: number;
+  final: boolean;
+}
+
+/** A numbered frame of one query. */
+export interface LiveFrame extends NewFrame {
+  seq: number;
+}
+
+export interface LiveSnapshot {
+  /** Everything up to and including this seq is in `frames`. */
+  seq: number;
+  /** The latest frame of each (series, window) inside the horizon, oldest window first. */
+  frames: LiveFrame[];
+}
+
+export interface RegisteredQuery {
+  key: string;
+  query: WindowQuery;
+}
+
+export type FrameListener = (frames: readonly LiveFrame[]) => void;
+
+export interface LiveBusOptions {
+  /** Frames kept per query for resume. */
+  replayFrames: number;
+  /** A query not re-registered for this long stops being composed. */
+  queryLeaseMs: number;
+}
+
+export interface LiveBus {
+  // --- composer side -------------------------------------------------------
+  /**
+   * Numbers and stores the frames, drops state entries of windows ending
+   * before `horizon`, and delivers them to the query's watchers. An empty
+   * list still marks the query as composed (snapshot() answers from then on)
+   * and tells watchers waiting for that. Returns the last seq. Throws
+   * NotLeaderError, publishing nothing, unless this bus's last successful
+   * lead() still holds the leadership lease: the lease fences a composer
+   * that stalled past it.
+   */
+  publish(key: string, frames: readonly NewFrame[], horizon: number): Promise<number>;
+  /** Queries registered within their lease. */
+  activeQueries(): Promise<RegisteredQuery[]>;
+  /** Called when a gateway registers a query (so composing starts at once). */
+  onRegistered(listener: (query: RegisteredQuery) => void): void;
+  /** Takes or renews the leadership lease; true while this instance leads (and may publish). */
+  lead(instanceId: string, ttlMs: number): Promise<boolean>;
+  /** Gives the lease up (clean shutdown), if held. */
+  resign(instanceId: string): Promise<void>;
+
+  // --- gateway side --------------------------------------------------------
+  /** Registers (or renews the lease of) queries this gateway serves. */
+  register(queries: readonly RegisteredQuery[]): Promise<void>;
+  /** Delivers every batch published for `key` from now on, in seq order. */
+  watch(key: string, listener: FrameListener): Promise<void>;
+  unwatch(key: string, listener: FrameListener): Promise<void>;
+  /** The current state and its seq; undefined until the composer first published the query. */
+  snapshot(key: string): Promise<LiveSnapshot | undefined>;
+  /** Every frame after `afterSeq`, or undefined when the ring no longer (or never) held them all. */
+  replay(key: string, afterSeq: number): Promise<LiveFrame[] | undefined>;
+
+  close(): Promise<void>;
+}
+
+/** A publish from an instance that does not hold the leadership lease. */
+export class NotLeaderError extends Error {
+  constructor(publisher: string) {
+    super(`${publisher} does not hold the live composer lease; publish refused`);
+    this.name = 'NotLeaderError';
+  }
+}
+
+/** Identity of a window of a series inside one query's state. */
+export function stateField(frame: NewFrame): string {
+  const names = Object.keys(frame.series).sort();
+  return `${frame.window.start}|${frame.window.end}|${names.map((name) => `${name}=${frame.series[name]}`).join(',')}`;
+}
+
+/** Orders snapshot frames by window start, then series, so snapshots read alike everywhere. */
+export function sortFrames(frames: LiveFrame[]): LiveFrame[] {
+  return frames.sort((a, b) => a.window.start - b.window.start || a.window.end - b.window.end || (stateField(a) < stateField(b) ? -1 : 1));
+}

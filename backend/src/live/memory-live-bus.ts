@@ -1,0 +1,155 @@
+/** In-memory twin of the Redis live bus (live-bus.ts): same numbering, ring, state and leases. */
+import { NotLeaderError, sortFrames, stateField, type FrameListener, type LiveBus, type LiveBusOptions, type LiveFrame, type LiveSnapshot, type NewFrame, type RegisteredQuery } from './live-bus';
+
+interface QueryLog {
+  seq: number;
+  composed: boolean;
+  ring: LiveFrame[];
+  state: Map<string, LiveFrame>;
+}
+
+export class MemoryLiveBus implements LiveBus {
+  private readonly logs = new Map<string, QueryLog>();
+  private readonly watchers = new Map<string, Set<FrameListener>>();
+  private readonly registry = new Map<string, { query: RegisteredQuery; expiresAt: number }>();
+  private readonly registeredListeners: Array<(query: RegisteredQuery) => void> = [];
+  private leader: { id: string; expiresAt: number } | undefined;
+  /** The id of this bus's last successful lead(): the one publish() speaks for. */
+  private publisher: string | undefined;
+
+  constructor(
+    private readonly options: LiveBusOptions,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  private log(key: string): QueryLog {
+    let log = this.logs.get(key);
+    if (log === undefined) {
+      log = { seq: 0, composed: false, ring: [], state: new Map() };
+      this.logs.set(key, log);
+    }
+    return log;
+  }
+
+  async publish(key: string, frames: readonly NewFrame[], horizon: number): Promise<number> {
+    const publisher = this.publisher ?? '(never led)';
+    if (this.leader === undefined || this.leader.id !== publisher || this.leader.expiresAt <= this.clock()) {
+      throw new NotLeaderError(publisher);
+    }
+    const log = this.log(key);
+    const numbered = frames.map((frame) => ({ ...frame, seq: ++log.seq }));
+    log.composed = true;
+    for (const frame of numbered) {
+      log.ring.push(frame);
+      log.state.set(stateField(frame), frame);
+    }
+    if (log.ring.length > this.options.replayFrames) {
+      log.ring.splice(0, log.ring.length - this.options.replayFrames);
+    }
+    for (const [field, frame] of log.state) {
+      if (frame.window.end < horizon) {
+        log.state.delete(field);
+      }
+    }
+    const listeners = this.watchers.get(key);
+    if (listeners !== undefined) {
+      // Delivered after the publish settles, like a Pub/Sub message.
+      queueMicrotask(() => {
+        for (const listener of listeners) {
+          listener(numbered);
+        }
+      });
+    }
+    return log.seq;
+  }
+
+  async activeQueries(): Promise<RegisteredQuery[]> {
+    const now = this.clock();
+    const active: RegisteredQuery[] = [];
+    for (const [key, entry] of this.registry) {
+      if (entry.expiresAt > now) {
+        active.push(entry.query);
+      } else {
+        this.registry.delete(key);
+      }
+    }
+    return active;
+  }
+
+  onRegistered(listener: (query: RegisteredQuery) => void): void {
+    this.registeredListeners.push(listener);
+  }
+
+  async lead(instanceId: string, ttlMs: number): Promise<boolean> {
+    const now = this.clock();
+    if (this.leader === undefined || this.leader.expiresAt <= now || this.leader.id === instanceId) {
+      this.leader = { id: instanceId, expiresAt: now + ttlMs };
+      this.publisher = instanceId;
+      return true;
+    }
+    return false;
+  }
+
+  async resign(instanceId: string): Promise<void> {
+    if (this.leader?.id === instanceId) {
+      this.leader = undefined;
+    }
+  }
+
+  async register(queries: readonly RegisteredQuery[]): Promise<void> {
+    const now = this.clock();
+    const expiresAt = now + this.options.queryLeaseMs;
+    for (const query of queries) {
+      const known = this.registry.get(query.key);
+      this.registry.set(query.key, { query, expiresAt });
+      // New, or back after its lease lapsed: announced, as the Redis bus does.
+      if (known === undefined || known.expiresAt <= now) {
+        queueMicrotask(() => this.registeredListeners.forEach((listener) => listener(query)));
+      }
+    }
+  }
+
+  async watch(key: string, listener: FrameListener): Promise<void> {
+    let listeners = this.watchers.get(key);
+    if (listeners === undefined) {
+      listeners = new Set();
+      this.watchers.set(key, listeners);
+    }
+    listeners.add(listener);
+  }
+
+  async unwatch(key: string, listener: FrameListener): Promise<void> {
+    const listeners = this.watchers.get(key);
+    listeners?.delete(listener);
+    if (listeners?.size === 0) {
+      this.watchers.delete(key);
+    }
+  }
+
+  async snapshot(key: string): Promise<LiveSnapshot | undefined> {
+    const log = this.logs.get(key);
+    if (log === undefined || !log.composed) {
+      return undefined;
+    }
+    return { seq: log.seq, frames: sortFrames([...log.state.values()]) };
+  }
+
+  async replay(key: string, afterSeq: number): Promise<LiveFrame[] | undefined> {
+    const log = this.logs.get(key);
+    if (log === undefined || afterSeq > log.seq || afterSeq < 0) {
+      return undefined;
+    }
+    if (afterSeq === log.seq) {
+      return [];
+    }
+    const first = log.ring[0];
+    if (first === undefined || first.seq > afterSeq + 1) {
+      return undefined;
+    }
+    return log.ring.filter((frame) => frame.seq > afterSeq);
+  }
+
+  async close(): Promise<void> {
+    this.watchers.clear();
+  }
+}

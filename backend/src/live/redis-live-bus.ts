@@ -1,0 +1,308 @@
+/**
+ * Redis adapter of the live bus (live-bus.ts). Layout under
+ * `panecast:<namespace>:live`:
+ *   :q:{<id>}:seq     string  last seq of the query
+ *   :q:{<id>}:ring    list    the last `replayFrames` frames (JSON)
+ *   :q:{<id>}:state   hash    "<start>|<end>|<series>" → latest frame (JSON)
+ *   :q:{<id>}:ends    zset    state field → window end (pruning)
+ *   :q:{<id>}         channel published batches, a JSON array of frames
+ *   :queries          hash    query key → JSON query (the registry)
+ *   :leases           zset    query key → lease expiry (epoch ms)
+ *   :registered       channel a query key newly registered
+ *   :leader           string  instance id of the composer, with a TTL
+ * `<id>` is a hash of the query's canonical key; the braces keep a query's
+ * keys in one slot should the deployment move to Redis Cluster.
+ *
+ * Numbering, ring, state and publish happen in one Lua script, so the channel
+ * carries batches in seq order and a snapshot (seq + state, read in one
+ * script) holds exactly the frames up to its seq.
+ */
+import { createHash } from 'node:crypto';
+import type Redis from 'ioredis';
+import { NotLeaderError, sortFrames, stateField, type FrameListener, type LiveBus, type LiveBusOptions, type LiveFrame, type LiveSnapshot, type NewFrame, type RegisteredQuery } from './live-bus';
+
+/**
+ * KEYS: seq, ring, state, ends, leader. ARGV: channel, ring size, horizon, ttl ms, publisher id,
+ * then field, end, body per frame. Refuses a publisher that no longer holds the leader lease
+ * (fencing: a composer that stalled past its lease must not number frames beside the new one).
+ */
+const PUBLISH_SCRIPT = `
+if redis.call('GET', KEYS[5]) ~= ARGV[5] then
+  return redis.error_reply('PANECAST_NOT_LEADER')
+end
+local seq = tonumber(redis.call('GET', KEYS[1]) or '0')
+local out = {}
+local i = 6
+while i <= #ARGV do
+  seq = seq + 1
+  local frame = '{"seq":' .. seq .. ',' .. ARGV[i + 2]
+  out[#out + 1] = frame
+  redis.call('RPUSH', KEYS[2], frame)
+  redis.call('HSET', KEYS[3], ARGV[i], frame)
+  redis.call('ZADD', KEYS[4], ARGV[i + 1], ARGV[i])
+  i = i + 3
+end
+redis.call('SET', KEYS[1], seq, 'PX', ARGV[4])
+redis.call('LTRIM', KEYS[2], -tonumber(ARGV[2]), -1)
+local old = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', '(' .. ARGV[3])
+for _, field in ipairs(old) do
+  redis.call('HDEL', KEYS[3], field)
+end
+if #old > 0 then
+  redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', '(' .. ARGV[3])
+end
+for k = 2, 4 do
+  redis.call('PEXPIRE', KEYS[k], ARGV[4])
+end
+redis.call('PUBLISH', ARGV[1], '[' .. table.concat(out, ',') .. ']')
+return seq
+`;
+
+/** KEYS: seq, state. */
+const SNAPSHOT_SCRIPT = `
+local seq = redis.call('GET', KEYS[1])
+if not seq then return false end
+return { seq, redis.call('HVALS', KEYS[2]) }
+`;
+
+/** KEYS: seq, ring. */
+const REPLAY_SCRIPT = `
+local seq = redis.call('GET', KEYS[1])
+if not seq then return false end
+return { seq, redis.call('LRANGE', KEYS[2], 0, -1) }
+`;
+
+/** KEYS: queries, leases. ARGV: now, expiry, channel, then key, json per query. */
+const REGISTER_SCRIPT = `
+for i = 4, #ARGV, 2 do
+  local old = redis.call('ZSCORE', KEYS[2], ARGV[i])
+  redis.call('ZADD', KEYS[2], ARGV[2], ARGV[i])
+  redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
+  if not old or tonumber(old) <= tonumber(ARGV[1]) then
+    redis.call('PUBLISH', ARGV[3], ARGV[i + 1])
+  end
+end
+return 1
+`;
+
+/** KEYS: queries, leases. ARGV: now. Drops expired leases, returns the live queries' JSON. */
+const ACTIVE_SCRIPT = `
+local expired = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[1])
+for _, key in ipairs(expired) do
+  redis.call('HDEL', KEYS[1], key)
+end
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[1])
+local live = redis.call('ZRANGE', KEYS[2], 0, -1)
+local out = {}
+-- HMGET in chunks: unpack has a stack limit of a few thousand values.
+for i = 1, #live, 1000 do
+  local chunk = {}
+  for j = i, math.min(i + 999, #live) do
+    chunk[#chunk + 1] = live[j]
+  end
+  for _, value in ipairs(redis.call('HMGET', KEYS[1], unpack(chunk))) do
+    out[#out + 1] = value
+  end
+end
+return out
+`;
+
+/** KEYS: leader. ARGV: id, ttl. Takes the lease if free, renews it if ours. */
+const LEAD_SCRIPT = `
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  return 1
+end
+return 0
+`;
+
+const RESIGN_SCRIPT = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`;
+
+/** Idle queries' keys expire after this long without a publish. */
+const QUERY_TTL_MS = 3600_000;
+
+function frameBody(frame: NewFrame): string {
+  // `{"seq":N,` is prepended by the script.
+  return JSON.stringify({ kind: frame.kind, series: frame.series, window: frame.window, value: frame.value, final: frame.final }).slice(1);
+}
+
+export class RedisLiveBus implements LiveBus {
+  private readonly prefix: string;
+  private readonly subscriber: Redis;
+  /** channel → query key, and query key → listeners. */
+  private readonly channels = new Map<string, string>();
+  private readonly watchers = new Map<string, Set<FrameListener>>();
+  private readonly registeredListeners: Array<(query: RegisteredQuery) => void> = [];
+  private registeredSubscribed = false;
+  /** The id of this bus's last successful lead(): the one publish() speaks for. */
+  private publisher: string | undefined;
+
+  constructor(
+    private readonly redis: Redis,
+    namespace: string,
+    private readonly options: LiveBusOptions,
+    private readonly clock: () => number = Date.now,
+  ) {
+    this.prefix = `panecast:${namespace}:live`;
+    // A subscribed connection can run nothing else: a dedicated one.
+    this.subscriber = redis.duplicate({ enableAutoPipelining: false });
+    this.subscriber.on('error', (error: Error) => console.warn(`redis live bus: ${error.message}`));
+    this.subscriber.on('message', (channel: string, text: string) => this.deliver(channel, text));
+  }
+
+  private id(key: string): string {
+    return createHash('sha1').update(key).digest('hex').slice(0, 20);
+  }
+
+  private keysOf(key: string): { seq: string; ring: string; state: string; ends: string; channel: string } {
+    const base = `${this.prefix}:q:{${this.id(key)}}`;
+    return { seq: `${base}:seq`, ring: `${base}:ring`, state: `${base}:state`, ends: `${base}:ends`, channel: base };
+  }
+
+  private deliver(channel: string, text: string): void {
+    if (channel === `${this.prefix}:registered`) {
+      try {
+        const query = JSON.parse(text) as RegisteredQuery;
+        this.registeredListeners.forEach((listener) => listener(query));
+      } catch {
+        console.warn('redis live bus: unreadable registration');
+      }
+      return;
+    }
+    const key = this.channels.get(channel);
+    const listeners = key === undefined ? undefined : this.watchers.get(key);
+    if (listeners === undefined || listeners.size === 0) {
+      return;
+    }
+    let frames: LiveFrame[];
+    try {
+      frames = JSON.parse(text) as LiveFrame[];
+    } catch {
+      console.warn(`redis live bus: unreadable batch on ${channel}`);
+      return;
+    }
+    for (const listener of listeners) {
+      listener(frames);
+    }
+  }
+
+  async publish(key: string, frames: readonly NewFrame[], horizon: number): Promise<number> {
+    const publisher = this.publisher ?? '';
+    const keys = this.keysOf(key);
+    const args: string[] = [keys.channel, String(this.options.replayFrames), String(horizon), String(QUERY_TTL_MS), publisher];
+    for (const frame of frames) {
+      args.push(stateField(frame), String(frame.window.end), frameBody(frame));
+    }
+    try {
+      const seq = await this.redis.eval(PUBLISH_SCRIPT, 5, keys.seq, keys.ring, keys.state, keys.ends, `${this.prefix}:leader`, ...args);
+      return Number(seq);
+    } catch (error) {
+      if ((error as Error).message.includes('PANECAST_NOT_LEADER')) {
+        throw new NotLeaderError(publisher || '(never led)');
+      }
+      throw error;
+    }
+  }
+
+  async activeQueries(): Promise<RegisteredQuery[]> {
+    const rows = (await this.redis.eval(ACTIVE_SCRIPT, 2, `${this.prefix}:queries`, `${this.prefix}:leases`, String(this.clock()))) as Array<string | null>;
+    return rows.filter((row): row is string => row !== null).map((row) => JSON.parse(row) as RegisteredQuery);
+  }
+
+  onRegistered(listener: (query: RegisteredQuery) => void): void {
+    this.registeredListeners.push(listener);
+    if (!this.registeredSubscribed) {
+      this.registeredSubscribed = true;
+      void this.subscriber.subscribe(`${this.prefix}:registered`).catch((error: Error) => console.warn(`redis live bus: ${error.message}`));
+    }
+  }
+
+  async lead(instanceId: string, ttlMs: number): Promise<boolean> {
+    const leads = (await this.redis.eval(LEAD_SCRIPT, 1, `${this.prefix}:leader`, instanceId, String(ttlMs))) === 1;
+    if (leads) {
+      this.publisher = instanceId;
+    }
+    return leads;
+  }
+
+  async resign(instanceId: string): Promise<void> {
+    await this.redis.eval(RESIGN_SCRIPT, 1, `${this.prefix}:leader`, instanceId);
+  }
+
+  async register(queries: readonly RegisteredQuery[]): Promise<void> {
+    if (queries.length === 0) {
+      return;
+    }
+    const now = this.clock();
+    const args = [String(now), String(now + this.options.queryLeaseMs), `${this.prefix}:registered`];
+    for (const query of queries) {
+      args.push(query.key, JSON.stringify(query));
+    }
+    await this.redis.eval(REGISTER_SCRIPT, 2, `${this.prefix}:queries`, `${this.prefix}:leases`, ...args);
+  }
+
+  async watch(key: string, listener: FrameListener): Promise<void> {
+    let listeners = this.watchers.get(key);
+    if (listeners === undefined) {
+      listeners = new Set();
+      this.watchers.set(key, listeners);
+      const { channel } = this.keysOf(key);
+      this.channels.set(channel, key);
+      listeners.add(listener);
+      await this.subscriber.subscribe(channel);
+      return;
+    }
+    listeners.add(listener);
+  }
+
+  async unwatch(key: string, listener: FrameListener): Promise<void> {
+    const listeners = this.watchers.get(key);
+    if (listeners === undefined || !listeners.delete(listener) || listeners.size > 0) {
+      return;
+    }
+    this.watchers.delete(key);
+    const { channel } = this.keysOf(key);
+    this.channels.delete(channel);
+    await this.subscriber.unsubscribe(channel);
+  }
+
+  async snapshot(key: string): Promise<LiveSnapshot | undefined> {
+    const keys = this.keysOf(key);
+    const result = (await this.redis.eval(SNAPSHOT_SCRIPT, 2, keys.seq, keys.state)) as [string, string[]] | null;
+    if (result === null) {
+      return undefined;
+    }
+    return { seq: Number(result[0]), frames: sortFrames(result[1].map((text) => JSON.parse(text) as LiveFrame)) };
+  }
+
+  async replay(key: string, afterSeq: number): Promise<LiveFrame[] | undefined> {
+    const keys = this.keysOf(key);
+    const result = (await this.redis.eval(REPLAY_SCRIPT, 2, keys.seq, keys.ring)) as [string, string[]] | null;
+    if (result === null) {
+      return undefined;
+    }
+    const seq = Number(result[0]);
+    if (afterSeq > seq || afterSeq < 0) {
+      return undefined;
+    }
+    const ring = result[1].map((text) => JSON.parse(text) as LiveFrame);
+    if (afterSeq === seq) {
+      return [];
+    }
+    const first = ring[0];
+    if (first === undefined || first.seq > afterSeq + 1) {
+      return undefined;
+    }
+    return ring.filter((frame) => frame.seq > afterSeq);
+  }
+
+  async close(): Promise<void> {
+    this.watchers.clear();
+    this.channels.clear();
+    await this.subscriber.quit().catch(() => this.subscriber.disconnect());
+  }
+}

@@ -1,0 +1,407 @@
+/**
+ * One live connection, protocol version 2 (protocol/PROTOCOL.md): hello and
+ * its token, subscriptions with snapshot or resume, limits, the token's
+ * expiry. States: awaiting-hello → open → closed.
+ *
+ * A subscription first syncs (frames arriving meanwhile are held), then goes
+ * live: sync = the replay ring after the client's seq when it resumes and the
+ * ring still has it, otherwise a snapshot (flagged `fresh` when it answers a
+ * resume or replaces a gap); held frames at or below the sync point are
+ * dropped, the rest follow in order.
+ */
+import {
+  CLOSE,
+  PROTOCOL_VERSION,
+  parseClientMessage,
+  toEngineQuery,
+  type ClientMessage,
+  type Limits,
+  type SubscribeMessage,
+  type WindowValue,
+} from '@panecast/protocol';
+import { PanecastError, type ErrorCode } from '../errors';
+import { compileQuery, type CompiledQuery, type MetricDefinition, type WindowQuery } from '../window';
+import type { TokenClaims, TokenResult } from './auth';
+import { shareFrames, type Hub, type SharedFrame, type Watcher } from './hub';
+import type { LiveBus, LiveFrame } from './live-bus';
+import type { Outbox } from './outbox';
+
+export interface SessionContext {
+  instanceId: string;
+  limits: Limits;
+  heartbeatMs: number;
+  paneMs: number;
+  /** Longest live window (the fine tier). */
+  maxLiveWindowMs: number;
+  /** How long a subscription waits for the composer's first frames of a brand-new query. */
+  firstFramesTimeoutMs: number;
+  /** A connection that sends no hello for this long is closed (4007). */
+  helloTimeoutMs: number;
+  /** The expiring frame goes out this long before the token's expiry. */
+  expiryNoticeMs: number;
+  hub: Hub;
+  bus: LiveBus;
+  verify(token: string): TokenResult;
+  /** The metrics a tenant may see. */
+  definitionsFor(tenant: string): readonly MetricDefinition[];
+  /** Counts a connection of a token subject; false when it has reached the limit. */
+  acquire(subject: string): boolean;
+  release(subject: string): void;
+  clock(): number;
+}
+
+interface Subscription {
+  id: string;
+  key: string;
+  /** JSON text of the sub id, spliced into every frame. */
+  json: string;
+  lastSeq: number;
+  syncing: boolean;
+  held: SharedFrame[];
+  closed: boolean;
+  watcher: Watcher;
+  /** Resolves waiters for the query's first (possibly empty) batch. */
+  firstBatch: Array<() => void>;
+}
+
+type State = 'awaiting-hello' | 'open' | 'closed';
+
+const RATE_STRIKES_BEFORE_CLOSE = 5;
+/** The longest delay setTimeout honours. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+export class Session {
+  private state: State = 'awaiting-hello';
+  private claims: TokenClaims | undefined;
+  private readonly subs = new Map<string, Subscription>();
+  private readonly timers: NodeJS.Timeout[] = [];
+  private tokens: number;
+  private refilledAt: number;
+  private strikes = 0;
+
+  constructor(
+    private readonly context: SessionContext,
+    private readonly outbox: Outbox,
+    private readonly closeSocket: (code: number, reason: string) => void,
+  ) {
+    this.tokens = context.limits.subscribesPerSecond;
+    this.refilledAt = context.clock();
+    this.later(context.helloTimeoutMs, () => {
+      if (this.state === 'awaiting-hello') {
+        this.close(CLOSE.TIMEOUT, `no hello within ${context.helloTimeoutMs} ms`);
+      }
+    });
+  }
+
+  private later(ms: number, run: () => void): void {
+    // setTimeout fires at once beyond 2^31 - 1 ms (a token valid for weeks): wait in steps.
+    const step = Math.min(ms, MAX_TIMER_MS);
+    const timer = setTimeout(ms > MAX_TIMER_MS ? () => this.later(ms - MAX_TIMER_MS, run) : run, step);
+    timer.unref();
+    this.timers.push(timer);
+  }
+
+  private send(message: object): void {
+    this.outbox.sendControl(JSON.stringify(message));
+  }
+
+  private error(code: ErrorCode, params: Record<string, string | number> = {}, id?: string): void {
+    const error = new PanecastError(code, params);
+    this.send(id === undefined ? { type: 'error', code, message: error.message } : { type: 'error', code, message: error.message, id });
+  }
+
+  close(code: number, reason: string): void {
+    if (this.state === 'closed') {
+      return;
+    }
+    this.closeSocket(code, reason);
+    this.dispose();
+  }
+
+  /** The socket is gone: release everything. */
+  dispose(): void {
+    if (this.state === 'closed') {
+      return;
+    }
+    const wasOpen = this.state === 'open';
+    this.state = 'closed';
+    this.timers.forEach(clearTimeout);
+    for (const sub of this.subs.values()) {
+      sub.closed = true;
+      void this.context.hub.detach(sub.key, sub.watcher);
+    }
+    this.subs.clear();
+    if (wasOpen && this.claims !== undefined) {
+      this.context.release(this.claims.sub);
+    }
+  }
+
+  get subscriptions(): number {
+    return this.subs.size;
+  }
+
+  receive(text: string): void {
+    if (this.state === 'closed') {
+      return;
+    }
+    const parsed = parseClientMessage(text, this.context.limits);
+    if (!parsed.ok) {
+      this.send(parsed.id === undefined ? { type: 'error', code: parsed.code, message: parsed.message } : { type: 'error', code: parsed.code, message: parsed.message, id: parsed.id });
+      if (parsed.code === 'PANECAST_ERR_UNSUPPORTED_VERSION') {
+        this.close(CLOSE.UNSUPPORTED_VERSION, parsed.code);
+      } else if (parsed.code === 'PANECAST_ERR_FRAME_TOO_LARGE') {
+        this.close(CLOSE.MESSAGE_TOO_BIG, parsed.code);
+      } else if (this.state === 'awaiting-hello') {
+        this.close(CLOSE.AUTH_FAILED, 'PANECAST_ERR_HELLO_REQUIRED');
+      }
+      return;
+    }
+    this.handle(parsed.message);
+  }
+
+  private handle(message: ClientMessage): void {
+    if (this.state === 'awaiting-hello') {
+      if (message.type !== 'hello') {
+        this.error('PANECAST_ERR_HELLO_REQUIRED', { type: message.type }, 'id' in message ? message.id : undefined);
+        this.close(CLOSE.AUTH_FAILED, 'PANECAST_ERR_HELLO_REQUIRED');
+        return;
+      }
+      this.hello(message.token);
+      return;
+    }
+    switch (message.type) {
+      case 'hello':
+        this.error('PANECAST_ERR_HELLO_REPEATED');
+        return;
+      case 'ping':
+        this.send({ type: 'pong', id: message.id });
+        return;
+      case 'unsubscribe':
+        this.unsubscribe(message.id, message.sub);
+        return;
+      case 'subscribe':
+        this.subscribe(message);
+        return;
+    }
+  }
+
+  private hello(token: string): void {
+    const result = this.context.verify(token);
+    if (!result.ok) {
+      this.error(result.code);
+      this.close(result.code === 'PANECAST_ERR_TOKEN_EXPIRED' ? CLOSE.TOKEN_EXPIRED : CLOSE.AUTH_FAILED, result.code);
+      return;
+    }
+    if (!this.context.acquire(result.claims.sub)) {
+      this.error('PANECAST_ERR_TOO_MANY_CONNECTIONS', { limit: this.context.limits.maxConnectionsPerToken });
+      this.close(CLOSE.TOO_MANY_CONNECTIONS, 'PANECAST_ERR_TOO_MANY_CONNECTIONS');
+      return;
+    }
+    this.claims = result.claims;
+    this.state = 'open';
+    this.send({ type: 'welcome', version: PROTOCOL_VERSION, server: this.context.instanceId, heartbeatMs: this.context.heartbeatMs, limits: this.context.limits });
+    const expiresAt = result.claims.exp * 1000;
+    if (Number.isFinite(expiresAt)) {
+      const now = this.context.clock();
+      this.later(Math.max(0, expiresAt - this.context.expiryNoticeMs - now), () => this.send({ type: 'expiring', at: expiresAt }));
+      this.later(Math.max(0, expiresAt - now), () => {
+        this.error('PANECAST_ERR_TOKEN_EXPIRED');
+        this.close(CLOSE.TOKEN_EXPIRED, 'PANECAST_ERR_TOKEN_EXPIRED');
+      });
+    }
+  }
+
+  /** Token bucket of `subscribesPerSecond`, refilled continuously. */
+  private allowSubscribe(): boolean {
+    const now = this.context.clock();
+    const rate = this.context.limits.subscribesPerSecond;
+    this.tokens = Math.min(rate, this.tokens + ((now - this.refilledAt) / 1000) * rate);
+    this.refilledAt = now;
+    if (this.tokens >= 1) {
+      this.tokens -= 1;
+      this.strikes = 0;
+      return true;
+    }
+    return false;
+  }
+
+  private compile(message: SubscribeMessage): { query: CompiledQuery; input: WindowQuery } {
+    const input = toEngineQuery(message.query) as WindowQuery;
+    const tenant = (this.claims as TokenClaims).tenant;
+    const query = compileQuery(input, this.context.definitionsFor(tenant), this.context.paneMs);
+    if (query.windows.sizeMs > this.context.maxLiveWindowMs) {
+      throw new PanecastError('PANECAST_ERR_LIVE_WINDOW_TOO_LONG', { limit: this.context.maxLiveWindowMs, size: query.windows.sizeMs });
+    }
+    return { query, input };
+  }
+
+  private subscribe(message: SubscribeMessage): void {
+    if (!this.allowSubscribe()) {
+      this.error('PANECAST_ERR_RATE_LIMITED', { limit: this.context.limits.subscribesPerSecond }, message.id);
+      if (++this.strikes >= RATE_STRIKES_BEFORE_CLOSE) {
+        this.close(CLOSE.RATE_LIMITED, 'PANECAST_ERR_RATE_LIMITED');
+      }
+      return;
+    }
+    if (this.subs.has(message.sub)) {
+      this.error('PANECAST_ERR_SUB_EXISTS', { sub: message.sub }, message.id);
+      return;
+    }
+    if (this.subs.size >= this.context.limits.maxSubscriptions) {
+      this.error('PANECAST_ERR_TOO_MANY_SUBSCRIPTIONS', { limit: this.context.limits.maxSubscriptions }, message.id);
+      return;
+    }
+    let compiled: { query: CompiledQuery; input: WindowQuery };
+    try {
+      compiled = this.compile(message);
+    } catch (error) {
+      if (error instanceof PanecastError) {
+        this.send({ type: 'error', code: error.code, message: error.message, id: message.id });
+        return;
+      }
+      throw error;
+    }
+    const sub: Subscription = {
+      id: message.sub,
+      key: compiled.query.key,
+      json: JSON.stringify(message.sub),
+      lastSeq: -1,
+      syncing: true,
+      held: [],
+      closed: false,
+      firstBatch: [],
+      watcher: { deliver: (frames) => this.deliver(sub, frames), resync: () => this.resync(sub) },
+    };
+    this.subs.set(sub.id, sub);
+    void this.start(sub, message.id, compiled.input, message.resume?.seq).catch((error: Error) => {
+      console.warn(`session: subscription ${sub.id} failed: ${error.message}`);
+      if (!sub.closed) {
+        this.subs.delete(sub.id);
+        sub.closed = true;
+        void this.context.hub.detach(sub.key, sub.watcher);
+        this.send({ type: 'error', code: 'PANECAST_ERR_INTERNAL', message: 'The subscription could not be served; retry', id: message.id });
+      }
+    });
+  }
+
+  private async start(sub: Subscription, requestId: string, input: WindowQuery, resumeSeq: number | undefined): Promise<void> {
+    await this.context.hub.attach({ key: sub.key, query: input }, sub.watcher);
+    await this.sync(sub, { requestId }, false, resumeSeq);
+  }
+
+  private unsubscribe(requestId: string, subId: string): void {
+    const sub = this.subs.get(subId);
+    if (sub === undefined) {
+      this.error('PANECAST_ERR_SUB_UNKNOWN', { sub: subId }, requestId);
+      return;
+    }
+    sub.closed = true;
+    this.subs.delete(subId);
+    this.outbox.forget(`${sub.json}\u0000`);
+    void this.context.hub.detach(sub.key, sub.watcher);
+    this.send({ type: 'unsubscribed', id: requestId, sub: subId });
+  }
+
+  private deliver(sub: Subscription, frames: readonly SharedFrame[]): void {
+    for (const resolve of sub.firstBatch.splice(0)) {
+      resolve();
+    }
+    if (sub.closed) {
+      return;
+    }
+    if (sub.syncing) {
+      sub.held.push(...frames);
+      return;
+    }
+    this.forward(sub, frames);
+  }
+
+  private forward(sub: Subscription, frames: readonly SharedFrame[]): void {
+    for (let i = 0; i < frames.length; i++) {
+      const shared = frames[i] as SharedFrame;
+      if (shared.frame.seq <= sub.lastSeq) {
+        continue;
+      }
+      if (shared.frame.seq > sub.lastSeq + 1) {
+        // Frames went missing where the hub could not see it (e.g. before its first batch of the query): fetch them, never skip.
+        sub.held.push(...frames.slice(i));
+        this.resync(sub, sub.lastSeq);
+        return;
+      }
+      sub.lastSeq = shared.frame.seq;
+      this.outbox.sendFrame(`${sub.json}\u0000${shared.identity}`, shared.frame.seq, shared.head + sub.json + shared.tail);
+    }
+  }
+
+  /**
+   * Re-syncs a live subscription after a gap: from `resumeSeq` through the ring when it still can, else a
+   * fresh snapshot. A sync already running needs no second one: a gap it misses shows at the next frame.
+   */
+  private resync(sub: Subscription, resumeSeq?: number): void {
+    if (sub.syncing || sub.closed) {
+      return;
+    }
+    this.sync(sub, undefined, true, resumeSeq).catch((error: Error) => {
+      console.warn(`session: re-sync of ${sub.id} failed: ${error.message}`);
+      this.close(CLOSE.INTERNAL_ERROR, 'PANECAST_ERR_INTERNAL');
+    });
+  }
+
+  /**
+   * Brings a subscription to a known seq, then lets held frames through.
+   * `answer` is set on the first sync (the `subscribed` reply is due);
+   * `gap` marks a re-sync after frames were lost.
+   */
+  private async sync(sub: Subscription, answer: { requestId: string } | undefined, gap: boolean, resumeSeq?: number): Promise<void> {
+    sub.syncing = true;
+    const bus = this.context.bus;
+    if (resumeSeq !== undefined) {
+      const missed = await bus.replay(sub.key, resumeSeq);
+      if (sub.closed) {
+        return;
+      }
+      if (missed !== undefined) {
+        if (answer !== undefined) {
+          this.send({ type: 'subscribed', id: answer.requestId, sub: sub.id, resumed: true });
+        }
+        sub.lastSeq = resumeSeq;
+        this.release(sub, missed);
+        return;
+      }
+    }
+    let snapshot = await bus.snapshot(sub.key);
+    if (snapshot === undefined) {
+      // A query nobody watched before: the composer starts on registration; wait for its first batch.
+      await new Promise<void>((resolve) => {
+        sub.firstBatch.push(resolve);
+        setTimeout(resolve, this.context.firstFramesTimeoutMs).unref();
+      });
+      snapshot = await bus.snapshot(sub.key);
+    }
+    if (sub.closed) {
+      return;
+    }
+    const seq = snapshot?.seq ?? 0;
+    if (answer !== undefined) {
+      this.send({ type: 'subscribed', id: answer.requestId, sub: sub.id, resumed: false });
+    }
+    this.outbox.forget(`${sub.json}\u0000`);
+    const windows: WindowValue[] = (snapshot?.frames ?? []).map((frame) => ({ series: frame.series, window: frame.window, value: frame.value, final: frame.final }));
+    const fresh = gap || resumeSeq !== undefined;
+    this.send(fresh ? { type: 'snapshot', sub: sub.id, seq, windows, fresh: true } : { type: 'snapshot', sub: sub.id, seq, windows });
+    sub.lastSeq = seq;
+    this.release(sub, []);
+  }
+
+  /** Sends replayed frames, then the frames held during the sync, then goes live. */
+  private release(sub: Subscription, replayed: readonly LiveFrame[]): void {
+    if (replayed.length > 0) {
+      // Replayed frames go through the same path as live ones (seq filter, coalescing).
+      this.forward(sub, shareFrames(replayed));
+    }
+    const held = sub.held;
+    sub.held = [];
+    sub.syncing = false;
+    this.forward(sub, held);
+  }
+}

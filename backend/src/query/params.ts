@@ -1,0 +1,67 @@
+/**
+ * The query-string form of a window query, shared by `GET /v1/query` and
+ * `GET /v1/history` so both read the same parameters the same way:
+ * metric, aggregate, size and slide (ms; slide defaults to size), groupBy
+ * (comma-separated), filter.<dimension>=v1,v2, from and to (epoch ms; to
+ * defaults to now, from to 5 minutes before to).
+ */
+import { PanecastError } from '../errors';
+import { compileQuery, type CompiledQuery, type MetricDefinition } from '../window';
+
+export const DEFAULT_RANGE_MS = 5 * 60_000;
+
+export interface WindowParams {
+  query: CompiledQuery;
+  /** The aggregate as the caller spelled it (`p99`, `quantile(0.999)`). */
+  aggregate: string;
+  from: number;
+  to: number;
+}
+
+export function integerParam(params: URLSearchParams, name: string, fallback?: number): number {
+  const raw = params.get(name);
+  if (raw === null || raw === '') {
+    if (fallback !== undefined) {
+      return fallback;
+    }
+    throw new PanecastError('PANECAST_ERR_QUERY_INVALID', { field: name, rule: 'is required' });
+  }
+  if (!/^-?\d+$/.test(raw)) {
+    throw new PanecastError('PANECAST_ERR_QUERY_INVALID', { field: name, rule: `must be an integer of milliseconds, got "${raw}"` });
+  }
+  return Number(raw);
+}
+
+/** `filter.<dimension>=v1,v2` parameters as dimension → accepted values. */
+export function filterParams(params: URLSearchParams): Record<string, string[]> {
+  const filter: Record<string, string[]> = {};
+  for (const [name, value] of params) {
+    if (name.startsWith('filter.')) {
+      filter[name.slice('filter.'.length)] = value.split(',');
+    }
+  }
+  return filter;
+}
+
+/** Validates and compiles the parameters; throws the coded errors of compileQuery and QUERY_INVALID. */
+export function parseWindowParams(params: URLSearchParams, definitions: readonly MetricDefinition[], paneMs: number, now: number): WindowParams {
+  const sizeMs = integerParam(params, 'size');
+  const groupBy = (params.get('groupBy') ?? '').split(',').filter((name) => name !== '');
+  const query = compileQuery(
+    {
+      metric: params.get('metric') ?? '',
+      aggregate: params.get('aggregate') ?? '',
+      window: { sizeMs, slideMs: integerParam(params, 'slide', sizeMs) },
+      groupBy,
+      filter: filterParams(params),
+    },
+    definitions,
+    paneMs,
+  );
+  const to = integerParam(params, 'to', now);
+  const from = integerParam(params, 'from', to - DEFAULT_RANGE_MS);
+  if (to <= from) {
+    throw new PanecastError('PANECAST_ERR_QUERY_INVALID', { field: 'from', rule: 'must be before to' });
+  }
+  return { query, aggregate: params.get('aggregate') ?? '', from, to };
+}

@@ -1,0 +1,106 @@
+/**
+ * The Kafka adapters of the event-log port against the real broker, each
+ * client library in turn: what the processor's exactly-once and the
+ * collector's 202 rely on. Concurrent appends are all stored (the
+ * @platformatic/kafka idempotent producer loses all but one of concurrent
+ * sends to a partition unless the adapter serializes them); a refused append
+ * fails and does not poison the next; the consumer delivers each partition in
+ * offset order with no gap, and again from the batch start after a throw.
+ */
+import { Kafka, logLevel } from 'kafkajs';
+import type { EventLog, LogRecord, OutgoingRecord } from '../../src/buffer/event-log';
+import { createKafkaLog } from '../../src/buffer/kafka-logs';
+import type { KafkaClient } from '../../src/config';
+import { waitFor } from '../support';
+import { KAFKA_BROKERS } from './services-env';
+
+const PARTITIONS = 3;
+const kafka = new Kafka({ clientId: 'kafka-log-test', brokers: [KAFKA_BROKERS], logLevel: logLevel.NOTHING });
+const admin = kafka.admin();
+const topics: string[] = [];
+
+beforeAll(() => admin.connect());
+
+afterAll(async () => {
+  await admin.deleteTopics({ topics: topics.flatMap((topic) => [topic, `${topic}.late`]) }).catch(() => undefined);
+  await admin.disconnect();
+});
+
+function records(count: number, key: string | undefined, tag: string): OutgoingRecord[] {
+  return Array.from({ length: count }, (_, i) => ({ key, value: JSON.stringify({ tag, i }), timestamp: Date.now() }));
+}
+
+async function stored(topic: string): Promise<number> {
+  const offsets = await admin.fetchTopicOffsets(topic);
+  return offsets.reduce((sum, { high, low }) => sum + Number(high) - Number(low), 0);
+}
+
+describe.each<KafkaClient>(['platformatic', 'kafkajs'])('the %s adapter', (client) => {
+  let log: EventLog;
+  let topic: string;
+
+  beforeEach(async () => {
+    topic = `panecast.test.kafka-log.${client}.${Date.now().toString(36)}.${process.pid}`;
+    topics.push(topic);
+    log = createKafkaLog({ brokers: [KAFKA_BROKERS], clientId: 'kafka-log-test', topic, partitions: PARTITIONS, producer: client, consumer: client });
+    await log.ensureTopic();
+  });
+
+  afterEach(() => log.close());
+
+  it('stores every record of concurrent appends to one partition before they resolve', async () => {
+    await Promise.all(Array.from({ length: 8 }, (_, i) => log.append(records(200, 'one-key', `a${i}`))));
+    await log.appendLate(records(5, 'one-key', 'late'));
+    expect({ main: await stored(topic), late: await stored(`${topic}.late`) }).toEqual({ main: 1600, late: 5 });
+  });
+
+  it('fails an append the broker refuses and stores the next one', async () => {
+    // Over the broker's message.max.bytes (1 MiB): refused, not retried.
+    const tooLarge = [{ key: 'k', value: 'x'.repeat(2 * 1024 * 1024), timestamp: Date.now() }];
+    await expect(log.append(tooLarge)).rejects.toThrow();
+    await log.append(records(10, 'k', 'after'));
+    expect(await stored(topic)).toBe(10);
+  });
+
+  it('delivers each partition in offset order without a gap, and again from the batch start after a throw', async () => {
+    await log.append([...records(300, 'p-a', 'x'), ...records(300, 'p-b', 'y'), ...records(300, undefined, 'z')]);
+    const assignments: number[][] = [];
+    const applied = new Map<number, LogRecord[]>();
+    let thrown: { partition: number; first: number } | undefined;
+    const problems: string[] = [];
+    const consumer = await log.consume(`panecast-test-kafka-log-${client}-${Date.now().toString(36)}`, {
+      onAssign: (partitions) => assignments.push([...partitions]),
+      // No expect() in here: a throw is what the adapter redelivers after. Problems are collected.
+      onBatch: async ({ partition, records: batch }) => {
+        if (!(assignments.at(-1) ?? []).includes(partition)) {
+          problems.push(`batch of unassigned partition ${partition}`);
+        }
+        if (thrown === undefined && batch.length > 1) {
+          thrown = { partition, first: (batch[0] as LogRecord).offset };
+          throw new Error('handler failure (test)');
+        }
+        const done = applied.get(partition) ?? [];
+        const last = done.at(-1)?.offset ?? -1;
+        // The processor skips what it already applied; what it cannot survive is a gap after it.
+        const next = batch.filter((record) => record.offset > last);
+        if (next.length > 0 && (next[0] as LogRecord).offset !== last + 1) {
+          problems.push(`partition ${partition}: offset ${(next[0] as LogRecord).offset} after ${last}`);
+        }
+        applied.set(partition, [...done, ...next]);
+      },
+    });
+    try {
+      await waitFor(() => ([...applied.values()].reduce((sum, list) => sum + list.length, 0) >= 900 ? true : undefined), 'all 900 records', 60_000);
+    } finally {
+      await consumer.stop();
+    }
+    expect(problems).toEqual([]);
+    expect(assignments[0]).toEqual([0, 1, 2]);
+    expect(thrown).toBeDefined();
+    for (const [partition, list] of applied) {
+      expect({ partition, offsets: list.map((record) => record.offset) }).toEqual({ partition, offsets: list.map((_, i) => i) });
+    }
+    const redelivered = applied.get(thrown?.partition ?? -1)?.find((record) => record.offset === thrown?.first);
+    expect(redelivered).toBeDefined();
+  });
+});

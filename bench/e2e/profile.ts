@@ -1,0 +1,121 @@
+/**
+ * Where a backend's CPU went, from a V8 CPU profile (--cpu-prof): self time
+ * by source file and by function (natives charged to their JS caller), and
+ * by stage of the pipeline: collect (HTTP, parse, validate, encode), Kafka
+ * produce, Kafka consume, process (decode, windows), Redis, VictoriaMetrics,
+ * live, GC. The stage of a sample is that of the nearest frame in a package
+ * or a backend file (node's own functions count for their caller).
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
+}
+
+export interface ProfileSummary {
+  /** Sampled milliseconds, idle excluded. */
+  busyMs: number;
+  stages: Array<{ stage: string; ms: number; share: number }>;
+  files: Array<{ file: string; ms: number; share: number }>;
+  functions: Array<{ function: string; ms: number; share: number }>;
+}
+
+function sourceOf(url: string): string {
+  const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
+  if (pkg !== null) {
+    return pkg[1] as string;
+  }
+  const own = /backend\/dist\/(.+)\.js$/.exec(url);
+  if (own !== null) {
+    return `backend ${own[1] as string}`;
+  }
+  if (url.startsWith('node:')) {
+    return `node:${url.slice(5).replace(/^internal\//, '').split('/')[0] as string}`;
+  }
+  return url.split('/').slice(-2).join('/');
+}
+
+/** A file for the functions table: package-relative inside node_modules. */
+function fileOf(url: string): string {
+  const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)\/(?:src\/|dist\/)?(.+)$/.exec(url);
+  return pkg === null ? sourceOf(url) : `${pkg[1] as string}/${(pkg[2] as string).replace(/\.js$/, '')}`;
+}
+
+const STAGES: Array<[string, RegExp]> = [
+  ['Kafka produce', /kafkajs\/src\/(producer|protocol\/requests\/produce|protocol\/recordBatch\/(crc32C|record\/v0\/index|v0\/index))|@platformatic\/kafka\/dist\/(clients\/producer|apis\/producer|protocol\/(records|writer|crc32c|murmur2))|backend\/dist\/buffer\/platformatic-log/],
+  ['Kafka consume', /kafkajs\/src\/(consumer|protocol\/requests\/fetch|protocol\/recordBatch\/(v0\/decoder|record\/v0\/decoder)|utils\/long)|@platformatic\/kafka\/dist\/(clients\/consumer|apis\/consumer|protocol\/reader)|backend\/dist\/buffer\/platformatic-consumer/],
+  ['Kafka (other)', /kafkajs|@platformatic|backend\/dist\/buffer\//],
+  ['Redis', /ioredis|redis-parser|backend\/dist\/store\/redis-/],
+  ['VictoriaMetrics', /undici|backend\/dist\/(store\/victoria-metrics|process\/history-writer)/],
+  ['live', /backend\/dist\/live\/|\/ws\//],
+  ['process (decode, windows)', /backend\/dist\/(process|window|query)\//],
+  ['collect (HTTP, parse, validate, encode)', /backend\/dist\/(collect|http)\//],
+];
+
+function stageOf(frame: ProfileNode['callFrame']): string | undefined {
+  if (frame.functionName === 'decodeEvent') {
+    return 'process (decode, windows)';
+  }
+  return STAGES.find(([, pattern]) => pattern.test(frame.url))?.[0];
+}
+
+/** Self time of the profile in `dir`, by stage, source and function. */
+export function summarizeProfile(dir: string): ProfileSummary | undefined {
+  const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+  if (file === undefined) {
+    return undefined;
+  }
+  const profile = JSON.parse(readFileSync(join(dir, file), 'utf8')) as { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] };
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const parent = new Map<number, number>();
+  for (const node of profile.nodes) {
+    for (const child of node.children ?? []) {
+      parent.set(child, node.id);
+    }
+  }
+  const self = new Map<number, number>();
+  profile.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000));
+  const files = new Map<string, number>();
+  const functions = new Map<string, number>();
+  const stages = new Map<string, number>();
+  let busyMs = 0;
+  for (const [id, ms] of self) {
+    const node = byId.get(id) as ProfileNode;
+    const { functionName, url, lineNumber } = node.callFrame;
+    if (functionName === '(idle)') {
+      continue;
+    }
+    busyMs += ms;
+    let source: string;
+    if (url !== '' || functionName.startsWith('(')) {
+      source = url === '' ? functionName : sourceOf(url);
+    } else {
+      // A builtin (JSON.parse, Buffer ops, …): charge the nearest JS caller's source.
+      let up = parent.get(id);
+      while (up !== undefined && (byId.get(up) as ProfileNode).callFrame.url === '') {
+        up = parent.get(up);
+      }
+      source = up === undefined ? '(native)' : sourceOf((byId.get(up) as ProfileNode).callFrame.url);
+    }
+    files.set(source, (files.get(source) ?? 0) + ms);
+    const name = `${functionName === '' ? '(anonymous)' : functionName} ${url === '' ? '(native)' : `${fileOf(url)}:${lineNumber + 1}`}`;
+    functions.set(name, (functions.get(name) ?? 0) + ms);
+    let stage = functionName === '(garbage collector)' ? 'GC' : undefined;
+    for (let at: number | undefined = id; stage === undefined && at !== undefined; at = parent.get(at)) {
+      stage = stageOf((byId.get(at) as ProfileNode).callFrame);
+    }
+    stage ??= 'other (node, timers)';
+    stages.set(stage, (stages.get(stage) ?? 0) + ms);
+  }
+  const top = (map: Map<string, number>, n: number) =>
+    [...map].sort((a, b) => b[1] - a[1]).slice(0, n).map(([key, ms]) => ({ key, ms: Math.round(ms), share: Math.round((ms / busyMs) * 1000) / 10 }));
+  return {
+    busyMs: Math.round(busyMs),
+    stages: top(stages, 20).map(({ key, ms, share }) => ({ stage: key, ms, share })),
+    files: top(files, 15).map(({ key, ms, share }) => ({ file: key, ms, share })),
+    functions: top(functions, 15).map(({ key, ms, share }) => ({ function: key, ms, share })),
+  };
+}

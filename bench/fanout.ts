@@ -1,0 +1,302 @@
+/**
+ * `npm run bench -- fanout [--steps=1000,5000,10000,15000,20000] [--series=100] [--rate=4]
+ *   [--seconds=20] [--rounds=1] [--loads=N] [--auth=on|off] [--profile]`:
+ * live-channel fan-out on one gateway, on the real Redis.
+ *
+ * Three processes besides Redis:
+ *   gateway  bench/fanout/gateway-process.ts: an HTTP server with the
+ *            LiveGateway over a RedisLiveBus (protocol v2, auth on: HMAC
+ *            tokens, one subject per client), reporting CPU, memory and
+ *            event-loop delay over IPC;
+ *   load     bench/fanout/load-process.ts: N WebSocket clients on loopback,
+ *            each hello + subscribe to one of `series` queries, measuring
+ *            publish → receive latency of every update;
+ *   this     the publisher (bench/fanout/publisher.ts), standing in for the
+ *            composer: RedisLiveBus.publish of one update per query `rate`
+ *            times a second, its value the publish wall time.
+ * The children run under a raised open-file limit (shared.ts spawnChild)
+ * when the hard limit allows; where it does not (a container without
+ * CAP_SYS_RESOURCE), a step larger than the gateway's descriptors allow runs
+ * with as many clients as fit, marked `*` — one socket per client, one
+ * process per gateway. The load is spread over --loads processes (default:
+ * one per 15 000 clients) for the same reason.
+ *
+ * Per step the load grows to N clients (kept from the previous step), waits
+ * SETTLE_MS, then measures `seconds`: p50/p99 publish → receive over every
+ * update received, frames received / expected, seq gaps, coalesced frames,
+ * error frames and closes; gateway CPU (% of one core; "sys": its kernel
+ * share, the socket writes) and event-loop delay;
+ * memory per connection = (RSS at N − RSS at 0) / N after a full GC (also
+ * the V8 heap's share); CPU of the load, Redis, this process and the
+ * machine, so a saturated machine is visible. Medians over rounds (each
+ * round a fresh gateway and load). --profile records the gateway's CPU
+ * profile over the largest step's window of round 1 and prints where the
+ * time went (the raw profile is kept in the OS temp folder). Targets: 20 000
+ * clients on one gateway, p99 ≤ 150 ms, ≤ 20 KB per connection.
+ */
+import { spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Redis from 'ioredis';
+import { DEFAULT_LIMITS } from '@panecast/protocol';
+import { RedisLiveBus } from '../backend/src/live/redis-live-bus';
+import type { ProfileSummary } from './fanout/profile';
+import { Publisher } from './fanout/publisher';
+import { runStep, type StepFigures } from './fanout/step';
+import { ask, childOpenFiles, queryKey, sleep, spawnChild, type FromGateway, type FromLoad } from './fanout/shared';
+import { median, percentile, printTable, writeResults } from './lib';
+
+const SERVICES_SH = join(__dirname, '..', 'scripts', 'services', 'services.sh');
+
+function option(name: string, fallback: number, min: number, max: number): number {
+  const arg = process.argv.find((a) => a.startsWith(`--${name}=`));
+  const value = arg === undefined ? fallback : Number(arg.slice(name.length + 3));
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new Error(`--${name} must be an integer in ${min}..${max}`);
+  }
+  return value;
+}
+
+function steps(): number[] {
+  const arg = process.argv.find((a) => a.startsWith('--steps='));
+  const list = (arg === undefined ? '1000,5000,10000,15000,20000' : arg.slice(8)).split(',').map(Number);
+  if (list.some((n) => !Number.isInteger(n) || n < 1 || n > 60_000) || list.some((n, i) => i > 0 && n <= (list[i - 1] as number))) {
+    throw new Error('--steps must be ascending client counts in 1..60000, comma-separated');
+  }
+  return list;
+}
+
+const STEPS = steps();
+const SERIES = option('series', 100, 1, 10_000);
+const RATE = option('rate', 4, 1, 50);
+const SECONDS = option('seconds', 20, 3, 600);
+const ROUNDS = option('rounds', 1, 1, 9);
+const AUTH = !process.argv.includes('--auth=off');
+/** Load processes: each holds a socket per client under its own open-file limit. */
+const LOADS = option('loads', Math.max(1, Math.ceil((STEPS[STEPS.length - 1] as number) / 15_000)), 1, 8);
+/** Descriptors a gateway keeps free besides its clients (a Redis reconnect, a stats read). */
+const FD_MARGIN = 16;
+const PROFILE = process.argv.includes('--profile');
+const SETTLE_MS = 3000;
+const TARGETS = { clients: 20_000, p99Ms: 150, bytesPerConnection: 20 * 1024 };
+
+interface Services {
+  redisUrl: string;
+  redisPid: number | undefined;
+}
+
+function services(): Services {
+  const up = spawnSync('bash', [SERVICES_SH, 'up', 'redis'], { encoding: 'utf8' });
+  if (up.status !== 0) {
+    throw new Error(`services.sh up redis failed:\n${up.stderr}${up.stdout}`);
+  }
+  const env = spawnSync('bash', [SERVICES_SH, 'env', 'redis'], { encoding: 'utf8' }).stdout;
+  const url = /^export PANECAST_REDIS_URL=(.*)$/m.exec(env)?.[1]?.trim();
+  if (url === undefined) {
+    throw new Error('services.sh env printed no PANECAST_REDIS_URL');
+  }
+  const status = spawnSync('bash', [SERVICES_SH, 'status', 'redis'], { encoding: 'utf8' }).stdout;
+  const pid = /\(pid (\d+)\)/.exec(status)?.[1];
+  return { redisUrl: url, redisPid: pid === undefined ? undefined : Number(pid) };
+}
+
+const children = new Set<ChildProcess>();
+process.on('exit', () => children.forEach((child) => child.kill('SIGKILL')));
+
+function started(child: ChildProcess, name: string): ChildProcess {
+  children.add(child);
+  child.once('exit', (code, signal) => {
+    children.delete(child);
+    if (code !== 0) {
+      console.error(`${name} (pid ${child.pid}) exited: ${signal ?? `code ${code}`}`);
+    }
+  });
+  return child;
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) {
+    return;
+  }
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.send({ type: 'stop' });
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** Removes the run's bus keys (seq, ring, state, ends, registry). */
+async function cleanUp(redis: Redis, namespace: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `panecast:${namespace}:live*`, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length > 0) {
+      await redis.del(...keys);
+    }
+  } while (cursor !== '0');
+}
+
+interface RoundResult {
+  rssAtZero: number;
+  heapAtZero: number;
+  /** Clients the gateway's open-file limit leaves room for. */
+  maxClients: number;
+  steps: StepFigures[];
+  publishRoundTripP99Ms: number;
+  profile?: ProfileSummary;
+  profileFile?: string;
+}
+
+async function round(svc: Services, index: number): Promise<RoundResult> {
+  const namespace = `bench-fanout-${Date.now().toString(36)}-${process.pid}-${index}`;
+  const secret = AUTH ? randomBytes(32).toString('hex') : 'off';
+  const gateway = started(spawnChild(join(__dirname, 'fanout', 'gateway-process.ts'), [svc.redisUrl, namespace, secret]), 'gateway');
+  const redis = new Redis(svc.redisUrl, { enableAutoPipelining: true, maxRetriesPerRequest: 3 });
+  const bus = new RedisLiveBus(redis, namespace, { replayFrames: DEFAULT_LIMITS.replayFrames, queryLeaseMs: 15_000 });
+  const publisher = new Publisher(bus, Array.from({ length: SERIES }, (_, i) => queryKey(i)), RATE);
+  const loads: ChildProcess[] = [];
+  try {
+    const { port } = await ask<Extract<FromGateway, { type: 'ready' }>>(gateway, {}, 'ready', 60_000);
+    await publisher.start();
+    for (let k = 0; k < LOADS; k++) {
+      const args = [String(port), String(SERIES), secret, String(k), String(LOADS)];
+      loads.push(started(spawnChild(join(__dirname, 'fanout', 'load-process.ts'), args, ['--max-old-space-size=4096']), `load ${k}`));
+    }
+    await Promise.all(loads.map((load) => ask<FromLoad>(load, {}, 'ready', 60_000)));
+    await sleep(2000);
+    const zero = await ask<Extract<FromGateway, { type: 'stats' }>>(gateway, { type: 'stats', gc: true, resetLoop: true }, 'stats', 30_000);
+    // One descriptor per client: the gateway's open-file limit caps the clients one process can hold.
+    const maxClients = childOpenFiles() - readdirSync(`/proc/${gateway.pid}/fd`).length - FD_MARGIN;
+    const result: RoundResult = { rssAtZero: zero.rss, heapAtZero: zero.heapUsed + zero.arrayBuffers, maxClients, steps: [], publishRoundTripP99Ms: Number.NaN };
+    const roundTrips: number[] = [];
+    for (const requested of STEPS) {
+      const clients = Math.min(requested, maxClients);
+      const profileFile = PROFILE && index === 0 && requested === STEPS[STEPS.length - 1] ? join(mkdtempSync(join(tmpdir(), 'panecast-fanout-')), 'gateway.cpuprofile') : undefined;
+      const figures = await runStep({ gateway, loads, publisher, requested, clients, rate: RATE, seconds: SECONDS, settleMs: SETTLE_MS, redisPid: svc.redisPid, zero, profileFile });
+      roundTrips.push(...figures.publishRoundTripsMs);
+      figures.publishRoundTripsMs = [];
+      result.steps.push(figures);
+      if (figures.profile !== undefined) {
+        result.profile = figures.profile;
+        result.profileFile = profileFile;
+        delete figures.profile;
+      }
+      printTable(`round ${index + 1}, ${clients.toLocaleString('en-US')} clients`, [row(figures)]);
+    }
+    result.publishRoundTripP99Ms = percentile(roundTrips, 0.99);
+    return result;
+  } finally {
+    publisher.stop();
+    await Promise.all(loads.map(stopChild));
+    await stopChild(gateway);
+    await cleanUp(redis, namespace).catch((error: Error) => console.warn(`clean-up: ${error.message}`));
+    await bus.close();
+    await redis.quit();
+  }
+}
+
+const round1 = (n: number) => Math.round(n * 10) / 10;
+
+function row(s: StepFigures): Record<string, string | number> {
+  return {
+    clients: s.requested === s.clients ? s.clients : `${s.clients.toLocaleString('en-US')}*`,
+    connected: s.connected,
+    'p50 ms': round1(s.p50Ms),
+    'p99 ms': round1(s.p99Ms),
+    'p99.9 ms': round1(s.p999Ms),
+    'recv/exp %': round1(s.receivedShare * 100),
+    'gw CPU %': Math.round(s.cpu.gateway),
+    'gw sys %': Math.round(s.cpu.gatewaySystem),
+    'load CPU %': Math.round(s.cpu.load),
+    'redis %': Math.round(s.cpu.redis),
+    'machine %': Math.round(s.cpu.machine),
+    // Machine − the processes above: other work sharing the two cores during the window.
+    'other %': Math.round(s.cpu.other),
+    'KB/conn': round1(s.bytesPerConnection / 1024),
+    'heap KB/conn': round1(s.heapBytesPerConnection / 1024),
+    'loop p99 ms': round1(s.loopP99Ms),
+    errors: s.errors,
+  };
+}
+
+/** Medians per step over rounds (each figure on its own). */
+function medians(rounds: RoundResult[]): StepFigures[] {
+  return STEPS.map((_, i) => {
+    const all = rounds.map((r) => r.steps[i] as StepFigures);
+    const m = (pick: (s: StepFigures) => number) => median(all.map(pick));
+    const first = all[0] as StepFigures;
+    return {
+      ...first,
+      connected: m((s) => s.connected),
+      p50Ms: m((s) => s.p50Ms),
+      p90Ms: m((s) => s.p90Ms),
+      p99Ms: m((s) => s.p99Ms),
+      p999Ms: m((s) => s.p999Ms),
+      maxMs: m((s) => s.maxMs),
+      receivedShare: m((s) => s.receivedShare),
+      cpu: { gateway: m((s) => s.cpu.gateway), gatewaySystem: m((s) => s.cpu.gatewaySystem), load: m((s) => s.cpu.load), redis: m((s) => s.cpu.redis), publisher: m((s) => s.cpu.publisher), machine: m((s) => s.cpu.machine), other: m((s) => s.cpu.other) },
+      rss: m((s) => s.rss),
+      bytesPerConnection: m((s) => s.bytesPerConnection),
+      heapBytesPerConnection: m((s) => s.heapBytesPerConnection),
+      loopP99Ms: m((s) => s.loopP99Ms),
+      errors: m((s) => s.errors),
+    };
+  });
+}
+
+/** Largest step meeting every target, and the knee: the last step before p99 at least doubles. */
+function verdict(curve: StepFigures[]): { largestMeetingTargets: number | null; knee: number | null } {
+  const meets = (s: StepFigures) => s.connected >= s.clients && s.p99Ms <= TARGETS.p99Ms && s.bytesPerConnection <= TARGETS.bytesPerConnection && s.errors === 0;
+  const passing = curve.filter(meets);
+  let knee: number | null = null;
+  for (let i = 1; i < curve.length; i++) {
+    if ((curve[i] as StepFigures).p99Ms >= 2 * (curve[i - 1] as StepFigures).p99Ms) {
+      knee = (curve[i - 1] as StepFigures).clients;
+      break;
+    }
+  }
+  return { largestMeetingTargets: passing.length === 0 ? null : (passing[passing.length - 1] as StepFigures).clients, knee };
+}
+
+async function main(): Promise<void> {
+  const svc = services();
+  const openFiles = childOpenFiles();
+  console.log(`fan-out: steps ${STEPS.join(', ')}; ${SERIES} queries × ${RATE}/s; ${SECONDS} s per step; auth ${AUTH ? 'on' : 'off'}; ${ROUNDS} round(s); ${LOADS} load process(es); open files per process ${openFiles}`);
+  const rounds: RoundResult[] = [];
+  for (let i = 0; i < ROUNDS; i++) {
+    rounds.push(await round(svc, i));
+  }
+  const curve = medians(rounds);
+  printTable(`fan-out, medians over ${ROUNDS} round(s): publish → receive latency, one gateway`, curve.map(row));
+  if (curve.some((s) => s.clients < s.requested)) {
+    console.log(`* fewer than asked: one socket per client, and a process here may open only ${openFiles} files (the hard limit; raising it needs CAP_SYS_RESOURCE)`);
+  }
+  const result = verdict(curve);
+  console.log(`\nlargest step meeting the targets (p99 ≤ ${TARGETS.p99Ms} ms, ≤ ${TARGETS.bytesPerConnection / 1024} KB/conn, no errors): ${result.largestMeetingTargets ?? 'none'}; knee (last step before p99 doubles): ${result.knee ?? 'none within the steps'}`);
+  const profiled = rounds[0]?.profile;
+  if (profiled !== undefined) {
+    printTable(`gateway CPU profile at ${STEPS[STEPS.length - 1]} clients (${profiled.busyMs} ms busy of ${profiled.wallMs} ms): by source`, profiled.sources.slice(0, 12).map((s) => ({ source: s.source, ms: s.ms, '%': s.share })));
+    printTable('top functions (self time)', profiled.functions.slice(0, 15).map((f) => ({ function: f.function, ms: f.ms, '%': f.share })));
+    console.log(`raw profile: ${rounds[0]?.profileFile}`);
+  }
+  const file = writeResults(PROFILE ? 'fanout-profile' : 'fanout', {
+    settings: { steps: STEPS, series: SERIES, ratePerSeries: RATE, secondsPerStep: SECONDS, settleMs: SETTLE_MS, rounds: ROUNDS, auth: AUTH, loadProcesses: LOADS, openFilesPerProcess: openFiles, loadAndGatewayOnOneMachine: true },
+    targets: TARGETS,
+    ...result,
+    curve,
+    rounds: rounds.map((r) => ({ rssAtZero: r.rssAtZero, heapAtZero: r.heapAtZero, maxClients: r.maxClients, publishRoundTripP99Ms: r.publishRoundTripP99Ms, steps: r.steps })),
+    profile: profiled,
+  });
+  console.log(`\nwrote ${file}`);
+}
+
+void main().then(
+  () => process.exit(0),
+  (error: Error) => {
+    console.error(error.stack ?? error.message);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,228 @@
+/**
+ * `npm run bench -- freshness [--rates=10000,25000,40000,50000] [--seconds=20] [--markers=10]
+ *   [--batch=1000] [--out-of-orderness=2000] [--in-progress=N]`:
+ * freshness of the live channel on the real services — from an event
+ * accepted by the collector (its POST answered 202) to its value arriving in
+ * a client frame: collector → Kafka → processor → Redis → composer → live
+ * bus → gateway → WebSocket.
+ *
+ * One backend process (services mode, from the sources, live auth off, the
+ * shipped metrics renamed fresh_*) on a fresh topic of 6 partitions. This
+ * process drives it:
+ *   load     open-loop NDJSON batches of http_request events at each target
+ *            rate in turn (freshness/load.ts); the accepted rate is measured,
+ *            so a rate the backend cannot sustain shows as such;
+ *   probe    `markers` marker types, one marker per type per 1 s window,
+ *            and one live client subscribed to their 1 s tumbling count
+ *            (freshness/markers.ts): per marker, 202 → first frame whose
+ *            value includes it.
+ * Per rate: WARMUP_MS at the rate, then `seconds` measured; markers sent in
+ * the window are given DRAIN_MS more (load still running) to arrive. CPU of
+ * the backend, Kafka, Redis, this process and the machine over the window.
+ * --out-of-orderness sets PANECAST_OUT_OF_ORDERNESS_MS (default: the shipped
+ * 2000); another value writes freshness-ooo<ms>.json. --in-progress=N is an
+ * experiment (freshness/in-progress.cjs): the backend's live tails emit N
+ * in-progress windows instead of the composer's 1, written to
+ * freshness[-ooo<ms>]-inprogress<N>.json. Target: p99 ≤ 300 ms at 50 000
+ * events/s.
+ */
+import { randomBytes } from 'node:crypto';
+import { backendPid, benchMetricsDir, cleanUp, services, startBackend, stopBackend, type Backend } from './freshness/backend';
+import { BackgroundLoad } from './freshness/load';
+import { MarkerProbe, type Marker } from './freshness/markers';
+import { machineCpuMs, processCpuMs, sleep } from './fanout/shared';
+import { percentile, printTable, writeResults } from './lib';
+
+function option(name: string, fallback: number, min: number, max: number): number {
+  const arg = process.argv.find((a) => a.startsWith(`--${name}=`));
+  const value = arg === undefined ? fallback : Number(arg.slice(name.length + 3));
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new Error(`--${name} must be an integer in ${min}..${max}`);
+  }
+  return value;
+}
+
+function rates(): number[] {
+  const arg = process.argv.find((a) => a.startsWith('--rates='));
+  const list = (arg === undefined ? '10000,25000,40000,50000' : arg.slice(8)).split(',').map(Number);
+  if (list.some((n) => !Number.isInteger(n) || n < 0 || n > 1_000_000)) {
+    throw new Error('--rates must be events per second in 0..1000000, comma-separated');
+  }
+  return list;
+}
+
+const RATES = rates();
+const SECONDS = option('seconds', 20, 5, 600);
+const MARKERS = option('markers', 10, 1, 100);
+const BATCH = option('batch', 1000, 10, 10_000);
+const OUT_OF_ORDERNESS_MS = option('out-of-orderness', 2000, 0, 60_000);
+const IN_PROGRESS = option('in-progress', 0, 0, 100);
+const PARTITIONS = 6;
+const WARMUP_MS = 5000;
+const DRAIN_MS = 6000;
+const TARGET = { rate: 50_000, p99Ms: 300 };
+
+interface StepFigures {
+  targetRate: number;
+  acceptedPerSec: number;
+  skippedBatches: number;
+  loadFailures: Record<string, number>;
+  postP50Ms: number;
+  postP99Ms: number;
+  markersSent: number;
+  markersAcked: number;
+  markersArrived: number;
+  /** Of the arrived: first seen in a final frame (never in progress). */
+  firstSeenFinal: number;
+  /** 202 → first frame including the marker. */
+  freshnessP50Ms: number;
+  freshnessP90Ms: number;
+  freshnessP99Ms: number;
+  freshnessMaxMs: number;
+  /** POST sent → 202 of the marker. */
+  ackP50Ms: number;
+  ackP99Ms: number;
+  cpu: Record<string, number>;
+}
+
+function cpuNow(pids: Map<string, number>): Map<string, number> {
+  const figures = new Map<string, number>();
+  for (const [name, pid] of pids) {
+    figures.set(name, processCpuMs(pid) ?? Number.NaN);
+  }
+  const own = process.cpuUsage();
+  figures.set('driver', (own.user + own.system) / 1000);
+  return figures;
+}
+
+async function step(rate: number, load: BackgroundLoad, probe: MarkerProbe, pids: Map<string, number>): Promise<StepFigures> {
+  load.setRate(rate);
+  await sleep(WARMUP_MS);
+  load.resetCounters();
+  const cpu0 = cpuNow(pids);
+  const machine0 = machineCpuMs();
+  const from = performance.timeOrigin + performance.now();
+  await sleep(SECONDS * 1000);
+  const to = performance.timeOrigin + performance.now();
+  const counters = load.resetCounters();
+  const cpu1 = cpuNow(pids);
+  const machine1 = machineCpuMs();
+  await sleep(DRAIN_MS);
+  const wallMs = to - from;
+  const cpu: Record<string, number> = {};
+  for (const [name, before] of cpu0) {
+    cpu[name] = (((cpu1.get(name) as number) - before) / wallMs) * 100;
+  }
+  cpu.machine = ((machine1.busy - machine0.busy) / wallMs) * 100;
+  const markers = probe.sentBetween(from, to);
+  const acked = markers.filter((m): m is Marker & { ackAt: number } => m.ackAt !== undefined);
+  const arrived = acked.filter((m): m is Marker & { ackAt: number; arrivedAt: number } => m.arrivedAt !== undefined);
+  const freshness = arrived.map((m) => m.arrivedAt - m.ackAt);
+  const acks = acked.map((m) => m.ackAt - m.sentAt);
+  return {
+    targetRate: rate,
+    acceptedPerSec: counters.accepted / (wallMs / 1000),
+    skippedBatches: counters.skipped,
+    loadFailures: counters.failures,
+    postP50Ms: percentile(counters.postMs, 0.5),
+    postP99Ms: percentile(counters.postMs, 0.99),
+    markersSent: markers.length,
+    markersAcked: acked.length,
+    markersArrived: arrived.length,
+    firstSeenFinal: arrived.filter((m) => m.arrivedFinal === true).length,
+    freshnessP50Ms: percentile(freshness, 0.5),
+    freshnessP90Ms: percentile(freshness, 0.9),
+    freshnessP99Ms: percentile(freshness, 0.99),
+    freshnessMaxMs: freshness.length === 0 ? Number.NaN : Math.max(...freshness),
+    ackP50Ms: percentile(acks, 0.5),
+    ackP99Ms: percentile(acks, 0.99),
+    cpu,
+  };
+}
+
+const r = (n: number) => (Number.isFinite(n) ? Math.round(n) : Number.NaN);
+
+function row(s: StepFigures): Record<string, string | number> {
+  return {
+    'target ev/s': s.targetRate,
+    'accepted ev/s': r(s.acceptedPerSec),
+    'skipped batches': s.skippedBatches,
+    'POST p99 ms': r(s.postP99Ms),
+    markers: `${s.markersArrived}/${s.markersSent}`,
+    'fresh p50 ms': r(s.freshnessP50Ms),
+    'fresh p90 ms': r(s.freshnessP90Ms),
+    'fresh p99 ms': r(s.freshnessP99Ms),
+    'fresh max ms': r(s.freshnessMaxMs),
+    'first final': s.firstSeenFinal,
+    'backend CPU %': r(s.cpu.backend ?? Number.NaN),
+    'kafka %': r(s.cpu.kafka ?? Number.NaN),
+    'redis %': r(s.cpu.redis ?? Number.NaN),
+    'load %': r(s.cpu.driver ?? Number.NaN),
+    'machine %': r(s.cpu.machine ?? Number.NaN),
+  };
+}
+
+async function main(): Promise<void> {
+  const svc = services();
+  const runId = `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+  const topic = `bench-fresh-${runId}`;
+  const group = `bench-fresh-${runId}`;
+  const experiment = IN_PROGRESS === 0 ? 'composer as shipped' : `EXPERIMENT: live tails emit ${IN_PROGRESS} in-progress windows (freshness/in-progress.cjs)`;
+  console.log(`freshness: rates ${RATES.join(', ')} events/s; ${SECONDS} s each after ${WARMUP_MS / 1000} s warm-up; ${MARKERS} markers/s; out-of-orderness ${OUT_OF_ORDERNESS_MS} ms; ${experiment}`);
+  let backend: Backend | undefined;
+  const steps: StepFigures[] = [];
+  try {
+    backend = await startBackend(svc, { topic, group, partitions: PARTITIONS, metricsDir: benchMetricsDir(), outOfOrdernessMs: OUT_OF_ORDERNESS_MS, inProgressWindows: IN_PROGRESS });
+    const pids = new Map(svc.pids);
+    pids.set('backend', backendPid(backend));
+    const probe = new MarkerProbe(backend.url, MARKERS);
+    await probe.connect();
+    probe.start();
+    const load = new BackgroundLoad(backend.url, BATCH);
+    try {
+      for (const rate of RATES) {
+        const figures = await step(rate, load, probe, pids);
+        steps.push(figures);
+        printTable(`${rate.toLocaleString('en-US')} events/s`, [row(figures)]);
+      }
+    } finally {
+      load.stop();
+      probe.stop();
+    }
+  } finally {
+    if (backend !== undefined) {
+      await stopBackend(backend);
+      if (backend.stderr.length > 0) {
+        console.log(`backend stderr (last lines):\n${backend.stderr.slice(-10).join('\n')}`);
+      }
+    }
+    await cleanUp(svc, topic, group).catch((error: Error) => console.warn(`clean-up: ${error.message}`));
+  }
+  printTable(`freshness: 202 → first client frame with the value, out-of-orderness ${OUT_OF_ORDERNESS_MS} ms, ${experiment}`, steps.map(row));
+  const variant = `${OUT_OF_ORDERNESS_MS === 2000 ? '' : `-ooo${OUT_OF_ORDERNESS_MS}`}${IN_PROGRESS === 0 ? '' : `-inprogress${IN_PROGRESS}`}`;
+  const file = writeResults(`freshness${variant}`, {
+    settings: {
+      rates: RATES,
+      secondsPerRate: SECONDS,
+      warmupMs: WARMUP_MS,
+      drainMs: DRAIN_MS,
+      markersPerSecond: MARKERS,
+      batch: BATCH,
+      partitions: PARTITIONS,
+      outOfOrdernessMs: OUT_OF_ORDERNESS_MS,
+      inProgressWindowsExperiment: IN_PROGRESS === 0 ? null : IN_PROGRESS,
+    },
+    target: TARGET,
+    steps,
+    backendStderr: backend?.stderr.slice(-50) ?? [],
+  });
+  console.log(`\nwrote ${file}`);
+}
+
+void main().then(
+  () => process.exit(0),
+  (error: Error) => {
+    console.error(error.stack ?? error.message);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,195 @@
+/**
+ * The real backend for the freshness benchmark: the services (Kafka, Redis,
+ * VictoriaMetrics, started if needed and left running), one backend process
+ * in services mode run from the sources (so a stale build cannot be
+ * measured by mistake), its metric definitions renamed `fresh_*` so its
+ * hot-store keys and history series stay apart from other users of the
+ * services, and the clean-up of everything the run wrote.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Redis from 'ioredis';
+import { Kafka, logLevel } from 'kafkajs';
+
+const ROOT = join(__dirname, '..', '..');
+const SERVICES_SH = join(ROOT, 'scripts', 'services', 'services.sh');
+const MAIN = join(ROOT, 'backend', 'src', 'main.ts');
+const REGISTER = join(__dirname, '..', 'register.cjs');
+export const METRIC_PREFIX = 'fresh_';
+const START_TIMEOUT_MS = 90_000;
+
+export interface Services {
+  brokers: string[];
+  redisUrl: string;
+  vmUrl: string;
+  /** Service name → pid (for CPU figures). */
+  pids: Map<string, number>;
+}
+
+export function services(): Services {
+  const up = spawnSync('bash', [SERVICES_SH, 'up', 'kafka', 'redis', 'victoriametrics'], { encoding: 'utf8' });
+  if (up.status !== 0) {
+    throw new Error(`services.sh up failed:\n${up.stderr}${up.stdout}`);
+  }
+  const env = spawnSync('bash', [SERVICES_SH, 'env', 'kafka', 'redis', 'victoriametrics'], { encoding: 'utf8' }).stdout;
+  const value = (name: string) => {
+    const match = new RegExp(`^export ${name}=(.*)$`, 'm').exec(env);
+    if (match === null) {
+      throw new Error(`services.sh env printed no ${name}`);
+    }
+    return (match[1] as string).trim();
+  };
+  const status = spawnSync('bash', [SERVICES_SH, 'status', 'kafka', 'redis', 'victoriametrics'], { encoding: 'utf8' }).stdout;
+  const pids = new Map<string, number>();
+  for (const line of status.split('\n')) {
+    const match = /^(\S+)\s.*\(pid (\d+)\)/.exec(line);
+    if (match !== null) {
+      pids.set(match[1] as string, Number(match[2]));
+    }
+  }
+  return { brokers: value('PANECAST_KAFKA_BROKERS').split(','), redisUrl: value('PANECAST_REDIS_URL'), vmUrl: value('PANECAST_VM_URL'), pids };
+}
+
+/** The shipped metric definitions with every name prefixed, in a temporary folder. */
+export function benchMetricsDir(): string {
+  const source = join(ROOT, 'backend', 'metrics');
+  const dir = mkdtempSync(join(tmpdir(), 'panecast-bench-fresh-'));
+  for (const file of readdirSync(source).filter((f) => /\.(ya?ml|json)$/.test(f))) {
+    const text = readFileSync(join(source, file), 'utf8');
+    writeFileSync(join(dir, file), text.replace(/^(\s*-\s*name:\s*["']?)([a-z])/gm, `$1${METRIC_PREFIX}$2`));
+  }
+  return dir;
+}
+
+export interface Backend {
+  url: string;
+  child: ChildProcess;
+  stderr: string[];
+}
+
+export interface BackendSettings {
+  topic: string;
+  group: string;
+  partitions: number;
+  metricsDir: string;
+  outOfOrdernessMs: number;
+  /** > 0: preload freshness/in-progress.cjs (an experiment: live tails emit this many in-progress windows). */
+  inProgressWindows: number;
+}
+
+export function startBackend(svc: Services, settings: BackendSettings): Promise<Backend> {
+  const experiment = settings.inProgressWindows > 0 ? ['--require', join(__dirname, 'in-progress.cjs')] : [];
+  const child = spawn(process.execPath, ['--require', REGISTER, ...experiment, MAIN], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: {
+      ...process.env,
+      NODE_OPTIONS: '',
+      PANECAST_MODE: 'services',
+      PANECAST_HOST: '127.0.0.1',
+      PANECAST_PORT: '0',
+      PANECAST_KAFKA_BROKERS: svc.brokers.join(','),
+      PANECAST_REDIS_URL: svc.redisUrl,
+      PANECAST_VM_URL: svc.vmUrl,
+      PANECAST_KAFKA_TOPIC: settings.topic,
+      PANECAST_KAFKA_GROUP: settings.group,
+      PANECAST_KAFKA_PARTITIONS: String(settings.partitions),
+      PANECAST_METRICS_DIR: settings.metricsDir,
+      PANECAST_OUT_OF_ORDERNESS_MS: String(settings.outOfOrdernessMs),
+      PANECAST_DEMO_EVENTS_PER_SEC: '0',
+      // One anonymous watcher; tokens are the fanout benchmark's business.
+      PANECAST_LIVE_AUTH: 'off',
+      PANECAST_BENCH_IN_PROGRESS: String(settings.inProgressWindows),
+    },
+  });
+  const stderr: string[] = [];
+  child.stderr?.setEncoding('utf8');
+  child.stderr?.on('data', (chunk: string) => {
+    for (const line of chunk.split('\n')) {
+      if (line.trim() !== '' && stderr.length < 1000) {
+        stderr.push(line);
+      }
+    }
+  });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`backend did not start within ${START_TIMEOUT_MS} ms:\n${stderr.slice(-20).join('\n')}`));
+    }, START_TIMEOUT_MS);
+    let out = '';
+    let started = false;
+    child.stdout?.setEncoding('utf8');
+    child.stdout?.on('data', (chunk: string) => {
+      if (started) {
+        return; // drained only, so the child never blocks on a full pipe
+      }
+      out += chunk;
+      const match = /live page at (http:\/\/[^\s/]+)/.exec(out);
+      if (match !== null) {
+        started = true;
+        clearTimeout(timer);
+        resolve({ url: match[1] as string, child, stderr });
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      if (!started) {
+        reject(new Error(`backend exited (${code}) before it started:\n${stderr.slice(-20).join('\n')}`));
+      }
+    });
+  });
+}
+
+export async function stopBackend(backend: Backend): Promise<void> {
+  if (backend.child.exitCode !== null || backend.child.signalCode !== null) {
+    return;
+  }
+  const exited = new Promise<void>((resolve) => backend.child.once('exit', () => resolve()));
+  backend.child.kill('SIGTERM');
+  const timer = setTimeout(() => backend.child.kill('SIGKILL'), 15_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** Deletes the run's topics, consumer group, Redis keys and VictoriaMetrics series. */
+export async function cleanUp(svc: Services, topic: string, group: string): Promise<void> {
+  const kafka = new Kafka({ clientId: 'bench-fresh-admin', brokers: svc.brokers, logLevel: logLevel.ERROR });
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const gone = [topic, `${topic}.late`].filter((t) => existing.has(t));
+    if (gone.length > 0) {
+      await admin.deleteTopics({ topics: gone, timeout: 10_000 });
+    }
+    await admin.deleteGroups([group]).catch(() => undefined);
+  } finally {
+    await admin.disconnect();
+  }
+  const redis = new Redis(svc.redisUrl, { maxRetriesPerRequest: 3 });
+  try {
+    for (const pattern of [`panecast:${group}:*`, `panecast:${METRIC_PREFIX}*`]) {
+      let cursor = '0';
+      for (let page = 0; page < 10_000; page++) {
+        const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+        if (keys.length > 0) {
+          await redis.unlink(...keys);
+        }
+        cursor = next;
+        if (cursor === '0') {
+          break;
+        }
+      }
+    }
+  } finally {
+    redis.disconnect();
+  }
+  const match = encodeURIComponent(`{__name__=~"panecast_${METRIC_PREFIX}.*"}`);
+  await fetch(`${svc.vmUrl}/api/v1/admin/tsdb/delete_series?match[]=${match}`, { method: 'POST', signal: AbortSignal.timeout(10_000) }).catch(() => undefined);
+}
+
+export function backendPid(backend: Backend): number {
+  return backend.child.pid as number;
+}

@@ -1,0 +1,76 @@
+import React from 'react';
+import { Combobox, InlineField, RadioButtonGroup, type ComboboxOption } from '@grafana/ui';
+
+import { formatDuration, parseDuration, sizeChoices, slideChoices, type QueryProblem } from '../query-model';
+import type { PanecastQuery, WindowType } from '../types';
+import { problemText } from './problems';
+
+interface Props {
+  window: PanecastQuery['window'];
+  paneMs: number;
+  variables: string[];
+  problems: QueryProblem[];
+  onChange(window: PanecastQuery['window']): void;
+}
+
+const TYPES: Array<{ label: string; value: WindowType; description: string }> = [
+  { label: 'Tumbling', value: 'tumbling', description: 'Back-to-back windows of the size' },
+  { label: 'Sliding', value: 'sliding', description: 'Windows of the size, one starting every slide' },
+];
+
+function durationOptions(choices: number[], variables: string[], current: string | undefined): Array<ComboboxOption<string>> {
+  const options: Array<ComboboxOption<string>> = choices.map((ms) => ({ value: formatDuration(ms) }));
+  options.push(...variables.map((v) => ({ value: v, description: 'Dashboard variable' })));
+  // A custom value typed earlier stays selectable (and is explained if the engine cannot compose it).
+  if (current !== undefined && current !== '' && !options.some((o) => o.value === current)) {
+    options.unshift({ value: current });
+  }
+  return options;
+}
+
+/** Window type, size and slide; the pickers offer only what the engine can compose from its panes. */
+export function WindowEditor({ window, paneMs, variables, problems, onChange }: Props) {
+  const sizeMs = parseDuration(window.size);
+  const sizeError = problemText(problems, 'window.size');
+  const slideError = problemText(problems, 'window.slide');
+
+  const onType = (type: WindowType) => {
+    if (type === 'tumbling') {
+      onChange({ type, size: window.size });
+    } else {
+      onChange({ type, size: window.size, slide: window.slide ?? formatDuration(paneMs) });
+    }
+  };
+
+  return (
+    <>
+      <InlineField label="Window" labelWidth={12} tooltip="Windows are composed from the engine's panes at read time">
+        <RadioButtonGroup<WindowType> options={TYPES} value={window.type} onChange={onType} size="md" />
+      </InlineField>
+      <InlineField label="Size" invalid={sizeError !== undefined} error={sizeError} tooltip={`A multiple of the pane (${formatDuration(paneMs)})`}>
+        <Combobox<string>
+          id="panecast-window-size"
+          data-testid="panecast-window-size"
+          width={14}
+          createCustomValue
+          options={durationOptions(sizeChoices(paneMs), variables, window.size)}
+          value={window.size}
+          onChange={(option) => onChange({ ...window, size: option.value })}
+        />
+      </InlineField>
+      {window.type === 'sliding' && (
+        <InlineField label="Slide" invalid={slideError !== undefined} error={slideError} tooltip="How often a window starts: a multiple of the pane, at most the size">
+          <Combobox<string>
+            id="panecast-window-slide"
+            data-testid="panecast-window-slide"
+            width={14}
+            createCustomValue
+            options={durationOptions(slideChoices(paneMs, sizeMs), variables, window.slide)}
+            value={window.slide ?? ''}
+            onChange={(option) => onChange({ ...window, slide: option.value })}
+          />
+        </InlineField>
+      )}
+    </>
+  );
+}

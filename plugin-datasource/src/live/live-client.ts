@@ -1,0 +1,458 @@
+/**
+ * The live channel's client (protocol/PROTOCOL.md, version 2): one WebSocket per datasource
+ * instance, many subscriptions multiplexed on it.
+ *
+ * States (one setState emits every transition with a code and a reason):
+ *   idle ──subscribe──▶ connecting ──welcome──▶ connected
+ *     ▲                    │  ▲                    │ close / ping timeout / gap-free renewal
+ *     │ last unsubscribe   ▼  │ backoff timer      ▼
+ *     └──────────────── reconnecting ◀─────────────┘
+ *   failed: a close the client cannot fix by retrying (closeAction 'stop', or a gateway that
+ *   speaks another version); a new subscribe tries again.
+ *
+ * - Tokens: a fresh one is fetched before every connection (`token()`, POST /v1/live/token
+ *   through Grafana's data proxy), so a reconnect after 4001/4002 never reuses a spent one.
+ * - Renewal without a gap (PROTOCOL.md `expiring`, renewal.ts): a second connection opens beside
+ *   the current one with a fresh token; on its welcome it takes over, every subscription resumes
+ *   there from its last applied seq, and only then is the old one closed. The state stays connected.
+ *
+ * - One teardown funnel, disconnect(): bumps the connection id (callbacks of a dead socket are
+ *   ignored), clears timers, then reconnects with backoff + full jitter while subscriptions remain.
+ * - Sequence numbers per subscription with checkSequence: duplicates are dropped; a gap
+ *   re-subscribes under a new wire id with `resume: { seq: last }`; after a reconnect every
+ *   subscription resumes from its last applied seq.
+ * - Liveness: when nothing arrived for heartbeatMs the client pings; nothing for another
+ *   heartbeatMs and the connection is taken for dead.
+ */
+import {
+  PROTOCOL_VERSION,
+  checkSequence,
+  closeAction,
+  encode,
+  formatClientMessage,
+  parseServerMessage,
+  type ClientErrorCode,
+  type ClientMessage,
+  type CorrectionMessage,
+  type SequencedMessage,
+  type ServerMessage,
+  type SubscribeMessage,
+  type SubscribeQuery,
+  type UpdateMessage,
+  type WindowValue,
+} from '@panecast/protocol';
+
+import { DEFAULT_BACKOFF, backoffDelay, type BackoffOptions } from './backoff';
+import { Renewal } from './renewal';
+import { browserSocket, type SocketFactory, type SocketLike } from './socket';
+import { Watchdog } from './watchdog';
+
+export type LiveState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'failed';
+
+export interface StateChange {
+  state: LiveState;
+  previous: LiveState;
+  /** Why: a close code, a PANECAST_ERR_* code, or undefined for ordinary steps. */
+  code?: string | number;
+  reason?: string;
+}
+
+/** What a subscription's owner receives. Frames arrive in order, duplicates removed. */
+export interface SubscriptionHandler {
+  /**
+   * The subscription's current windows. `replaces` is true when frames may have been lost
+   * before it (a resume the server could not serve, or a re-subscribe without resume): the
+   * owner drops its live state of the snapshot's range and may fill the gap before it.
+   */
+  snapshot(windows: WindowValue[], replaces: boolean): void;
+  update(message: UpdateMessage): void;
+  correction(message: CorrectionMessage): void;
+  /** The server refused the subscription (a query error), or the client stopped for good. */
+  error(code: string, message: string): void;
+}
+
+export interface LiveSubscription {
+  unsubscribe(): void;
+}
+
+export interface LiveClientOptions {
+  /** ws(s):// URL of /v1/live. */
+  url: string;
+  /**
+   * A fresh token, asked for before every connection. A rejection (its `code`, e.g. a refused
+   * API key) fails that connection attempt; the client retries with backoff.
+   */
+  token: () => string | Promise<string>;
+  socket?: SocketFactory;
+  backoff?: BackoffOptions;
+  random?: () => number;
+  now?: () => number;
+  /** No welcome within this after opening: reconnect. */
+  handshakeTimeoutMs?: number;
+  /** The socket stays open this long after the last unsubscribe, so a refresh reuses it. */
+  lingerMs?: number;
+}
+
+interface Subscription {
+  /** Wire id: changes on every re-subscribe so frames of the old one are recognisably stale. */
+  wire: string;
+  readonly query: SubscribeQuery;
+  readonly handler: SubscriptionHandler;
+  lastSeq?: number;
+  /** The client held state when it last subscribed: the next snapshot replaces a possible gap. */
+  heldState: boolean;
+  requestId?: string;
+  failed: boolean;
+}
+
+type Timer = ReturnType<typeof setTimeout>;
+
+/** The code and text of a failed token request (a PanecastRequestError, or anything thrown). */
+function tokenFailure(error: unknown): { code: string; message: string } {
+  const coded = error as { code?: unknown; message?: unknown } | undefined;
+  const message = typeof coded?.message === 'string' ? coded.message : String(error);
+  return { code: typeof coded?.code === 'string' ? coded.code : 'PANECAST_ERR_CLIENT_UNREACHABLE', message };
+}
+
+export class LiveClient {
+  private stateValue: LiveState = 'idle';
+  private readonly listeners = new Set<(change: StateChange) => void>();
+  private readonly subs = new Map<string, Subscription>();
+  private socket?: SocketLike;
+  /** Id of the current connection: callbacks of any other socket are ignored. */
+  private connection = 0;
+  private ids = 0;
+  private renewal?: Renewal;
+  private nextId = 0;
+  private attempt = 0;
+  private readonly watchdog: Watchdog;
+  private pendingError?: { code: string; message: string };
+  private handshakeTimer?: Timer;
+  private reconnectTimer?: Timer;
+  private lingerTimer?: Timer;
+  /** Announced by the welcome. */
+  private heartbeatMs = 15_000;
+
+  constructor(private readonly options: LiveClientOptions) {
+    this.watchdog = new Watchdog(
+      {
+        ping: () => this.send({ type: 'ping', id: this.id('p') }),
+        dead: () => this.fail('PANECAST_ERR_CLIENT_PING_TIMEOUT', { ms: this.heartbeatMs }, 'reconnecting'),
+      },
+      options.now ?? Date.now,
+    );
+  }
+
+  get state(): LiveState {
+    return this.stateValue;
+  }
+
+  /** Subscriptions held (open, pending or waiting for a reconnect). */
+  get size(): number {
+    return this.subs.size;
+  }
+
+  onStateChange(listener: (change: StateChange) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  subscribe(query: SubscribeQuery, handler: SubscriptionHandler): LiveSubscription {
+    const sub: Subscription = { wire: this.id('s'), query, handler, heldState: false, failed: false };
+    this.subs.set(sub.wire, sub);
+    this.clearTimer('lingerTimer');
+    if (this.stateValue === 'connected') {
+      this.sendSubscribe(sub);
+    } else if (this.stateValue === 'idle' || this.stateValue === 'failed') {
+      this.connect();
+    }
+    return { unsubscribe: () => this.unsubscribe(sub) };
+  }
+
+  /** Ends every subscription and the connection. */
+  close(): void {
+    this.subs.clear();
+    this.disconnect('idle', 1000, 'closed by the client');
+  }
+
+  private unsubscribe(sub: Subscription): void {
+    if (this.subs.get(sub.wire) !== sub) {
+      return;
+    }
+    this.subs.delete(sub.wire);
+    if (this.stateValue === 'connected' && !sub.failed) {
+      this.send({ type: 'unsubscribe', id: this.id('u'), sub: sub.wire });
+    }
+    if (this.subs.size === 0) {
+      const linger = this.options.lingerMs ?? 5_000;
+      this.clearTimer('lingerTimer');
+      this.lingerTimer = setTimeout(() => {
+        if (this.subs.size === 0) {
+          this.disconnect('idle', 1000, 'no subscriptions left');
+        }
+      }, linger);
+    }
+  }
+
+  private id(prefix: string): string {
+    this.nextId += 1;
+    return `${prefix}${this.nextId}`;
+  }
+
+  private setState(state: LiveState, code?: string | number, reason?: string): void {
+    const previous = this.stateValue;
+    if (previous === state && code === undefined) {
+      return;
+    }
+    this.stateValue = state;
+    for (const listener of [...this.listeners]) {
+      listener({ state, previous, code, reason });
+    }
+  }
+
+  private clearTimer(name: 'handshakeTimer' | 'reconnectTimer' | 'lingerTimer'): void {
+    const timer = this[name];
+    if (timer !== undefined) {
+      clearTimeout(timer);
+      this[name] = undefined;
+    }
+  }
+
+  private fetchToken(): Promise<string> {
+    return Promise.resolve().then(() => this.options.token());
+  }
+
+  private connect(): void {
+    this.clearTimer('reconnectTimer');
+    const connection = ++this.ids;
+    this.connection = connection;
+    const alive = () => connection === this.connection;
+    this.pendingError = undefined;
+    this.setState('connecting');
+    const timeoutMs = this.options.handshakeTimeoutMs ?? 10_000;
+    // The timeout covers the token request too: a hung proxy is a failed attempt like a hung socket.
+    this.handshakeTimer = setTimeout(() => {
+      if (alive()) {
+        this.fail('PANECAST_ERR_CLIENT_HANDSHAKE_TIMEOUT', { ms: timeoutMs }, 'reconnecting');
+      }
+    }, timeoutMs);
+    this.fetchToken().then(
+      (token) => {
+        if (!alive()) {
+          return;
+        }
+        const factory = this.options.socket ?? browserSocket;
+        try {
+          this.socket = factory(this.options.url, {
+            open: () => alive() && this.send({ type: 'hello', version: PROTOCOL_VERSION, token }),
+            message: (text) => alive() && text !== undefined && this.receive(text),
+            close: (code, reason) => alive() && this.closed(code, reason),
+          });
+        } catch (error) {
+          // An invalid URL throws synchronously in the browser: retrying cannot fix it.
+          this.disconnect('failed', 'PANECAST_ERR_CLIENT_SOCKET', error instanceof Error ? error.message : String(error));
+        }
+      },
+      (error: unknown) => {
+        if (alive()) {
+          const { code, message } = tokenFailure(error);
+          this.disconnect('reconnecting', code, message);
+        }
+      },
+    );
+  }
+
+  /** `expiring`: the next connection opens beside this one and takes over once welcomed (renewal.ts). */
+  private renew(): void {
+    if (this.renewal?.active === true || this.stateValue !== 'connected') {
+      return;
+    }
+    this.renewal = new Renewal(
+      { url: this.options.url, token: () => this.fetchToken(), socket: this.options.socket ?? browserSocket, timeoutMs: this.options.handshakeTimeoutMs ?? 10_000 },
+      (renewal, welcome) => {
+        if (renewal !== this.renewal || this.stateValue !== 'connected') {
+          renewal.cancel();
+          return;
+        }
+        const connection = ++this.ids;
+        const alive = () => connection === this.connection;
+        const socket = renewal.takeOver({ message: (text) => alive() && this.receive(text), close: (code, reason) => alive() && this.closed(code, reason) });
+        // Frames of the old connection are ignored from here; every subscription resumes on the
+        // new one from its last applied seq, so nothing falls between the two. Then the old closes.
+        const old = this.socket;
+        this.connection = connection;
+        this.socket = socket;
+        this.watchdog.frame();
+        this.welcomed(welcome.version, welcome.heartbeatMs, 'renewed');
+        try {
+          old?.close(1000, 'renewed');
+        } catch {
+          // Already closed.
+        }
+      },
+    );
+  }
+
+  private fail(code: ClientErrorCode, params: Record<string, string | number>, then: 'reconnecting' | 'failed'): void {
+    this.disconnect(then, code, formatClientMessage(code, params));
+  }
+
+  /** The teardown funnel: every way a connection ends comes through here. */
+  private disconnect(then: 'idle' | 'reconnecting' | 'failed', code: string | number, reason: string): void {
+    // No socket has id 0: every callback of the old connection is ignored from here.
+    this.connection = 0;
+    this.renewal?.cancel();
+    this.clearTimer('handshakeTimer');
+    this.clearTimer('reconnectTimer');
+    this.clearTimer('lingerTimer');
+    this.watchdog.stop();
+    const socket = this.socket;
+    this.socket = undefined;
+    if (socket !== undefined) {
+      try {
+        socket.close(1000, typeof code === 'string' ? code : undefined);
+      } catch {
+        // Already closed.
+      }
+    }
+    if (then === 'failed') {
+      for (const sub of this.subs.values()) {
+        sub.handler.error(String(code), reason);
+      }
+      this.setState('failed', code, reason);
+      return;
+    }
+    if (then === 'idle' || this.subs.size === 0) {
+      this.setState('idle', code, reason);
+      return;
+    }
+    const delay = backoffDelay(this.attempt++, this.options.backoff ?? DEFAULT_BACKOFF, this.options.random);
+    this.setState('reconnecting', code, reason);
+    this.reconnectTimer = setTimeout(() => this.connect(), delay);
+  }
+
+  private closed(code: number, reason: string): void {
+    this.socket = undefined;
+    // The error frame sent before the close says more than the close reason (which holds only its code).
+    const error = this.pendingError;
+    const why = error?.code ?? (reason !== '' ? reason : code);
+    const text = error?.message ?? (reason !== '' ? reason : formatClientMessage('PANECAST_ERR_CLIENT_SOCKET', { url: this.options.url, code }));
+    this.disconnect(closeAction(code) === 'stop' ? 'failed' : 'reconnecting', why, text);
+  }
+
+  private send(message: ClientMessage): void {
+    this.socket?.send(encode(message));
+  }
+
+  private sendSubscribe(sub: Subscription): void {
+    sub.requestId = this.id('r');
+    sub.heldState = sub.heldState || sub.lastSeq !== undefined;
+    const message: SubscribeMessage = { type: 'subscribe', id: sub.requestId, sub: sub.wire, query: sub.query };
+    if (sub.lastSeq !== undefined) {
+      message.resume = { seq: sub.lastSeq };
+    }
+    this.send(message);
+  }
+
+  private receive(text: string): void {
+    this.watchdog.frame();
+    const message = parseServerMessage(text);
+    if (message !== undefined) {
+      this.dispatch(message);
+    }
+  }
+
+  private dispatch(message: ServerMessage): void {
+    switch (message.type) {
+      case 'welcome':
+        return this.welcomed(message.version, message.heartbeatMs);
+      case 'subscribed': {
+        const sub = this.subs.get(message.sub);
+        if (sub !== undefined && !message.resumed) {
+          // A snapshot follows and resets the sequence.
+          sub.lastSeq = undefined;
+        }
+        return;
+      }
+      case 'snapshot':
+      case 'update':
+      case 'correction':
+        return this.sequenced(message);
+      case 'error':
+        return this.errorFrame(message.code, message.message, message.id);
+      case 'expiring':
+        return this.renew();
+      default:
+        // pong, unsubscribed: arrival already fed the watchdog.
+        return;
+    }
+  }
+
+  private welcomed(version: number, heartbeatMs: number, code?: string): void {
+    if (version !== PROTOCOL_VERSION) {
+      this.fail('PANECAST_ERR_CLIENT_VERSION', { version, supported: PROTOCOL_VERSION }, 'failed');
+      return;
+    }
+    this.clearTimer('handshakeTimer');
+    this.attempt = 0;
+    this.heartbeatMs = heartbeatMs;
+    this.setState('connected', code, code === undefined ? undefined : 'a new connection with a fresh token took over');
+    this.watchdog.start(heartbeatMs);
+    for (const sub of this.subs.values()) {
+      if (!sub.failed) {
+        this.sendSubscribe(sub);
+      }
+    }
+  }
+
+  private sequenced(message: SequencedMessage): void {
+    const sub = this.subs.get(message.sub);
+    if (sub === undefined || sub.failed) {
+      return;
+    }
+    const verdict = checkSequence(sub.lastSeq, message);
+    if (verdict === 'duplicate') {
+      return;
+    }
+    if (verdict === 'gap') {
+      this.resubscribe(sub);
+      return;
+    }
+    sub.lastSeq = message.seq;
+    if (message.type === 'snapshot') {
+      const replaces = message.fresh === true || sub.heldState;
+      sub.heldState = true;
+      sub.handler.snapshot(message.windows, replaces);
+    } else if (message.type === 'update') {
+      sub.handler.update(message);
+    } else {
+      sub.handler.correction(message);
+    }
+  }
+
+  /** Frames were lost on this connection: drop the wire subscription and resume under a new id. */
+  private resubscribe(sub: Subscription): void {
+    this.send({ type: 'unsubscribe', id: this.id('u'), sub: sub.wire });
+    this.subs.delete(sub.wire);
+    sub.wire = this.id('s');
+    this.subs.set(sub.wire, sub);
+    this.sendSubscribe(sub);
+  }
+
+  private errorFrame(code: string, message: string, requestId: string | undefined): void {
+    const sub = requestId === undefined ? undefined : [...this.subs.values()].find((s) => s.requestId === requestId);
+    if (sub === undefined) {
+      // A connection-level error (token, version): the close that follows reports it.
+      this.pendingError = { code, message };
+      return;
+    }
+    if (code === 'PANECAST_ERR_RATE_LIMITED') {
+      // Too many subscribes at once: this one is retried after a pause, not given up.
+      const wire = sub.wire;
+      setTimeout(() => this.subs.get(wire) === sub && this.stateValue === 'connected' && this.sendSubscribe(sub), 1000);
+      return;
+    }
+    sub.failed = true;
+    sub.handler.error(code, message);
+  }
+}

@@ -1,0 +1,229 @@
+/**
+ * One target's stream: history for the range, then the live tail, stitched in a WindowStore and
+ * emitted as frames at most every `flushMs` (Grafana repaints live panels at ~20 Hz anyway).
+ *
+ * Order of events, and why there is no gap at the seam:
+ * 1. The live subscription and the history request start together; live frames are applied as
+ *    they come, history fills around them (window-store.ts says who wins a window).
+ * 2. Nothing is emitted before history answered (or failed), so a refresh never blanks the panel.
+ * 3. Once both history and the first snapshot are in, the range between history's end (or the
+ *    oldest window still open) and the snapshot's first window is fetched from history again.
+ *    The same happens after a reconnect whose resume the server could not serve (a snapshot that
+ *    replaces): the gap is everything after the last healthy live window.
+ * Teardown unsubscribes, cancels pending requests and the flush timer.
+ */
+import { LoadingState, type DataQueryError, type DataQueryResponse } from '@grafana/data';
+import { Observable, Subscription } from 'rxjs';
+
+import { toRequestError, type BackendApi } from '../api';
+import type { LiveClient, LiveState } from '../live/live-client';
+import { historyParams, toSubscribeQuery, type ResolvedQuery } from '../query-model';
+import type { FrameConnection, PanecastFrameMeta } from '../types';
+import { FrameBuilder } from './frames';
+import { WindowStore } from './window-store';
+
+/** Most windows kept per series whatever the range: a memory guard, not a display limit. */
+export const MAX_POINTS_PER_SERIES = 50_000;
+
+export interface TargetRequest {
+  query: ResolvedQuery;
+  /** The dashboard range, epoch ms. */
+  from: number;
+  to: number;
+  maxDataPoints: number;
+  /** Grafana unit of the Value field. */
+  unit?: string;
+}
+
+export interface TargetDeps {
+  api: BackendApi;
+  /** Present when the target streams; absent: history only. */
+  live?: LiveClient;
+  now?: () => number;
+  flushMs?: number;
+}
+
+/** Windows per series to keep: the range's windows (one window's worth more), at least maxDataPoints. */
+export function bufferCapacity(from: number, to: number, sizeMs: number, slideMs: number, maxDataPoints: number): number {
+  const inRange = Math.ceil((to - from + sizeMs) / slideMs) + 1;
+  return Math.min(MAX_POINTS_PER_SERIES, Math.max(inRange, maxDataPoints));
+}
+
+/** How the panel reads the client's state (plugin-panel's LIVE_CONNECTION_STATES). */
+export function frameConnection(state: LiveState): FrameConnection {
+  switch (state) {
+    case 'connected':
+      return 'connected';
+    case 'connecting':
+    case 'reconnecting':
+      return 'reconnecting';
+    default:
+      return 'disconnected';
+  }
+}
+
+function dataError(refId: string, code: string, message: string): DataQueryError {
+  return { refId, message: `[${code}] ${message}`, status: undefined };
+}
+
+export function streamTarget(deps: TargetDeps, request: TargetRequest): Observable<DataQueryResponse> {
+  return new Observable<DataQueryResponse>((subscriber) => {
+    const { query, from, to, maxDataPoints } = request;
+    const { sizeMs, slideMs } = query.window;
+    const refId = query.refId;
+    const now = deps.now ?? Date.now;
+    const live = deps.live;
+    const store = new WindowStore({
+      capacity: bufferCapacity(from, to, sizeMs, slideMs, maxDataPoints),
+      // The range's width plus one window, measured back from the newest window as time moves on.
+      spanMs: to - from + sizeMs,
+    });
+    const builder = new FrameBuilder({ refId, metric: query.metric, aggregate: query.aggregate, legendFormat: query.legendFormat, unit: request.unit });
+    const requests = new Subscription();
+    let error: DataQueryError | undefined;
+    let historyDone = false;
+    let firstSnapshotStart: number | undefined;
+    let seamChecked = false;
+    /** Windows starting before this are covered by history or by a healthy live connection. */
+    let coveredTo = to;
+    let connection = live === undefined ? undefined : frameConnection(live.state);
+    let connectionCode: string | undefined;
+    let metaChanged = true;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+
+    const emit = () => {
+      timer = undefined;
+      store.trim();
+      const meta: PanecastFrameMeta = {
+        metric: query.metric,
+        aggregate: query.aggregate,
+        window: { type: query.window.type, sizeMs, slideMs },
+        ...(connection !== undefined ? { connection } : {}),
+        ...(connectionCode !== undefined ? { connectionCode } : {}),
+      };
+      const data = builder.frames(store.all(), meta, metaChanged);
+      metaChanged = false;
+      const response: DataQueryResponse = { data, key: refId, state: live === undefined ? LoadingState.Done : LoadingState.Streaming };
+      if (error !== undefined) {
+        response.errors = [error];
+      }
+      subscriber.next(response);
+      if (live === undefined) {
+        subscriber.complete();
+      }
+    };
+    const schedule = (delay = deps.flushMs ?? 50) => {
+      if (!historyDone) {
+        return;
+      }
+      if (delay === 0 && timer !== undefined) {
+        clearTimeout(timer);
+        timer = undefined;
+      }
+      timer ??= setTimeout(emit, delay);
+    };
+    const fail = (e: unknown) => {
+      const coded = toRequestError(e, deps.api.base);
+      error = dataError(refId, coded.code, coded.message);
+    };
+
+    /** Fetches the windows starting in [fromStart, toStart) again; history may not overwrite final live values. */
+    const fill = (fromStart: number, toStart: number) => {
+      if (fromStart >= toStart) {
+        return;
+      }
+      // Windows overlapping [fromStart + size − slide, toStart) are those starting in [fromStart, toStart).
+      const params = historyParams(query, fromStart + sizeMs - slideMs, toStart, maxDataPoints);
+      requests.add(
+        deps.api.history(params).subscribe({
+          next: (answer) => {
+            store.applyHistory(answer, { from: fromStart, to: toStart });
+            schedule();
+          },
+          error: (e: unknown) => {
+            fail(e);
+            schedule();
+          },
+        }),
+      );
+    };
+    const seam = (snapshotStart: number) => {
+      const open = store.oldestOpenBefore(snapshotStart);
+      fill(Math.min(open ?? Number.POSITIVE_INFINITY, coveredTo), snapshotStart);
+    };
+    const firstSeam = () => {
+      if (!seamChecked && historyDone && error === undefined && firstSnapshotStart !== undefined) {
+        seamChecked = true;
+        seam(firstSnapshotStart);
+      }
+    };
+
+    requests.add(
+      deps.api.history(historyParams(query, from, to, maxDataPoints)).subscribe({
+        next: (answer) => {
+          store.applyHistory(answer);
+          historyDone = true;
+          firstSeam();
+          schedule(0);
+        },
+        error: (e: unknown) => {
+          fail(e);
+          historyDone = true;
+          schedule(0);
+        },
+      }),
+    );
+
+    if (live !== undefined) {
+      requests.add(
+        live.onStateChange((change) => {
+          if (change.previous === 'connected' && change.state !== 'connected') {
+            // Live covered everything up to its newest window; a later snapshot that replaces starts the gap here.
+            coveredTo = Math.max(coveredTo, (store.newestStart() ?? coveredTo - slideMs) + slideMs);
+          }
+          const next = frameConnection(change.state);
+          const code = change.state === 'connected' || change.code === undefined ? undefined : String(change.code);
+          if (next !== connection || code !== connectionCode) {
+            connection = next;
+            connectionCode = code;
+            metaChanged = true;
+            schedule();
+          }
+        }),
+      );
+      const subscription = live.subscribe(toSubscribeQuery(query), {
+        snapshot: (windows, replaces) => {
+          store.applySnapshot(windows, replaces);
+          const first = windows.length > 0 ? Math.min(...windows.map((w) => w.window.start)) : Math.floor(now() / slideMs) * slideMs;
+          if (firstSnapshotStart === undefined) {
+            firstSnapshotStart = first;
+            firstSeam();
+          } else if (replaces) {
+            seam(first);
+          }
+          schedule();
+        },
+        update: (m) => {
+          store.applyUpdate(m.series, m.window.start, m.value, m.final);
+          schedule();
+        },
+        correction: (m) => {
+          store.applyCorrection(m.series, m.window.start, m.value);
+          schedule();
+        },
+        error: (code, message) => {
+          error = dataError(refId, code, message);
+          schedule();
+        },
+      });
+      requests.add(() => subscription.unsubscribe());
+    }
+
+    return () => {
+      requests.unsubscribe();
+      if (timer !== undefined) {
+        clearTimeout(timer);
+      }
+    };
+  });
+}

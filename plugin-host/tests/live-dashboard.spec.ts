@@ -1,0 +1,189 @@
+/**
+ * The built Grafana plugins in Debian's Chromium, through the plugin host,
+ * against the real backend in services mode (Kafka, Redis, VictoriaMetrics):
+ * the games dashboard from provisioning/, panel 1 (distinct active players by
+ * region, tumbling `$window`) and its query editor. One page for the whole
+ * story, in order: live points, a window change, the backend going away and
+ * coming back, a reload. Timings go to the report as annotations; screenshots
+ * to test-results/.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Page, type TestInfo, expect, test } from '@playwright/test';
+import { startHostServer, type HostServer } from '../src/server/server';
+import { BackendProcess } from './support/backend-process';
+import { connection, legendValue, openDashboard, panel, panelData, panelRuns } from './support/host-page';
+import { SteadyTraffic, heartbeats, post } from './support/traffic';
+
+test.describe.configure({ mode: 'serial' });
+// One page for the whole story (below), so the fixture page's automatic screenshot would be blank;
+// each test saves its own.
+test.use({ screenshot: 'off' });
+
+const ROOT = join(__dirname, '..', '..');
+const backend = new BackendProcess();
+const region = `r${backend.run.replace(/[^a-z0-9]/gi, '')}`;
+let host: HostServer;
+let page: Page;
+let traffic: SteadyTraffic | undefined;
+let trafficFrom = 0;
+
+function note(testInfo: TestInfo, what: string, ms: number): void {
+  testInfo.annotations.push({ type: 'timing', description: `${what}: ${ms} ms` });
+  console.log(`timing: ${what}: ${ms} ms`);
+}
+
+/** Saves a screenshot, and logs each panel's state and errors beside it (what the picture cannot say). */
+async function shot(testInfo: TestInfo, name: string): Promise<void> {
+  await page.screenshot({ path: testInfo.outputPath(`${name}.png`), fullPage: true });
+  const states = await page.evaluate(() =>
+    Object.entries(window.__panecastHost?.panels ?? {}).map(
+      ([id, entry]) => `panel ${id}: ${entry.data.state}${entry.data.errors?.length ? ` (${entry.data.errors.map((error) => error.message).join('; ')})` : ''}`,
+    ),
+  );
+  console.log(`${name}.png: ${states.join(', ')}`);
+}
+
+test.beforeAll(async ({ browser }) => {
+  test.setTimeout(120_000);
+  for (const built of ['plugin-host/dist/host/host.js', 'backend/dist/main.js']) {
+    if (!existsSync(join(ROOT, built))) {
+      throw new Error(`${built} is missing: run node scripts/setup.mjs --build=all`);
+    }
+  }
+  await backend.start();
+  host = await startHostServer({ root: ROOT, backendUrl: backend.url });
+  page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  page.on('pageerror', (error) => console.log(`page error: ${error.message}`));
+  // Only the region this run posts to, so the legend and the data are the test's own.
+  await openDashboard(page, `${host.url}/?dashboard=games&editPanel=1&var-window=10s&var-region=${region}&from=now-5m&to=now`);
+  await expect(connection(panel(page, 1))).toHaveAttribute('data-state', 'connected', { timeout: 20_000 });
+});
+
+test.afterAll(async () => {
+  // Every step runs even if one before it throws: a leaked backend would outlive the run.
+  const steps = [() => traffic?.stop(), () => page?.close(), () => host?.close(), () => backend.stop()];
+  const failures: unknown[] = [];
+  for (const step of steps) {
+    await Promise.resolve()
+      .then(step)
+      .catch((error: unknown) => failures.push(error));
+  }
+  if (failures.length > 0) {
+    throw failures[0];
+  }
+});
+
+test('posted events show in the panel within 2 s', async ({}, testInfo) => {
+  const sentAt = Date.now();
+  await post(backend.url, heartbeats({ region, players: 7 }));
+  note(testInfo, 'POST /v1/events → 202 (Kafka acknowledged)', Date.now() - sentAt);
+  await expect(legendValue(panel(page, 1), region)).toHaveText(/^7\b/, { timeout: 2_000 });
+  const shownMs = Date.now() - sentAt;
+  note(testInfo, 'POST sent → legend shows the value', shownMs);
+  // The budget counts from the moment the events were sent, Kafka's acknowledgement included.
+  expect(shownMs).toBeLessThanOrEqual(2_000);
+  await shot(testInfo, '1-live-points');
+});
+
+test('changing the window in the query editor switches the panel without a reload', async ({}, testInfo) => {
+  await page.evaluate(() => ((window as unknown as { __sameDocument: boolean }).__sameDocument = true));
+  const runsBefore = await panelRuns(page, 1);
+  const size = page.getByTestId('host-query-editor').getByTestId('panecast-window-size');
+  const changedAt = Date.now();
+  await size.click();
+  await size.fill('1s');
+  await page.getByRole('option', { name: '1s', exact: true }).click();
+  await expect.poll(async () => (await panelData(page, 1))?.frames[0]?.meta, { timeout: 5_000 }).toMatchObject({ window: { sizeMs: 1000 } });
+  note(testInfo, 'window edit → panel data in 1 s windows', Date.now() - changedAt);
+  expect(await panelRuns(page, 1)).toBe(runsBefore + 1);
+  expect(await page.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument)).toBe(true);
+  await post(backend.url, heartbeats({ region, players: 4, ts: Date.now() }));
+  await expect(legendValue(panel(page, 1), region)).toHaveText(/^4\b/, { timeout: 2_000 });
+  const frame = (await panelData(page, 1))?.frames.find((one) => one.labels.region === region);
+  const steps = (frame?.times ?? []).slice(1).map((time, index) => time - (frame?.times[index] ?? 0));
+  expect(steps.every((step) => step % 1000 === 0 && step > 0)).toBe(true);
+  await shot(testInfo, '2-window-1s');
+});
+
+test('stopping the backend shows the panel disconnected', async ({}, testInfo) => {
+  traffic = new SteadyTraffic(() => backend.url, region, 5);
+  trafficFrom = Date.now();
+  traffic.start();
+  await page.waitForTimeout(3_000);
+  const lost = expect(connection(panel(page, 1)))
+    .toHaveAttribute('data-state', /^(reconnecting|disconnected)$/, { timeout: 20_000 })
+    .then(() => Date.now());
+  const stoppedAt = Date.now();
+  await backend.stop();
+  note(testInfo, 'SIGTERM → backend process exited', Date.now() - stoppedAt);
+  note(testInfo, 'SIGTERM → panel shows the connection lost', (await lost) - stoppedAt);
+  await expect(connection(panel(page, 1))).toHaveText(/Reconnecting|Disconnected/);
+  // What the panel had stays on screen.
+  await expect(legendValue(panel(page, 1), region)).toBeVisible();
+  await page.waitForTimeout(3_000); // a few seconds of outage; the traffic keeps its refused batches
+  await shot(testInfo, '3-backend-down');
+});
+
+test('restarting the backend resumes the panel with no gap', async ({}, testInfo) => {
+  test.setTimeout(90_000);
+  const startedAt = Date.now();
+  await backend.start();
+  await expect(connection(panel(page, 1))).toHaveAttribute('data-state', 'connected', { timeout: 30_000 });
+  note(testInfo, 'backend restart → panel connected again', Date.now() - startedAt);
+  await traffic?.drain();
+  const trafficTo = Date.now();
+  // Every second from the start of the traffic to its end, through the outage, has its window
+  // with all 5 players: the refused batches were posted again and the panel got their windows.
+  const first = Math.ceil(trafficFrom / 1000) * 1000 + 1000;
+  const last = Math.floor(trafficTo / 1000) * 1000 - 2000;
+  await expect
+    .poll(
+      async () => {
+        const frame = (await panelData(page, 1))?.frames.find((one) => one.labels.region === region);
+        const byTime = new Map(frame?.times.map((time, index) => [time, frame.values[index]]));
+        const missing: string[] = [];
+        for (let time = first; time <= last; time += 1000) {
+          if (byTime.get(time) !== 5) {
+            missing.push(`${new Date(time).toISOString()}=${byTime.get(time) ?? 'none'}`);
+          }
+        }
+        return missing;
+      },
+      { timeout: 15_000, intervals: [500] },
+    )
+    .toEqual([]);
+  note(testInfo, `windows checked (1 s each, outage included)`, last - first + 1000);
+  await shot(testInfo, '4-resumed');
+});
+
+test('after a reload, history arrives before live points', async ({}, testInfo) => {
+  const reloadedAt = Date.now();
+  await page.reload();
+  await expect(page.getByTestId('host-ready')).toBeVisible({ timeout: 20_000 });
+  await expect.poll(async () => (await panelData(page, 1, 'first'))?.at, { timeout: 10_000 }).toBeGreaterThan(0);
+  const firstData = await panelData(page, 1, 'first');
+  note(testInfo, 'reload → first panel data with points', (firstData?.at ?? 0) - reloadedAt);
+  await shot(testInfo, '5-after-reload');
+  // The first data the panel got already holds every window the backend's history has for
+  // the range up to the reload: history first, then live points on top.
+  const history = new URL(`${backend.url}/v1/history`);
+  for (const [name, value] of Object.entries({ metric: 'active_players', aggregate: 'distinct', size: '10000', groupBy: 'region' })) {
+    history.searchParams.set(name, value);
+  }
+  history.searchParams.set('filter.region', region);
+  history.searchParams.set('from', String(reloadedAt - 5 * 60_000));
+  history.searchParams.set('to', String(reloadedAt));
+  const response = await fetch(history);
+  expect(response.status, `GET ${history.pathname}${history.search}: ${await response.clone().text()}`).toBe(200);
+  const answer = (await response.json()) as { groups: Array<{ points: Array<{ start: number; value: number; final: boolean }> }> };
+  // Windows already final at the reload: nothing live can have produced them after it.
+  const past = answer.groups.flatMap((group) => group.points).filter((point) => point.final && point.start + 10_000 <= reloadedAt - 1_000);
+  expect(past.length, JSON.stringify(answer)).toBeGreaterThan(0);
+  const frame = firstData?.frames.find((one) => one.labels.region === region);
+  const shown = new Map(frame?.times.map((time, index) => [time, frame.values[index]]));
+  expect(past.map((point) => [point.start, shown.get(point.start)])).toEqual(past.map((point) => [point.start, point.value]));
+  await expect(connection(panel(page, 1))).toHaveAttribute('data-state', 'connected', { timeout: 20_000 });
+  await post(backend.url, heartbeats({ region, players: 6, ts: Date.now() }));
+  await expect(legendValue(panel(page, 1), region)).toHaveText(/^6\b/, { timeout: 2_000 });
+});

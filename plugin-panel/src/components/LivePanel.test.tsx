@@ -1,0 +1,226 @@
+import React from 'react';
+import { act, render, screen, within } from '@testing-library/react';
+import { type DataFrame, LoadingState, type PanelData } from '@grafana/data';
+
+import { liveFrame, panelData, panelProps, seconds } from '../testing/fixtures';
+import { type LiveConnection, type LiveOptions } from '../types';
+import { LivePanel } from './LivePanel';
+
+/** Two series of ten 1 s windows, the newest open; `bump` changes the newest value. */
+function frames(bump = 0, connection?: LiveConnection): DataFrame[] {
+  const final = [...Array(9).fill(true), false];
+  return [
+    liveFrame({
+      name: 'eu',
+      times: seconds(10),
+      values: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10 + bump],
+      final,
+      corrected: [false, false, false, true, false, false, false, false, false, false],
+      unit: 'percent',
+      decimals: 1,
+      connection,
+    }),
+    liveFrame({ name: 'us', times: seconds(10), values: Array(10).fill(3.25), final, unit: 'percent', decimals: 1, connection }),
+  ];
+}
+
+/** Moves fake time on, then lets uPlot's microtask-deferred first draw run. */
+async function advance(ms: number) {
+  await act(async () => {
+    jest.advanceTimersByTime(ms);
+  });
+}
+
+async function show(data: PanelData, options: Partial<LiveOptions> = {}) {
+  const view = render(<LivePanel {...panelProps(data, options)} />);
+  await advance(100);
+  return {
+    ...view,
+    update: (next: PanelData) => view.rerender(<LivePanel {...panelProps(next, options)} />),
+  };
+}
+
+const repaints = () => Number(screen.getByTestId('panecast-chart').dataset.repaints ?? 0);
+const legendValues = () => screen.getAllByTestId('panecast-legend-value').map((e) => e.textContent);
+
+type Recorded = { type: string; props: Record<string, unknown> };
+type Recording = { __getEvents(): Recorded[]; __clearEvents(): void };
+/** jest-canvas-mock's record of what was drawn on the chart's canvas. */
+function recording(): Recording | undefined {
+  const canvas = screen.getByTestId('panecast-chart').querySelector('canvas');
+  return canvas?.getContext('2d') as unknown as Recording | undefined;
+}
+const canvasEvents = (type: string) => recording()?.__getEvents().filter((e) => e.type === type) ?? [];
+const canvasCalls = (type: string) => canvasEvents(type).length;
+const clearCanvasEvents = () => recording()?.__clearEvents();
+
+beforeEach(() => {
+  // uPlot defers work to microtasks; only timers and animation frames are faked.
+  jest.useFakeTimers({ doNotFake: ['queueMicrotask', 'nextTick'] });
+});
+
+afterEach(() => {
+  jest.useRealTimers();
+});
+
+describe('LivePanel', () => {
+  it('draws the series with uPlot and lists them in the legend', async () => {
+    await show(panelData(frames()));
+    const chart = screen.getByTestId('panecast-chart');
+    expect(chart.querySelector('.uplot canvas')).not.toBeNull();
+    expect(repaints()).toBe(1);
+    const items = screen.getAllByTestId('panecast-legend-item');
+    expect(items.map((e) => e.dataset.series)).toEqual(['eu', 'us']);
+    expect(items.map((e) => within(e).getByText(e.dataset.series ?? '').textContent)).toEqual(['eu', 'us']);
+  });
+
+  it('shows each series current value with the field unit and decimals, and marks open windows', async () => {
+    await show(panelData(frames(0.46)));
+    expect(legendValues()).toEqual(['10.5%', '3.3%']);
+    expect(screen.getAllByTestId('panecast-legend-item').map((e) => e.dataset.final)).toEqual(['false', 'false']);
+  });
+
+  it('keeps the legend out when it is switched off', async () => {
+    await show(panelData(frames()), { legend: { show: false, placement: 'bottom' } });
+    expect(screen.queryByTestId('panecast-legend')).toBeNull();
+    expect(screen.getByTestId('panecast-chart').style.height).toBe('400px');
+  });
+
+  it('marks corrected points on the chart and counts them in the legend', async () => {
+    await show(panelData(frames()));
+    expect(screen.getAllByTestId('panecast-corrected').map((e) => e.textContent)).toEqual(['↻1']);
+    expect(canvasCalls('arc')).toBe(1);
+  });
+
+  it('draws no correction markers when the option is off', async () => {
+    await show(panelData(frames()), { markCorrections: false });
+    expect(canvasCalls('arc')).toBe(0);
+  });
+
+  it.each<[LoadingState, LiveConnection | undefined, string, string]>([
+    [LoadingState.Streaming, undefined, 'connected', 'Live'],
+    [LoadingState.Streaming, 'reconnecting', 'reconnecting', 'Reconnecting…'],
+    [LoadingState.Streaming, 'disconnected', 'disconnected', 'Disconnected'],
+    [LoadingState.Error, undefined, 'disconnected', 'Disconnected'],
+    [LoadingState.Done, undefined, 'history', 'History'],
+  ])('shows the connection state (%s, frames say %s)', async (state, reported, expected, label) => {
+    await show(panelData(frames(0, reported), state));
+    const badge = screen.getByTestId('panecast-connection');
+    expect(badge.dataset.state).toBe(expected);
+    expect(badge).toHaveTextContent(label);
+  });
+
+  it('shows the stale badge when no update arrived for the configured time, and drops it on the next', async () => {
+    const { update } = await show(panelData(frames()), { staleAfterSeconds: 2 });
+    await advance(1800);
+    expect(screen.queryByTestId('panecast-stale')).toBeNull();
+    await advance(200);
+    expect(screen.getByTestId('panecast-stale')).toBeInTheDocument();
+    update(panelData(frames(1)));
+    expect(screen.queryByTestId('panecast-stale')).toBeNull();
+  });
+
+  it('defaults to five seconds before data counts as stale', async () => {
+    await show(panelData(frames()));
+    await advance(4800);
+    expect(screen.queryByTestId('panecast-stale')).toBeNull();
+    await advance(200);
+    expect(screen.getByTestId('panecast-stale')).toBeInTheDocument();
+  });
+
+  it('does not count reconnecting emissions as updates', async () => {
+    const { update } = await show(panelData(frames()), { staleAfterSeconds: 2 });
+    for (let i = 0; i < 4; i++) {
+      await advance(500);
+      update(panelData(frames(0, 'reconnecting')));
+    }
+    expect(screen.getByTestId('panecast-stale')).toBeInTheDocument();
+  });
+
+  it('never marks history-only data stale', async () => {
+    await show(panelData(frames(), LoadingState.Done), { staleAfterSeconds: 1 });
+    await advance(10_000);
+    expect(screen.queryByTestId('panecast-stale')).toBeNull();
+  });
+
+  it('repaints at most every 50 ms under a burst of updates, ending on the newest data', async () => {
+    const { update } = await show(panelData(frames()));
+    expect(repaints()).toBe(1);
+    // 100 updates 10 ms apart: one second of a 100 Hz stream.
+    for (let i = 1; i <= 100; i++) {
+      update(panelData(frames(i)));
+      await advance(10);
+    }
+    await advance(100);
+    const during = repaints() - 1;
+    expect(during).toBeGreaterThanOrEqual(10);
+    expect(during).toBeLessThanOrEqual(21);
+    expect(legendValues()[0]).toBe('110.0%');
+  });
+
+  it('redraws cached paths when only open windows moved, and gives uPlot new data otherwise', async () => {
+    // The first window is the largest, so the open one moving does not change the y range.
+    const withPeak = (bump: number) =>
+      frames(bump).map((frame) => {
+        (frame.fields[1]?.values as number[])[0] = 50;
+        return frame;
+      });
+    const { update } = await show(panelData(withPeak(0)));
+    const kind = () => screen.getByTestId('panecast-chart').dataset.repaintKind;
+    expect(kind()).toBe('create');
+    update(panelData(withPeak(1)));
+    await advance(100);
+    expect(kind()).toBe('redraw');
+    expect(legendValues()[0]).toBe('11.0%');
+    const corrected = withPeak(1);
+    (corrected[1]?.fields[1]?.values as number[])[2] = 9;
+    update(panelData(corrected));
+    await advance(100);
+    expect(kind()).toBe('data');
+    // An open value past the range widens it: new data, not a redraw.
+    update(panelData(withPeak(80)));
+    await advance(100);
+    expect(kind()).toBe('data');
+  });
+
+  it('repaints once for updates that arrive within one frame', async () => {
+    const { update } = await show(panelData(frames()));
+    for (let i = 1; i <= 50; i++) {
+      update(panelData(frames(i)));
+    }
+    await advance(100);
+    expect(repaints()).toBe(2);
+    expect(legendValues()[0]).toBe('60.0%');
+  });
+
+  it('says so when there is no data, and still shows the connection', async () => {
+    await show(panelData([], LoadingState.Streaming));
+    expect(screen.getByTestId('panecast-no-data')).toBeInTheDocument();
+    expect(screen.getByTestId('panecast-connection').dataset.state).toBe('connected');
+  });
+
+  it('keeps one uPlot across data and window-style changes, and rebuilds it when the series change', async () => {
+    const { rerender } = await show(panelData(frames()));
+    const first = screen.getByTestId('panecast-chart').querySelector('.uplot');
+    rerender(<LivePanel {...panelProps(panelData(frames(1)), { windowStyle: 'faded' })} />);
+    await advance(100);
+    expect(screen.getByTestId('panecast-chart').querySelector('.uplot')).toBe(first);
+    const third = liveFrame({ name: 'ap', times: seconds(10), values: Array(10).fill(1) });
+    rerender(<LivePanel {...panelProps(panelData([...frames(2), third]), { windowStyle: 'faded' })} />);
+    await advance(100);
+    const charts = screen.getByTestId('panecast-chart').querySelectorAll('.uplot');
+    expect(charts).toHaveLength(1);
+    expect(charts[0]).not.toBe(first);
+  });
+
+  it('draws open windows dashed by default and not at all when hidden', async () => {
+    const dashes = () => canvasEvents('setLineDash').filter((e) => (e.props.segments as number[]).length > 0).length;
+    const { rerender } = await show(panelData(frames()));
+    expect(dashes()).toBeGreaterThan(0);
+    rerender(<LivePanel {...panelProps(panelData(frames(1)), { windowStyle: 'hidden' })} />);
+    clearCanvasEvents();
+    await advance(100);
+    expect(canvasEvents('stroke').length).toBeGreaterThan(0);
+    expect(dashes()).toBe(0);
+  });
+});

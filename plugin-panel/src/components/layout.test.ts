@@ -1,0 +1,35 @@
+import { liveFrame, seconds } from '../testing/fixtures';
+import { LEGEND_ROW_PX, countSeries, panelLayout } from './layout';
+
+describe('countSeries', () => {
+  it('counts number fields of frames with a time field, not the flags', () => {
+    const frame = liveFrame({ name: 'a', times: seconds(2), values: [1, 2], final: [true, true], corrected: [false, false] });
+    const noTime = liveFrame({ name: 'b', times: [], values: [] });
+    noTime.fields = noTime.fields.filter((f) => f.name !== 'time');
+    expect(countSeries([frame, frame, noTime])).toBe(2);
+  });
+});
+
+describe('panelLayout', () => {
+  it('gives the chart everything without a legend', () => {
+    expect(panelLayout(800, 400, { show: false, placement: 'bottom' }, 5)).toEqual({
+      chart: { width: 800, height: 400 },
+      legend: undefined,
+    });
+  });
+
+  it('puts legend rows under the chart, by as many columns as fit', () => {
+    // 800 px fits 3 cells of 220 px: 7 series take 3 rows.
+    const layout = panelLayout(800, 400, { show: true, placement: 'bottom' }, 7);
+    expect(layout.legend?.height).toBe(3 * LEGEND_ROW_PX + 8);
+    expect(layout.chart.height).toBe(400 - 3 * LEGEND_ROW_PX - 8);
+  });
+
+  it('caps the legend at 40 % of the panel', () => {
+    expect(panelLayout(300, 200, { show: true, placement: 'bottom' }, 40).legend?.height).toBe(80);
+    expect(panelLayout(300, 200, { show: true, placement: 'right' }, 40)).toEqual({
+      chart: { width: 180, height: 200 },
+      legend: { width: 120, height: 200 },
+    });
+  });
+});

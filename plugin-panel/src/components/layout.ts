@@ -1,0 +1,56 @@
+import { type DataFrame, FieldType } from '@grafana/data';
+
+import { CORRECTED_FIELD, FINAL_FIELD, type LegendOptions } from '../types';
+
+/** Height of one legend row, px. */
+export const LEGEND_ROW_PX = 22;
+/** Width of one legend cell when the legend is at the bottom, px. */
+export const LEGEND_CELL_PX = 220;
+/** Width of the legend on the right, px (at most 40 % of the panel). */
+export const LEGEND_RIGHT_PX = 260;
+const LEGEND_PADDING_PX = 8;
+const LEGEND_MAX_SHARE = 0.4;
+
+export interface Box {
+  width: number;
+  height: number;
+}
+
+export interface PanelLayout {
+  chart: Box;
+  legend: Box | undefined;
+}
+
+/** Number of series the frames hold (number fields other than the flags), without building the model. */
+export function countSeries(frames: readonly DataFrame[]): number {
+  let count = 0;
+  for (const frame of frames) {
+    if (!frame.fields.some((f) => f.type === FieldType.time)) {
+      continue;
+    }
+    for (const field of frame.fields) {
+      if (field.type === FieldType.number && field.name !== FINAL_FIELD && field.name !== CORRECTED_FIELD) {
+        count++;
+      }
+    }
+  }
+  return count;
+}
+
+/**
+ * Splits the panel between chart and legend from the series count alone, so the chart's size
+ * is known before the first repaint and does not jump when values change.
+ */
+export function panelLayout(width: number, height: number, legend: LegendOptions, series: number): PanelLayout {
+  if (!legend.show || series === 0) {
+    return { chart: { width, height }, legend: undefined };
+  }
+  if (legend.placement === 'right') {
+    const legendWidth = Math.min(LEGEND_RIGHT_PX, Math.floor(width * LEGEND_MAX_SHARE));
+    return { chart: { width: Math.max(0, width - legendWidth), height }, legend: { width: legendWidth, height } };
+  }
+  const columns = Math.max(1, Math.floor(width / LEGEND_CELL_PX));
+  const rows = Math.ceil(series / columns);
+  const legendHeight = Math.min(rows * LEGEND_ROW_PX + LEGEND_PADDING_PX, Math.floor(height * LEGEND_MAX_SHARE));
+  return { chart: { width, height: Math.max(0, height - legendHeight) }, legend: { width, height: legendHeight } };
+}

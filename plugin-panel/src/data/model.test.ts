@@ -1,0 +1,156 @@
+import { ThresholdsMode } from '@grafana/data';
+
+import { T0, liveFrame, seconds, theme, withFieldConfig } from '../testing/fixtures';
+import { type WindowStyle } from '../types';
+import { legendOf, sameLegend } from './legend';
+import { buildChartModel } from './model';
+
+const model = (frames: Parameters<typeof withFieldConfig>[0], windowStyle: WindowStyle = 'dashed') =>
+  buildChartModel(withFieldConfig(frames), { windowStyle, theme, timeZone: 'utc' });
+
+// Five windows, the last two still open; the third was corrected.
+const tail = liveFrame({
+  name: 'eu',
+  times: seconds(5),
+  values: [1, 2, 3, 4, 5],
+  final: [true, true, true, false, false],
+  corrected: [false, false, true, false, false],
+});
+
+describe('buildChartModel', () => {
+  it('splits final and open windows, the open run starting from the final point before it', () => {
+    const { xs, series } = model([tail]);
+    expect(xs).toEqual(seconds(5));
+    expect(series[0]?.final).toEqual([1, 2, 3, null, null]);
+    expect(series[0]?.open).toEqual([{ indices: [2, 3, 4], values: [3, 4, 5] }]);
+    expect([series[0]?.openMin, series[0]?.openMax]).toEqual([4, 5]);
+  });
+
+  it('joins an open run inside the series to the final points on both sides', () => {
+    const middle = liveFrame({ name: 'm', times: seconds(4), values: [1, 2, 3, 4], final: [true, false, true, true] });
+    const [m] = model([middle]).series;
+    expect(m?.final).toEqual([1, null, 3, 4]);
+    expect(m?.open).toEqual([{ indices: [0, 1, 2], values: [1, 2, 3] }]);
+  });
+
+  it('lists corrected points and the current (newest) value with its state', () => {
+    const [eu] = model([tail]).series;
+    expect(eu?.corrected).toEqual([2]);
+    expect(eu?.current).toEqual({ time: T0 + 4000, value: 5, final: false });
+  });
+
+  it('keeps open windows out of the columns in every style, and drops them when hidden', () => {
+    const [solid] = model([tail], 'solid').series;
+    expect(solid?.final).toEqual([1, 2, 3, null, null]);
+    expect(solid?.open).toEqual([{ indices: [2, 3, 4], values: [3, 4, 5] }]);
+    const [hidden] = model([tail], 'hidden').series;
+    expect(hidden?.final).toEqual([1, 2, 3, null, null]);
+    expect(hidden?.open).toEqual([]);
+    expect(hidden?.current).toEqual({ time: T0 + 2000, value: 3, final: true });
+  });
+
+  it('treats frames without flags as final history', () => {
+    const [plain] = model([liveFrame({ name: 'p', times: seconds(3), values: [7, null, 9] })]).series;
+    expect(plain?.final).toEqual([7, null, 9]);
+    expect(plain?.open).toEqual([]);
+    expect(plain?.corrected).toEqual([]);
+    expect(plain?.current).toEqual({ time: T0 + 2000, value: 9, final: true });
+  });
+
+  it('aligns series with different windows, joining over the windows a series lacks', () => {
+    const a = liveFrame({ name: 'a', times: [T0, T0 + 2000], values: [1, 3] });
+    const b = liveFrame({ name: 'b', times: [T0 + 1000, T0 + 2000], values: [20, 30] });
+    const { xs, series } = model([a, b]);
+    expect(xs).toEqual([T0, T0 + 1000, T0 + 2000]);
+    expect(series.map((s) => s.final)).toEqual([
+      [1, undefined, 3],
+      [undefined, 20, 30],
+    ]);
+  });
+
+  it('reads out-of-order rows in time order', () => {
+    const shuffled = liveFrame({
+      name: 's',
+      times: [T0 + 2000, T0, T0 + 1000],
+      values: [3, 1, 2],
+      final: [false, true, true],
+    });
+    const [s] = model([shuffled]).series;
+    expect(s?.final).toEqual([1, 2, null]);
+    expect(s?.current?.value).toBe(3);
+  });
+
+  it('names series by Grafana display name and colours them from the classic palette', () => {
+    const frames = [tail, liveFrame({ name: 'us', times: seconds(5), values: [1, 1, 1, 1, 1] })];
+    const { series } = model(frames);
+    expect(series.map((s) => s.name)).toEqual(['eu', 'us']);
+    expect(series[0]?.color).not.toEqual(series[1]?.color);
+  });
+
+  it('overwrites the columns of a previous model instead of allocating new ones', () => {
+    const first = model([tail]);
+    const column = first.series[0]?.final;
+    const xs = first.xs;
+    const shorter = liveFrame({ name: 'eu', times: seconds(3), values: [7, 8, 9] });
+    const second = buildChartModel(withFieldConfig([shorter]), { windowStyle: 'dashed', theme }, first);
+    expect(second.series[0]?.final).toBe(column);
+    expect(second.xs).toBe(xs);
+    expect(column).toEqual([7, 8, 9]);
+    expect(xs).toEqual(seconds(3));
+  });
+
+  it('says whether the columns changed since the previous model', () => {
+    const build = (frame: ReturnType<typeof liveFrame>, previous?: ReturnType<typeof model>) =>
+      buildChartModel(withFieldConfig([frame]), { windowStyle: 'dashed', theme }, previous);
+    const flags = { final: [true, true, true, false, false], corrected: [false, false, false, false, false] };
+    const first = build(liveFrame({ name: 'eu', times: seconds(5), values: [1, 2, 3, 4, 5], ...flags }));
+    expect(first.changed).toBe(true);
+    // Only the open windows moved: the final column is the same.
+    const openOnly = build(liveFrame({ name: 'eu', times: seconds(5), values: [1, 2, 3, 7, 9], ...flags }), first);
+    expect(openOnly.changed).toBe(false);
+    const correction = build(liveFrame({ name: 'eu', times: seconds(5), values: [1, 2, 8, 7, 9], ...flags }), openOnly);
+    expect(correction.changed).toBe(true);
+    const closed = build(
+      liveFrame({ name: 'eu', times: seconds(5), values: [1, 2, 8, 7, 9], ...flags, final: [true, true, true, true, false] }),
+      correction
+    );
+    expect(closed.changed).toBe(true);
+    const slid = build(liveFrame({ name: 'eu', times: seconds(5, T0 + 1000), values: [2, 8, 7, 9, 1], ...flags }), closed);
+    expect(slid.changed).toBe(true);
+  });
+
+  it("does not share the frame's time array with uPlot", () => {
+    const frame = withFieldConfig([tail]);
+    const built = buildChartModel(frame, { windowStyle: 'dashed', theme });
+    expect(built.xs).not.toBe(frame[0]?.fields[0]?.values);
+  });
+
+  it('skips frames with no time field', () => {
+    const noTime = liveFrame({ name: 'x', times: [], values: [] });
+    noTime.fields = noTime.fields.filter((f) => f.name !== 'time');
+    expect(model([noTime, tail]).series.map((s) => s.name)).toEqual(['eu']);
+  });
+});
+
+describe('legendOf', () => {
+  it('formats the current value with the field unit and decimals', () => {
+    const frame = liveFrame({
+      name: 'cpu',
+      times: seconds(2),
+      values: [10, 42.456],
+      final: [true, false],
+      unit: 'percent',
+      decimals: 1,
+      thresholds: { mode: ThresholdsMode.Absolute, steps: [] },
+    });
+    const [item] = legendOf(model([frame]));
+    expect(item).toMatchObject({ name: 'cpu', text: '42.5%', final: false, corrected: 0 });
+  });
+
+  it('compares legends by what they show', () => {
+    const a = legendOf(model([tail]));
+    expect(sameLegend(a, legendOf(model([tail])))).toBe(true);
+    const changed = liveFrame({ name: 'eu', times: seconds(5), values: [1, 2, 3, 4, 6] });
+    expect(sameLegend(a, legendOf(model([changed])))).toBe(false);
+  });
+});

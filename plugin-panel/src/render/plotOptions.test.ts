@@ -1,0 +1,68 @@
+import { dateTime } from '@grafana/data';
+
+import { buildChartModel } from '../data/model';
+import { T0, liveFrame, seconds, theme, withFieldConfig } from '../testing/fixtures';
+import { xRangeFor } from './controller';
+import { decimalsFor, plotData, structureKey, timeFormatFor } from './plotOptions';
+
+const frames = withFieldConfig([
+  liveFrame({ name: 'a', times: seconds(3), values: [1, 2, 3], final: [true, true, false] }),
+  liveFrame({ name: 'b', times: seconds(3), values: [4, 5, 6] }),
+]);
+
+describe('plotData', () => {
+  it('gives uPlot x, then one column per series: its final windows', () => {
+    const model = buildChartModel(frames, { windowStyle: 'dashed', theme });
+    expect(plotData(model)).toEqual([seconds(3), [1, 2, null], [4, 5, 6]]);
+  });
+
+  it('leaves open windows out whatever the style (the panel draws them)', () => {
+    const model = buildChartModel(frames, { windowStyle: 'solid', theme });
+    expect(plotData(model)).toEqual([seconds(3), [1, 2, null], [4, 5, 6]]);
+  });
+});
+
+describe('structureKey', () => {
+  it('changes with the series, not with values', () => {
+    const model = buildChartModel(frames, { windowStyle: 'dashed', theme });
+    const moreValues = buildChartModel(
+      withFieldConfig([
+        liveFrame({ name: 'a', times: seconds(4), values: [1, 2, 3, 9] }),
+        liveFrame({ name: 'b', times: seconds(4), values: [4, 5, 6, 9] }),
+      ]),
+      { windowStyle: 'dashed', theme }
+    );
+    expect(structureKey(moreValues, theme)).toBe(structureKey(model, theme));
+    const oneSeries = { ...model, series: model.series.slice(0, 1) };
+    expect(structureKey(oneSeries, theme)).not.toBe(structureKey(model, theme));
+    const wider = { ...model, series: model.series.map((s) => ({ ...s, lineWidth: 3 })) };
+    expect(structureKey(wider, theme)).not.toBe(structureKey(model, theme));
+  });
+});
+
+describe('axis formats', () => {
+  it('shows as many decimals as the tick step needs', () => {
+    expect([decimalsFor(5), decimalsFor(0.5), decimalsFor(0.25), decimalsFor(0.001)]).toEqual([0, 1, 2, 3]);
+  });
+
+  it('picks a time format by tick spacing', () => {
+    expect([timeFormatFor(200), timeFormatFor(5000), timeFormatFor(600_000), timeFormatFor(2 * 86_400_000)]).toEqual([
+      'HH:mm:ss.SSS',
+      'HH:mm:ss',
+      'HH:mm',
+      'MM/DD HH:mm',
+    ]);
+  });
+});
+
+describe('xRangeFor', () => {
+  const range = { from: dateTime(T0), to: dateTime(T0 + 60_000), raw: { from: 'now-1m', to: 'now' } };
+
+  it('uses the dashboard range while the data stays inside it', () => {
+    expect(xRangeFor([T0 + 1000, T0 + 30_000], range)).toEqual([T0, T0 + 60_000]);
+  });
+
+  it('slides the same span forward when the data runs past its end', () => {
+    expect(xRangeFor([T0 + 90_000], range)).toEqual([T0 + 30_000, T0 + 90_000]);
+  });
+});

@@ -1,0 +1,200 @@
+/**
+ * uPlot options for a chart model. Options are built only when the chart's structure changes
+ * (series, colours, line widths, theme); everything that changes with the data or the options —
+ * the time window, thresholds, units, open windows, corrected points — is read through
+ * `PlotContext` inside uPlot's callbacks, so an update is a `setData` and never a new uPlot.
+ */
+import {
+  type GrafanaTheme2,
+  dateTimeFormat,
+  formattedValueToString,
+  getValueFormat,
+} from '@grafana/data';
+import { type TimeZone } from '@grafana/schema';
+import uPlot from 'uplot';
+
+import { type ChartModel } from '../data/model';
+import { DEFAULT_FIELD_CONFIG, type LiveFieldConfig, type WindowStyle } from '../types';
+import { drawCorrections, drawOpenWindows, drawThresholds, thresholdLevels } from './overlays';
+
+/** What uPlot's callbacks read at draw time: always the newest model and settings. */
+export interface PlotContext {
+  model(): ChartModel;
+  xRange(): [number, number];
+  timeZone(): TimeZone;
+  windowStyle(): WindowStyle;
+  markCorrections(): boolean;
+  /** Called with the range of the final columns each time uPlot ranges the y scale. */
+  noteDataRange(min: number | null, max: number | null): void;
+}
+
+/**
+ * The y range: the final columns' range (as uPlot found it) widened to the open windows drawn
+ * beside them, padded, with the field's min/max taking precedence.
+ */
+export function yRangeFor(model: ChartModel, dataMin: number | null, dataMax: number | null): uPlot.Range.MinMax {
+  const config = model.series[0]?.field.config;
+  let low = dataMin ?? Infinity;
+  let high = dataMax ?? -Infinity;
+  for (const s of model.series) {
+    low = Math.min(low, s.openMin);
+    high = Math.max(high, s.openMax);
+  }
+  if (low > high) {
+    return [config?.min ?? 0, config?.max ?? 1];
+  }
+  const [min, max] = uPlot.rangeNum(low, high, 0.1, true);
+  return [config?.min ?? min, config?.max ?? max];
+}
+
+/** The data uPlot draws: x, then one column per series (its final windows). */
+export function plotData(model: ChartModel): uPlot.AlignedData {
+  return [model.xs, ...model.series.map((s) => s.final)];
+}
+
+/** Changes only when the chart must be rebuilt rather than given new data. */
+export function structureKey(model: ChartModel, theme: GrafanaTheme2): string {
+  return [theme.name, ...model.series.map((s) => `${s.color}:${s.lineWidth}`)].join('|');
+}
+
+/** Tick label format for the spacing between ticks. */
+export function timeFormatFor(incrementMs: number): string {
+  if (incrementMs < 1000) {
+    return 'HH:mm:ss.SSS';
+  }
+  if (incrementMs < 60_000) {
+    return 'HH:mm:ss';
+  }
+  if (incrementMs < 86_400_000) {
+    return 'HH:mm';
+  }
+  return 'MM/DD HH:mm';
+}
+
+/** Decimals a tick increment needs (0.25 → 2), when the field does not fix them. */
+export function decimalsFor(increment: number): number {
+  if (!(increment > 0) || Number.isInteger(increment)) {
+    return 0;
+  }
+  const text = increment.toPrecision(6).replace(/0+$/, '');
+  const dot = text.indexOf('.');
+  return dot < 0 ? 0 : Math.min(10, text.length - dot - 1);
+}
+
+/**
+ * Time tick labels, cached: ticks mostly stay put between repaints, and formatting a date in the
+ * dashboard's time zone costs tens of microseconds a label.
+ */
+function timeLabels(context: PlotContext): (splits: number[], increment: number) => string[] {
+  const cache = new Map<string, string>();
+  return (splits, increment) => {
+    const format = timeFormatFor(increment);
+    const timeZone = context.timeZone();
+    if (cache.size > 1000) {
+      cache.clear();
+    }
+    return splits.map((v) => {
+      const key = `${format}|${timeZone}|${v}`;
+      let label = cache.get(key);
+      if (label === undefined) {
+        label = dateTimeFormat(v, { format, timeZone });
+        cache.set(key, label);
+      }
+      return label;
+    });
+  };
+}
+
+export function plotOptions(
+  model: ChartModel,
+  theme: GrafanaTheme2,
+  size: { width: number; height: number },
+  context: PlotContext
+): uPlot.Options {
+  const ratio = devicePixelRatio;
+  // Canvas fonts take px, not the theme's rem sizes.
+  const font = `12px ${theme.typography.fontFamily}`;
+  const axisStroke = theme.colors.text.secondary;
+  const grid = { stroke: theme.colors.border.weak, width: 1 / ratio };
+  const firstField = () => context.model().series[0]?.field;
+  const labelTimes = timeLabels(context);
+
+  const series: uPlot.Series[] = [{}];
+  for (const s of model.series) {
+    series.push({ label: s.name, stroke: s.color, width: s.lineWidth, points: { show: false } });
+  }
+
+  return {
+    width: size.width,
+    height: size.height,
+    ms: 1,
+    pxAlign: true,
+    legend: { show: false },
+    select: { show: false, left: 0, top: 0, width: 0, height: 0 },
+    cursor: { y: false, points: { show: false }, drag: { x: false, y: false, setScale: false } },
+    series,
+    scales: {
+      x: { time: true, range: () => context.xRange() },
+      y: {
+        range: (_u, dataMin, dataMax) => {
+          context.noteDataRange(dataMin, dataMax);
+          return yRangeFor(context.model(), dataMin, dataMax);
+        },
+      },
+    },
+    axes: [
+      {
+        stroke: axisStroke,
+        font,
+        grid,
+        ticks: { show: false },
+        space: 80,
+        values: (_u, splits, _axis, _space, increment) => labelTimes(splits, increment),
+      },
+      {
+        stroke: axisStroke,
+        font,
+        grid,
+        ticks: { show: false },
+        values: (_u, splits, _axis, _space, increment) => {
+          const config = firstField()?.config;
+          const format = getValueFormat(config?.unit ?? 'none');
+          const decimals = config?.decimals ?? decimalsFor(increment);
+          return splits.map((v) => formattedValueToString(format(v, decimals)));
+        },
+        // Wide enough for the longest label (a unit can make labels long).
+        size: (_u, values) => {
+          const longest = (values ?? []).reduce((n, v) => Math.max(n, String(v).length), 3);
+          return Math.ceil(longest * 7 + 18);
+        },
+      },
+    ],
+    hooks: {
+      drawClear: [
+        (u) => {
+          const field = firstField();
+          const thresholds = field?.config.thresholds;
+          const custom: Partial<LiveFieldConfig> = field?.config.custom ?? {};
+          const thresholdsStyle = custom.thresholdsStyle ?? DEFAULT_FIELD_CONFIG.thresholdsStyle;
+          if (thresholds === undefined || thresholdsStyle === 'off') {
+            return;
+          }
+          const range = {
+            min: field?.config.min ?? u.scales.y?.min ?? 0,
+            max: field?.config.max ?? u.scales.y?.max ?? 1,
+          };
+          drawThresholds(u, thresholdLevels(thresholds, range, theme), thresholdsStyle);
+        },
+      ],
+      draw: [
+        (u) => {
+          const current = context.model();
+          drawOpenWindows(u, current.xs, current.series, context.windowStyle());
+          if (context.markCorrections()) {
+            drawCorrections(u, current.xs, current.series, theme.colors.background.primary);
+          }
+        },
+      ],
+    },
+  };
+}

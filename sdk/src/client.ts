@@ -1,0 +1,369 @@
+/**
+ * The client: a queue of events, cut into batches by size, bytes and time,
+ * sent one request at a time, retried with backoff until accepted.
+ *
+ * States: `idle` (nothing out; events may wait for the flush timer),
+ * `sending` (one request out), `backoff` (waiting to retry), `closed`.
+ *
+ * A batch gets its idempotency key and body when it is cut and keeps both
+ * through every retry, so the collector counts it once however many attempts
+ * reach it. Events not yet cut wait in a FIFO bounded by maxQueueEvents
+ * (overflow: drop the oldest or refuse the new one). On page hide, browsers
+ * send what fits in the keepalive budget with `fetch(…, { keepalive: true })`,
+ * including a batch whose normal request the unload would cancel: the
+ * idempotency key makes the double send harmless.
+ */
+import { retryDelay } from './backoff';
+import { SDK_CODES } from './codes';
+import { newKey } from './ids';
+import { onPageHide } from './page-hide';
+import { sendBatch, type Batch, type Outcome } from './transport';
+import { resolveOptions, type Resolved } from './options';
+import type { AnyEvents, ClientOptions, ClientState, ClientStats, EventSchema, PanecastClient, TrackArgs } from './types';
+import { checkEvent, utf8Length } from './validate';
+
+/** Browsers allow 64 KiB of keepalive bodies in flight per page; keep a margin. */
+const KEEPALIVE_BUDGET = 60_000;
+
+interface Waiting {
+  json: string;
+  bytes: number;
+}
+
+/**
+ * Node keeps a process alive for a pending timer. The SDK's timers should
+ * not, except while someone awaits flush() or close(): a script ending in
+ * `await client.close()` must not exit in the middle of a backoff.
+ */
+function holdProcess(timer: ReturnType<typeof setTimeout>, hold: boolean): ReturnType<typeof setTimeout> {
+  const handle = timer as { ref?: () => void; unref?: () => void };
+  if (hold) {
+    handle.ref?.();
+  } else {
+    handle.unref?.();
+  }
+  return timer;
+}
+
+export class Client<E extends EventSchema<E> = AnyEvents> implements PanecastClient<E> {
+  private readonly o: Resolved;
+  private state: ClientState = 'idle';
+  private closing = false;
+  private readonly waiting: Waiting[] = [];
+  /** Sum of the waiting events' bytes, kept as they come and go (checked on every track). */
+  private waitingBytes = 0;
+  /** Cut batches, oldest first: normally at most one; more after a page hide. */
+  private readonly batches: Batch[] = [];
+  /** Consecutive failed attempts: the backoff exponent. */
+  private failures = 0;
+  /** The flush timer fired: send a partial batch. */
+  private due = false;
+  private overflowReported = false;
+  private flushTimer: ReturnType<typeof setTimeout> | undefined;
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly waiters = new Set<() => void>();
+  private readonly detachPageHide: () => void;
+  private readonly counts = { sent: 0, batches: 0, retries: 0, dropped: 0, rejected: 0, failed: 0, invalid: 0 };
+
+  constructor(options: ClientOptions) {
+    this.o = resolveOptions(options);
+    this.detachPageHide = options.sendOnPageHide === false ? () => {} : onPageHide(() => this.sendOnPageHide());
+  }
+
+  track<T extends keyof E & string>(type: T, ...args: TrackArgs<E, T>): boolean {
+    if (this.closing) {
+      this.report(SDK_CODES.CLOSED, 'track after close', 1, false);
+      return false;
+    }
+    const checked = checkEvent(type, args[0] as Parameters<typeof checkEvent>[1], this.o.now());
+    if (!checked.ok) {
+      this.counts.invalid++;
+      this.report(checked.code, `event ${JSON.stringify(String(type).slice(0, 80))} refused${checked.field ? ` (field ${checked.field})` : ''}`, 1, false);
+      return false;
+    }
+    const json = JSON.stringify(checked.event);
+    const bytes = utf8Length(json);
+    if (bytes + 2 > this.o.maxBatchBytes) {
+      this.counts.invalid++;
+      this.report(SDK_CODES.EVENT_TOO_LARGE, `event of ${bytes} bytes exceeds maxBatchBytes`, 1, false);
+      return false;
+    }
+    if (this.waiting.length >= this.o.maxQueueEvents) {
+      if (this.o.overflow === 'reject') {
+        this.counts.rejected++;
+        this.report(SDK_CODES.QUEUE_FULL, `queue full (${this.o.maxQueueEvents} events): event refused`, 1, false);
+        return false;
+      }
+      this.waitingBytes -= (this.waiting.shift() as Waiting).bytes;
+      this.counts.dropped++;
+      if (!this.overflowReported) {
+        // Once per overflow episode, not once per event.
+        this.overflowReported = true;
+        this.report(SDK_CODES.QUEUE_FULL, `queue full (${this.o.maxQueueEvents} events): dropping the oldest`, 1, false);
+      }
+    }
+    this.waiting.push({ json, bytes });
+    this.waitingBytes += bytes;
+    this.pump();
+    return true;
+  }
+
+  flush(timeoutMs?: number): Promise<boolean> {
+    if (this.queued() === 0) {
+      return Promise.resolve(true);
+    }
+    return new Promise<boolean>((resolvePromise) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const done = () => {
+        if (timer !== undefined) {
+          clearTimeout(timer);
+        }
+        this.waiters.delete(done);
+        resolvePromise(true);
+      };
+      this.waiters.add(done);
+      if (timeoutMs !== undefined && Number.isFinite(timeoutMs)) {
+        timer = setTimeout(() => {
+          this.waiters.delete(done);
+          resolvePromise(false);
+        }, timeoutMs);
+      }
+      if (this.retryTimer !== undefined) {
+        holdProcess(this.retryTimer, true);
+      }
+      this.pump();
+    });
+  }
+
+  async close(timeoutMs = 10_000): Promise<{ unsent: number }> {
+    this.closing = true;
+    await this.flush(timeoutMs);
+    this.state = 'closed';
+    this.detachPageHide();
+    for (const timer of [this.flushTimer, this.retryTimer]) {
+      if (timer !== undefined) {
+        clearTimeout(timer);
+      }
+    }
+    return { unsent: this.queued() };
+  }
+
+  stats(): ClientStats {
+    return { state: this.state, queued: this.queued(), ...this.counts };
+  }
+
+  /** A method, not a field read: the compiler would keep `state` narrowed to 'sending' across the await. */
+  private isClosed(): boolean {
+    return this.state === 'closed';
+  }
+
+  private queued(): number {
+    return this.waiting.length + this.batches.reduce((sum, batch) => sum + batch.count, 0);
+  }
+
+  /** Starts the next request when nothing is out, or arms the flush timer. */
+  private pump(): void {
+    if (this.state !== 'idle') {
+      return;
+    }
+    let batch = this.batches.find((candidate) => candidate.requests === 0);
+    if (batch === undefined) {
+      if (this.waiting.length === 0) {
+        this.due = false;
+        this.settle();
+        return;
+      }
+      const draining = this.due || this.waiters.size > 0 || this.closing;
+      if (!draining && this.waiting.length < this.o.batchSize && !this.fullByBytes()) {
+        this.armFlushTimer();
+        return;
+      }
+      batch = this.cut(Number.POSITIVE_INFINITY);
+      this.batches.push(batch);
+      this.due = false;
+    }
+    void this.send(batch);
+  }
+
+  /** The waiting events as one body (brackets and commas included) reach maxBatchBytes. */
+  private fullByBytes(): boolean {
+    return this.waitingBytes + this.waiting.length + 1 >= this.o.maxBatchBytes;
+  }
+
+  private armFlushTimer(): void {
+    if (this.flushTimer === undefined) {
+      this.flushTimer = holdProcess(
+        setTimeout(() => {
+          this.flushTimer = undefined;
+          this.due = true;
+          this.pump();
+        }, this.o.flushIntervalMs),
+        false,
+      );
+    }
+  }
+
+  /** Takes the oldest waiting events that fit one request (and `budget` bytes) into a new batch. */
+  private cut(budget: number): Batch {
+    const limit = Math.min(this.o.maxBatchBytes, budget);
+    let taken = 0;
+    // Event bytes, plus brackets and a comma between events.
+    let eventBytes = 0;
+    while (taken < this.waiting.length && taken < this.o.batchSize) {
+      const next = (this.waiting[taken] as Waiting).bytes;
+      if (taken > 0 && 2 + eventBytes + next + taken > limit) {
+        break;
+      }
+      eventBytes += next;
+      taken++;
+    }
+    // One splice, not a shift per event: the queue may hold many thousands.
+    this.waitingBytes -= eventBytes;
+    return this.batchOf(this.waiting.splice(0, taken).map((event) => event.json));
+  }
+
+  private batchOf(events: readonly string[]): Batch {
+    return { key: newKey(), body: `[${events.join(',')}]`, count: events.length, events, attempts: 0, requests: 0, beaconOut: false };
+  }
+
+  private async send(batch: Batch): Promise<void> {
+    this.state = 'sending';
+    const outcome = await this.request(batch, false);
+    if (this.isClosed()) {
+      return;
+    }
+    this.state = 'idle';
+    if (outcome.kind === 'retry' && this.batches.includes(batch)) {
+      this.failures++;
+      if (batch.attempts >= this.o.maxAttempts) {
+        this.remove(batch);
+        this.counts.failed += batch.count;
+        this.report(SDK_CODES.GAVE_UP, `gave up after ${batch.attempts} attempts: ${outcome.message}`, batch.count, false, outcome.status);
+      } else {
+        this.counts.retries++;
+        this.report(outcome.code, outcome.message, batch.count, true, outcome.status);
+        const delay = retryDelay(this.failures, outcome.retryAfterMs, this.o.baseMs, this.o.maxMs, this.o.random);
+        this.state = 'backoff';
+        this.retryTimer = holdProcess(
+          setTimeout(() => {
+            this.retryTimer = undefined;
+            if (this.state === 'backoff') {
+              this.state = 'idle';
+              this.pump();
+            }
+          }, delay),
+          this.waiters.size > 0,
+        );
+        return;
+      }
+    }
+    this.pump();
+  }
+
+  /** One request for a batch and its bookkeeping; shared by normal sends and page hide. */
+  private async request(batch: Batch, keepalive: boolean): Promise<Outcome> {
+    batch.attempts++;
+    batch.requests++;
+    const outcome = await sendBatch(batch, {
+      fetch: this.o.fetch,
+      endpoint: this.o.endpoint,
+      apiKey: this.o.apiKey,
+      timeoutMs: this.o.timeoutMs,
+      maxRetryAfterMs: this.o.maxRetryAfterMs,
+      now: this.o.now,
+      keepalive,
+    });
+    batch.requests--;
+    if (!this.batches.includes(batch)) {
+      // Another request for the same batch settled it first.
+      return outcome;
+    }
+    if (outcome.kind === 'accepted') {
+      this.remove(batch);
+      this.failures = 0;
+      this.overflowReported = false;
+      this.counts.sent += batch.count;
+      this.counts.batches++;
+    } else if (outcome.kind === 'refused') {
+      this.refused(batch, outcome);
+    }
+    return outcome;
+  }
+
+  /** Nothing of a refused batch was appended: resend the events the collector did not object to, under new keys. */
+  private refused(batch: Batch, outcome: Extract<Outcome, { kind: 'refused' }>): void {
+    const at = this.batches.indexOf(batch);
+    let replacements: Batch[] = [];
+    let lost = batch.count;
+    if (outcome.indexes !== 'all' && outcome.indexes.length === 0) {
+      const half = Math.ceil(batch.events.length / 2);
+      replacements = [this.batchOf(batch.events.slice(0, half)), this.batchOf(batch.events.slice(half))];
+      lost = 0;
+    } else if (outcome.indexes !== 'all') {
+      const bad = new Set(outcome.indexes);
+      const kept = batch.events.filter((_, index) => !bad.has(index));
+      lost = batch.count - kept.length;
+      replacements = kept.length > 0 ? [this.batchOf(kept)] : [];
+    }
+    this.batches.splice(at, 1, ...replacements);
+    if (lost > 0) {
+      this.counts.failed += lost;
+      this.report(outcome.code, outcome.message, lost, false, outcome.status);
+    }
+  }
+
+  /** Page hide: send what fits in the keepalive budget now, oldest first. */
+  private sendOnPageHide(): void {
+    if (this.state === 'closed') {
+      return;
+    }
+    let budget = KEEPALIVE_BUDGET;
+    const pending = this.batches.filter((batch) => !batch.beaconOut);
+    for (const batch of pending) {
+      budget -= utf8Length(batch.body);
+    }
+    while (this.waiting.length > 0 && budget > (this.waiting[0] as Waiting).bytes + 2) {
+      const batch = this.cut(budget);
+      budget -= utf8Length(batch.body);
+      this.batches.push(batch);
+      pending.push(batch);
+    }
+    let spent = 0;
+    for (const batch of pending) {
+      spent += utf8Length(batch.body);
+      if (spent > KEEPALIVE_BUDGET) {
+        break;
+      }
+      batch.beaconOut = true;
+      void this.request(batch, true).then(() => {
+        batch.beaconOut = false;
+        // If the page lives on, a failed one is retried by the normal path.
+        this.pump();
+      });
+    }
+  }
+
+  private remove(batch: Batch): void {
+    const at = this.batches.indexOf(batch);
+    if (at >= 0) {
+      this.batches.splice(at, 1);
+    }
+  }
+
+  private settle(): void {
+    if (this.queued() === 0) {
+      for (const done of [...this.waiters]) {
+        done();
+      }
+    }
+  }
+
+  private report(code: string, message: string, events: number, retrying: boolean, status?: number): void {
+    this.o.onError(status === undefined ? { code, message, events, retrying } : { code, message, status, events, retrying });
+  }
+}
+
+/** A client for events of schema `E` (see EventSchema); untyped without it. */
+export function createClient<E extends EventSchema<E> = AnyEvents>(options: ClientOptions): PanecastClient<E> {
+  return new Client<E>(options);
+}

@@ -1,0 +1,106 @@
+/**
+ * One POST of one batch, and what to do about its answer. The body and the
+ * idempotency key of a batch never change between attempts: the collector
+ * stamps every attempt and the processor keeps only the first one that
+ * reached the log, so a retry after a lost answer is never counted twice.
+ */
+import { retryAfterMs } from './backoff';
+import { SDK_CODES } from './codes';
+
+export interface Batch {
+  /** The idempotency key: fixed at the first attempt. */
+  readonly key: string;
+  readonly body: string;
+  readonly count: number;
+  /** Serialized events, to rebuild a smaller batch when the collector refuses some. */
+  readonly events: readonly string[];
+  attempts: number;
+  /** Requests for it still out (the normal one and a page-hide one may overlap). */
+  requests: number;
+  /** A page-hide request for it is out: a second page hide does not send it again. */
+  beaconOut: boolean;
+}
+
+export type Outcome =
+  | { kind: 'accepted' }
+  /** Try the same batch again later. */
+  | { kind: 'retry'; code: string; message: string; status?: number; retryAfterMs?: number }
+  /** The collector refused these events of the batch (by index); resend the rest as a new batch. */
+  | { kind: 'refused'; code: string; message: string; status: number; indexes: readonly number[] | 'all' };
+
+export interface SendOptions {
+  fetch: typeof fetch;
+  endpoint: string;
+  apiKey: string | undefined;
+  timeoutMs: number;
+  maxRetryAfterMs: number;
+  now: () => number;
+  /** Outlive the page (page hide): the browser finishes the request after unload. */
+  keepalive?: boolean;
+}
+
+interface ErrorBody {
+  error?: { code?: unknown; message?: unknown; details?: { errors?: Array<{ index?: unknown }>; truncated?: unknown } };
+}
+
+/** 408, 425, 429 and 5xx mean "not now"; any other 4xx means "never" for this body. */
+function retryable(status: number): boolean {
+  return status === 408 || status === 425 || status === 429 || status >= 500;
+}
+
+async function readError(response: Response): Promise<ErrorBody> {
+  try {
+    return (await response.json()) as ErrorBody;
+  } catch {
+    return {};
+  }
+}
+
+export async function sendBatch(batch: Batch, options: SendOptions): Promise<Outcome> {
+  const headers: Record<string, string> = { 'content-type': 'application/json', 'idempotency-key': batch.key };
+  if (options.apiKey !== undefined) {
+    headers.authorization = `Bearer ${options.apiKey}`;
+  }
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), options.timeoutMs);
+  let response: Response;
+  try {
+    response = await options.fetch(options.endpoint, {
+      method: 'POST',
+      headers,
+      body: batch.body,
+      signal: abort.signal,
+      keepalive: options.keepalive === true,
+    });
+  } catch (error) {
+    const message = abort.signal.aborted ? `no answer within ${options.timeoutMs} ms` : String((error as Error)?.message ?? error);
+    return { kind: 'retry', code: SDK_CODES.NETWORK, message };
+  } finally {
+    clearTimeout(timer);
+  }
+  if (response.ok) {
+    // Drain the body so the connection can be reused.
+    await response.text().catch(() => '');
+    return { kind: 'accepted' };
+  }
+  const body = await readError(response);
+  const code = typeof body.error?.code === 'string' ? body.error.code : SDK_CODES.HTTP;
+  const message = typeof body.error?.message === 'string' ? body.error.message : `HTTP ${response.status}`;
+  if (retryable(response.status)) {
+    const after = retryAfterMs(response.headers.get('retry-after'), options.now(), options.maxRetryAfterMs);
+    return after === undefined
+      ? { kind: 'retry', code, message, status: response.status }
+      : { kind: 'retry', code, message, status: response.status, retryAfterMs: after };
+  }
+  const listed = body.error?.details?.errors;
+  if (code === 'PANECAST_ERR_INVALID_EVENTS' && Array.isArray(listed) && body.error?.details?.truncated === false) {
+    // All or nothing: none was appended, so the good ones can go again under a new key.
+    const indexes = listed.map((item) => item.index).filter((index): index is number => typeof index === 'number');
+    return { kind: 'refused', code, message, status: response.status, indexes };
+  }
+  if (response.status === 413 && batch.count > 1) {
+    // Too large for this collector's limits: split (nothing was appended).
+    return { kind: 'refused', code, message, status: 413, indexes: [] };
+  }
+  return { kind: 'refused', code, message, status: response.status, indexes: 'all' };
+}

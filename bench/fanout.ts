@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- fanout [--steps=1000,5000,10000,15000,20000] [--series=100] [--rate=4]
- *   [--seconds=20] [--rounds=1] [--loads=N] [--auth=on|off] [--profile]`:
+ *   [--seconds=20] [--rounds=1] [--loads=N] [--auth=on|off] [--profile[=N]] [--keep-going]`:
  * live-channel fan-out on one gateway, on the real Redis.
  *
  * Three processes besides Redis:
@@ -29,9 +29,11 @@
  * memory per connection = (RSS at N − RSS at 0) / N after a full GC (also
  * the V8 heap's share); CPU of the load, Redis, this process and the
  * machine, so a saturated machine is visible. Medians over rounds (each
- * round a fresh gateway and load). --profile records the gateway's CPU
- * profile over the largest step's window of round 1 and prints where the
- * time went (the raw profile is kept in the OS temp folder). Targets: 20 000
+ * round a fresh gateway and load). A round stops after the first step where
+ * the gateway no longer keeps up (saturated(); --keep-going runs the rest).
+ * --profile[=N] records the gateway's CPU profile over the window of step N
+ * (default the largest) of round 1 and prints where the time went (the raw
+ * profile is kept in the OS temp folder). Targets: 20 000
  * clients on one gateway, p99 ≤ 150 ms, ≤ 20 KB per connection.
  */
 import { spawnSync, type ChildProcess } from 'node:child_process';
@@ -78,7 +80,20 @@ const AUTH = !process.argv.includes('--auth=off');
 const LOADS = option('loads', Math.max(1, Math.ceil((STEPS[STEPS.length - 1] as number) / 15_000)), 1, 8);
 /** Descriptors a gateway keeps free besides its clients (a Redis reconnect, a stats read). */
 const FD_MARGIN = 16;
-const PROFILE = process.argv.includes('--profile');
+/** --profile[=N]: the step of N clients (default: the largest). */
+const PROFILE_AT = (() => {
+  const arg = process.argv.find((a) => a === '--profile' || a.startsWith('--profile='));
+  if (arg === undefined) {
+    return undefined;
+  }
+  const at = arg === '--profile' ? (STEPS[STEPS.length - 1] as number) : Number(arg.slice(10));
+  if (!STEPS.includes(at)) {
+    throw new Error('--profile=N must name one of the steps');
+  }
+  return at;
+})();
+const PROFILE = PROFILE_AT !== undefined;
+const KEEP_GOING = process.argv.includes('--keep-going');
 const SETTLE_MS = 3000;
 const TARGETS = { clients: 20_000, p99Ms: 150, bytesPerConnection: 20 * 1024 };
 
@@ -104,6 +119,9 @@ function services(): Services {
 
 const children = new Set<ChildProcess>();
 process.on('exit', () => children.forEach((child) => child.kill('SIGKILL')));
+// A signal skips 'exit' handlers unless it goes through process.exit.
+process.on('SIGINT', () => process.exit(130));
+process.on('SIGTERM', () => process.exit(143));
 
 function started(child: ChildProcess, name: string): ChildProcess {
   children.add(child);
@@ -144,6 +162,8 @@ interface RoundResult {
   heapAtZero: number;
   /** Clients the gateway's open-file limit leaves room for. */
   maxClients: number;
+  /** The step after which the round stopped (see saturated()). */
+  saturatedAt?: number;
   steps: StepFigures[];
   publishRoundTripP99Ms: number;
   profile?: ProfileSummary;
@@ -174,7 +194,7 @@ async function round(svc: Services, index: number): Promise<RoundResult> {
     const roundTrips: number[] = [];
     for (const requested of STEPS) {
       const clients = Math.min(requested, maxClients);
-      const profileFile = PROFILE && index === 0 && requested === STEPS[STEPS.length - 1] ? join(mkdtempSync(join(tmpdir(), 'panecast-fanout-')), 'gateway.cpuprofile') : undefined;
+      const profileFile = index === 0 && requested === PROFILE_AT ? join(mkdtempSync(join(tmpdir(), 'panecast-fanout-')), 'gateway.cpuprofile') : undefined;
       const figures = await runStep({ gateway, loads, publisher, requested, clients, rate: RATE, seconds: SECONDS, settleMs: SETTLE_MS, redisPid: svc.redisPid, zero, profileFile });
       roundTrips.push(...figures.publishRoundTripsMs);
       figures.publishRoundTripsMs = [];
@@ -185,6 +205,12 @@ async function round(svc: Services, index: number): Promise<RoundResult> {
         delete figures.profile;
       }
       printTable(`round ${index + 1}, ${clients.toLocaleString('en-US')} clients`, [row(figures)]);
+      if (saturated(figures) && !KEEP_GOING) {
+        // Past this point the gateway only falls further behind, for minutes, on cores others share.
+        result.saturatedAt = clients;
+        console.log(`saturated at ${clients.toLocaleString('en-US')} clients: larger steps not run (--keep-going runs them)`);
+        break;
+      }
     }
     result.publishRoundTripP99Ms = percentile(roundTrips, 0.99);
     return result;
@@ -222,13 +248,21 @@ function row(s: StepFigures): Record<string, string | number> {
   };
 }
 
-/** Medians per step over rounds (each figure on its own). */
+/** The gateway no longer keeps up: frames lost or late by seconds, or clients it could not take. */
+function saturated(s: StepFigures): boolean {
+  return s.receivedShare < 0.9 || s.p50Ms > 1000 || s.connected < 0.95 * s.clients;
+}
+
+/** Medians per step over the rounds that ran it (each figure on its own). */
 function medians(rounds: RoundResult[]): StepFigures[] {
-  return STEPS.map((_, i) => {
-    const all = rounds.map((r) => r.steps[i] as StepFigures);
+  return STEPS.flatMap((_, i) => {
+    const all = rounds.map((r) => r.steps[i]).filter((s): s is StepFigures => s !== undefined);
+    if (all.length === 0) {
+      return [];
+    }
     const m = (pick: (s: StepFigures) => number) => median(all.map(pick));
     const first = all[0] as StepFigures;
-    return {
+    return [{
       ...first,
       connected: m((s) => s.connected),
       p50Ms: m((s) => s.p50Ms),
@@ -243,7 +277,7 @@ function medians(rounds: RoundResult[]): StepFigures[] {
       heapBytesPerConnection: m((s) => s.heapBytesPerConnection),
       loopP99Ms: m((s) => s.loopP99Ms),
       errors: m((s) => s.errors),
-    };
+    }];
   });
 }
 
@@ -278,16 +312,17 @@ async function main(): Promise<void> {
   console.log(`\nlargest step meeting the targets (p99 ≤ ${TARGETS.p99Ms} ms, ≤ ${TARGETS.bytesPerConnection / 1024} KB/conn, no errors): ${result.largestMeetingTargets ?? 'none'}; knee (last step before p99 doubles): ${result.knee ?? 'none within the steps'}`);
   const profiled = rounds[0]?.profile;
   if (profiled !== undefined) {
-    printTable(`gateway CPU profile at ${STEPS[STEPS.length - 1]} clients (${profiled.busyMs} ms busy of ${profiled.wallMs} ms): by source`, profiled.sources.slice(0, 12).map((s) => ({ source: s.source, ms: s.ms, '%': s.share })));
+    printTable(`gateway CPU profile at ${PROFILE_AT} clients (${profiled.busyMs} ms busy of ${profiled.wallMs} ms): by source`, profiled.sources.slice(0, 12).map((s) => ({ source: s.source, ms: s.ms, '%': s.share })));
     printTable('top functions (self time)', profiled.functions.slice(0, 15).map((f) => ({ function: f.function, ms: f.ms, '%': f.share })));
     console.log(`raw profile: ${rounds[0]?.profileFile}`);
   }
-  const file = writeResults(PROFILE ? 'fanout-profile' : 'fanout', {
-    settings: { steps: STEPS, series: SERIES, ratePerSeries: RATE, secondsPerStep: SECONDS, settleMs: SETTLE_MS, rounds: ROUNDS, auth: AUTH, loadProcesses: LOADS, openFilesPerProcess: openFiles, loadAndGatewayOnOneMachine: true },
+  // Another rate is another curve: it gets its own file rather than replacing the 4/s one.
+  const file = writeResults(`fanout${RATE === 4 ? '' : `-rate${RATE}`}${PROFILE ? '-profile' : ''}`, {
+    settings: { steps: STEPS, series: SERIES, ratePerSeries: RATE, secondsPerStep: SECONDS, settleMs: SETTLE_MS, rounds: ROUNDS, auth: AUTH, loadProcesses: LOADS, keepGoing: KEEP_GOING, openFilesPerProcess: openFiles, loadAndGatewayOnOneMachine: true },
     targets: TARGETS,
     ...result,
     curve,
-    rounds: rounds.map((r) => ({ rssAtZero: r.rssAtZero, heapAtZero: r.heapAtZero, maxClients: r.maxClients, publishRoundTripP99Ms: r.publishRoundTripP99Ms, steps: r.steps })),
+    rounds: rounds.map((r) => ({ rssAtZero: r.rssAtZero, heapAtZero: r.heapAtZero, maxClients: r.maxClients, saturatedAt: r.saturatedAt ?? null, publishRoundTripP99Ms: r.publishRoundTripP99Ms, steps: r.steps })),
     profile: profiled,
   });
   console.log(`\nwrote ${file}`);

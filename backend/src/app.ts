@@ -152,6 +152,7 @@ export async function startApp(config: Config): Promise<App> {
     ...GATEWAY_DEFAULTS,
     instanceId: config.instanceId,
     heartbeatMs: config.live.heartbeatMs,
+    expiryNoticeMs: config.live.expiryNoticeMs,
     paneMs: config.window.paneMs,
     maxLiveWindowMs: storeOptions.fineRetentionMs,
     secrets,

@@ -5,7 +5,7 @@ const SECRET = 'config-read-keys-secret-0123456789abcdef';
 describe('read keys and live token lifetime', () => {
   it('default to no read keys and one-hour tokens', () => {
     const live = loadConfig({}).live;
-    expect([live.readKeys, live.tokenTtlMs]).toEqual([undefined, 3_600_000]);
+    expect([live.readKeys, live.tokenTtlMs, live.expiryNoticeMs]).toEqual([undefined, 3_600_000, 60_000]);
     expect(loadConfig({ PANECAST_READ_KEYS: ' ' }).live.readKeys).toBeUndefined();
   });
 
@@ -19,8 +19,12 @@ describe('read keys and live token lifetime', () => {
     expect(() => loadConfig({ PANECAST_LIVE_TOKEN_TTL_MS: value })).toThrow(/^PANECAST_LIVE_TOKEN_TTL_MS: /);
   });
 
-  it('accept a lifetime of two minutes (twice the expiry notice) up to a week', () => {
+  it('accept a lifetime of twice the expiry notice (60 s by default) up to a week', () => {
     expect(loadConfig({ PANECAST_LIVE_TOKEN_TTL_MS: '120000' }).live.tokenTtlMs).toBe(120_000);
     expect(loadConfig({ PANECAST_LIVE_TOKEN_TTL_MS: '604800000' }).live.tokenTtlMs).toBe(604_800_000);
+    const short = loadConfig({ PANECAST_LIVE_EXPIRY_NOTICE_MS: '5000', PANECAST_LIVE_TOKEN_TTL_MS: '10000' }).live;
+    expect([short.expiryNoticeMs, short.tokenTtlMs]).toEqual([5000, 10_000]);
+    expect(() => loadConfig({ PANECAST_LIVE_EXPIRY_NOTICE_MS: '5000', PANECAST_LIVE_TOKEN_TTL_MS: '9999' })).toThrow(/at least twice PANECAST_LIVE_EXPIRY_NOTICE_MS/);
+    expect(() => loadConfig({ PANECAST_LIVE_EXPIRY_NOTICE_MS: '999' })).toThrow(/^PANECAST_LIVE_EXPIRY_NOTICE_MS: /);
   });
 });

@@ -56,6 +56,8 @@ export interface Config {
     readonly readKeys: string | undefined;
     /** Lifetime of a live token minted by POST /v1/live/token, ms. */
     readonly tokenTtlMs: number;
+    /** The gateway sends `expiring` this long before a token's expiry, ms. */
+    readonly expiryNoticeMs: number;
     /** Token secrets as configured (comma-separated; the first signs); parsed by live/auth.ts. */
     readonly tokenSecrets: string;
     /** WebSocket Origin allow-list as configured (comma-separated); parsed by live/auth.ts. */
@@ -184,11 +186,17 @@ function liveConfig(env: Env, mode: Mode): Config['live'] {
     throw new ConfigError('PANECAST_TOKEN_SECRETS', 'is required while live auth is on (PANECAST_LIVE_AUTH=on, the default in services mode)');
   }
   const readKeys = env.PANECAST_READ_KEYS;
+  const expiryNoticeMs = integer(env, 'PANECAST_LIVE_EXPIRY_NOTICE_MS', 60_000, 1000, 3_600_000);
+  const tokenTtlMs = integer(env, 'PANECAST_LIVE_TOKEN_TTL_MS', 3_600_000, 2000, 7 * 86_400_000);
+  if (tokenTtlMs < 2 * expiryNoticeMs) {
+    // A token not much longer than the notice would be "expiring" as it arrives: clients would renew without pause.
+    throw new ConfigError('PANECAST_LIVE_TOKEN_TTL_MS', `${tokenTtlMs} must be at least twice PANECAST_LIVE_EXPIRY_NOTICE_MS (${expiryNoticeMs})`);
+  }
   return {
     auth,
     readKeys: readKeys === undefined || readKeys.trim() === '' ? undefined : readKeys,
-    // Twice the gateway's 60 s expiry notice: a shorter token would be "expiring" as it arrives.
-    tokenTtlMs: integer(env, 'PANECAST_LIVE_TOKEN_TTL_MS', 3_600_000, 120_000, 7 * 86_400_000),
+    tokenTtlMs,
+    expiryNoticeMs,
     tokenSecrets,
     allowedOrigins: env.PANECAST_ALLOWED_ORIGINS ?? '*',
     heartbeatMs: integer(env, 'PANECAST_LIVE_HEARTBEAT_MS', 15_000, 100, 600_000),

@@ -44,10 +44,13 @@ function fileOf(url: string): string {
   return pkg === null ? sourceOf(url) : `${pkg[1] as string}/${(pkg[2] as string).replace(/\.js$/, '')}`;
 }
 
+/** A Kafka client's code outside the produce and consume paths (connections, framing, metadata). */
+const KAFKA_OTHER = 'Kafka (connections, framing, other)';
+const KAFKA_ANY = /kafkajs|@platformatic|backend\/dist\/buffer\//;
+
 const STAGES: Array<[string, RegExp]> = [
   ['Kafka produce', /kafkajs\/src\/(producer|protocol\/requests\/produce|protocol\/recordBatch\/(crc32C|record\/v0\/index|v0\/index))|@platformatic\/kafka\/dist\/(clients\/producer|apis\/producer|protocol\/(records|writer|crc32c|murmur2))|backend\/dist\/buffer\/platformatic-log/],
   ['Kafka consume', /kafkajs\/src\/(consumer|protocol\/requests\/fetch|protocol\/recordBatch\/(v0\/decoder|record\/v0\/decoder)|utils\/long)|@platformatic\/kafka\/dist\/(clients\/consumer|apis\/consumer|protocol\/reader)|backend\/dist\/buffer\/platformatic-consumer/],
-  ['Kafka (other)', /kafkajs|@platformatic|backend\/dist\/buffer\//],
   ['Redis', /ioredis|redis-parser|backend\/dist\/store\/redis-/],
   ['VictoriaMetrics', /undici|backend\/dist\/(store\/victoria-metrics|process\/history-writer)/],
   ['live', /backend\/dist\/live\/|\/ws\//],
@@ -58,6 +61,10 @@ const STAGES: Array<[string, RegExp]> = [
 function stageOf(frame: ProfileNode['callFrame']): string | undefined {
   if (frame.functionName === 'decodeEvent') {
     return 'process (decode, windows)';
+  }
+  // @platformatic/kafka keeps record encoding and decoding in one file.
+  if (/@platformatic\/kafka\/dist\/protocol\/records/.test(frame.url) && frame.functionName.startsWith('read')) {
+    return 'Kafka consume';
   }
   return STAGES.find(([, pattern]) => pattern.test(frame.url))?.[0];
 }
@@ -103,11 +110,16 @@ export function summarizeProfile(dir: string): ProfileSummary | undefined {
     files.set(source, (files.get(source) ?? 0) + ms);
     const name = `${functionName === '' ? '(anonymous)' : functionName} ${url === '' ? '(native)' : `${fileOf(url)}:${lineNumber + 1}`}`;
     functions.set(name, (functions.get(name) ?? 0) + ms);
+    // The nearest specific stage up the stack; a Kafka client's generic code (buffers, sockets)
+    // counts for the produce or consume path that called it, else as Kafka (other).
     let stage = functionName === '(garbage collector)' ? 'GC' : undefined;
+    let kafka = false;
     for (let at: number | undefined = id; stage === undefined && at !== undefined; at = parent.get(at)) {
-      stage = stageOf((byId.get(at) as ProfileNode).callFrame);
+      const frame = (byId.get(at) as ProfileNode).callFrame;
+      stage = stageOf(frame);
+      kafka ||= KAFKA_ANY.test(frame.url);
     }
-    stage ??= 'other (node, timers)';
+    stage ??= kafka ? KAFKA_OTHER : 'other (node, timers)';
     stages.set(stage, (stages.get(stage) ?? 0) + ms);
   }
   const top = (map: Map<string, number>, n: number) =>

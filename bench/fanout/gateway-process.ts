@@ -19,7 +19,7 @@ import { DEFAULT_LIMITS } from '@panecast/protocol';
 import { GATEWAY_DEFAULTS, LiveGateway } from '../../backend/src/live/gateway';
 import { RedisLiveBus } from '../../backend/src/live/redis-live-bus';
 import { Profiler } from './profile';
-import { DEFINITIONS, PANE_MS, type FromGateway, type ToGateway } from './shared';
+import { DEFINITIONS, nowMs, PANE_MS, type FromGateway, type ToGateway } from './shared';
 
 const [redisUrl, namespace, secretArg] = process.argv.slice(2) as [string, string, string];
 const authOn = secretArg !== 'off';
@@ -87,6 +87,7 @@ async function main(): Promise<void> {
     const stats = gateway.stats();
     send({
       type: 'stats',
+      at: nowMs(),
       cpuMicros: cpu.user + cpu.system,
       cpuSystemMicros: cpu.system,
       rss: memory.rss,

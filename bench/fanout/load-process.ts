@@ -5,8 +5,9 @@
  *   load-process.ts <port> <series> <secret hex | off> <this process's index k> <processes L>
  *
  * This process runs the clients i ≡ k (mod L), so several processes share
- * the load and each stays under its open-file limit. Client i says hello (a token of its own subject when auth is on) and
- * subscribes to query i mod S. Each update's value is its publish time
+ * the load and each stays under its open-file limit. Client i says hello
+ * (a token of its own subject when auth is on) and subscribes to query
+ * i mod S. Each update's value is its publish time
  * (nowMs() in the publisher); the client records receive − publish, checks
  * the sequence numbers, and counts error frames and closes. Frames are read
  * with indexOf, not JSON.parse: the load shares two cores with what it

@@ -40,6 +40,8 @@ export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
 
 export interface GatewayStats {
   type: 'stats';
+  /** When the gateway read these (nowMs()): its CPU share is taken over its own interval, as a busy gateway answers late. */
+  at: number;
   /** process.cpuUsage() user + system, and system alone (the kernel's share: socket writes), µs since start. */
   cpuMicros: number;
   cpuSystemMicros: number;

@@ -109,12 +109,13 @@ export async function runStep(input: StepInput): Promise<StepFigures> {
   await sleep(input.seconds * 1000);
 
   const reports = await Promise.all(loads.map((load) => ask<LoadReport>(load, { type: 'report' }, 'report', 60_000)));
+  // Everything read here covers the same interval as the latencies.
   const windowMs = performance.now() - t0;
-  const after = await stats(gateway, false, false);
   const loadCpu1 = loadCpuMs(loads);
   const redisCpu1 = input.redisPid === undefined ? undefined : processCpuMs(input.redisPid);
   const ownCpu = process.cpuUsage(ownCpu0);
   const machine1 = machineCpuMs();
+  const after = await stats(gateway, false, false);
   const published = input.publisher.resetStats();
   let profile: ProfileSummary | undefined;
   if (input.profileFile !== undefined) {
@@ -124,7 +125,8 @@ export async function runStep(input: StepInput): Promise<StepFigures> {
   const memory = await stats(gateway, true, false);
 
   const pct = (ms: number) => (ms / windowMs) * 100;
-  const gatewayCpu = pct((after.cpuMicros - before.cpuMicros) / 1000);
+  const gatewayMs = after.at - before.at;
+  const gatewayCpu = ((after.cpuMicros - before.cpuMicros) / 1000 / gatewayMs) * 100;
   const loadCpu = pct(loadCpu1 - loadCpu0);
   const redisCpu = redisCpu0 === undefined || redisCpu1 === undefined ? Number.NaN : pct(redisCpu1 - redisCpu0);
   const publisherCpu = pct((ownCpu.user + ownCpu.system) / 1000);
@@ -165,7 +167,7 @@ export async function runStep(input: StepInput): Promise<StepFigures> {
     maxMs: latencies.max,
     cpu: {
       gateway: gatewayCpu,
-      gatewaySystem: pct((after.cpuSystemMicros - before.cpuSystemMicros) / 1000),
+      gatewaySystem: ((after.cpuSystemMicros - before.cpuSystemMicros) / 1000 / gatewayMs) * 100,
       load: loadCpu,
       redis: redisCpu,
       publisher: publisherCpu,

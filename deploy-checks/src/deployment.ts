@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { parseDocument } from 'yaml';
 import { backendVariables } from './compose/backend-env';
 import { checkBackendService, checkLoadgenService, servicesOfStage } from './compose/backend';
+import { checkCredentials } from './compose/credentials';
 import { checkGrafanaService } from './compose/grafana';
 import { lintCompose } from './compose/lint';
 import { readCompose, type ComposeModel, type ComposeService } from './compose/model';
@@ -122,8 +123,9 @@ function checkComposeAndImage(
   if (backends.length === 0) {
     issues.add('required', 'services', `no service builds the ${BACKEND_STAGE} stage of the Dockerfile`);
   }
+  const backendImageEnv = imageEnv(stages, BACKEND_STAGE);
   for (const backend of backends) {
-    checkBackendService(model, backend, variables, imageEnv(stages, BACKEND_STAGE), issues);
+    checkBackendService(model, backend, variables, backendImageEnv, issues);
   }
   const grafanas = [...model.services.values()].filter((s) => s.image !== undefined && parseImage(s.image).name === 'grafana/grafana');
   if (grafanas.length !== 1) {
@@ -137,6 +139,11 @@ function checkComposeAndImage(
     issues.add('required', 'services', 'needs a load generator service (npm run loadgen)');
   }
   loadgens.forEach((loadgen) => checkLoadgenService(loadgen, scripts, backends.map((b) => b.name), issues));
+  const [backend] = backends;
+  const [grafana] = grafanas;
+  if (backend !== undefined && grafana !== undefined) {
+    checkCredentials(backend, { ...backendImageEnv, ...backend.environment }, grafana, provisioning.datasources.get('panecast'), loadgens, issues);
+  }
   return { model, stages };
 }
 

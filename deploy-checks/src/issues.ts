@@ -32,6 +32,7 @@ export type CheckCode =
   | 'depends-on'
   | 'port-comment'
   | 'grafana'
+  | 'credentials'
   // Dockerfile, .dockerignore
   | 'dockerfile';
 

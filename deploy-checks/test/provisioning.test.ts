@@ -35,7 +35,7 @@ describe('the shipped provisioning', () => {
   it('provisions the two datasources CONTRACTS.md fixes, their settings from the environment', () => {
     expect(provisioning.datasources.get('panecast')?.type).toBe('panecast-live-datasource');
     expect(provisioning.datasources.get('victoriametrics')?.type).toBe('prometheus');
-    expect([...provisioning.environment].sort()).toEqual(['PANECAST_TOKEN', 'PANECAST_URL', 'VICTORIAMETRICS_URL']);
+    expect([...provisioning.environment].sort()).toEqual(['PANECAST_LIVE_URL', 'PANECAST_READ_KEY', 'PANECAST_URL', 'VICTORIAMETRICS_URL']);
   });
 
   // What issue 6 asks of every demo dashboard.
@@ -68,6 +68,10 @@ describe('each check fails on a broken copy', () => {
     ['a dashboard that is not JSON', 'parse', (copy) => copy.edit(GAMES, (text) => text.replace(/}\s*$/, ''))],
     ['a datasource file that is not YAML', 'parse', (copy) => copy.edit(DATASOURCES, replaceOnce('apiVersion: 1', 'apiVersion: [1'))],
     ['the Panecast datasource without jsonData.url', 'required', (copy) => copy.edit(DATASOURCES, replaceOnce('      url: ${PANECAST_URL}\n', ''))],
+    ['the Panecast datasource without a live URL', 'required', (copy) => copy.edit(DATASOURCES, replaceOnce('      liveUrl: ${PANECAST_LIVE_URL}\n', ''))],
+    ['the Panecast datasource without secureJsonData.apiKey', 'required', (copy) => copy.edit(DATASOURCES, replaceOnce('apiKey: ${PANECAST_READ_KEY}', 'token: ${PANECAST_READ_KEY}'))],
+    ['the read key in jsonData, where every browser sees it', 'datasource', (copy) => copy.edit(DATASOURCES, replaceOnce('      liveUrl: ${PANECAST_LIVE_URL}\n', '      liveUrl: ${PANECAST_LIVE_URL}\n      apiKey: ${PANECAST_READ_KEY}\n'))],
+    ['the Panecast datasource with direct access (no data proxy)', 'datasource', (copy) => copy.edit(DATASOURCES, replaceOnce('    uid: panecast\n    access: proxy', '    uid: panecast\n    access: direct'))],
     ['the contract uid victoriametrics renamed', 'datasource', (copy) => copy.edit(DATASOURCES, replaceOnce('uid: victoriametrics', 'uid: vm'))],
     ['a datasource of a type nothing provides', 'datasource', (copy) => copy.edit(DATASOURCES, replaceOnce('type: prometheus', 'type: victoriametrics-datasource'))],
     ['a provider that is not a file provider', 'provider', (copy) => copy.edit(PROVIDERS, replaceOnce('type: file', 'type: folder'))],

@@ -13,7 +13,7 @@ import { CLOSE, PROTOCOL_VERSION, encode, formatClientMessage, parseServerMessag
 import { lastValueFrom } from 'rxjs';
 
 import { clientError, toRequestError, type BackendApi, type PanecastRequestError } from './api';
-import { browserSocket, type SocketFactory, type SocketLike } from './live/socket';
+import { browserSocket, closeQuietly, type SocketFactory, type SocketLike } from './live/socket';
 import type { LiveToken } from './types';
 
 export interface LiveCheckOptions {
@@ -54,11 +54,7 @@ export function checkLive(url: string, token: string, options: Omit<LiveCheckOpt
       }
       done = true;
       clearTimeout(timer);
-      try {
-        socket?.close(1000);
-      } catch {
-        // Already closed.
-      }
+      closeQuietly(socket);
       resolve(outcome);
     };
     const timer = setTimeout(() => {
@@ -103,6 +99,10 @@ export async function checkBackend(api: BackendApi, live: LiveCheckOptions): Pro
     const hint = api.problem.code === 'PANECAST_ERR_CLIENT_NO_URL' ? ': enter the backend URL as Grafana reaches it, e.g. http://backend:8080' : '';
     return failure(api.problem.code, `${api.problem.message}${hint}`, 'Configuration');
   }
+  if (typeof live.url !== 'string') {
+    return failure(live.url.code, live.url.message, 'Configuration');
+  }
+  const liveAt = live.url;
   let metrics: number;
   try {
     metrics = (await lastValueFrom(api.catalogue())).metrics.length;
@@ -117,10 +117,7 @@ export async function checkBackend(api: BackendApi, live: LiveCheckOptions): Pro
     const coded = toRequestError(error, `${api.base}/v1/live/token`);
     return failure(coded.code, coded.message, requestStep(coded, 'No live token'));
   }
-  if (typeof live.url !== 'string') {
-    return failure(live.url.code, live.url.message, 'Configuration');
-  }
-  const outcome = await checkLive(live.url, token.token, live);
+  const outcome = await checkLive(liveAt, token.token, live);
   if (!outcome.ok) {
     if (outcome.code === 'PANECAST_ERR_UNSUPPORTED_VERSION' || outcome.code === 'PANECAST_ERR_CLIENT_VERSION') {
       return failure(outcome.code, outcome.message, 'Live protocol mismatch');
@@ -134,6 +131,6 @@ export async function checkBackend(api: BackendApi, live: LiveCheckOptions): Pro
   }
   return {
     status: 'success',
-    message: `Backend reachable through the data proxy (${metrics} metrics); ${expiry(token)}; live protocol v${PROTOCOL_VERSION} at ${live.url} (gateway ${outcome.server})`,
+    message: `Backend reachable through the data proxy (${metrics} metrics); ${expiry(token)}; live protocol v${PROTOCOL_VERSION} at ${liveAt} (gateway ${outcome.server})`,
   };
 }

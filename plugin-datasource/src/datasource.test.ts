@@ -2,7 +2,7 @@ import { dateTime, LoadingState, type DataFrame, type DataQueryRequest, type Dat
 import type { SubscribeQuery } from '@panecast/protocol';
 
 import { DataSource, type PanecastInstanceSettings } from './datasource';
-import { BACKEND_URL, FakeBackend, PROXY_URL, installFakeBackend, installTemplateVariables } from './test-support/fake-backend';
+import { BACKEND_URL, FakeBackend, PROXY_URL, READ_KEY, installFakeBackend, installTemplateVariables } from './test-support/fake-backend';
 import { FakeLiveServer } from './test-support/fake-live-server';
 import { HistoryTruth } from './test-support/history-truth';
 import { FRAME_FIELDS, type PanecastQuery } from './types';
@@ -136,6 +136,25 @@ describe('DataSource.query', () => {
     subscription.unsubscribe();
   });
 
+  it('fills a gap shorter than a sliding window without asking the backend for an empty range', async () => {
+    const sliding = new HistoryTruth(10_000, 1000);
+    backend.history = (params) => sliding.answer(params);
+    const slidingQuery: SubscribeQuery = { ...LIVE_QUERY, window: { type: 'sliding', size: 10_000, slide: 1000 } };
+    sliding.set(CLICK, NOW - 5000, 5, true).set(CLICK, NOW + 1000, 7, true).set(CLICK, NOW + 2000, 8, true);
+    server.seed(slidingQuery, { series: CLICK, window: { start: NOW + 3000, end: NOW + 13_000 }, value: 9, final: false });
+
+    const responses: DataQueryResponse[] = [];
+    const subscription = ds.query(request([{ ...TARGET, window: { type: 'sliding', size: '10s', slide: '1s' } }])).subscribe((r) => responses.push(r));
+    await settle();
+
+    // The gap (+0 s to +3 s) is shorter than size − slide (9 s): a range from +9 s to +3 s would be refused.
+    const fill = backend.calls('/v1/history')[1]!;
+    expect(Number(fill.params.from)).toBeLessThan(Number(fill.params.to));
+    expect(last(responses).errors).toBeUndefined();
+    expect(rows(last(responses).data[0])).toEqual(['-5=5', '1=7', '2=8', '3=9 open']);
+    subscription.unsubscribe();
+  });
+
   it('after a reconnect the server could not resume, fills the outage from history', async () => {
     const responses: DataQueryResponse[] = [];
     const subscription = ds.query(request([TARGET])).subscribe((r) => responses.push(r));
@@ -221,6 +240,66 @@ describe('DataSource.query', () => {
     await settle();
     expect(responses[0]!.errors?.[0]?.message).toBe('[PANECAST_ERR_CLIENT_NO_URL] No backend URL is configured: set it in the datasource settings');
     expect(server.connections).toHaveLength(0);
+  });
+
+  it("reads through the data proxy route, the key added on Grafana's server, and opens the live URL with a minted token", async () => {
+    const urls: string[] = [];
+    const proxied = new DataSource(settings(), { socket: (url, events) => (urls.push(url), server.socket(url, events)), random: () => 0.9 });
+    const subscription = proxied.query(request([TARGET])).subscribe();
+    await settle();
+
+    expect(backend.requests.map((r) => `${r.method} ${r.path} ${r.authorization}`)).toEqual([
+      `GET /v1/metrics Bearer ${READ_KEY}`,
+      `GET /v1/history Bearer ${READ_KEY}`,
+      `POST /v1/live/token Bearer ${READ_KEY}`,
+    ]);
+    expect(urls).toEqual(['ws://live.test:8080/v1/live']);
+    expect(server.connections.map((c) => c.token)).toEqual(['token-1']);
+    subscription.unsubscribe();
+  });
+
+  it('renews the live token when told it expires, with no gap in the frames', async () => {
+    const responses: DataQueryResponse[] = [];
+    const subscription = ds.query(request([TARGET])).subscribe((r) => responses.push(r));
+    await settle();
+    server.update(LIVE_QUERY, { series: CLICK, window: { start: NOW, end: NOW + 1000 }, value: 1, final: true });
+    await settle();
+
+    server.announceExpiry(NOW + 60_000);
+    server.connections[0]!.withhold = 1; // lost on the old connection; the resume brings it
+    server.update(LIVE_QUERY, { series: CLICK, window: { start: NOW + 1000, end: NOW + 2000 }, value: 2, final: true });
+    await settle();
+    server.update(LIVE_QUERY, { series: CLICK, window: { start: NOW + 2000, end: NOW + 3000 }, value: 3, final: false });
+    await settle();
+
+    expect(server.connections.map((c) => [c.token, c.open])).toEqual([
+      ['token-1', false],
+      ['token-2', true],
+    ]);
+    expect(backend.calls('/v1/live/token')).toHaveLength(2);
+    expect(rows(last(responses).data[0])).toEqual(['0=1', '1=2', '2=3 open']);
+    expect(responses.every((r) => (r.data[0]?.meta?.custom?.connection ?? 'connected') === 'connected')).toBe(true);
+    subscription.unsubscribe();
+  });
+
+  it('reports a refused key on history and on the live connection, with the code', async () => {
+    backend.secureJsonData = { apiKey: 'not-the-read-key-0123' };
+    const responses: DataQueryResponse[] = [];
+    const subscription = ds.query(request([TARGET])).subscribe((r) => responses.push(r));
+    await settle();
+
+    expect(last(responses).errors?.[0]?.message).toMatch(/^\[PANECAST_ERR_CLIENT_AUTH\] The backend refused the API key/);
+    expect(last(responses).data[0].meta.custom).toMatchObject({ connection: 'reconnecting', connectionCode: 'PANECAST_ERR_CLIENT_AUTH' });
+    // No socket without a token.
+    expect(server.connections).toHaveLength(0);
+    subscription.unsubscribe();
+  });
+
+  it('asks for a live URL it can use instead of streaming nowhere', async () => {
+    const responses: DataQueryResponse[] = [];
+    new DataSource({ ...settings(), jsonData: { url: BACKEND_URL, liveUrl: 'ftp://x' } }, { socket: server.socket }).query(request([TARGET])).subscribe((r) => responses.push(r));
+    await settle();
+    expect(responses[0]!.errors?.[0]?.message).toBe('[PANECAST_ERR_CLIENT_SOCKET] The live URL ftp://x is not a ws(s) or http(s) URL: set the live URL in the datasource settings');
   });
 
   it('reports a history failure with its code and still streams', async () => {

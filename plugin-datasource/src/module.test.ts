@@ -3,6 +3,7 @@ import { QueryEditor } from './components/QueryEditor';
 import { DataSource } from './datasource';
 import { plugin } from './module';
 import manifest from './plugin.json';
+import { PROXY_ROUTE } from './types';
 
 describe('datasource plugin', () => {
   it('wires the datasource class and its editors', () => {
@@ -15,5 +16,11 @@ describe('datasource plugin', () => {
     expect(manifest).toMatchObject({ type: 'datasource', id: 'panecast-live-datasource', metrics: true, streaming: true });
     expect(manifest.dependencies.grafanaDependency).toBe('>=13.0.0 <14.0.0');
     expect(manifest.info.logos).toEqual({ small: 'img/logo.svg', large: 'img/logo.svg' });
+  });
+
+  it("declares the data proxy route that adds the API key on Grafana's server (the datasource's HTTP goes there)", () => {
+    expect(manifest.routes).toEqual([
+      { path: PROXY_ROUTE, url: '{{ .JsonData.url }}', headers: [{ name: 'Authorization', content: 'Bearer {{ .SecureJsonData.apiKey }}' }] },
+    ]);
   });
 });

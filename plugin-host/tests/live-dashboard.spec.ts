@@ -1,11 +1,16 @@
 /**
  * The built Grafana plugins in Debian's Chromium, through the plugin host,
- * against the real backend in services mode (Kafka, Redis, VictoriaMetrics):
- * the games dashboard from provisioning/, panel 1 (distinct active players by
+ * against the real backend in services mode (Kafka, Redis, VictoriaMetrics)
+ * with live auth on: the datasource reads through the host's emulation of
+ * Grafana's data proxy, which adds the read key on the server side, and opens
+ * the live channel straight to the gateway with tokens minted for that key.
+ * Tokens live 15 s and the gateway announces their expiry 5 s ahead, so the
+ * datasource renews its token about every 10 s throughout the run.
+ * The games dashboard from provisioning/, panel 1 (distinct active players by
  * region, tumbling `$window`) and its query editor. One page for the whole
  * story, in order: live points, a window change, the backend going away and
- * coming back, a reload. Timings go to the report as annotations; screenshots
- * to test-results/.
+ * coming back, token renewals, a reload. Timings go to the report as
+ * annotations; screenshots to test-results/.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,13 +20,17 @@ import { BackendProcess } from './support/backend-process';
 import { connection, legendValue, openDashboard, panel, panelData, panelRuns } from './support/host-page';
 import { SteadyTraffic, heartbeats, post } from './support/traffic';
 
+/** Token lifetime and expiry notice of this run: a renewal about every 10 s. */
+const TOKEN_TTL_MS = 15_000;
+const EXPIRY_NOTICE_MS = 5_000;
+
 test.describe.configure({ mode: 'serial' });
 // One page for the whole story (below), so the fixture page's automatic screenshot would be blank;
 // each test saves its own.
 test.use({ screenshot: 'off' });
 
 const ROOT = join(__dirname, '..', '..');
-const backend = new BackendProcess();
+const backend = new BackendProcess({ PANECAST_LIVE_TOKEN_TTL_MS: String(TOKEN_TTL_MS), PANECAST_LIVE_EXPIRY_NOTICE_MS: String(EXPIRY_NOTICE_MS) });
 const region = `r${backend.run.replace(/[^a-z0-9]/gi, '')}`;
 let host: HostServer;
 let page: Page;
@@ -51,13 +60,21 @@ test.beforeAll(async ({ browser }) => {
       throw new Error(`${built} is missing: run node scripts/setup.mjs --build=all`);
     }
   }
+  // The host first: the gateway admits WebSockets from its page only.
+  host = await startHostServer({ root: ROOT, env: {} });
+  backend.allowOrigin(host.url);
   await backend.start();
-  host = await startHostServer({ root: ROOT, backendUrl: backend.url });
+  // What the provisioned datasource reads, as docker-compose.yml gives it to Grafana.
+  host.setEnvironment({ PANECAST_URL: backend.url, PANECAST_LIVE_URL: `${backend.url.replace(/^http/, 'ws')}/v1/live`, PANECAST_READ_KEY: backend.readKey });
   page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
   page.on('pageerror', (error) => console.log(`page error: ${error.message}`));
   // Only the region this run posts to, so the legend and the data are the test's own.
   await openDashboard(page, `${host.url}/?dashboard=games&editPanel=1&var-window=10s&var-region=${region}&from=now-5m&to=now`);
   await expect(connection(panel(page, 1))).toHaveAttribute('data-state', 'connected', { timeout: 20_000 });
+  // The page never holds a credential: not in its settings, not in what it was served.
+  const settings = await page.evaluate(async () => JSON.stringify(await (await fetch('/host/datasources.json')).json()));
+  expect(settings).not.toContain(backend.readKey);
+  expect(settings).not.toContain('secureJsonData');
 });
 
 test.afterAll(async () => {
@@ -76,7 +93,7 @@ test.afterAll(async () => {
 
 test('posted events show in the panel within 2 s', async ({}, testInfo) => {
   const sentAt = Date.now();
-  await post(backend.url, heartbeats({ region, players: 7 }));
+  await post(backend, heartbeats({ region, players: 7 }));
   note(testInfo, 'POST /v1/events → 202 (Kafka acknowledged)', Date.now() - sentAt);
   await expect(legendValue(panel(page, 1), region)).toHaveText(/^7\b/, { timeout: 2_000 });
   const shownMs = Date.now() - sentAt;
@@ -98,7 +115,7 @@ test('changing the window in the query editor switches the panel without a reloa
   note(testInfo, 'window edit → panel data in 1 s windows', Date.now() - changedAt);
   expect(await panelRuns(page, 1)).toBe(runsBefore + 1);
   expect(await page.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument)).toBe(true);
-  await post(backend.url, heartbeats({ region, players: 4, ts: Date.now() }));
+  await post(backend, heartbeats({ region, players: 4, ts: Date.now() }));
   await expect(legendValue(panel(page, 1), region)).toHaveText(/^4\b/, { timeout: 2_000 });
   const frame = (await panelData(page, 1))?.frames.find((one) => one.labels.region === region);
   const steps = (frame?.times ?? []).slice(1).map((time, index) => time - (frame?.times[index] ?? 0));
@@ -107,7 +124,7 @@ test('changing the window in the query editor switches the panel without a reloa
 });
 
 test('stopping the backend shows the panel disconnected', async ({}, testInfo) => {
-  traffic = new SteadyTraffic(() => backend.url, region, 5);
+  traffic = new SteadyTraffic(backend, region, 5);
   trafficFrom = Date.now();
   traffic.start();
   await page.waitForTimeout(3_000);
@@ -132,11 +149,16 @@ test('restarting the backend resumes the panel with no gap', async ({}, testInfo
   await expect(connection(panel(page, 1))).toHaveAttribute('data-state', 'connected', { timeout: 30_000 });
   note(testInfo, 'backend restart → panel connected again', Date.now() - startedAt);
   await traffic?.drain();
-  const trafficTo = Date.now();
   // Every second from the start of the traffic to its end, through the outage, has its window
   // with all 5 players: the refused batches were posted again and the panel got their windows.
-  const first = Math.ceil(trafficFrom / 1000) * 1000 + 1000;
-  const last = Math.floor(trafficTo / 1000) * 1000 - 2000;
+  note(testInfo, `windows checked (1 s each, outage included)`, await expectEveryWindow(trafficFrom, Date.now(), 5));
+  await shot(testInfo, '4-resumed');
+});
+
+/** Panel 1 shows `players` in every 1 s window from `from` to `to` (ms); resolves to the span checked. */
+async function expectEveryWindow(from: number, to: number, players: number): Promise<number> {
+  const first = Math.ceil(from / 1000) * 1000 + 1000;
+  const last = Math.floor(to / 1000) * 1000 - 2000;
   await expect
     .poll(
       async () => {
@@ -144,7 +166,7 @@ test('restarting the backend resumes the panel with no gap', async ({}, testInfo
         const byTime = new Map(frame?.times.map((time, index) => [time, frame.values[index]]));
         const missing: string[] = [];
         for (let time = first; time <= last; time += 1000) {
-          if (byTime.get(time) !== 5) {
+          if (byTime.get(time) !== players) {
             missing.push(`${new Date(time).toISOString()}=${byTime.get(time) ?? 'none'}`);
           }
         }
@@ -153,8 +175,39 @@ test('restarting the backend resumes the panel with no gap', async ({}, testInfo
       { timeout: 15_000, intervals: [500] },
     )
     .toEqual([]);
-  note(testInfo, `windows checked (1 s each, outage included)`, last - first + 1000);
-  await shot(testInfo, '4-resumed');
+  return last - first + 1000;
+}
+
+test('renews the live token on a second connection before it expires, never showing a reconnect', async ({}, testInfo) => {
+  test.setTimeout(60_000);
+  const tokens = () => host.proxied.filter((request) => request === 'POST /panecast/v1/live/token').length;
+  const before = tokens();
+  // Every change of the panel's connection badge from now on (polled: React may replace the node).
+  await page.evaluate(() => {
+    const seen: string[] = [];
+    (window as unknown as { __connectionChanges: string[] }).__connectionChanges = seen;
+    let last = document.querySelector('[data-testid="host-panel-1"] [data-testid="panecast-connection"]')?.getAttribute('data-state');
+    setInterval(() => {
+      const state = document.querySelector('[data-testid="host-panel-1"] [data-testid="panecast-connection"]')?.getAttribute('data-state');
+      if (state !== last) {
+        seen.push(`${new Date().toISOString()} ${state}`);
+        last = state;
+      }
+    }, 50);
+  });
+  traffic = new SteadyTraffic(backend, region, 3);
+  const from = Date.now();
+  traffic.start();
+  // Two token lifetimes less the notice: at least two renewals.
+  await page.waitForTimeout(2 * (TOKEN_TTL_MS - EXPIRY_NOTICE_MS) + 2_000);
+  await traffic.drain();
+  const renewals = tokens() - before;
+  testInfo.annotations.push({ type: 'renewals', description: `${renewals} live tokens minted in ${Date.now() - from} ms` });
+  console.log(`renewals: ${renewals} live tokens minted in ${Date.now() - from} ms`);
+  expect(renewals).toBeGreaterThanOrEqual(2);
+  expect(await page.evaluate(() => (window as unknown as { __connectionChanges: string[] }).__connectionChanges)).toEqual([]);
+  note(testInfo, 'windows checked across renewals (1 s each)', await expectEveryWindow(from, Date.now(), 3));
+  await shot(testInfo, '5-after-renewals');
 });
 
 test('after a reload, history arrives before live points', async ({}, testInfo) => {
@@ -164,7 +217,7 @@ test('after a reload, history arrives before live points', async ({}, testInfo) 
   await expect.poll(async () => (await panelData(page, 1, 'first'))?.at, { timeout: 10_000 }).toBeGreaterThan(0);
   const firstData = await panelData(page, 1, 'first');
   note(testInfo, 'reload → first panel data with points', (firstData?.at ?? 0) - reloadedAt);
-  await shot(testInfo, '5-after-reload');
+  await shot(testInfo, '6-after-reload');
   // The first data the panel got already holds every window the backend's history has for
   // the range up to the reload: history first, then live points on top.
   const history = new URL(`${backend.url}/v1/history`);
@@ -174,7 +227,7 @@ test('after a reload, history arrives before live points', async ({}, testInfo) 
   history.searchParams.set('filter.region', region);
   history.searchParams.set('from', String(reloadedAt - 5 * 60_000));
   history.searchParams.set('to', String(reloadedAt));
-  const response = await fetch(history);
+  const response = await fetch(history, { headers: { authorization: `Bearer ${backend.readKey}` } });
   expect(response.status, `GET ${history.pathname}${history.search}: ${await response.clone().text()}`).toBe(200);
   const answer = (await response.json()) as { groups: Array<{ points: Array<{ start: number; value: number; final: boolean }> }> };
   // Windows already final at the reload: nothing live can have produced them after it.
@@ -184,6 +237,6 @@ test('after a reload, history arrives before live points', async ({}, testInfo) 
   const shown = new Map(frame?.times.map((time, index) => [time, frame.values[index]]));
   expect(past.map((point) => [point.start, shown.get(point.start)])).toEqual(past.map((point) => [point.start, point.value]));
   await expect(connection(panel(page, 1))).toHaveAttribute('data-state', 'connected', { timeout: 20_000 });
-  await post(backend.url, heartbeats({ region, players: 6, ts: Date.now() }));
+  await post(backend, heartbeats({ region, players: 6, ts: Date.now() }));
   await expect(legendValue(panel(page, 1), region)).toHaveText(/^6\b/, { timeout: 2_000 });
 });

@@ -229,3 +229,38 @@ describe('with live auth off (the embedded default)', () => {
     client.close();
   });
 });
+
+describe('token lifetime', () => {
+  let short: App;
+
+  beforeAll(async () => {
+    short = await startApp(
+      loadConfig({
+        PANECAST_PORT: '0',
+        PANECAST_DEMO_EVENTS_PER_SEC: '0',
+        PANECAST_LIVE_AUTH: 'on',
+        PANECAST_TOKEN_SECRETS: SECRET,
+        PANECAST_READ_KEYS: `default:${READ_DEFAULT}`,
+        PANECAST_LIVE_EXPIRY_NOTICE_MS: '1000',
+        PANECAST_LIVE_TOKEN_TTL_MS: '2000',
+      }),
+    );
+  });
+
+  afterAll(async () => {
+    await short.stop();
+  });
+
+  it('is announced by the gateway the configured notice ahead of the expiry the token route gave', async () => {
+    const minted = await fetch(`${short.url}/v1/live/token`, { method: 'POST', headers: { authorization: `Bearer ${READ_DEFAULT}` } });
+    const { token, expiresAt } = (await minted.json()) as { token: string; expiresAt: number };
+    const client = await openLiveClient(short.url, { token });
+    try {
+      const expiring = await waitFor(() => client.messages.find((m) => m.type === 'expiring'), 'expiring frame', 3000);
+      expect(expiring).toEqual({ type: 'expiring', at: expiresAt });
+      expect(Date.now()).toBeGreaterThanOrEqual(expiresAt - 1000 - 50);
+    } finally {
+      client.close();
+    }
+  });
+});

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, loadConfig } from '../../../backend/src/config';
-import { parseOriginAllowList, parseSecrets } from '../../../backend/src/live/auth';
+import { parseApiKeys, parseOriginAllowList, parseSecrets } from '../../../backend/src/live/auth';
 
 export const CONFIG_SOURCE = 'backend/src/config.ts';
 
@@ -19,8 +19,9 @@ export function backendVariables(root: string): ReadonlySet<string> {
 
 /**
  * The backend's own verdict on an environment: undefined when valid, else its
- * message naming the variable. Besides loadConfig, the live settings it keeps
- * as text are parsed the way the gateway parses them at start-up.
+ * message naming the variable. Besides loadConfig, the settings it keeps as
+ * text (origins, secrets, read and collector keys) are parsed the way the
+ * app parses them at start-up.
  */
 export function configProblem(env: Readonly<Record<string, string>>): string | undefined {
   try {
@@ -28,6 +29,10 @@ export function configProblem(env: Readonly<Record<string, string>>): string | u
     parseOriginAllowList(config.live.allowedOrigins);
     if (config.live.auth) {
       parseSecrets(config.live.tokenSecrets);
+      parseApiKeys(config.live.readKeys ?? '', 'PANECAST_READ_KEYS');
+    }
+    if (config.collector.apiKeys !== undefined) {
+      parseApiKeys(config.collector.apiKeys);
     }
     return undefined;
   } catch (error) {

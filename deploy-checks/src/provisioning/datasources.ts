@@ -11,6 +11,9 @@ export interface ProvisionedDatasource {
   readonly type: string;
   readonly uid: string;
   readonly file: string;
+  /** As written, `${VAR}` references unexpanded (Grafana fills them from its environment). */
+  readonly jsonData: Readonly<Record<string, unknown>>;
+  readonly secureJsonData: Readonly<Record<string, unknown>>;
 }
 
 export interface DashboardProvider {
@@ -37,6 +40,34 @@ export function environmentReferences(text: string): string[] {
 
 function nonEmpty(value: unknown): value is string {
   return typeof value === 'string' && value.trim() !== '';
+}
+
+/** jsonData keys that hold a secret: jsonData reaches every viewer's browser. */
+const SECRET_KEY = /(key|token|secret|password)$/i;
+
+/**
+ * The Panecast datasource (plugin-datasource/src/types.ts): its HTTP goes
+ * through Grafana's data proxy to jsonData.url with secureJsonData.apiKey
+ * added on the server; its WebSocket goes from the browser to jsonData.liveUrl.
+ */
+function checkPanecastSettings(entry: Record<string, unknown>, at: string, issues: IssueList): void {
+  const jsonData = isRecord(entry.jsonData) ? entry.jsonData : {};
+  if (!nonEmpty(jsonData.url)) {
+    issues.add('required', `${at}.jsonData.url`, "the backend URL Grafana's data proxy forwards to");
+  }
+  if (!nonEmpty(jsonData.liveUrl)) {
+    issues.add('required', `${at}.jsonData.liveUrl`, 'the live channel URL the browser opens (jsonData.url is what Grafana reaches)');
+  }
+  for (const key of Object.keys(jsonData).filter((name) => SECRET_KEY.test(name))) {
+    issues.add('datasource', `${at}.jsonData.${key}`, 'jsonData is sent to every browser: keep secrets in secureJsonData');
+  }
+  const secure = isRecord(entry.secureJsonData) ? entry.secureJsonData : {};
+  if (typeof secure.apiKey !== 'string') {
+    issues.add('required', `${at}.secureJsonData.apiKey`, 'the read key the data proxy sends (may come from an environment variable)');
+  }
+  if (entry.access !== undefined && entry.access !== 'proxy') {
+    issues.add('datasource', `${at}.access`, 'must be proxy: the key is added by the data proxy route');
+  }
 }
 
 /** Datasource types that exist: Grafana core types we use, and our plugin. */
@@ -70,14 +101,7 @@ export function checkDatasourceFile(
     }
     const type = String(entry.type);
     if (type === known.panecastType) {
-      const jsonData = isRecord(entry.jsonData) ? entry.jsonData : {};
-      if (!nonEmpty(jsonData.url)) {
-        issues.add('required', `${at}.jsonData.url`, 'the backend URL the datasource connects to');
-      }
-      const secure = isRecord(entry.secureJsonData) ? entry.secureJsonData : {};
-      if (typeof secure.token !== 'string') {
-        issues.add('required', `${at}.secureJsonData.token`, 'the live-channel token (may come from an environment variable)');
-      }
+      checkPanecastSettings(entry, at, issues);
     } else if (known.coreTypes.has(type)) {
       if (!nonEmpty(entry.url)) {
         issues.add('required', `${at}.url`, `a ${type} datasource needs a url`);
@@ -86,7 +110,14 @@ export function checkDatasourceFile(
       issues.add('datasource', `${at}.type`, `"${type}" is neither our plugin (${known.panecastType}) nor a core type (${[...known.coreTypes].join(', ')})`);
     }
     if (nonEmpty(entry.name) && nonEmpty(entry.type) && nonEmpty(entry.uid)) {
-      found.push({ name: entry.name, type, uid: entry.uid, file: issues.file });
+      found.push({
+        name: entry.name,
+        type,
+        uid: entry.uid,
+        file: issues.file,
+        jsonData: isRecord(entry.jsonData) ? entry.jsonData : {},
+        secureJsonData: isRecord(entry.secureJsonData) ? entry.secureJsonData : {},
+      });
     }
   });
   return found;

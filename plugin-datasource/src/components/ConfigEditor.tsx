@@ -7,8 +7,8 @@ import { PanecastOptions, PanecastSecureOptions } from '../types';
 
 type Props = DataSourcePluginOptionsEditorProps<PanecastOptions, PanecastSecureOptions>;
 
-/** Why an address is not a usable URL of one of `protocols`, or undefined when it is (or is empty). */
-function urlProblem(value: string | undefined, protocols: readonly string[]): string | undefined {
+/** `problem` when an address is not a URL of one of `protocols`; undefined when it is (or is empty). */
+function urlProblem(value: string | undefined, protocols: readonly string[], problem: string): string | undefined {
   const text = (value ?? '').trim();
   if (text === '') {
     return undefined;
@@ -20,7 +20,7 @@ function urlProblem(value: string | undefined, protocols: readonly string[]): st
   } catch {
     // Not a URL at all.
   }
-  return `Enter a ${protocols.map((p) => p.replace(':', '')).join(' or ')} URL`;
+  return problem;
 }
 
 /**
@@ -30,8 +30,8 @@ function urlProblem(value: string | undefined, protocols: readonly string[]): st
  */
 export function ConfigEditor({ options, onOptionsChange }: Props) {
   const { jsonData, secureJsonFields, secureJsonData } = options;
-  const urlError = urlProblem(jsonData.url, ['http:', 'https:']);
-  const liveError = urlProblem(jsonData.liveUrl, ['ws:', 'wss:', 'http:', 'https:']);
+  const urlError = urlProblem(jsonData.url, ['http:', 'https:'], 'Enter an http(s) URL, e.g. http://backend:8080');
+  const liveError = urlProblem(jsonData.liveUrl, ['ws:', 'wss:', 'http:', 'https:'], 'Enter a ws(s) or http(s) URL, e.g. ws://localhost:8080/v1/live');
   const derivedLive = urlError === undefined && (jsonData.url ?? '').trim() !== '' ? liveUrl(jsonData.url) : 'ws://localhost:8080/v1/live';
 
   const onJsonChange = (field: 'url' | 'liveUrl') => (event: ChangeEvent<HTMLInputElement>) => {

@@ -2,7 +2,7 @@ import React, { useState } from 'react';
 import { act, fireEvent, render, screen, within } from '@testing-library/react';
 
 import { DataSource, type PanecastInstanceSettings } from '../datasource';
-import { FakeBackend, installFakeBackend } from '../test-support/fake-backend';
+import { BACKEND_URL, FakeBackend, PROXY_URL, installFakeBackend } from '../test-support/fake-backend';
 import type { PanecastQuery } from '../types';
 import { QueryEditor } from './QueryEditor';
 
@@ -15,9 +15,10 @@ const settings = {
   uid: 'panecast',
   type: 'panecast-live-datasource',
   name: 'Panecast',
-  access: 'direct',
+  access: 'proxy',
+  url: PROXY_URL,
   readOnly: false,
-  jsonData: { url: 'http://backend.test:8080' },
+  jsonData: { url: BACKEND_URL },
   meta: {},
 } as unknown as PanecastInstanceSettings;
 

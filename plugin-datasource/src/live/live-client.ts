@@ -16,7 +16,7 @@
  *   the current one with a fresh token; on its welcome it takes over, every subscription resumes
  *   there from its last applied seq, and only then is the old one closed. The state stays connected.
  *
- * - One teardown funnel, disconnect(): bumps the connection id (callbacks of a dead socket are
+ * - One teardown funnel, disconnect(): clears the connection id (callbacks of a dead socket are
  *   ignored), clears timers, then reconnects with backoff + full jitter while subscriptions remain.
  * - Sequence numbers per subscription with checkSequence: duplicates are dropped; a gap
  *   re-subscribes under a new wire id with `resume: { seq: last }`; after a reconnect every
@@ -44,7 +44,7 @@ import {
 
 import { DEFAULT_BACKOFF, backoffDelay, type BackoffOptions } from './backoff';
 import { Renewal } from './renewal';
-import { browserSocket, type SocketFactory, type SocketLike } from './socket';
+import { browserSocket, closeQuietly, type SocketFactory, type SocketLike } from './socket';
 import { Watchdog } from './watchdog';
 
 export type LiveState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'failed';
@@ -284,11 +284,7 @@ export class LiveClient {
         this.socket = socket;
         this.watchdog.frame();
         this.welcomed(welcome.version, welcome.heartbeatMs, 'renewed');
-        try {
-          old?.close(1000, 'renewed');
-        } catch {
-          // Already closed.
-        }
+        closeQuietly(old, 1000, 'renewed');
       },
     );
   }
@@ -308,13 +304,7 @@ export class LiveClient {
     this.watchdog.stop();
     const socket = this.socket;
     this.socket = undefined;
-    if (socket !== undefined) {
-      try {
-        socket.close(1000, typeof code === 'string' ? code : undefined);
-      } catch {
-        // Already closed.
-      }
-    }
+    closeQuietly(socket, 1000, typeof code === 'string' ? code : undefined);
     if (then === 'failed') {
       for (const sub of this.subs.values()) {
         sub.handler.error(String(code), reason);

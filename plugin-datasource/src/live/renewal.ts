@@ -8,7 +8,7 @@
  */
 import { PROTOCOL_VERSION, encode, parseServerMessage, type WelcomeMessage } from '@panecast/protocol';
 
-import type { SocketFactory, SocketLike } from './socket';
+import { closeQuietly, type SocketFactory, type SocketLike } from './socket';
 
 export interface RenewalOptions {
   url: string;
@@ -101,11 +101,7 @@ export class Renewal {
     }
     this.phase = 'ended';
     clearTimeout(this.timer);
-    try {
-      this.socket?.close(1000, 'renewal abandoned');
-    } catch {
-      // Already closed.
-    }
+    closeQuietly(this.socket, 1000, 'renewal abandoned');
   }
 
   get active(): boolean {

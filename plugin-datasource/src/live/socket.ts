@@ -32,6 +32,15 @@ export const browserSocket: SocketFactory = (url, events) => {
   };
 };
 
+/** Closes a socket that may already be closed (the browser's close() then throws nothing useful). */
+export function closeQuietly(socket: SocketLike | undefined, code = 1000, reason?: string): void {
+  try {
+    socket?.close(code, reason);
+  } catch {
+    // Already closed.
+  }
+}
+
 /**
  * The live channel's ws(s):// URL from an address the browser reaches: a ws(s) or http(s) URL of
  * the gateway, with `/v1/live` added unless the path already ends with it

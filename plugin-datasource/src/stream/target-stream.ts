@@ -133,7 +133,9 @@ export function streamTarget(deps: TargetDeps, request: TargetRequest): Observab
         return;
       }
       // Windows overlapping [fromStart + size − slide, toStart) are those starting in [fromStart, toStart).
-      const params = historyParams(query, fromStart + sizeMs - slideMs, toStart, maxDataPoints);
+      // A gap shorter than size − slide makes that range empty, which the backend refuses (from ≥ to):
+      // ask from just before toStart then (windows from toStart − size on); applyHistory keeps the gap's.
+      const params = historyParams(query, Math.min(fromStart + sizeMs - slideMs, toStart - 1), toStart, maxDataPoints);
       requests.add(
         deps.api.history(params).subscribe({
           next: (answer) => {

@@ -129,6 +129,10 @@ export class FakeBackend {
       // The backend answers 401 PANECAST_ERR_READ_KEY_*; Grafana's proxy hides it behind a 400.
       return throwError(() => ({ status: 400, statusText: 'Bad Request', data: 'Authentication to data source failed', config: options }));
     }
+    if (params.from !== undefined && params.to !== undefined && Number(params.to) <= Number(params.from)) {
+      // As the backend's params.ts refuses it.
+      return throwError(() => ({ status: 400, data: { error: { code: 'PANECAST_ERR_QUERY_INVALID', message: 'Invalid query: from must be before to' } }, config: options }));
+    }
     const answer = this.answer(method, path, params);
     if (answer === undefined) {
       return throwError(() => ({ status: 404, data: { error: { code: 'PANECAST_ERR_NOT_FOUND', message: `No route for ${method} ${path}` } }, config: options }));

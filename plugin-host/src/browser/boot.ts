@@ -53,7 +53,8 @@ export async function boot(search: URLSearchParams): Promise<Booted> {
   setTemplateSrv(templateSrv);
 
   const plugins = await loadPlugins();
-  const provisioned = await fetchJson<ProvisionedDataSource[]>(`/host/datasources.json${search.has('direct') ? '?direct' : ''}`);
+  // As Grafana's frontend settings give them: the data proxy's url, jsonData, no secureJsonData.
+  const provisioned = await fetchJson<ProvisionedDataSource[]>('/host/datasources.json');
   const datasourceSrv = new HostDataSourceSrv(provisioned, plugins, templateSrv);
   setDataSourceSrv(datasourceSrv);
   // Grafana's boot data lists the datasources and panels it serves; some code reads them from config.

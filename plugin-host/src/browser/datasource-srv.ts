@@ -12,7 +12,7 @@ import type { DataSourceSrv, GetDataSourceListFilters, RuntimeDataSourceRegistra
 import type { LoadedPlugins } from './plugins';
 import type { HostTemplateSrv } from './template-srv';
 
-/** A provisioned datasource as the host's server hands it over (url fields already point at the host's proxy). */
+/** A provisioned datasource as the host's server hands it over: `url` is the data proxy's for proxy access; no secureJsonData. */
 export interface ProvisionedDataSource {
   uid: string;
   name: string;

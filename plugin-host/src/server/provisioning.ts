@@ -1,12 +1,12 @@
 /**
- * What the host page asks the server for, read from the repository as Grafana
- * would read it: each served plugin's built `dist/plugin.json`, the
- * provisioned dashboards (provisioning/dashboards/*.json) and datasources
- * (provisioning/datasources/*.yaml). Datasource URLs are rewritten to the
- * host's proxy: `url` to Grafana's data-proxy path for the datasource, and
- * `jsonData.url` (the backend address the Panecast datasource reads) to the
- * same-origin `/api/panecast`, since the provisioned address names the
- * backend as Grafana's server would reach it, not as this page can.
+ * What the host's server knows, read from the repository as Grafana reads
+ * it: each served plugin's built `dist/plugin.json` (its metadata and its data
+ * proxy `routes`), the provisioned dashboards (provisioning/dashboards/*.json)
+ * and datasources (provisioning/datasources/*.yaml, `$VAR` and `${VAR}`
+ * filled from the environment Grafana would have). The datasources are kept
+ * whole on the server side, secureJsonData included, for the data proxy; the
+ * page gets them the way Grafana's frontend settings give them: `url` is the
+ * data proxy's for proxy access, and there is no secureJsonData.
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -66,6 +66,32 @@ export function dashboardNames(root: string): string[] {
     .sort();
 }
 
+/** A route of a plugin's data proxy (plugin.json `routes`), the fields the host emulates. */
+export interface PluginRoute {
+  path: string;
+  method?: string;
+  url?: string;
+  reqRole?: string;
+  headers?: Array<{ name: string; content: string }>;
+}
+
+/** Data proxy routes of each served plugin, by plugin id. */
+export function pluginRoutes(dirs: readonly PluginDir[]): Map<string, PluginRoute[]> {
+  return new Map(dirs.map((dir) => [dir.id, ((JSON.parse(readFileSync(join(dir.dist, 'plugin.json'), 'utf8')) as { routes?: PluginRoute[] }).routes ?? [])]));
+}
+
+/** A provisioned datasource as Grafana's server holds it. */
+export interface DatasourceRecord {
+  uid: string;
+  name: string;
+  type: string;
+  access: 'proxy' | 'direct';
+  isDefault: boolean;
+  url?: string;
+  jsonData: Record<string, unknown>;
+  secureJsonData: Record<string, string>;
+}
+
 interface ProvisionedSource {
   name?: string;
   uid?: string;
@@ -74,20 +100,37 @@ interface ProvisionedSource {
   access?: string;
   isDefault?: boolean;
   jsonData?: Record<string, unknown>;
+  secureJsonData?: Record<string, unknown>;
 }
 
+export type Environment = Readonly<Record<string, string | undefined>>;
+
 export const DATASOURCE_PROXY_PREFIX = '/api/datasources/proxy/uid/';
-export const BACKEND_PROXY_PREFIX = '/api/panecast/';
+
+/** Grafana's provisioning expansion: `$VAR` and `${VAR}` from the environment (unset: empty), `$$` for `$`. */
+export function expandEnv(text: string, env: Environment): string {
+  return text.replace(/\$\$|\$\{(\w+)\}|\$(\w+)/g, (whole, braced?: string, bare?: string) => (whole === '$$' ? '$' : (env[(braced ?? bare) as string] ?? '')));
+}
+
+function expandValues<T>(value: T, env: Environment): T {
+  if (typeof value === 'string') {
+    return expandEnv(value, env) as T;
+  }
+  if (Array.isArray(value)) {
+    return value.map((item: unknown) => expandValues(item, env)) as T;
+  }
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, expandValues(item, env)])) as T;
+  }
+  return value;
+}
 
 /**
- * The provisioned datasources, `jsonData.url` set to `backendBase` (the
- * same-origin proxy, or with `?direct` the backend's own address, which is
- * what a browser on a Grafana page would be given). When
- * nothing provisions the Panecast datasource the host adds one (uid
- * `panecast`), so the host works before provisioning/ is written.
- * secureJsonData is dropped: Grafana never sends it to the browser either.
+ * The provisioned datasources with the environment filled in. When nothing
+ * provisions the Panecast datasource the host adds one (uid `panecast`), so
+ * the host works before provisioning/ is written.
  */
-export function provisionedDatasources(root: string, dirs: readonly PluginDir[], backendBase: string): unknown[] {
+export function readDatasources(root: string, dirs: readonly PluginDir[], env: Environment): DatasourceRecord[] {
   const folder = join(root, 'provisioning', 'datasources');
   const sources: ProvisionedSource[] = [];
   if (existsSync(folder)) {
@@ -100,17 +143,32 @@ export function provisionedDatasources(root: string, dirs: readonly PluginDir[],
   if (datasourcePlugin !== undefined && !sources.some((source) => source.type === datasourcePlugin.id)) {
     sources.unshift({ name: 'Panecast', uid: 'panecast', type: datasourcePlugin.id, isDefault: true, jsonData: {} });
   }
-  return sources.map((source, index) => {
+  return sources.map((raw, index) => {
+    const source = expandValues(raw, env);
     const uid = source.uid ?? source.name ?? `datasource-${index}`;
-    const served = dirs.some((dir) => dir.id === source.type);
+    const secure = Object.entries(source.secureJsonData ?? {}).map(([key, value]) => [key, String(value ?? '')] as const);
     return {
       uid,
       name: source.name ?? uid,
       type: source.type ?? 'unknown',
       access: source.access === 'direct' ? 'direct' : 'proxy',
       isDefault: source.isDefault === true,
-      url: served ? `${DATASOURCE_PROXY_PREFIX}${uid}` : source.url,
-      jsonData: served ? { ...source.jsonData, url: backendBase } : (source.jsonData ?? {}),
+      ...(source.url === undefined ? {} : { url: source.url }),
+      jsonData: source.jsonData ?? {},
+      secureJsonData: Object.fromEntries(secure),
     };
   });
+}
+
+/** What the page gets, as Grafana's frontend settings give it: the proxy URL for proxy access, never secureJsonData. */
+export function browserDatasources(records: readonly DatasourceRecord[]): unknown[] {
+  return records.map((record) => ({
+    uid: record.uid,
+    name: record.name,
+    type: record.type,
+    access: record.access,
+    isDefault: record.isDefault,
+    url: record.access === 'proxy' ? `${DATASOURCE_PROXY_PREFIX}${record.uid}` : record.url,
+    jsonData: record.jsonData,
+  }));
 }

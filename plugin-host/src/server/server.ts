@@ -1,37 +1,49 @@
 /**
  * The host's dev server: the host page and bundle, both plugins' dist/
  * folders under Grafana's URL layout (/public/plugins/<id>/), the provisioned
- * dashboards and datasources, and the proxy to the Panecast backend
- * (HTTP + WebSocket). Loopback only; `port: 0` picks a free port.
+ * dashboards and datasources, and Grafana's data proxy for them
+ * (data-proxy.ts). The datasources are read from provisioning/ with the
+ * environment Grafana would have (`env`), on every request, so a test can set
+ * it once the backend's address is known. WebSockets are not proxied: the
+ * Panecast datasource opens its live channel at the browser-side live URL,
+ * straight to the gateway, as in Grafana. Loopback only; `port: 0` picks a free port.
  */
 import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
 import type { Duplex } from 'node:stream';
+import { forward, planProxy } from './data-proxy';
 import {
-  BACKEND_PROXY_PREFIX,
   DATASOURCE_PROXY_PREFIX,
+  browserDatasources,
   dashboardNames,
   pluginMetas,
-  provisionedDatasources,
+  pluginRoutes,
+  readDatasources,
   readPluginDirs,
+  type Environment,
 } from './provisioning';
-import { type ProxyTarget, proxyHttp, proxyUpgrade } from './proxy';
 
 export interface HostServerOptions {
   /** Repository root (holds plugin-*, provisioning/ and plugin-host/). */
   root: string;
-  /** Panecast backend base URL, e.g. http://127.0.0.1:18080. */
-  backendUrl: string;
+  /**
+   * The environment Grafana would have: provisioning/datasources/*.yaml read
+   * `${PANECAST_URL}`, `${PANECAST_LIVE_URL}`, `${PANECAST_READ_KEY}` from it.
+   * Default: this process's.
+   */
+  env?: Environment;
   port?: number;
   host?: string;
 }
 
 export interface HostServer {
   url: string;
-  /** Points the proxy at another backend address (e.g. after a restart on a new port). */
-  setBackendUrl(url: string): void;
+  /** Replaces the environment the provisioning is read with (e.g. once the backend's port is known). */
+  setEnvironment(env: Environment): void;
+  /** `METHOD /path` of the requests the data proxy forwarded, in order (the newest 10,000). */
+  readonly proxied: readonly string[];
   close(): Promise<void>;
 }
 
@@ -49,6 +61,9 @@ const TYPES: Record<string, string> = {
   '.ttf': 'font/ttf',
   '.eot': 'application/vnd.ms-fontobject',
 };
+
+/** The newest proxied requests kept for tests; a long `serve` must not grow without bound. */
+const PROXIED_LOG_LIMIT = 10_000;
 
 function send(response: ServerResponse, status: number, body: string, type = 'text/plain; charset=utf-8'): void {
   response.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
@@ -70,24 +85,23 @@ function serveFile(response: ServerResponse, folder: string, rest: string): void
   createReadStream(file).pipe(response);
 }
 
-/** The backend path a proxied URL stands for, or undefined when the URL is not proxied. */
-function proxiedPath(path: string): string | undefined {
-  if (path.startsWith(BACKEND_PROXY_PREFIX)) {
-    return path.slice(BACKEND_PROXY_PREFIX.length - 1);
+/** `[uid, path after it]` of a data proxy URL, or undefined for any other URL. */
+function proxiedPath(path: string): [string, string] | undefined {
+  if (!path.startsWith(DATASOURCE_PROXY_PREFIX)) {
+    return undefined;
   }
-  if (path.startsWith(DATASOURCE_PROXY_PREFIX)) {
-    const afterUid = path.indexOf('/', DATASOURCE_PROXY_PREFIX.length);
-    return afterUid < 0 ? '/' : path.slice(afterUid);
-  }
-  return undefined;
+  const afterUid = path.indexOf('/', DATASOURCE_PROXY_PREFIX.length);
+  const uid = decodeURIComponent(path.slice(DATASOURCE_PROXY_PREFIX.length, afterUid < 0 ? undefined : afterUid));
+  return [uid, afterUid < 0 ? '' : path.slice(afterUid + 1)];
 }
 
 export async function startHostServer(options: HostServerOptions): Promise<HostServer> {
   const { root } = options;
   const hostDir = join(root, 'plugin-host');
   const dirs = readPluginDirs(root);
-  let backend = new URL(options.backendUrl);
-  const target: ProxyTarget = { current: () => backend };
+  const routes = pluginRoutes(dirs);
+  let env: Environment = options.env ?? process.env;
+  const proxiedLog: string[] = [];
   const open = new Set<Socket | Duplex>();
 
   const handle = (request: IncomingMessage, response: ServerResponse): void => {
@@ -95,7 +109,17 @@ export async function startHostServer(options: HostServerOptions): Promise<HostS
     const path = url.pathname;
     const proxied = proxiedPath(path);
     if (proxied !== undefined) {
-      proxyHttp(target, proxied + url.search, request, response);
+      const [uid, rest] = proxied;
+      const record = readDatasources(root, dirs, env).find((candidate) => candidate.uid === uid);
+      if (record === undefined) {
+        send(response, 404, JSON.stringify({ message: 'Data source not found' }), TYPES['.json']);
+        return;
+      }
+      proxiedLog.push(`${request.method ?? 'GET'} /${rest}`);
+      if (proxiedLog.length > PROXIED_LOG_LIMIT) {
+        proxiedLog.splice(0, proxiedLog.length - PROXIED_LOG_LIMIT);
+      }
+      forward(planProxy(record, routes.get(record.type) ?? [], request.method ?? 'GET', rest), url.search, request, response);
       return;
     }
     if (request.method !== 'GET' && request.method !== 'HEAD') {
@@ -109,10 +133,7 @@ export async function startHostServer(options: HostServerOptions): Promise<HostS
     } else if (path === '/host/dashboards.json') {
       sendJson(response, dashboardNames(root));
     } else if (path === '/host/datasources.json') {
-      // `?direct`: the datasource talks to the backend's own address, cross-origin, as it
-      // would from a Grafana page; by default through the same-origin proxy.
-      const viaProxy = `http://${request.headers.host ?? 'localhost'}${BACKEND_PROXY_PREFIX.slice(0, -1)}`;
-      sendJson(response, provisionedDatasources(root, dirs, url.searchParams.has('direct') ? backend.href.replace(/\/$/, '') : viaProxy));
+      sendJson(response, browserDatasources(readDatasources(root, dirs, env)));
     } else if (path.startsWith('/host/dashboards/')) {
       serveFile(response, join(root, 'provisioning', 'dashboards'), path.slice('/host/dashboards/'.length));
     } else if (path.startsWith('/host/')) {
@@ -143,14 +164,8 @@ export async function startHostServer(options: HostServerOptions): Promise<HostS
     open.add(socket);
     socket.once('close', () => open.delete(socket));
   });
-  server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const url = new URL(request.url ?? '/', 'http://host.invalid');
-    const proxied = proxiedPath(url.pathname);
-    if (proxied === undefined) {
-      socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\n\r\n');
-      return;
-    }
-    proxyUpgrade(target, proxied + url.search, request, socket, head, open);
+  server.on('upgrade', (_request: IncomingMessage, socket: Duplex) => {
+    socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\n\r\n');
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -160,9 +175,10 @@ export async function startHostServer(options: HostServerOptions): Promise<HostS
   const address = server.address() as AddressInfo;
   return {
     url: `http://${address.address}:${address.port}`,
-    setBackendUrl(next: string) {
-      backend = new URL(next);
+    setEnvironment(next: Environment) {
+      env = next;
     },
+    proxied: proxiedLog,
     close: () =>
       new Promise<void>((resolve) => {
         for (const socket of open) {

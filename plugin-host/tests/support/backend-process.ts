@@ -4,8 +4,14 @@
  * the run sees only its own events. `stop()` and `start()` again keep the
  * topic, group and port: the restarted process resumes from the committed
  * offsets and the pane state in Redis, as a redeployed backend would.
+ *
+ * Credentials as in a deployment, made up for each run: live auth on (the
+ * services-mode default) with a token secret, a read key for the Grafana
+ * datasource (the host's data proxy adds it), a collector write key for the
+ * traffic, and a WebSocket origin allow-list naming only the host's page.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 
 const ROOT = join(__dirname, '..', '..', '..');
@@ -16,8 +22,18 @@ export class BackendProcess {
   readonly run = `host-${Date.now().toString(36)}-${process.pid}`;
   url = '';
   output = '';
+  readonly readKey = `read-${randomBytes(16).toString('hex')}`;
+  readonly writeKey = `write-${randomBytes(16).toString('hex')}`;
+  private readonly secret = randomBytes(32).toString('base64url');
+  /** Browser origins the gateway takes; none until allowOrigin(). */
+  private origins: string[] = [];
 
   constructor(private readonly extraEnv: Record<string, string> = {}) {}
+
+  /** Lets pages from `origin` open the live channel (PANECAST_ALLOWED_ORIGINS), from the next start. */
+  allowOrigin(origin: string): void {
+    this.origins.push(origin);
+  }
 
   private env(): NodeJS.ProcessEnv {
     return {
@@ -33,9 +49,11 @@ export class BackendProcess {
       PANECAST_KAFKA_PARTITIONS: '3',
       PANECAST_OUT_OF_ORDERNESS_MS: '500',
       PANECAST_IDLE_MS: '500',
-      // In Grafana the browser never sees secureJsonData, so the datasource connects
-      // without a token; the gateway must run with live auth off for it.
-      PANECAST_LIVE_AUTH: 'off',
+      PANECAST_LIVE_AUTH: 'on',
+      PANECAST_TOKEN_SECRETS: this.secret,
+      PANECAST_READ_KEYS: `default:${this.readKey}`,
+      PANECAST_API_KEYS: `default:${this.writeKey}`,
+      PANECAST_ALLOWED_ORIGINS: this.origins.join(','),
       ...this.extraEnv,
     };
   }

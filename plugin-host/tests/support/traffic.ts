@@ -1,8 +1,15 @@
 /**
  * Game events for the browser tests, posted to the collector the way a
- * client SDK would: a batch the collector did not accept (backend down) is
- * kept and sent again, with its original timestamps, once it answers.
+ * client SDK would, with its write key: a batch the collector did not accept
+ * (backend down) is kept and sent again, with its original timestamps, once
+ * it answers.
  */
+
+/** Where events go: the collector's address now (it may restart) and its write key. */
+export interface Collector {
+  readonly url: string;
+  readonly writeKey: string;
+}
 export interface HeartbeatOptions {
   region: string;
   /** Distinct players in each batch; ids repeat across batches (distinct counts stay bounded). */
@@ -21,10 +28,10 @@ export function heartbeats({ region, players, ts = Date.now() }: HeartbeatOption
   }));
 }
 
-export async function post(backendUrl: string, events: object[]): Promise<void> {
-  const response = await fetch(`${backendUrl}/v1/events`, {
+export async function post(collector: Collector, events: object[]): Promise<void> {
+  const response = await fetch(`${collector.url}/v1/events`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${collector.writeKey}` },
     body: JSON.stringify(events),
   });
   if (response.status !== 202) {
@@ -41,7 +48,7 @@ export class SteadyTraffic {
   retried = 0;
 
   constructor(
-    private readonly backendUrl: () => string,
+    private readonly collector: Collector,
     private readonly region: string,
     private readonly players: number,
     private readonly everyMs = 250,
@@ -62,7 +69,7 @@ export class SteadyTraffic {
     try {
       while (this.pending.length > 0) {
         try {
-          await post(this.backendUrl(), this.pending[0] as object[]);
+          await post(this.collector, this.pending[0] as object[]);
         } catch {
           this.retried += 1;
           return; // backend down: keep the batch, try again on the next tick

@@ -1,8 +1,8 @@
 import React from 'react';
 import { act, render, screen, within } from '@testing-library/react';
-import { type DataFrame, LoadingState, type PanelData } from '@grafana/data';
+import { type DataFrame, LoadingState, type PanelData, dateTime } from '@grafana/data';
 
-import { liveFrame, panelData, panelProps, seconds } from '../testing/fixtures';
+import { T0, liveFrame, panelData, panelProps, seconds, timeRange } from '../testing/fixtures';
 import { type LiveConnection, type LiveOptions } from '../types';
 import { LivePanel } from './LivePanel';
 
@@ -193,10 +193,62 @@ describe('LivePanel', () => {
     expect(legendValues()[0]).toBe('60.0%');
   });
 
-  it('says so when there is no data, and still shows the connection', async () => {
-    await show(panelData([], LoadingState.Streaming));
-    expect(screen.getByTestId('panecast-no-data')).toBeInTheDocument();
+  it('waits for data, with no legend entry, while a live query has no series yet', async () => {
+    // What the datasource sends before the first window: one frame with no rows, for the meta.
+    const empty = liveFrame({ name: '', times: [], values: [], final: [], corrected: [], connection: 'connected' });
+    const { update } = await show(panelData([empty]));
+    expect(screen.getByTestId('panecast-empty')).toHaveTextContent('Waiting for data');
+    expect(screen.queryAllByTestId('panecast-legend-item')).toHaveLength(0);
+    expect(screen.queryByTestId('panecast-legend')).toBeNull();
     expect(screen.getByTestId('panecast-connection').dataset.state).toBe('connected');
+    update(panelData(frames()));
+    await advance(100);
+    expect(screen.queryByTestId('panecast-empty')).toBeNull();
+    expect(legendValues()).toHaveLength(2);
+  });
+
+  it('says there is no data when history came back empty', async () => {
+    await show(panelData([], LoadingState.Done));
+    expect(screen.getByTestId('panecast-empty')).toHaveTextContent('No data');
+    expect(screen.getByTestId('panecast-connection').dataset.state).toBe('history');
+  });
+
+  it('draws a series whose only point is a window in progress, as a marker', async () => {
+    await show(panelData([liveFrame({ name: 'eu', times: [T0 + 30_000], values: [7], final: [false] })]));
+    expect(legendValues()).toEqual(['7']);
+    // The one open point is a dot with a dashed ring (arc on the chart's context), not nothing.
+    expect(canvasCalls('arc')).toBe(1);
+  });
+
+  it('draws a series whose only point is final, as a point', async () => {
+    await show(panelData([liveFrame({ name: 'eu', times: [T0 + 30_000], values: [7], final: [true] })]));
+    // uPlot draws its points as Path2D arcs, filled in the series colour.
+    const dots = canvasEvents('fill').filter((e) => (e.props.path as Recorded[]).some((step) => step.type === 'arc'));
+    expect(dots).toHaveLength(1);
+  });
+
+  it('moves the time axis with the dashboard range when no new window arrived', async () => {
+    const labels = () => canvasEvents('fillText').map((e) => String(e.props.text));
+    const view = await show(panelData(frames()));
+    expect(labels()).toContain('12:01:00');
+    const moved = { from: dateTime(T0 + 30_000), to: dateTime(T0 + 90_000), raw: timeRange.raw };
+    clearCanvasEvents();
+    view.rerender(<LivePanel {...panelProps({ ...panelData(frames()), timeRange: moved })} timeRange={moved} />);
+    await advance(100);
+    expect(labels()).toContain('12:01:30');
+    expect(labels()).not.toContain('12:00:20');
+  });
+
+  it('labels time ticks with their own time at any panel width', async () => {
+    // At 700 px the range snaps to pixel steps of 85.71… ms: a fractional end once put every
+    // tick 1 ms before its minute or second, so labels read a whole unit early (12:00:09).
+    render(<LivePanel {...panelProps(panelData(frames()))} width={700} />);
+    await advance(100);
+    const times = canvasEvents('fillText')
+      .map((e) => String(e.props.text))
+      .filter((text) => /^\d\d:\d\d:\d\d$/.test(text));
+    expect(times.length).toBeGreaterThan(2);
+    expect(times.filter((text) => !text.endsWith('0'))).toEqual([]);
   });
 
   it('keeps one uPlot across data and window-style changes, and rebuilds it when the series change', async () => {

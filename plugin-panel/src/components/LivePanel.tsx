@@ -30,6 +30,9 @@ export function LivePanel({ data, options, width, height, timeRange, timeZone }:
   const stale = useStale(data, connection, options.staleAfterSeconds);
   const seriesCount = useMemo(() => countSeries(data.series), [data.series]);
   const layout = panelLayout(width, height, options.legend, seriesCount);
+  // A live query with no series yet is waiting for its first window; history that came back
+  // empty, or a lost connection, has nothing coming.
+  const waiting = connection !== 'history' && connection !== 'disconnected';
 
   return (
     <div
@@ -50,8 +53,8 @@ export function LivePanel({ data, options, width, height, timeRange, timeZone }:
         />
         <StatusBadges connection={connection} stale={stale} staleAfterSeconds={options.staleAfterSeconds} />
         {seriesCount === 0 && (
-          <div className={styles.empty} data-testid="panecast-no-data">
-            No data
+          <div className={styles.empty} data-testid="panecast-empty" data-state={waiting ? 'waiting' : 'none'}>
+            {waiting ? 'Waiting for data' : 'No data'}
           </div>
         )}
       </div>

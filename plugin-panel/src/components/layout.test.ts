@@ -8,6 +8,11 @@ describe('countSeries', () => {
     noTime.fields = noTime.fields.filter((f) => f.name !== 'time');
     expect(countSeries([frame, frame, noTime])).toBe(2);
   });
+
+  it('does not count frames with no rows (the model draws no series for them)', () => {
+    const empty = liveFrame({ name: '', times: [], values: [], final: [] });
+    expect(countSeries([empty])).toBe(0);
+  });
 });
 
 describe('panelLayout', () => {

@@ -1,6 +1,7 @@
-import { type DataFrame, FieldType } from '@grafana/data';
+import { type DataFrame } from '@grafana/data';
 
-import { CORRECTED_FIELD, FINAL_FIELD, type LegendOptions } from '../types';
+import { seriesFields } from '../data/model';
+import { type LegendOptions } from '../types';
 
 /** Height of one legend row, px. */
 export const LEGEND_ROW_PX = 22;
@@ -21,18 +22,11 @@ export interface PanelLayout {
   legend: Box | undefined;
 }
 
-/** Number of series the frames hold (number fields other than the flags), without building the model. */
+/** Number of series the frames hold (as the model counts them), without building the model. */
 export function countSeries(frames: readonly DataFrame[]): number {
   let count = 0;
   for (const frame of frames) {
-    if (!frame.fields.some((f) => f.type === FieldType.time)) {
-      continue;
-    }
-    for (const field of frame.fields) {
-      if (field.type === FieldType.number && field.name !== FINAL_FIELD && field.name !== CORRECTED_FIELD) {
-        count++;
-      }
-    }
+    count += seriesFields(frame).length;
   }
   return count;
 }

@@ -125,6 +125,41 @@ describe('buildChartModel', () => {
     expect(built.xs).not.toBe(frame[0]?.fields[0]?.values);
   });
 
+  it('lists the final points no line passes through, so they can be drawn as points', () => {
+    // 5 sits between the start and a gap; 1–2 is a line; 3 is joined to the open window after it.
+    const frame = liveFrame({
+      name: 'l',
+      times: seconds(7),
+      values: [5, null, 1, 2, null, 3, 4],
+      final: [true, true, true, true, true, true, false],
+    });
+    expect(model([frame]).series[0]?.lone).toEqual([0]);
+    // With open windows hidden nothing joins 3 to the right: it stands alone too.
+    expect(model([frame], 'hidden').series[0]?.lone).toEqual([0, 5]);
+    const single = liveFrame({ name: 's', times: [T0], values: [7], final: [true] });
+    expect(model([single]).series[0]?.lone).toEqual([0]);
+  });
+
+  it('does not count a point alone when the line joins over windows only another series has', () => {
+    const a = liveFrame({ name: 'a', times: [T0, T0 + 2000], values: [1, 3] });
+    const b = liveFrame({ name: 'b', times: [T0 + 1000], values: [20] });
+    expect(model([a, b]).series.map((s) => s.lone)).toEqual([[], [1]]);
+  });
+
+  it('keeps a lone open window as a one-point open run', () => {
+    const frame = liveFrame({ name: 'o', times: [T0], values: [7], final: [false] });
+    const [o] = model([frame]).series;
+    expect(o?.final).toEqual([null]);
+    expect(o?.open).toEqual([{ indices: [0], values: [7] }]);
+    expect(o?.lone).toEqual([]);
+  });
+
+  it('holds no series for frames with no rows (a live query before its first window)', () => {
+    const empty = liveFrame({ name: '', times: [], values: [], final: [], corrected: [] });
+    expect(model([empty]).series).toEqual([]);
+    expect(model([empty, tail]).series.map((s) => s.name)).toEqual(['eu']);
+  });
+
   it('skips frames with no time field', () => {
     const noTime = liveFrame({ name: 'x', times: [], values: [] });
     noTime.fields = noTime.fields.filter((f) => f.name !== 'time');

@@ -59,6 +59,11 @@ export interface SeriesModel {
   openMax: number;
   /** Indices into `xs` of corrected points. */
   corrected: number[];
+  /**
+   * Indices into `xs` of final points no line passes through (no drawn neighbour on either
+   * side): a line of one point is invisible, so these are drawn as points.
+   */
+  lone: number[];
   current: CurrentValue | undefined;
 }
 
@@ -86,16 +91,29 @@ interface FrameRows {
   values: Field[];
 }
 
-function readFrame(frame: DataFrame): FrameRows | undefined {
+/**
+ * The fields of a frame drawn as series: its number fields besides the flags, none when the
+ * frame has no time field or no rows. A live query sends a frame with no rows before its first
+ * window (to carry the connection state); that is no series yet, not a series named "Value".
+ */
+export function seriesFields(frame: DataFrame): Field[] {
   const time = frame.fields.find((f) => f.type === FieldType.time);
-  if (time === undefined) {
-    return undefined;
+  if (time === undefined || time.values.length === 0) {
+    return [];
   }
   // The flag fields are found by name whatever their type, so a 0/1 number column named
   // `final` is read as a flag, not drawn as a series.
+  return frame.fields.filter((f) => f.type === FieldType.number && f.name !== FINAL_FIELD && f.name !== CORRECTED_FIELD);
+}
+
+function readFrame(frame: DataFrame): FrameRows | undefined {
+  const values = seriesFields(frame);
+  const time = frame.fields.find((f) => f.type === FieldType.time);
+  if (values.length === 0 || time === undefined) {
+    return undefined;
+  }
   const final = frame.fields.find((f) => f.name === FINAL_FIELD);
   const corrected = frame.fields.find((f) => f.name === CORRECTED_FIELD);
-  const values = frame.fields.filter((f) => f.type === FieldType.number && f !== final && f !== corrected);
   return { frame, ordered: orderRows(time.values), final, corrected, values };
 }
 
@@ -117,7 +135,7 @@ function seriesColor(field: Field, index: number, theme: GrafanaTheme2): string 
   return getFieldSeriesColor(indexed, theme).color;
 }
 
-type SeriesData = Pick<SeriesModel, 'final' | 'open' | 'openMin' | 'openMax' | 'corrected' | 'current'> & {
+type SeriesData = Pick<SeriesModel, 'final' | 'open' | 'openMin' | 'openMax' | 'corrected' | 'lone' | 'current'> & {
   changed: boolean;
 };
 
@@ -142,6 +160,9 @@ function buildSeries(
   let changed = reuse === undefined || reuse.length !== xs.length;
   const open: OpenPath[] = [];
   const corrected: number[] = [];
+  const lone: number[] = [];
+  // The last final point with nothing joined to it yet: the next row present decides.
+  let pending = -1;
   let openMin = Infinity;
   let openMax = -Infinity;
   let current: CurrentValue | undefined;
@@ -161,6 +182,12 @@ function buildSeries(
     const value = typeof raw === 'number' && Number.isFinite(raw) ? raw : null;
     const isOpen = finalFlags !== undefined && finalFlags[row] === false;
     const cell = isOpen ? null : value;
+    // A drawn open window joins the final point before it (its run starts there).
+    const drawn = value !== null && (!isOpen || drawOpen);
+    if (pending >= 0 && !drawn) {
+      lone.push(pending);
+    }
+    pending = -1;
     changed ||= final[i] !== cell;
     final[i] = cell;
     if (isOpen) {
@@ -176,6 +203,10 @@ function buildSeries(
         openMax = Math.max(openMax, value);
       }
     } else {
+      // Joined on the left by the final point before it or by the open run ending here.
+      if (value !== null && previousValue === null && path === undefined) {
+        pending = i;
+      }
       if (path !== undefined) {
         // ... and end on the final point after it.
         if (value !== null) {
@@ -194,8 +225,11 @@ function buildSeries(
     previousIndex = i;
     previousValue = isOpen ? null : value;
   }
+  if (pending >= 0) {
+    lone.push(pending);
+  }
   final.length = xs.length;
-  return { final, open, openMin, openMax, corrected, current, changed };
+  return { final, open, openMin, openMax, corrected, lone, current, changed };
 }
 
 /**

@@ -31,7 +31,9 @@ export const MODEL_MEASURE = 'panecast-live-panel:model';
  * The x window: the dashboard's range, slid forward when the data runs past its end (a live
  * dashboard whose range Grafana does not tick), so the newest windows stay in view. With a
  * plot width the end moves in whole-pixel steps: a live range ticking by 100 ms moves an hour
- * wide chart by a thirtieth of a pixel, not worth rebuilding every path for.
+ * wide chart by a thirtieth of a pixel, not worth rebuilding every path for. The ends are whole
+ * milliseconds: from a fractional min ≥ .5 uPlot places every time tick 1 ms early, and the
+ * labels then read a whole minute (or second) behind the clock.
  */
 export function xRangeFor(xs: readonly number[], timeRange: TimeRange, widthPx = 0): [number, number] {
   const from = timeRange.from.valueOf();
@@ -40,7 +42,7 @@ export function xRangeFor(xs: readonly number[], timeRange: TimeRange, widthPx =
   let end = newest === undefined ? from + span : Math.max(from + span, newest);
   if (widthPx > 0 && span > 0) {
     const step = span / widthPx;
-    end = Math.ceil(end / step) * step;
+    end = Math.round(Math.ceil(end / step) * step);
   }
   return [end - span, end];
 }

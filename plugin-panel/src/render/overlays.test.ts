@@ -97,6 +97,22 @@ describe('drawOpenWindows', () => {
     expect(calls(u.ctx, 'stroke')).toHaveLength(1);
   });
 
+  it('draws a one-point open run as a marker: a dashed ring round a faded dot, a plain dot when solid', () => {
+    const single = [{ color: '#ff0000', lineWidth: 1, open: [{ indices: [1], values: [20] }] }];
+    const dashed = surface();
+    expect(drawOpenWindows(dashed, [10, 50, 90], single, 'dashed')).toBe(1);
+    expect(calls(dashed.ctx, 'arc').map((c) => [c.props.x, c.props.y])).toEqual([[50, 80]]);
+    expect(calls(dashed.ctx, 'fill')).toHaveLength(1);
+    expect(calls(dashed.ctx, 'fillStyle').pop()?.props.value).toBe('rgba(255, 0, 0, 0.45)');
+    expect(calls(dashed.ctx, 'stroke')).toHaveLength(1);
+    expect(calls(dashed.ctx, 'setLineDash').pop()?.props.segments).toEqual([2, 2]);
+    const solid = surface();
+    expect(drawOpenWindows(solid, [10, 50, 90], single, 'solid')).toBe(1);
+    expect(calls(solid.ctx, 'arc')).toHaveLength(1);
+    expect(calls(solid.ctx, 'fillStyle').pop()?.props.value).toBe('#ff0000');
+    expect(calls(solid.ctx, 'stroke')).toHaveLength(0);
+  });
+
   it('draws faded and solid runs without dashes, and nothing when hidden', () => {
     const faded = surface();
     drawOpenWindows(faded, [10, 50, 90], series, 'faded');

@@ -140,9 +140,16 @@ export function drawCorrections(
 /** Opacity of open windows in the faded style. */
 export const OPEN_ALPHA = 0.45;
 
+/** Diameter in CSS px of a point drawn alone (no line through it): visible beside lines as wide. */
+export function pointSize(lineWidth: number): number {
+  return Math.max(8, lineWidth * 2 + 6);
+}
+
 /**
  * Draws the open windows of each series: dashed, faded, or like the final line (`solid`);
- * returns the paths drawn.
+ * returns the paths drawn. A run of one point (an open window with no final point before it,
+ * such as the first window of a new series) is a line of no length, so it is drawn as a marker:
+ * a faded dot in a dotted ring when dashed, a faded dot when faded, a plain dot when solid.
  */
 export function drawOpenWindows(
   u: PlotSurface,
@@ -166,8 +173,14 @@ export function drawOpenWindows(
     if (s.open.length === 0) {
       continue;
     }
+    const color = style === 'faded' ? colorManipulator.alpha(s.color, OPEN_ALPHA) : s.color;
     ctx.beginPath();
+    let lines = 0;
     for (const path of s.open) {
+      if (path.indices.length === 1) {
+        continue;
+      }
+      lines++;
       path.indices.forEach((index, k) => {
         const x = u.valToPos(xs[index] as number, 'x', true);
         const y = u.valToPos(path.values[k] as number, 'y', true);
@@ -179,10 +192,53 @@ export function drawOpenWindows(
       });
       drawn++;
     }
-    ctx.strokeStyle = style === 'faded' ? colorManipulator.alpha(s.color, OPEN_ALPHA) : s.color;
     ctx.lineWidth = s.lineWidth * devicePixelRatio;
-    ctx.stroke();
+    if (lines > 0) {
+      ctx.strokeStyle = color;
+      ctx.stroke();
+    }
+    drawn += drawMarkers(u, xs, s, style, color);
   }
   ctx.restore();
   return drawn;
+}
+
+/** The one-point runs of a series as markers, in one path; returns how many. */
+function drawMarkers(
+  u: PlotSurface,
+  xs: readonly number[],
+  s: Pick<SeriesModel, 'color' | 'lineWidth' | 'open'>,
+  style: WindowStyle,
+  color: string
+): number {
+  const { ctx } = u;
+  const radius = (pointSize(s.lineWidth) / 2) * devicePixelRatio;
+  let markers = 0;
+  ctx.beginPath();
+  for (const path of s.open) {
+    const index = path.indices[0];
+    const value = path.values[0];
+    if (path.indices.length !== 1 || index === undefined || value === undefined) {
+      continue;
+    }
+    const x = u.valToPos(xs[index] as number, 'x', true);
+    const y = u.valToPos(value, 'y', true);
+    ctx.moveTo(x + radius, y);
+    ctx.arc(x, y, radius, 0, 2 * Math.PI);
+    markers++;
+  }
+  if (markers === 0) {
+    return 0;
+  }
+  ctx.fillStyle = style === 'solid' ? s.color : colorManipulator.alpha(s.color, OPEN_ALPHA);
+  ctx.fill();
+  if (style === 'dashed') {
+    // A dotted ring: the line's dashes are longer than a marker's circumference.
+    ctx.save();
+    ctx.setLineDash([2 * devicePixelRatio, 2 * devicePixelRatio]);
+    ctx.strokeStyle = color;
+    ctx.stroke();
+    ctx.restore();
+  }
+  return markers;
 }

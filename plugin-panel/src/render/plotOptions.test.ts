@@ -1,9 +1,10 @@
 import { dateTime } from '@grafana/data';
+import type uPlot from 'uplot';
 
-import { buildChartModel } from '../data/model';
+import { type ChartModel, buildChartModel } from '../data/model';
 import { T0, liveFrame, seconds, theme, withFieldConfig } from '../testing/fixtures';
 import { xRangeFor } from './controller';
-import { decimalsFor, plotData, structureKey, timeFormatFor } from './plotOptions';
+import { type PlotContext, decimalsFor, plotData, plotOptions, structureKey, timeFormatFor } from './plotOptions';
 
 const frames = withFieldConfig([
   liveFrame({ name: 'a', times: seconds(3), values: [1, 2, 3], final: [true, true, false] }),
@@ -19,6 +20,36 @@ describe('plotData', () => {
   it('leaves open windows out whatever the style (the panel draws them)', () => {
     const model = buildChartModel(frames, { windowStyle: 'solid', theme });
     expect(plotData(model)).toEqual([seconds(3), [1, 2, null], [4, 5, 6]]);
+  });
+});
+
+describe('plotOptions', () => {
+  const modelOf = (values: Array<number | null>) =>
+    buildChartModel(withFieldConfig([liveFrame({ name: 'a', times: seconds(values.length), values })]), {
+      windowStyle: 'dashed',
+      theme,
+    });
+
+  it("draws the current model's lone final points as uPlot points, and no others", () => {
+    let current: ChartModel = modelOf([1, null, 3]);
+    const context: PlotContext = {
+      model: () => current,
+      xRange: () => [T0, T0 + 60_000],
+      timeZone: () => 'utc',
+      windowStyle: () => 'dashed',
+      markCorrections: () => true,
+      noteDataRange: () => undefined,
+    };
+    const points = plotOptions(current, theme, { width: 800, height: 400 }, context).series[1]?.points;
+    const lonePoints = () => {
+      const filter = points?.filter;
+      return typeof filter === 'function' ? filter({} as uPlot, 1, false, null) : filter;
+    };
+    expect(points?.show).toBe(false);
+    expect(lonePoints()).toEqual([0, 2]);
+    // Read at draw time: uPlot is not rebuilt when the data changes.
+    current = modelOf([1, 2, 3]);
+    expect(lonePoints()).toBeNull();
   });
 });
 
@@ -60,6 +91,14 @@ describe('xRangeFor', () => {
 
   it('uses the dashboard range while the data stays inside it', () => {
     expect(xRangeFor([T0 + 1000, T0 + 30_000], range)).toEqual([T0, T0 + 60_000]);
+  });
+
+  it('snaps to whole pixels in whole milliseconds (uPlot puts ticks 1 ms early on a fractional min)', () => {
+    // 60 s over 700 px: steps of 85.71… ms.
+    const [min, max] = xRangeFor([T0 + 1000], range, 700);
+    expect([Number.isInteger(min), Number.isInteger(max)]).toEqual([true, true]);
+    expect(max - min).toBe(60_000);
+    expect(max).toBeGreaterThanOrEqual(T0 + 60_000);
   });
 
   it('slides the same span forward when the data runs past its end', () => {

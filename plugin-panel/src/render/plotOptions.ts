@@ -15,7 +15,7 @@ import uPlot from 'uplot';
 
 import { type ChartModel } from '../data/model';
 import { DEFAULT_FIELD_CONFIG, type LiveFieldConfig, type WindowStyle } from '../types';
-import { drawCorrections, drawOpenWindows, drawThresholds, thresholdLevels } from './overlays';
+import { drawCorrections, drawOpenWindows, drawThresholds, pointSize, thresholdLevels } from './overlays';
 
 /** What uPlot's callbacks read at draw time: always the newest model and settings. */
 export interface PlotContext {
@@ -119,9 +119,20 @@ export function plotOptions(
   const firstField = () => context.model().series[0]?.field;
   const labelTimes = timeLabels(context);
 
+  // uPlot's own point markers stay off (dots on every window of a dense live line are noise);
+  // only the points no line passes through are drawn, read from the newest model at draw time.
+  const lonePoints: uPlot.Series.Points.Filter = (_u, seriesIndex) => {
+    const lone = context.model().series[seriesIndex - 1]?.lone;
+    return lone === undefined || lone.length === 0 ? null : lone;
+  };
   const series: uPlot.Series[] = [{}];
   for (const s of model.series) {
-    series.push({ label: s.name, stroke: s.color, width: s.lineWidth, points: { show: false } });
+    series.push({
+      label: s.name,
+      stroke: s.color,
+      width: s.lineWidth,
+      points: { show: false, filter: lonePoints, size: pointSize(s.lineWidth), width: 1, fill: s.color, stroke: s.color },
+    });
   }
 
   return {

@@ -116,9 +116,12 @@ function adaptersFor(config: Config): Adapters {
 export async function startApp(config: Config): Promise<App> {
   const definitions = loadMetricFiles(config.metricsDir ?? join(__dirname, '..', 'metrics'));
   // Collector keys are parsed first: a bad one stops the start before any connection is made.
-  const apiKeys = config.collector.apiKeys === undefined ? undefined : parseApiKeys(config.collector.apiKeys);
-  if (apiKeys === undefined && config.mode === 'services') {
-    console.warn('panecast: PANECAST_API_KEYS is not set, so the collector accepts events without a key');
+  // With auth on (PANECAST_AUTH, the default in services mode) nothing is writable without a key:
+  // no keys configured means every collector request is refused, not an open collector.
+  const apiKeys =
+    config.collector.apiKeys !== undefined ? parseApiKeys(config.collector.apiKeys) : config.live.auth ? parseApiKeys('') : undefined;
+  if (config.collector.apiKeys === undefined && config.live.auth) {
+    console.warn('panecast: PANECAST_API_KEYS is not set while auth is on, so every collector request is refused');
   }
   // Live auth guards the read routes too (http/read-auth.ts): tokens are minted for read keys.
   const secrets = config.live.auth ? parseSecrets(config.live.tokenSecrets) : [];

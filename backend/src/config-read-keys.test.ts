@@ -10,7 +10,7 @@ describe('read keys and live token lifetime', () => {
   });
 
   it('keep the read keys as configured, for parseApiKeys at start-up', () => {
-    const config = loadConfig({ PANECAST_LIVE_AUTH: 'on', PANECAST_TOKEN_SECRETS: SECRET, PANECAST_READ_KEYS: 'acme:acme-read-0123456789' });
+    const config = loadConfig({ PANECAST_AUTH: 'on', PANECAST_TOKEN_SECRETS: SECRET, PANECAST_READ_KEYS: 'acme:acme-read-0123456789' });
     expect(config.live.readKeys).toBe('acme:acme-read-0123456789');
   });
 

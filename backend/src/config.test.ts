@@ -26,9 +26,9 @@ describe('loadConfig', () => {
   it('requires live-channel token secrets in services mode unless live auth is turned off', () => {
     expect(() => loadConfig({ PANECAST_MODE: 'services' })).toThrow(ConfigError);
     expect(() => loadConfig({ PANECAST_MODE: 'services' })).toThrow(/PANECAST_TOKEN_SECRETS/);
-    expect(loadConfig({ PANECAST_MODE: 'services', PANECAST_LIVE_AUTH: 'off' }).live.auth).toBe(false);
+    expect(loadConfig({ PANECAST_MODE: 'services', PANECAST_AUTH: 'off' }).live.auth).toBe(false);
     expect(loadConfig({}).live).toMatchObject({ auth: false, allowedOrigins: '*', heartbeatMs: 15_000 });
-    expect(loadConfig({ PANECAST_LIVE_AUTH: 'on', PANECAST_TOKEN_SECRETS: SECRET }).live.auth).toBe(true);
+    expect(loadConfig({ PANECAST_AUTH: 'on', PANECAST_TOKEN_SECRETS: SECRET }).live.auth).toBe(true);
   });
 
   it('reads every variable it documents', () => {
@@ -81,7 +81,7 @@ describe('loadConfig', () => {
     ['PANECAST_KAFKA_PARTITIONS', '0'],
     ['PANECAST_KAFKA_PRODUCER', 'librdkafka'],
     ['PANECAST_KAFKA_CONSUMER', 'kafka.js'],
-    ['PANECAST_LIVE_AUTH', 'maybe'],
+    ['PANECAST_AUTH', 'maybe'],
     ['PANECAST_LIVE_HEARTBEAT_MS', '5'],
   ])('stops on a bad %s (%s) and names the variable', (variable, value) => {
     let thrown: unknown;

@@ -44,8 +44,9 @@ export interface Config {
   readonly metricsDir: string | undefined;
   readonly live: {
     /**
-     * Live-channel tokens are required (hello must carry a valid token), and
-     * so is a read key on every read route (http/read-auth.ts).
+     * PANECAST_AUTH: credentials are required everywhere: a live token on the
+     * live channel, a read key on every read route (http/read-auth.ts) and a
+     * collector key on POST /v1/events (no keys configured: all refused).
      */
     readonly auth: boolean;
     /**
@@ -180,10 +181,10 @@ function apiKeysText(env: Env): string | undefined {
 }
 
 function liveConfig(env: Env, mode: Mode): Config['live'] {
-  const auth = text(env, 'PANECAST_LIVE_AUTH', mode === 'services' ? 'on' : 'off', /^(on|off)$/, 'use "on" or "off"') === 'on';
+  const auth = text(env, 'PANECAST_AUTH', mode === 'services' ? 'on' : 'off', /^(on|off)$/, 'use "on" or "off"') === 'on';
   const tokenSecrets = env.PANECAST_TOKEN_SECRETS ?? '';
   if (auth && tokenSecrets.trim() === '') {
-    throw new ConfigError('PANECAST_TOKEN_SECRETS', 'is required while live auth is on (PANECAST_LIVE_AUTH=on, the default in services mode)');
+    throw new ConfigError('PANECAST_TOKEN_SECRETS', 'is required while auth is on (PANECAST_AUTH=on, the default in services mode)');
   }
   const readKeys = env.PANECAST_READ_KEYS;
   const expiryNoticeMs = integer(env, 'PANECAST_LIVE_EXPIRY_NOTICE_MS', 60_000, 1000, 3_600_000);

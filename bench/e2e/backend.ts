@@ -52,7 +52,7 @@ function env(options: BackendEnv): NodeJS.ProcessEnv {
     ...process.env,
     NODE_OPTIONS: '',
     PANECAST_MODE: 'services',
-    PANECAST_LIVE_AUTH: 'off', // this run measures the pipeline, not the live channel's credentials
+    PANECAST_AUTH: 'off', // this run measures the pipeline, not the live channel's credentials
     PANECAST_HOST: '127.0.0.1',
     PANECAST_PORT: '0',
     PANECAST_KAFKA_BROKERS: options.svc.brokers.join(','),

@@ -100,7 +100,7 @@ export function startBackend(svc: Services, settings: BackendSettings): Promise<
       PANECAST_OUT_OF_ORDERNESS_MS: String(settings.outOfOrdernessMs),
       PANECAST_DEMO_EVENTS_PER_SEC: '0',
       // One anonymous watcher; tokens are the fanout benchmark's business.
-      PANECAST_LIVE_AUTH: 'off',
+      PANECAST_AUTH: 'off',
       PANECAST_BENCH_IN_PROGRESS: String(settings.inProgressWindows),
     },
   });

@@ -63,7 +63,7 @@ describe('each compose check fails on a broken copy', () => {
     compose('a read key the backend cannot parse', 'backend-env', 'PANECAST_READ_KEYS: default:${PANECAST_READ_KEY', 'PANECAST_READ_KEYS: Default:${PANECAST_READ_KEY'),
     compose("Grafana's read key not among the backend's", 'credentials', '      PANECAST_READ_KEY: ${PANECAST_READ_KEY:-panecast-demo-read-key-change-me}', '      PANECAST_READ_KEY: some-other-read-key-0123'),
     compose("Grafana's read key of another tenant", 'credentials', 'PANECAST_READ_KEYS: default:${PANECAST_READ_KEY', 'PANECAST_READ_KEYS: acme:${PANECAST_READ_KEY'),
-    compose('reads left open (live auth off)', 'credentials', '      PANECAST_LIVE_AUTH: "on"', '      PANECAST_LIVE_AUTH: "off"'),
+    compose('reads left open (live auth off)', 'credentials', '      PANECAST_AUTH: "on"', '      PANECAST_AUTH: "off"'),
     compose('writes left open (no collector keys)', 'credentials', '      PANECAST_API_KEYS: default:${PANECAST_WRITE_KEY:-panecast-demo-write-key-change-me}\n', ''),
     compose("the load generator's key refused by the collector", 'credentials', '      PANECAST_API_KEY: ${PANECAST_WRITE_KEY:-panecast-demo-write-key-change-me}', '      PANECAST_API_KEY: not-the-write-key-0123'),
     compose("an origin list without Grafana's address", 'credentials', 'http://localhost:3000,http://127.0.0.1:3000}', 'http://grafana.example.com}'),

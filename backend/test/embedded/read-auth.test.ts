@@ -1,5 +1,5 @@
 /**
- * Reads with live auth on (PANECAST_LIVE_AUTH=on): every read route and
+ * Reads with live auth on (PANECAST_AUTH=on): every read route and
  * POST /v1/live/token refuse a request without a valid read key, with stable
  * codes; a reader sees only its tenant's metrics, another tenant's metric
  * answering exactly like one that does not exist; a minted token carries the
@@ -41,7 +41,7 @@ beforeAll(async () => {
       PANECAST_OUT_OF_ORDERNESS_MS: '200',
       PANECAST_IDLE_MS: '300',
       PANECAST_METRICS_DIR: metricsDir,
-      PANECAST_LIVE_AUTH: 'on',
+      PANECAST_AUTH: 'on',
       PANECAST_TOKEN_SECRETS: SECRET,
       PANECAST_READ_KEYS: `default:${READ_DEFAULT},acme:${READ_ACME},default:${READ_DEFAULT_2}`,
       PANECAST_API_KEYS: `acme:${WRITE_ACME}`,
@@ -238,7 +238,7 @@ describe('token lifetime', () => {
       loadConfig({
         PANECAST_PORT: '0',
         PANECAST_DEMO_EVENTS_PER_SEC: '0',
-        PANECAST_LIVE_AUTH: 'on',
+        PANECAST_AUTH: 'on',
         PANECAST_TOKEN_SECRETS: SECRET,
         PANECAST_READ_KEYS: `default:${READ_DEFAULT}`,
         PANECAST_LIVE_EXPIRY_NOTICE_MS: '1000',

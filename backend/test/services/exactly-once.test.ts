@@ -113,7 +113,7 @@ function startProcessor(topic: string, group: string): Child {
     env: {
       ...process.env,
       PANECAST_MODE: 'services',
-      PANECAST_LIVE_AUTH: 'off', // this run measures the pipeline, not the live channel's credentials
+      PANECAST_AUTH: 'off', // this run measures the pipeline, not the live channel's credentials
       PANECAST_PORT: '0',
       PANECAST_KAFKA_BROKERS: KAFKA_BROKERS,
       PANECAST_REDIS_URL: REDIS_URL,

@@ -17,7 +17,7 @@ historyContract('victoriametrics', async () => new VictoriaMetricsHistory(VM_URL
 
 const S = 1000;
 // No live client here: the live channel's auth is not what this file tests.
-const config = servicesConfig('history', { PANECAST_ALLOWED_LATENESS_MS: '500', PANECAST_LIVE_AUTH: 'off' });
+const config = servicesConfig('history', { PANECAST_ALLOWED_LATENESS_MS: '500', PANECAST_AUTH: 'off' });
 const options = {
   store: resolveStoreOptions({ paneMs: config.window.paneMs, allowedLatenessMs: config.window.allowedLatenessMs }),
   outOfOrdernessMs: config.window.outOfOrdernessMs,

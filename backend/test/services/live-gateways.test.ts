@@ -17,6 +17,7 @@ import { KAFKA_BROKERS, REDIS_URL, VM_URL } from './services-env';
 
 const MAIN = join(__dirname, '..', '..', 'dist', 'main.js');
 const SECRET = 'a-test-secret-of-at-least-thirty-two-bytes';
+const WRITE_KEY = 'gateways-test-write-key';
 
 interface Backend {
   name: string;
@@ -41,6 +42,7 @@ async function startBackend(name: string, topic: string, group: string): Promise
       PANECAST_IDLE_MS: '1000',
       PANECAST_ALLOWED_LATENESS_MS: '2000',
       PANECAST_TOKEN_SECRETS: SECRET,
+      PANECAST_API_KEYS: `default:${WRITE_KEY}`,
       PANECAST_LIVE_HEARTBEAT_MS: '1000',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -153,7 +155,7 @@ test('three gateways serve identical numbered frames, and a killed gateway\'s cl
   let sent = 0;
   const post = async (count: number) => {
     const body = Array.from({ length: count }, () => JSON.stringify({ type, ts: Date.now() })).join('\n');
-    const response = await fetch(`${gw1.url}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body });
+    const response = await fetch(`${gw1.url}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson', authorization: `Bearer ${WRITE_KEY}` }, body });
     expect(response.status).toBe(202);
     sent += count;
   };

@@ -23,7 +23,7 @@ export function servicesConfig(name: string, extra: Record<string, string> = {})
     PANECAST_OUT_OF_ORDERNESS_MS: '500',
     PANECAST_IDLE_MS: '500',
     // Pipeline tests; the live channel's credentials have tests of their own (live-gateways, test/embedded/live-*).
-    PANECAST_LIVE_AUTH: 'off',
+    PANECAST_AUTH: 'off',
     // The Kafka client libraries chosen for this run, if any (config.ts, buffer/kafka-logs.ts).
     ...Object.fromEntries(['PANECAST_KAFKA_PRODUCER', 'PANECAST_KAFKA_CONSUMER'].flatMap((name) => (process.env[name] === undefined ? [] : [[name, process.env[name] as string]]))),
     ...extra,

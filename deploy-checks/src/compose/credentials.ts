@@ -62,7 +62,7 @@ export function checkCredentials(
   const at = `services.${grafana.name}.environment`;
   const backendAt = `services.${backend.name}.environment`;
   if (!config.live.auth) {
-    issues.add('credentials', `${backendAt}.PANECAST_LIVE_AUTH`, 'must be on: otherwise reads and the live channel are open to anyone who reaches the backend');
+    issues.add('credentials', `${backendAt}.PANECAST_AUTH`, 'must be on: otherwise reads and the live channel are open to anyone who reaches the backend');
   }
   if (config.collector.apiKeys === undefined) {
     issues.add('credentials', `${backendAt}.PANECAST_API_KEYS`, 'must be set: otherwise anyone who reaches the backend can post events');

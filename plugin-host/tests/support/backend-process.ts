@@ -49,7 +49,7 @@ export class BackendProcess {
       PANECAST_KAFKA_PARTITIONS: '3',
       PANECAST_OUT_OF_ORDERNESS_MS: '500',
       PANECAST_IDLE_MS: '500',
-      PANECAST_LIVE_AUTH: 'on',
+      PANECAST_AUTH: 'on',
       PANECAST_TOKEN_SECRETS: this.secret,
       PANECAST_READ_KEYS: `default:${this.readKey}`,
       PANECAST_API_KEYS: `default:${this.writeKey}`,

@@ -31,7 +31,7 @@ async function pipelineCount(app: App, type: string): Promise<number> {
 
 it('counts every event once across lost answers and a collector restart', async () => {
   // One topic, group and Redis namespace for both instances, as two deployments of one service.
-  const config = servicesConfig('sdk-restart', { PANECAST_API_KEYS: `default:${KEY}`, PANECAST_LIVE_AUTH: 'off' });
+  const config = servicesConfig('sdk-restart', { PANECAST_API_KEYS: `default:${KEY}`, PANECAST_AUTH: 'off' });
   const first = await startApp(config);
   apps.push(first);
   proxy = await startFaultProxy(first.url);

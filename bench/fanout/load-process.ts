@@ -42,6 +42,8 @@ interface Client {
 
 const clients: Client[] = [];
 let latencies = new Histogram();
+/** Wall second → worst latency in it: shows whether the tail is a few stalls or spread out. */
+let worstPerSecond = new Map<number, number>();
 let coalesced = 0;
 let gaps = 0;
 let errorFrames: Record<string, number> = {};
@@ -71,7 +73,12 @@ function onFrame(client: Client, data: RawData, subscribedNow: () => void): void
   const text = (data as Buffer).toString('latin1');
   if (text.startsWith('{"type":"update"')) {
     const seq = numberAfter(text, '"seq":');
-    latencies.record(received - numberAfter(text, '"value":'));
+    const latency = received - numberAfter(text, '"value":');
+    latencies.record(latency);
+    const second = Math.floor(received / 1000);
+    if (latency > (worstPerSecond.get(second) ?? 0)) {
+      worstPerSecond.set(second, latency);
+    }
     if (text.includes('"coalesced":true')) {
       coalesced++;
     } else if (seq !== client.lastSeq + 1) {
@@ -163,6 +170,7 @@ function report(): LoadReport {
     type: 'report',
     connected: clients.length,
     latencies: latencies.toJSON(),
+    worstPerSecond: [...worstPerSecond],
     coalesced,
     gaps,
     errorFrames,
@@ -173,6 +181,7 @@ function report(): LoadReport {
 
 function reset(): void {
   latencies = new Histogram();
+  worstPerSecond = new Map();
   coalesced = 0;
   gaps = 0;
   errorFrames = {};

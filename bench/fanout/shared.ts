@@ -61,6 +61,8 @@ export interface LoadReport {
   connected: number;
   /** Latencies since the last reset, ms (publish → frame handled by the client): Histogram.toJSON(). */
   latencies: { counts: number[]; max: number };
+  /** [epoch second, worst latency ms in it] */
+  worstPerSecond: Array<[number, number]>;
   /** Frames marked coalesced, seq gaps (not coalesced), error frames, closes and failed connects since the last reset. */
   coalesced: number;
   gaps: number;

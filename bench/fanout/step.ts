@@ -53,6 +53,8 @@ export interface StepFigures {
   gaps: number;
   errorFrames: Record<string, number>;
   closes: Record<string, number>;
+  /** Each second of the window: the worst latency any load process saw in it, ms (rounded). */
+  worstPerSecondMs: number[];
   /** Error frames + closes + gaps + failed connects: anything a client would notice. */
   errors: number;
   published: number;
@@ -150,6 +152,13 @@ export async function runStep(input: StepInput): Promise<StepFigures> {
     loadConnected += report.connected;
   }
   // A failed publish is a frame no client gets: it counts as an error of the step.
+  const worst = new Map<number, number>();
+  for (const report of reports) {
+    for (const [second, ms] of report.worstPerSecond) {
+      worst.set(second, Math.max(ms, worst.get(second) ?? 0));
+    }
+  }
+  const worstPerSecondMs = [...worst].sort((a, b) => a[0] - b[0]).map(([, ms]) => Math.round(ms));
   const errors = sum(errorFrames) + sum(closes) + gaps + sum(connectFailures) + sum(growFailures) + published.failed;
   return {
     requested: input.requested,
@@ -182,6 +191,7 @@ export async function runStep(input: StepInput): Promise<StepFigures> {
     backlogged: after.live.backlogged,
     coalesced,
     gaps,
+    worstPerSecondMs,
     errorFrames,
     closes,
     errors,

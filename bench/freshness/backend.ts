@@ -1,56 +1,24 @@
 /**
- * The real backend for the freshness benchmark: the services (Kafka, Redis,
- * VictoriaMetrics, started if needed and left running), one backend process
+ * The real backend for the freshness benchmark (the services come from the
+ * e2e benchmark's services(): started if needed, left running): one backend process
  * in services mode run from the sources (so a stale build cannot be
  * measured by mistake), its metric definitions renamed `fresh_*` so its
  * hot-store keys and history series stay apart from other users of the
  * services, and the clean-up of everything the run wrote.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
+import type { Services } from '../e2e/services';
 
 const ROOT = join(__dirname, '..', '..');
-const SERVICES_SH = join(ROOT, 'scripts', 'services', 'services.sh');
 const MAIN = join(ROOT, 'backend', 'src', 'main.ts');
 const REGISTER = join(__dirname, '..', 'register.cjs');
 export const METRIC_PREFIX = 'fresh_';
 const START_TIMEOUT_MS = 90_000;
-
-export interface Services {
-  brokers: string[];
-  redisUrl: string;
-  vmUrl: string;
-  /** Service name → pid (for CPU figures). */
-  pids: Map<string, number>;
-}
-
-export function services(): Services {
-  const up = spawnSync('bash', [SERVICES_SH, 'up', 'kafka', 'redis', 'victoriametrics'], { encoding: 'utf8' });
-  if (up.status !== 0) {
-    throw new Error(`services.sh up failed:\n${up.stderr}${up.stdout}`);
-  }
-  const env = spawnSync('bash', [SERVICES_SH, 'env', 'kafka', 'redis', 'victoriametrics'], { encoding: 'utf8' }).stdout;
-  const value = (name: string) => {
-    const match = new RegExp(`^export ${name}=(.*)$`, 'm').exec(env);
-    if (match === null) {
-      throw new Error(`services.sh env printed no ${name}`);
-    }
-    return (match[1] as string).trim();
-  };
-  const status = spawnSync('bash', [SERVICES_SH, 'status', 'kafka', 'redis', 'victoriametrics'], { encoding: 'utf8' }).stdout;
-  const pids = new Map<string, number>();
-  for (const line of status.split('\n')) {
-    const match = /^(\S+)\s.*\(pid (\d+)\)/.exec(line);
-    if (match !== null) {
-      pids.set(match[1] as string, Number(match[2]));
-    }
-  }
-  return { brokers: value('PANECAST_KAFKA_BROKERS').split(','), redisUrl: value('PANECAST_REDIS_URL'), vmUrl: value('PANECAST_VM_URL'), pids };
-}
 
 /** The shipped metric definitions with every name prefixed, in a temporary folder. */
 export function benchMetricsDir(): string {
@@ -75,13 +43,10 @@ export interface BackendSettings {
   partitions: number;
   metricsDir: string;
   outOfOrdernessMs: number;
-  /** > 0: preload freshness/in-progress.cjs (an experiment: live tails emit this many in-progress windows). */
-  inProgressWindows: number;
 }
 
 export function startBackend(svc: Services, settings: BackendSettings): Promise<Backend> {
-  const experiment = settings.inProgressWindows > 0 ? ['--require', join(__dirname, 'in-progress.cjs')] : [];
-  const child = spawn(process.execPath, ['--require', REGISTER, ...experiment, MAIN], {
+  const child = spawn(process.execPath, ['--require', REGISTER, MAIN], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {
@@ -101,7 +66,6 @@ export function startBackend(svc: Services, settings: BackendSettings): Promise<
       PANECAST_DEMO_EVENTS_PER_SEC: '0',
       // One anonymous watcher; tokens are the fanout benchmark's business.
       PANECAST_AUTH: 'off',
-      PANECAST_BENCH_IN_PROGRESS: String(settings.inProgressWindows),
     },
   });
   const stderr: string[] = [];
@@ -170,17 +134,16 @@ export async function cleanUp(svc: Services, topic: string, group: string): Prom
   }
   const redis = new Redis(svc.redisUrl, { maxRetriesPerRequest: 3 });
   try {
-    for (const pattern of [`panecast:${group}:*`, `panecast:${METRIC_PREFIX}*`]) {
-      let cursor = '0';
-      for (let page = 0; page < 10_000; page++) {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-        if (keys.length > 0) {
-          await redis.unlink(...keys);
-        }
-        cursor = next;
-        if (cursor === '0') {
-          break;
-        }
+    // Everything the backend wrote (pane state, dedup, bus, hot store) is under its group.
+    let cursor = '0';
+    for (let page = 0; page < 10_000; page++) {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `panecast:${group}:*`, 'COUNT', 1000);
+      if (keys.length > 0) {
+        await redis.unlink(...keys);
+      }
+      cursor = next;
+      if (cursor === '0') {
+        break;
       }
     }
   } finally {

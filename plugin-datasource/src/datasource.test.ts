@@ -155,6 +155,31 @@ describe('DataSource.query', () => {
     subscription.unsubscribe();
   });
 
+  it('keeps sliding windows that end past the live tail out of history, so the newest value is a whole window', async () => {
+    // 1-minute windows every 5 s, 30 s into steady traffic of 1 event/s. History also holds windows
+    // that started after the newest full one (ending up to a minute ahead, with a few seconds of data);
+    // the live tail refreshes only the window ending next, so those would stay frozen at the right edge.
+    const sliding = new HistoryTruth(60_000, 5000);
+    backend.history = (params) => sliding.answer(params);
+    const slidingQuery: SubscribeQuery = { ...LIVE_QUERY, window: { type: 'sliding', size: 60_000, slide: 5000 } };
+    for (let start = NOW - 120_000; start < NOW; start += 5000) {
+      sliding.set(CLICK, start, Math.min(60, (NOW - start) / 1000), start + 60_000 <= NOW);
+    }
+    server.seed(slidingQuery, { series: CLICK, window: { start: NOW - 55_000, end: NOW + 5000 }, value: 55, final: false });
+
+    const responses: DataQueryResponse[] = [];
+    const subscription = ds.query(request([{ ...TARGET, window: { type: 'sliding', size: '1m', slide: '5s' } }], NOW - 300_000)).subscribe((r) => responses.push(r));
+    await settle();
+
+    // Windows starting up to NOW − 55 s: the one ending at the next slide is the newest.
+    expect(backend.calls('/v1/history')[0]!.params).toMatchObject({ from: String(NOW - 300_000), to: String(NOW - 50_000) });
+    expect(rows(last(responses).data[0]).slice(-2)).toEqual(['-60=60', '-55=55 open']);
+    server.update(slidingQuery, { series: CLICK, window: { start: NOW - 55_000, end: NOW + 5000 }, value: 56, final: false });
+    await settle();
+    expect(rows(last(responses).data[0]).slice(-1)).toEqual(['-55=56 open']);
+    subscription.unsubscribe();
+  });
+
   it('after a reconnect the server could not resume, fills the outage from history', async () => {
     const responses: DataQueryResponse[] = [];
     const subscription = ds.query(request([TARGET])).subscribe((r) => responses.push(r));

@@ -50,6 +50,9 @@ export const GATEWAY_DEFAULTS = Object.freeze({
   clock: Date.now,
 });
 
+/** Clients pinged per turn of the event loop. */
+const PING_SLICE = 256;
+
 interface Client {
   socket: WebSocket;
   session: Session;
@@ -77,7 +80,7 @@ export class LiveGateway {
     // ws closes with 1009 by itself when a frame exceeds maxPayload.
     this.wss = new WebSocketServer({ noServer: true, maxPayload: options.limits.maxFrameBytes, perMessageDeflate: false });
     this.hub = new Hub(bus, options.leaseRenewMs);
-    this.heartbeat = setInterval(() => this.ping(), options.heartbeatMs);
+    this.heartbeat = setInterval(() => void this.ping(), options.heartbeatMs);
     this.heartbeat.unref();
     this.pump = setInterval(() => this.pumpBacklogged(), 50);
     this.pump.unref();
@@ -185,14 +188,22 @@ export class LiveGateway {
     }
   }
 
-  private ping(): void {
-    for (const client of this.clients) {
+  /** Pings in slices, yielding between them: 20 000 pings in one go would hold every delivery ~300 ms. */
+  private async ping(): Promise<void> {
+    let sent = 0;
+    for (const client of [...this.clients]) {
+      if (!this.clients.has(client)) {
+        continue; // gone while we yielded
+      }
       if (client.missed >= 2) {
         client.socket.terminate();
         continue;
       }
       client.missed++;
       client.socket.ping();
+      if (++sent % PING_SLICE === 0) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
     }
   }
 

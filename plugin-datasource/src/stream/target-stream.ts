@@ -84,8 +84,14 @@ export function streamTarget(deps: TargetDeps, request: TargetRequest): Observab
     let historyDone = false;
     let firstSnapshotStart: number | undefined;
     let seamChecked = false;
+    // The live tail refreshes only windows ending at most about a slide past the newest event. A
+    // sliding window ending further ahead started seconds ago: from history it would come as a
+    // partial value that nothing refreshes until it nears its end, and the chart's right edge and the
+    // legend's current value would read those seconds as a whole window. History stops at the window
+    // ending at the next slide (tumbling: the open window, as before).
+    const historyTo = live === undefined ? to : Math.min(to, Math.floor(now() / slideMs) * slideMs + 2 * slideMs - sizeMs);
     /** Windows starting before this are covered by history or by a healthy live connection. */
-    let coveredTo = to;
+    let coveredTo = historyTo;
     let connection = live === undefined ? undefined : frameConnection(live.state);
     let connectionCode: string | undefined;
     let metaChanged = true;
@@ -161,7 +167,8 @@ export function streamTarget(deps: TargetDeps, request: TargetRequest): Observab
     };
 
     requests.add(
-      deps.api.history(historyParams(query, from, to, maxDataPoints)).subscribe({
+      // With a range shorter than a window historyTo may fall before `from`: ask from just before it then (as fill() does).
+      deps.api.history(historyParams(query, Math.min(from, historyTo - 1), historyTo, maxDataPoints)).subscribe({
         next: (answer) => {
           store.applyHistory(answer);
           historyDone = true;

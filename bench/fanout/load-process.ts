@@ -50,6 +50,8 @@ let errorFrames: Record<string, number> = {};
 let closes: Record<string, number> = {};
 let connectFailures: Record<string, number> = {};
 
+const sum = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0);
+
 function send(message: FromLoad): void {
   process.send?.(message);
 }
@@ -114,6 +116,9 @@ function open(index: number): Promise<void> {
     };
     const timer = setTimeout(() => {
       bump(connectFailures, 'no snapshot within 30 s');
+      // A client the gateway could not serve in time is given up, not kept half-open.
+      client.closing = true;
+      socket.terminate();
       settle();
     }, SUBSCRIBE_TIMEOUT_MS);
     socket.on('open', () => {
@@ -146,8 +151,11 @@ async function grow(to: number): Promise<GrowDone> {
   const started = performance.now();
   const failuresBefore = { ...connectFailures };
   let next = clients.length;
+  // A gateway that fails this many of the new clients is saturated: opening more only deepens its backlog.
+  const giveUpAfter = Math.max(100, Math.ceil(0.02 * (to - next)));
+  const failedSoFar = () => sum(connectFailures) - sum(failuresBefore);
   const worker = async () => {
-    while (next < to) {
+    while (next < to && failedSoFar() < giveUpAfter) {
       await open(next++ * PROCESSES + INDEX);
     }
   };

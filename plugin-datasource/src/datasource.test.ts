@@ -151,7 +151,8 @@ describe('DataSource.query', () => {
     const fill = backend.calls('/v1/history')[1]!;
     expect(Number(fill.params.from)).toBeLessThan(Number(fill.params.to));
     expect(last(responses).errors).toBeUndefined();
-    expect(rows(last(responses).data[0])).toEqual(['-5=5', '1=7', '2=8', '3=9 open']);
+    // Sliding windows are stamped at their end (start + 10 s).
+    expect(rows(last(responses).data[0])).toEqual(['5=5', '11=7', '12=8', '13=9 open']);
     subscription.unsubscribe();
   });
 
@@ -173,10 +174,11 @@ describe('DataSource.query', () => {
 
     // Windows starting up to NOW − 55 s: the one ending at the next slide is the newest.
     expect(backend.calls('/v1/history')[0]!.params).toMatchObject({ from: String(NOW - 300_000), to: String(NOW - 50_000) });
-    expect(rows(last(responses).data[0]).slice(-2)).toEqual(['-60=60', '-55=55 open']);
+    // Sliding windows are stamped at their end (start + 60 s).
+    expect(rows(last(responses).data[0]).slice(-2)).toEqual(['0=60', '5=55 open']);
     server.update(slidingQuery, { series: CLICK, window: { start: NOW - 55_000, end: NOW + 5000 }, value: 56, final: false });
     await settle();
-    expect(rows(last(responses).data[0]).slice(-1)).toEqual(['-55=56 open']);
+    expect(rows(last(responses).data[0]).slice(-1)).toEqual(['5=56 open']);
     subscription.unsubscribe();
   });
 

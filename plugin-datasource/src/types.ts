@@ -3,8 +3,10 @@
  * frame contract the Panecast panel reads (plugin-panel/src/types.ts states the panel's side).
  *
  * ## Frames this datasource emits (one per series)
- * - `Time` (time): the window's start, epoch ms, ascending. Windows are half-open [start, end);
- *   `meta.custom.window` gives size and slide, so end = start + sizeMs.
+ * - `Time` (time), epoch ms, ascending: a tumbling window's start (the interval it covers
+ *   begins there), a sliding window's end (its value is "as of" that instant, as in Prometheus;
+ *   stamped at the start, the last `size` of every chart would stay blank). Windows are half-open
+ *   [start, end); `meta.custom.window` gives size and slide.
  * - `Value` (number): the aggregate; `labels` are the series' dimension values and
  *   `config.displayNameFromDS` is the legend (legendFormat applied).
  * - `final` (boolean): false while the window is open (its value can still change), true once the

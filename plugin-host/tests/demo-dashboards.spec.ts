@@ -208,7 +208,9 @@ function spanOf(target: PanecastTarget, frames: readonly FrameSummary[]): { size
  */
 function recency(target: PanecastTarget, frames: readonly FrameSummary[], now: number): string[] {
   const { sizeMs, slideMs } = spanOf(target, frames);
-  const newestEnd = Math.max(...frames.map((frame) => frame.times.at(-1) ?? Number.NEGATIVE_INFINITY)) + sizeMs;
+  // Time is a tumbling window's start and a sliding window's end (plugin-datasource/src/types.ts).
+  const endOffset = target.window.type === 'sliding' ? 0 : sizeMs;
+  const newestEnd = Math.max(...frames.map((frame) => frame.times.at(-1) ?? Number.NEGATIVE_INFINITY)) + endOffset;
   const ahead = (newestEnd - now) / 1000;
   if (ahead > (2 * slideMs + 1000) / 1000) {
     return [`${target.refId}: newest window ends ${ahead.toFixed(1)} s ahead, past what the live tail refreshes (${(2 * slideMs) / 1000} s)`];

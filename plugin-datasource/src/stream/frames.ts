@@ -36,6 +36,12 @@ export interface FrameContext {
   legendFormat?: string;
   /** Grafana unit id for the Value field, when the aggregate has the measure's unit. */
   unit?: string;
+  /**
+   * Added to a window's start to give its `Time`: the window size for sliding windows (a sliding
+   * value is "as of" its window's end, as in Prometheus; stamped at the start, a 5-minute window
+   * would leave the last 5 minutes of every chart blank), 0 for tumbling ones (the interval begins).
+   */
+  timeOffsetMs?: number;
 }
 
 export class FrameBuilder {
@@ -46,13 +52,14 @@ export class FrameBuilder {
   private build(series: SeriesPoints, meta: PanecastFrameMeta): DataFrame {
     const { refId, metric, aggregate, legendFormat, unit } = this.context;
     const n = series.points.length;
+    const offset = this.context.timeOffsetMs ?? 0;
     const times = new Array<number>(n);
     const values = new Array<number>(n);
     const finals = new Array<boolean>(n);
     const corrected = new Array<boolean>(n);
     for (let i = 0; i < n; i++) {
       const p = series.points[i]!;
-      times[i] = p.start;
+      times[i] = p.start + offset;
       values[i] = p.value;
       finals[i] = p.final;
       corrected[i] = p.corrected;

@@ -78,7 +78,14 @@ export function streamTarget(deps: TargetDeps, request: TargetRequest): Observab
       // The range's width plus one window, measured back from the newest window as time moves on.
       spanMs: to - from + sizeMs,
     });
-    const builder = new FrameBuilder({ refId, metric: query.metric, aggregate: query.aggregate, legendFormat: query.legendFormat, unit: request.unit });
+    const builder = new FrameBuilder({
+      refId,
+      metric: query.metric,
+      aggregate: query.aggregate,
+      legendFormat: query.legendFormat,
+      unit: request.unit,
+      timeOffsetMs: query.window.type === 'sliding' ? sizeMs : 0,
+    });
     const requests = new Subscription();
     let error: DataQueryError | undefined;
     let historyDone = false;

@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- fanout [--steps=1000,5000,10000,15000,20000] [--series=100] [--rate=4]
- *   [--seconds=20] [--rounds=1] [--loads=N] [--auth=on|off] [--profile[=N]] [--keep-going]`:
+ *   [--seconds=20] [--rounds=1] [--loads=N] [--auth=on|off] [--profile[=N]] [--keep-going] [--max-other=30]`:
  * live-channel fan-out on one gateway, on the real Redis.
  *
  * Three processes besides Redis:
@@ -28,7 +28,9 @@
  * share, the socket writes) and event-loop delay;
  * memory per connection = (RSS at N − RSS at 0) / N after a full GC (also
  * the V8 heap's share); CPU of the load, Redis, this process and the
- * machine, so a saturated machine is visible. Medians over rounds (each
+ * machine, so a saturated machine is visible; a window disturbed by other
+ * work on the machine (over --max-other % of a core) is measured again
+ * (step.ts). Medians over rounds (each
  * round a fresh gateway and load). A round stops after the first step where
  * the gateway no longer keeps up (saturated(); --keep-going runs the rest).
  * --profile[=N] records the gateway's CPU profile over the window of step N
@@ -94,6 +96,8 @@ const PROFILE_AT = (() => {
 })();
 const PROFILE = PROFILE_AT !== undefined;
 const KEEP_GOING = process.argv.includes('--keep-going');
+/** Other work on the machine (% of one core) above which a window is measured again (step.ts). */
+const MAX_OTHER = option('max-other', 30, 0, 200);
 const SETTLE_MS = 3000;
 const TARGETS = { clients: 20_000, p99Ms: 150, bytesPerConnection: 20 * 1024 };
 
@@ -164,6 +168,8 @@ interface RoundResult {
   maxClients: number;
   /** The step after which the round stopped (see saturated()). */
   saturatedAt?: number;
+  /** A step that could not be measured (the gateway stopped answering). */
+  failedAt?: { clients: number; error: string };
   steps: StepFigures[];
   publishRoundTripP99Ms: number;
   profile?: ProfileSummary;
@@ -195,7 +201,15 @@ async function round(svc: Services, index: number): Promise<RoundResult> {
     for (const requested of STEPS) {
       const clients = Math.min(requested, maxClients);
       const profileFile = index === 0 && requested === PROFILE_AT ? join(mkdtempSync(join(tmpdir(), 'panecast-fanout-')), 'gateway.cpuprofile') : undefined;
-      const figures = await runStep({ gateway, loads, publisher, requested, clients, rate: RATE, seconds: SECONDS, settleMs: SETTLE_MS, redisPid: svc.redisPid, zero, profileFile });
+      let figures: StepFigures;
+      try {
+        figures = await runStep({ gateway, loads, publisher, requested, clients, rate: RATE, seconds: SECONDS, settleMs: SETTLE_MS, redisPid: svc.redisPid, zero, profileFile, maxOtherPct: MAX_OTHER });
+      } catch (error) {
+        // A gateway too far behind to answer is the end of the curve, not of the run: keep what was measured.
+        result.failedAt = { clients, error: (error as Error).message };
+        console.log(`step ${clients} failed: ${(error as Error).message}`);
+        break;
+      }
       roundTrips.push(...figures.publishRoundTripsMs);
       figures.publishRoundTripsMs = [];
       result.steps.push(figures);
@@ -318,11 +332,11 @@ async function main(): Promise<void> {
   }
   // Another rate is another curve: it gets its own file rather than replacing the 4/s one.
   const file = writeResults(`fanout${RATE === 4 ? '' : `-rate${RATE}`}${PROFILE ? '-profile' : ''}`, {
-    settings: { steps: STEPS, series: SERIES, ratePerSeries: RATE, secondsPerStep: SECONDS, settleMs: SETTLE_MS, rounds: ROUNDS, auth: AUTH, loadProcesses: LOADS, keepGoing: KEEP_GOING, openFilesPerProcess: openFiles, loadAndGatewayOnOneMachine: true },
+    settings: { steps: STEPS, series: SERIES, ratePerSeries: RATE, secondsPerStep: SECONDS, settleMs: SETTLE_MS, rounds: ROUNDS, auth: AUTH, loadProcesses: LOADS, keepGoing: KEEP_GOING, maxOtherPct: MAX_OTHER, openFilesPerProcess: openFiles, loadAndGatewayOnOneMachine: true },
     targets: TARGETS,
     ...result,
     curve,
-    rounds: rounds.map((r) => ({ rssAtZero: r.rssAtZero, heapAtZero: r.heapAtZero, maxClients: r.maxClients, saturatedAt: r.saturatedAt ?? null, publishRoundTripP99Ms: r.publishRoundTripP99Ms, steps: r.steps })),
+    rounds: rounds.map((r) => ({ rssAtZero: r.rssAtZero, heapAtZero: r.heapAtZero, maxClients: r.maxClients, saturatedAt: r.saturatedAt ?? null, failedAt: r.failedAt ?? null, publishRoundTripP99Ms: r.publishRoundTripP99Ms, steps: r.steps })),
     profile: profiled,
   });
   console.log(`\nwrote ${file}`);

@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- freshness [--rates=10000,25000,40000,50000] [--seconds=20] [--markers=10]
- *   [--batch=1000] [--rounds=1] [--out-of-orderness=2000]`:
+ *   [--batch=1000] [--rounds=1] [--out-of-orderness=2000] [--max-other=30]`:
  * freshness of the live channel on the real services — from an event
  * accepted by the collector (its POST answered 202) to its value arriving in
  * a client frame: collector → Kafka → processor → Redis → composer → live
@@ -18,8 +18,9 @@
  *            value includes it.
  * Per rate: WARMUP_MS at the rate, then `seconds` measured; markers sent in
  * the window are given DRAIN_MS more (load still running) to arrive. CPU of
- * the backend, Kafka, Redis, this process and the machine over the window.
- * --rounds repeats the sweep on the same backend: marker latencies are
+ * the backend, Kafka, Redis, this process and the machine over the window;
+ * a window disturbed by other work (over --max-other % of a core) is
+ * measured again, the load still running. --rounds repeats the sweep on the same backend: marker latencies are
  * pooled over the rounds (a p99 wants hundreds of markers), rates and CPU
  * are medians. --out-of-orderness sets PANECAST_OUT_OF_ORDERNESS_MS
  * (default: the shipped 2000); another value writes freshness-ooo<ms>.json.
@@ -61,6 +62,9 @@ const PARTITIONS = 6;
 const WARMUP_MS = 5000;
 const DRAIN_MS = 6000;
 const TARGET = { rate: 50_000, p99Ms: 300 };
+/** Other work on the machine (% of one core) above which a window is measured again. */
+const MAX_OTHER = option('max-other', 30, 0, 200);
+const MAX_WINDOWS = 4;
 
 /** One rate in one round, as measured. */
 interface Sample {
@@ -108,9 +112,29 @@ function cpuNow(pids: Map<string, number>): Map<string, number> {
   return figures;
 }
 
+/**
+ * Warms up at `rate`, then measures windows until one had at most MAX_OTHER %
+ * of a core of other work on the machine (up to MAX_WINDOWS; the least
+ * disturbed is kept): the two cores are shared.
+ */
 async function step(rate: number, load: BackgroundLoad, probe: MarkerProbe, pids: Map<string, number>): Promise<Sample> {
   load.setRate(rate);
   await sleep(WARMUP_MS);
+  let best: Sample | undefined;
+  for (let window = 1; window <= MAX_WINDOWS; window++) {
+    const sample = await measure(rate, load, probe, pids);
+    if (best === undefined || (sample.cpu.other as number) < (best.cpu.other as number)) {
+      best = sample;
+    }
+    if ((sample.cpu.other as number) <= MAX_OTHER) {
+      break;
+    }
+    console.log(`  ${rate} events/s: other work took ${Math.round(sample.cpu.other as number)} % of a core during the window; measuring again`);
+  }
+  return best as Sample;
+}
+
+async function measure(rate: number, load: BackgroundLoad, probe: MarkerProbe, pids: Map<string, number>): Promise<Sample> {
   load.resetCounters();
   const cpu0 = cpuNow(pids);
   const machine0 = machineCpuMs();
@@ -242,7 +266,7 @@ async function main(): Promise<void> {
   const steps = RATES.map((rate) => summarize(samples.filter((s) => s.rate === rate)));
   printTable(`freshness: 202 → first client frame with the value (${ROUNDS} round(s) pooled), out-of-orderness ${OUT_OF_ORDERNESS_MS} ms`, steps.map(row));
   const file = writeResults(`freshness${OUT_OF_ORDERNESS_MS === 2000 ? '' : `-ooo${OUT_OF_ORDERNESS_MS}`}`, {
-    settings: { rates: RATES, secondsPerRate: SECONDS, warmupMs: WARMUP_MS, drainMs: DRAIN_MS, markersPerSecond: MARKERS, batch: BATCH, rounds: ROUNDS, partitions: PARTITIONS, outOfOrdernessMs: OUT_OF_ORDERNESS_MS },
+    settings: { rates: RATES, secondsPerRate: SECONDS, warmupMs: WARMUP_MS, drainMs: DRAIN_MS, markersPerSecond: MARKERS, batch: BATCH, rounds: ROUNDS, partitions: PARTITIONS, outOfOrdernessMs: OUT_OF_ORDERNESS_MS, maxOtherPct: MAX_OTHER },
     target: TARGET,
     steps,
     rounds: samples.map((s) => ({ ...summarize([s]), round: Math.floor(samples.indexOf(s) / RATES.length) + 1 })),

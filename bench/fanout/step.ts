@@ -1,6 +1,11 @@
 /**
  * One step of the fan-out curve: grow the load to N clients, settle, measure
  * a window, and turn what the gateway, the load and /proc said into figures.
+ *
+ * The two cores are shared with other work. A window during which that
+ * other work took more than `maxOtherPct` of a core is measured again (the
+ * clients stay connected), up to MAX_WINDOWS times; the least disturbed
+ * window is kept and its `other` CPU reported, so a figure says how clean it is.
  */
 import type { ChildProcess } from 'node:child_process';
 import { Histogram } from './histogram';
@@ -24,6 +29,8 @@ export interface StepInput {
   zero: GatewayStats;
   /** Set: profile the gateway over the window and write the raw profile here. */
   profileFile: string | undefined;
+  /** CPU of other work (% of one core) above which a window is measured again. */
+  maxOtherPct: number;
 }
 
 export interface StepFigures {
@@ -33,6 +40,8 @@ export interface StepFigures {
   growMs: number;
   growFailures: Record<string, number>;
   windowMs: number;
+  /** Windows measured to get one with little other work on the machine (the kept one is the least disturbed). */
+  windows: number;
   samples: number;
   /** Updates received / (connected × rate × window). */
   receivedShare: number;
@@ -64,8 +73,11 @@ export interface StepFigures {
   profile?: ProfileSummary;
 }
 
+const MAX_WINDOWS = 6;
+
 function stats(gateway: ChildProcess, gc: boolean, resetLoop: boolean): Promise<GatewayStats> {
-  return ask<GatewayStats>(gateway, { type: 'stats', gc, resetLoop }, 'stats', 60_000);
+  // A saturated gateway answers IPC late (behind its backlog): generous, but bounded.
+  return ask<GatewayStats>(gateway, { type: 'stats', gc, resetLoop }, 'stats', 180_000);
 }
 
 const sum = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0);
@@ -94,7 +106,47 @@ export async function runStep(input: StepInput): Promise<StepFigures> {
   const growMs = performance.now() - growStart;
   const growFailures = grown.reduce<Record<string, number>>((all, g) => merge(all, g.failures), {});
   await sleep(input.settleMs);
+  let best: Window | undefined;
+  let windows = 0;
+  while (windows < MAX_WINDOWS) {
+    windows++;
+    const window = await measure(input);
+    if (best === undefined || window.cpu.other < best.cpu.other) {
+      best = window;
+    }
+    if (window.cpu.other <= input.maxOtherPct) {
+      break;
+    }
+    console.log(`  ${input.clients} clients: other work took ${Math.round(window.cpu.other)} % of a core during the window; measuring again`);
+  }
+  const chosen = best as Window;
+  // Memory after the windows: the GC it needs would otherwise show up as latency.
+  const memory = await stats(gateway, true, false);
+  const connected = memory.live.connections;
+  const errors = chosen.errors + sum(growFailures);
+  const { publishRoundTripsMs, profile, ...figures } = chosen;
+  return {
+    requested: input.requested,
+    clients: input.clients,
+    connected,
+    growMs: Math.round(growMs),
+    growFailures,
+    windows,
+    ...figures,
+    errors,
+    rss: memory.rss,
+    bytesPerConnection: connected === 0 ? Number.NaN : (memory.rss - input.zero.rss) / connected,
+    heapBytesPerConnection: connected === 0 ? Number.NaN : (memory.heapUsed + memory.arrayBuffers - input.zero.heapUsed - input.zero.arrayBuffers) / connected,
+    publishRoundTripsMs,
+    profile,
+  };
+}
 
+type Window = Omit<StepFigures, 'requested' | 'clients' | 'connected' | 'growMs' | 'growFailures' | 'windows' | 'rss' | 'bytesPerConnection' | 'heapBytesPerConnection'>;
+
+/** One measured window with the clients connected. */
+async function measure(input: StepInput): Promise<Window> {
+  const { gateway, loads } = input;
   // Window start: nothing here pauses the gateway (no GC on this request).
   const before = await stats(gateway, false, true);
   loads.forEach((load) => load.send({ type: 'reset' }));
@@ -105,7 +157,7 @@ export async function runStep(input: StepInput): Promise<StepFigures> {
   const machine0 = machineCpuMs();
   const t0 = performance.now();
   if (input.profileFile !== undefined) {
-    await ask<FromGateway>(gateway, { type: 'profile-start' }, 'profiling', 10_000);
+    await ask<FromGateway>(gateway, { type: 'profile-start' }, 'profiling', 60_000);
   }
 
   await sleep(input.seconds * 1000);
@@ -123,22 +175,20 @@ export async function runStep(input: StepInput): Promise<StepFigures> {
   if (input.profileFile !== undefined) {
     profile = (await ask<Extract<FromGateway, { type: 'profile' }>>(gateway, { type: 'profile-stop', file: input.profileFile }, 'profile', 60_000)).summary;
   }
-  // Memory after the window: the GC it needs would otherwise show up as latency.
-  const memory = await stats(gateway, true, false);
 
   const pct = (ms: number) => (ms / windowMs) * 100;
+  // The gateway's own clock: a busy gateway reads its stats late.
   const gatewayMs = after.at - before.at;
   const gatewayCpu = ((after.cpuMicros - before.cpuMicros) / 1000 / gatewayMs) * 100;
   const loadCpu = pct(loadCpu1 - loadCpu0);
   const redisCpu = redisCpu0 === undefined || redisCpu1 === undefined ? Number.NaN : pct(redisCpu1 - redisCpu0);
   const publisherCpu = pct((ownCpu.user + ownCpu.system) / 1000);
-  const cores = (machine1.total - machine0.total) / (windowMs || 1);
-  const machineCpu = ((machine1.busy - machine0.busy) / (machine1.total - machine0.total)) * cores * 100;
-  const connected = memory.live.connections;
+  const machineCpu = pct(machine1.busy - machine0.busy);
   const latencies = new Histogram();
   const errorFrames: Record<string, number> = {};
   const closes: Record<string, number> = {};
   const connectFailures: Record<string, number> = {};
+  const worst = new Map<number, number>();
   let coalesced = 0;
   let gaps = 0;
   let loadConnected = 0;
@@ -150,22 +200,11 @@ export async function runStep(input: StepInput): Promise<StepFigures> {
     coalesced += report.coalesced;
     gaps += report.gaps;
     loadConnected += report.connected;
-  }
-  // A failed publish is a frame no client gets: it counts as an error of the step.
-  const worst = new Map<number, number>();
-  for (const report of reports) {
     for (const [second, ms] of report.worstPerSecond) {
       worst.set(second, Math.max(ms, worst.get(second) ?? 0));
     }
   }
-  const worstPerSecondMs = [...worst].sort((a, b) => a[0] - b[0]).map(([, ms]) => Math.round(ms));
-  const errors = sum(errorFrames) + sum(closes) + gaps + sum(connectFailures) + sum(growFailures) + published.failed;
   return {
-    requested: input.requested,
-    clients: input.clients,
-    connected,
-    growMs: Math.round(growMs),
-    growFailures,
     windowMs: Math.round(windowMs),
     samples: latencies.total,
     receivedShare: latencies.total / Math.max(1, loadConnected * input.rate * (windowMs / 1000)),
@@ -183,18 +222,16 @@ export async function runStep(input: StepInput): Promise<StepFigures> {
       machine: machineCpu,
       other: Math.max(0, machineCpu - gatewayCpu - (loadCpu || 0) - (redisCpu || 0) - publisherCpu),
     },
-    rss: memory.rss,
-    bytesPerConnection: connected === 0 ? Number.NaN : (memory.rss - input.zero.rss) / connected,
-    heapBytesPerConnection: connected === 0 ? Number.NaN : (memory.heapUsed + memory.arrayBuffers - input.zero.heapUsed - input.zero.arrayBuffers) / connected,
     loopP99Ms: after.loopP99Ms,
     loopMaxMs: after.loopMaxMs,
     backlogged: after.live.backlogged,
     coalesced,
     gaps,
-    worstPerSecondMs,
+    worstPerSecondMs: [...worst].sort((a, b) => a[0] - b[0]).map(([, ms]) => Math.round(ms)),
     errorFrames,
     closes,
-    errors,
+    // A failed publish is a frame no client gets: it counts as an error of the step.
+    errors: sum(errorFrames) + sum(closes) + gaps + sum(connectFailures) + published.failed,
     published: published.published,
     publishFailures: published.failed,
     publishError: published.lastError,

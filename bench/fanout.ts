@@ -295,13 +295,17 @@ function medians(rounds: RoundResult[]): StepFigures[] {
   });
 }
 
-/** Largest step meeting every target, and the knee: the last step before p99 at least doubles. */
+/** p99 a step must exceed before its rise counts for the knee: 3 ms → 7 ms is noise, not a knee. */
+const KNEE_FLOOR_MS = 50;
+
+/** Largest step meeting every target, and the knee: the last step before p99 at least doubles to over KNEE_FLOOR_MS. */
 function verdict(curve: StepFigures[]): { largestMeetingTargets: number | null; knee: number | null } {
   const meets = (s: StepFigures) => s.connected >= s.clients && s.p99Ms <= TARGETS.p99Ms && s.bytesPerConnection <= TARGETS.bytesPerConnection && s.errors === 0;
   const passing = curve.filter(meets);
   let knee: number | null = null;
   for (let i = 1; i < curve.length; i++) {
-    if ((curve[i] as StepFigures).p99Ms >= 2 * (curve[i - 1] as StepFigures).p99Ms) {
+    const p99 = (curve[i] as StepFigures).p99Ms;
+    if (p99 > KNEE_FLOOR_MS && p99 >= 2 * (curve[i - 1] as StepFigures).p99Ms) {
       knee = (curve[i - 1] as StepFigures).clients;
       break;
     }
@@ -323,7 +327,7 @@ async function main(): Promise<void> {
     console.log(`* fewer than asked: one socket per client, and a process here may open only ${openFiles} files (the hard limit; raising it needs CAP_SYS_RESOURCE)`);
   }
   const result = verdict(curve);
-  console.log(`\nlargest step meeting the targets (p99 ≤ ${TARGETS.p99Ms} ms, ≤ ${TARGETS.bytesPerConnection / 1024} KB/conn, no errors): ${result.largestMeetingTargets ?? 'none'}; knee (last step before p99 doubles): ${result.knee ?? 'none within the steps'}`);
+  console.log(`\nlargest step meeting the targets (p99 ≤ ${TARGETS.p99Ms} ms, ≤ ${TARGETS.bytesPerConnection / 1024} KB/conn, no errors): ${result.largestMeetingTargets ?? 'none'}; knee (last step before p99 doubles to over ${KNEE_FLOOR_MS} ms): ${result.knee ?? 'none within the steps'}`);
   const profiled = rounds[0]?.profile;
   if (profiled !== undefined) {
     printTable(`gateway CPU profile at ${PROFILE_AT} clients (${profiled.busyMs} ms busy of ${profiled.wallMs} ms): by source`, profiled.sources.slice(0, 12).map((s) => ({ source: s.source, ms: s.ms, '%': s.share })));

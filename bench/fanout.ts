@@ -50,29 +50,11 @@ import type { ProfileSummary } from './fanout/profile';
 import { Publisher } from './fanout/publisher';
 import { runStep, type StepFigures } from './fanout/step';
 import { ask, childOpenFiles, queryKey, sleep, spawnChild, type FromGateway, type FromLoad } from './fanout/shared';
-import { median, percentile, printTable, writeResults } from './lib';
+import { integerList, median, option, percentile, printTable, writeResults } from './lib';
 
 const SERVICES_SH = join(__dirname, '..', 'scripts', 'services', 'services.sh');
 
-function option(name: string, fallback: number, min: number, max: number): number {
-  const arg = process.argv.find((a) => a.startsWith(`--${name}=`));
-  const value = arg === undefined ? fallback : Number(arg.slice(name.length + 3));
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new Error(`--${name} must be an integer in ${min}..${max}`);
-  }
-  return value;
-}
-
-function steps(): number[] {
-  const arg = process.argv.find((a) => a.startsWith('--steps='));
-  const list = (arg === undefined ? '1000,5000,10000,15000,20000' : arg.slice(8)).split(',').map(Number);
-  if (list.some((n) => !Number.isInteger(n) || n < 1 || n > 60_000) || list.some((n, i) => i > 0 && n <= (list[i - 1] as number))) {
-    throw new Error('--steps must be ascending client counts in 1..60000, comma-separated');
-  }
-  return list;
-}
-
-const STEPS = steps();
+const STEPS = integerList('steps', [1000, 5000, 10_000, 15_000, 20_000], 1, 60_000, true);
 const SERIES = option('series', 100, 1, 10_000);
 const RATE = option('rate', 4, 1, 50);
 const SECONDS = option('seconds', 20, 3, 600);

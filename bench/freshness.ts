@@ -32,27 +32,9 @@ import { backendPid, benchMetricsDir, cleanUp, startBackend, stopBackend, type B
 import { BackgroundLoad } from './freshness/load';
 import { MarkerProbe, type Marker } from './freshness/markers';
 import { machineCpuMs, processCpuMs, sleep } from './fanout/shared';
-import { median, percentile, printTable, writeResults } from './lib';
+import { integerList, median, option, percentile, printTable, writeResults } from './lib';
 
-function option(name: string, fallback: number, min: number, max: number): number {
-  const arg = process.argv.find((a) => a.startsWith(`--${name}=`));
-  const value = arg === undefined ? fallback : Number(arg.slice(name.length + 3));
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new Error(`--${name} must be an integer in ${min}..${max}`);
-  }
-  return value;
-}
-
-function rates(): number[] {
-  const arg = process.argv.find((a) => a.startsWith('--rates='));
-  const list = (arg === undefined ? '10000,25000,40000,50000' : arg.slice(8)).split(',').map(Number);
-  if (list.some((n) => !Number.isInteger(n) || n < 0 || n > 1_000_000)) {
-    throw new Error('--rates must be events per second in 0..1000000, comma-separated');
-  }
-  return list;
-}
-
-const RATES = rates();
+const RATES = integerList('rates', [10_000, 25_000, 40_000, 50_000], 0, 1_000_000);
 const SECONDS = option('seconds', 20, 5, 600);
 const MARKERS = option('markers', 10, 1, 100);
 const BATCH = option('batch', 1000, 10, 10_000);

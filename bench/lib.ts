@@ -88,3 +88,23 @@ export function random(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/** `--<name>=<integer>` from the command line, checked against [min, max]; `fallback` when absent. */
+export function option(name: string, fallback: number, min: number, max: number): number {
+  const arg = process.argv.find((a) => a.startsWith(`--${name}=`));
+  const value = arg === undefined ? fallback : Number(arg.slice(name.length + 3));
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new Error(`--${name} must be an integer in ${min}..${max}`);
+  }
+  return value;
+}
+
+/** `--<name>=a,b,c` integers in [min, max] (ascending when asked); `fallback` when absent. */
+export function integerList(name: string, fallback: readonly number[], min: number, max: number, ascending = false): number[] {
+  const arg = process.argv.find((a) => a.startsWith(`--${name}=`));
+  const list = arg === undefined ? [...fallback] : arg.slice(name.length + 3).split(',').map(Number);
+  if (list.length === 0 || list.some((n) => !Number.isInteger(n) || n < min || n > max) || (ascending && list.some((n, i) => i > 0 && n <= (list[i - 1] as number)))) {
+    throw new Error(`--${name} must be ${ascending ? 'ascending ' : ''}integers in ${min}..${max}, comma-separated`);
+  }
+  return list;
+}

@@ -35,22 +35,13 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { chromium } from '@playwright/test';
 import { build } from 'esbuild';
-import { printTable, writeResults } from './lib';
+import { option, printTable, writeResults } from './lib';
 import type { BenchConfig, BenchResult } from '../plugin-panel/tests/bench/protocol';
 import { type TraceEvent, type TraceFigures, analyzeTrace } from '../plugin-panel/tests/bench/trace';
 
 const ROOT = join(__dirname, '..');
 const PAGE = join(ROOT, 'plugin-panel', 'tests', 'bench', 'page.tsx');
 const SHOTS = join(ROOT, 'test-results', 'bench-panel');
-
-function option(name: string, fallback: number, min: number, max: number): number {
-  const arg = process.argv.find((a) => a.startsWith(`--${name}=`));
-  const value = arg === undefined ? fallback : Number(arg.slice(name.length + 3));
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new Error(`--${name} must be an integer in ${min}..${max}`);
-  }
-  return value;
-}
 
 const SECONDS = option('seconds', 15, 3, 120);
 const WARMUP = option('warmup', 3, 1, 30);

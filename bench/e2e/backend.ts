@@ -5,7 +5,8 @@
  * process (collector-process.ts: the backend's own collector and HTTP server)
  * and a backend that only processes. Also its /v1/stats.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { spawnBackend, stopProcess } from '../backend-process';
 import { join } from 'node:path';
 import type { Agent } from 'node:http';
 import type { Services } from './services';
@@ -68,55 +69,16 @@ function env(options: BackendEnv): NodeJS.ProcessEnv {
   };
 }
 
-function startChild(args: string[], environment: NodeJS.ProcessEnv): Promise<Child> {
-  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: environment });
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  const stderr: string[] = [];
-  child.stderr?.setEncoding('utf8');
-  child.stderr?.on('data', (chunk: string) => {
-    for (const line of chunk.split('\n')) {
-      if (line.trim() !== '' && stderr.length < 1000) {
-        stderr.push(line);
-      }
-    }
-  });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`${args.at(-1)} did not start within ${START_TIMEOUT_MS} ms:\n${stderr.slice(-20).join('\n')}`));
-    }, START_TIMEOUT_MS);
-    let out = '';
-    let started = false;
-    child.stdout?.setEncoding('utf8');
-    child.stdout?.on('data', (chunk: string) => {
-      if (started) {
-        return; // only drained, so the child never blocks on a full pipe
-      }
-      out += chunk;
-      const match = /live page at (http:\/\/[^\s/]+)/.exec(out);
-      if (match !== null) {
-        started = true;
-        clearTimeout(timer);
-        resolve({ url: match[1] as string, pid: child.pid as number, child, stderr });
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`${args.at(-1)} exited (${code}) before it started:\n${stderr.slice(-20).join('\n')}`));
-    });
-  });
+async function startChild(args: string[], environment: NodeJS.ProcessEnv): Promise<Child> {
+  const started = spawnBackend(args, { cwd: ROOT, env: environment, label: args.at(-1) ?? 'backend', timeoutMs: START_TIMEOUT_MS });
+  const backend = await started;
+  children.add(backend.child);
+  backend.child.once('exit', () => children.delete(backend.child));
+  return { ...backend, pid: backend.child.pid as number };
 }
 
 async function stopChild(child: Child): Promise<void> {
-  if (child.child.exitCode !== null) {
-    return;
-  }
-  const exited = new Promise<void>((resolve) => child.child.once('exit', () => resolve()));
-  child.child.kill('SIGTERM');
-  const timer = setTimeout(() => child.child.kill('SIGKILL'), 15_000);
-  await exited;
-  clearTimeout(timer);
+  await stopProcess(child.child);
 }
 
 /** The whole backend; with `profileDir`, under --cpu-prof. */

@@ -3,15 +3,7 @@
  * `--clients` and `--shapes` pick the variants compared in the same run.
  */
 import type { KafkaClient } from '../../backend/src/config';
-
-function option(name: string, fallback: number, min: number, max: number): number {
-  const arg = process.argv.find((a) => a.startsWith(`--${name}=`));
-  const value = arg === undefined ? fallback : Number(arg.slice(name.length + 3));
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new Error(`--${name} must be an integer in ${min}..${max}`);
-  }
-  return value;
-}
+import { option } from '../lib';
 
 function list<T extends string>(name: string, fallback: readonly T[], allowed: readonly T[]): T[] {
   const arg = process.argv.find((a) => a.startsWith(`--${name}=`));

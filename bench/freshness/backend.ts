@@ -6,7 +6,7 @@
  * hot-store keys and history series stay apart from other users of the
  * services, and the clean-up of everything the run wrote.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawnBackend, stopProcess, type BackendChild } from '../backend-process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,11 +31,7 @@ export function benchMetricsDir(): string {
   return dir;
 }
 
-export interface Backend {
-  url: string;
-  child: ChildProcess;
-  stderr: string[];
-}
+export type Backend = BackendChild;
 
 export interface BackendSettings {
   topic: string;
@@ -46,9 +42,10 @@ export interface BackendSettings {
 }
 
 export function startBackend(svc: Services, settings: BackendSettings): Promise<Backend> {
-  const child = spawn(process.execPath, ['--require', REGISTER, MAIN], {
+  return spawnBackend(['--require', REGISTER, MAIN], {
     cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    label: 'backend',
+    timeoutMs: START_TIMEOUT_MS,
     env: {
       ...process.env,
       NODE_OPTIONS: '',
@@ -68,53 +65,10 @@ export function startBackend(svc: Services, settings: BackendSettings): Promise<
       PANECAST_AUTH: 'off',
     },
   });
-  const stderr: string[] = [];
-  child.stderr?.setEncoding('utf8');
-  child.stderr?.on('data', (chunk: string) => {
-    for (const line of chunk.split('\n')) {
-      if (line.trim() !== '' && stderr.length < 1000) {
-        stderr.push(line);
-      }
-    }
-  });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`backend did not start within ${START_TIMEOUT_MS} ms:\n${stderr.slice(-20).join('\n')}`));
-    }, START_TIMEOUT_MS);
-    let out = '';
-    let started = false;
-    child.stdout?.setEncoding('utf8');
-    child.stdout?.on('data', (chunk: string) => {
-      if (started) {
-        return; // drained only, so the child never blocks on a full pipe
-      }
-      out += chunk;
-      const match = /live page at (http:\/\/[^\s/]+)/.exec(out);
-      if (match !== null) {
-        started = true;
-        clearTimeout(timer);
-        resolve({ url: match[1] as string, child, stderr });
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      if (!started) {
-        reject(new Error(`backend exited (${code}) before it started:\n${stderr.slice(-20).join('\n')}`));
-      }
-    });
-  });
 }
 
 export async function stopBackend(backend: Backend): Promise<void> {
-  if (backend.child.exitCode !== null || backend.child.signalCode !== null) {
-    return;
-  }
-  const exited = new Promise<void>((resolve) => backend.child.once('exit', () => resolve()));
-  backend.child.kill('SIGTERM');
-  const timer = setTimeout(() => backend.child.kill('SIGKILL'), 15_000);
-  await exited;
-  clearTimeout(timer);
+  await stopProcess(backend.child);
 }
 
 /** Deletes the run's topics, consumer group, Redis keys and VictoriaMetrics series. */

@@ -74,6 +74,9 @@ export class LiveComposer {
   private ticks = 0;
   private published = 0;
 
+  /** The pinned queries by canonical key, compiled once. */
+  private readonly pinnedByKey: ReadonlyMap<string, { input: WindowQuery; pinned: true }>;
+
   constructor(
     private readonly bus: LiveBus,
     private readonly state: PaneStateStore,
@@ -82,7 +85,9 @@ export class LiveComposer {
     private readonly sinks: readonly WindowSink[],
     private readonly options: ComposerOptions,
     private readonly clock: () => number = Date.now,
-  ) {}
+  ) {
+    this.pinnedByKey = new Map(pinned.map((input) => [compileQuery(input, definitions, options.store.paneMs).key, { input, pinned: true as const }]));
+  }
 
   async start(): Promise<void> {
     this.stopWatching = await this.state.watchCommits({
@@ -215,10 +220,7 @@ export class LiveComposer {
   }
 
   private async refreshTails(now: number): Promise<void> {
-    const wanted = new Map<string, { input: WindowQuery; pinned: boolean }>();
-    for (const input of this.pinned) {
-      wanted.set(compileQuery(input, this.definitions, this.options.store.paneMs).key, { input, pinned: true });
-    }
+    const wanted = new Map<string, { input: WindowQuery; pinned: boolean }>(this.pinnedByKey);
     for (const registered of await this.bus.activeQueries()) {
       if (!wanted.has(registered.key)) {
         wanted.set(registered.key, { input: registered.query, pinned: false });
@@ -297,8 +299,10 @@ export class LiveComposer {
     try {
       const now = this.clock();
       if (this.resyncNeeded) {
-        await this.refreshTails(now);
+        // Reload the tails already held, then add new ones (each loads its own range once).
         await this.resync();
+        this.refreshNeeded = false;
+        await this.refreshTails(now);
       } else if (this.refreshNeeded || this.ticks % Math.max(1, Math.round(1000 / this.options.tickMs)) === 0) {
         this.refreshNeeded = false;
         await this.refreshTails(now);

@@ -12,7 +12,7 @@
  * frames read from the bus's replay ring, or, when the ring no longer has
  * them, each watcher is told to re-sync (a fresh snapshot).
  */
-import type { LiveBus, LiveFrame, RegisteredQuery } from './live-bus';
+import { stateField, type LiveBus, type LiveFrame, type RegisteredQuery } from './live-bus';
 
 /** A frame serialized once, without its `type` and `sub`: `"seq":…}`. */
 export interface SharedFrame {
@@ -50,7 +50,7 @@ export function shareFrames(frames: readonly LiveFrame[]): SharedFrame[] {
       frame,
       head: `{"type":"${frame.kind}","sub":`,
       tail: `,${JSON.stringify(body).slice(1)}`,
-      identity: `${frame.window.start}|${frame.window.end}|${JSON.stringify(frame.series)}`,
+      identity: stateField(frame),
     };
   });
 }

@@ -24,9 +24,19 @@
  * pooled over the rounds (a p99 wants hundreds of markers), rates and CPU
  * are medians. --out-of-orderness sets PANECAST_OUT_OF_ORDERNESS_MS
  * (default: the shipped 2000); another value writes freshness-ooo<ms>.json.
+ * --profile runs the backend under --cpu-prof and prints where its CPU went
+ * over the whole run (e2e/profile.ts); it writes freshness-profile.json only.
+ * --split runs two backend processes, as a deployment on two cores would: a
+ * collector (PANECAST_WORKERS=none) that takes the load and the markers, and
+ * a worker process (processor, composer, history, and the gateway the probe
+ * watches); it writes freshness-split.json. (The profile is the worker's.)
  * Target: p99 ≤ 300 ms at 50 000 events/s.
  */
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { summarizeProfile } from './e2e/profile';
 import { services } from './e2e/services';
 import { backendPid, benchMetricsDir, cleanUp, startBackend, stopBackend, type Backend } from './freshness/backend';
 import { BackgroundLoad } from './freshness/load';
@@ -47,6 +57,8 @@ const TARGET = { rate: 50_000, p99Ms: 300 };
 /** Other work on the machine (% of one core) above which a window is measured again. */
 const MAX_OTHER = option('max-other', 30, 0, 200);
 const MAX_WINDOWS = 4;
+const PROFILE = process.argv.includes('--profile');
+const SPLIT = process.argv.includes('--split');
 
 /** One rate in one round, as measured. */
 interface Sample {
@@ -200,6 +212,7 @@ function row(s: StepFigures): Record<string, string | number> {
     'fresh max ms': r(s.freshnessMaxMs),
     'first final': s.firstSeenFinal,
     'backend CPU %': r(s.cpu.backend ?? Number.NaN),
+    ...(s.cpu.collector === undefined ? {} : { 'collector CPU %': r(s.cpu.collector) }),
     'kafka %': r(s.cpu.kafka ?? Number.NaN),
     'redis %': r(s.cpu.redis ?? Number.NaN),
     'load %': r(s.cpu.driver ?? Number.NaN),
@@ -215,15 +228,23 @@ async function main(): Promise<void> {
   const group = `bench-fresh-${runId}`;
   console.log(`freshness: rates ${RATES.join(', ')} events/s; ${SECONDS} s each after ${WARMUP_MS / 1000} s warm-up; ${MARKERS} markers/s; ${ROUNDS} round(s); out-of-orderness ${OUT_OF_ORDERNESS_MS} ms`);
   let backend: Backend | undefined;
+  let collector: Backend | undefined;
   const samples: Sample[] = [];
+  const profileDir = PROFILE ? mkdtempSync(join(tmpdir(), 'panecast-bench-fresh-prof-')) : undefined;
   try {
-    backend = await startBackend(svc, { topic, group, partitions: PARTITIONS, metricsDir: benchMetricsDir(), outOfOrdernessMs: OUT_OF_ORDERNESS_MS });
+    const settings = { topic, group, partitions: PARTITIONS, metricsDir: benchMetricsDir(), outOfOrdernessMs: OUT_OF_ORDERNESS_MS };
+    backend = await startBackend(svc, { ...settings, profileDir });
     const pids = new Map(svc.pids);
     pids.set('backend', backendPid(backend));
-    const probe = new MarkerProbe(backend.url, MARKERS);
+    if (SPLIT) {
+      collector = await startBackend(svc, { ...settings, workers: 'none', label: 'collector' });
+      pids.set('collector', backendPid(collector));
+    }
+    const ingestUrl = (collector ?? backend).url;
+    const probe = new MarkerProbe(ingestUrl, MARKERS, backend.url);
     await probe.connect();
     probe.start();
-    const load = new BackgroundLoad(backend.url, BATCH);
+    const load = new BackgroundLoad(ingestUrl, BATCH);
     try {
       for (let round = 0; round < ROUNDS; round++) {
         for (const rate of RATES) {
@@ -237,6 +258,9 @@ async function main(): Promise<void> {
       probe.stop();
     }
   } finally {
+    if (collector !== undefined) {
+      await stopBackend(collector);
+    }
     if (backend !== undefined) {
       await stopBackend(backend);
       if (backend.stderr.length > 0) {
@@ -246,9 +270,20 @@ async function main(): Promise<void> {
     await cleanUp(svc, topic, group).catch((error: Error) => console.warn(`clean-up: ${error.message}`));
   }
   const steps = RATES.map((rate) => summarize(samples.filter((s) => s.rate === rate)));
+  if (profileDir !== undefined) {
+    const profile = summarizeProfile(profileDir);
+    rmSync(profileDir, { recursive: true, force: true });
+    if (profile !== undefined) {
+      // By source file rather than stage: the backend runs from its sources here, and the stages are keyed on the build.
+      printTable(`backend CPU by source (whole run, ${profile.busyMs} ms busy)`, profile.files.map((f) => ({ source: f.file, ms: f.ms, '%': f.share })));
+      printTable('backend CPU by function', profile.functions.map((f) => ({ function: f.function, ms: f.ms, '%': f.share })));
+      console.log(`\nwrote ${writeResults(`freshness${SPLIT ? '-split' : ''}-profile`, { settings: { rates: RATES, secondsPerRate: SECONDS, split: SPLIT }, steps, profile })}`);
+    }
+    return;
+  }
   printTable(`freshness: 202 → first client frame with the value (${ROUNDS} round(s) pooled), out-of-orderness ${OUT_OF_ORDERNESS_MS} ms`, steps.map(row));
-  const file = writeResults(`freshness${OUT_OF_ORDERNESS_MS === 2000 ? '' : `-ooo${OUT_OF_ORDERNESS_MS}`}`, {
-    settings: { rates: RATES, secondsPerRate: SECONDS, warmupMs: WARMUP_MS, drainMs: DRAIN_MS, markersPerSecond: MARKERS, batch: BATCH, rounds: ROUNDS, partitions: PARTITIONS, outOfOrdernessMs: OUT_OF_ORDERNESS_MS, maxOtherPct: MAX_OTHER },
+  const file = writeResults(`freshness${SPLIT ? '-split' : ''}${OUT_OF_ORDERNESS_MS === 2000 ? '' : `-ooo${OUT_OF_ORDERNESS_MS}`}`, {
+    settings: { split: SPLIT, rates: RATES, secondsPerRate: SECONDS, warmupMs: WARMUP_MS, drainMs: DRAIN_MS, markersPerSecond: MARKERS, batch: BATCH, rounds: ROUNDS, partitions: PARTITIONS, outOfOrdernessMs: OUT_OF_ORDERNESS_MS, maxOtherPct: MAX_OTHER },
     target: TARGET,
     steps,
     rounds: samples.map((s) => ({ ...summarize([s]), round: Math.floor(samples.indexOf(s) / RATES.length) + 1 })),

@@ -9,7 +9,7 @@ import type { EventLog } from './buffer/event-log';
 import { createKafkaLog } from './buffer/kafka-logs';
 import { MemoryLog } from './buffer/memory-log';
 import { Collector } from './collect/collector';
-import type { Config } from './config';
+import { WORKERS, type Config } from './config';
 import { startDemoTraffic } from './demo/traffic';
 import { createReadAuth, mintLiveToken, OPEN_LIVE_TOKEN } from './http/read-auth';
 import { createHttpServer, type ReadinessCheck } from './http/server';
@@ -148,6 +148,8 @@ export async function startApp(config: Config): Promise<App> {
     outOfOrdernessMs: config.window.outOfOrdernessMs,
     idleMs: config.window.idleMs,
     tickMs: 250,
+    composeDelayMs: 20,
+    seriesIntervalMs: 250,
     leaseMs: 3000,
     backfillWindows: 60,
   });
@@ -170,9 +172,20 @@ export async function startApp(config: Config): Promise<App> {
     maxPanesPerTick: 300,
     initialLookbackMs: 2 * 60_000,
   });
-  await processor.start();
-  await composer.start();
-  historyWriter.start();
+  // Each worker is safe to run in any number of processes (consumer group, composer lease,
+  // history cursor); PANECAST_WORKERS only decides which of them this process spends its core on.
+  if (config.mode === 'services' && config.workers.size < WORKERS.length) {
+    console.log(`panecast: workers in this process: ${[...config.workers].join(', ') || 'none'}`);
+  }
+  if (config.workers.has('processor')) {
+    await processor.start();
+  }
+  if (config.workers.has('composer')) {
+    await composer.start();
+  }
+  if (config.workers.has('history')) {
+    historyWriter.start();
+  }
 
   const metricsList = definitions.map((definition) => ({
     name: definition.name,

@@ -19,6 +19,14 @@ describe('loadConfig', () => {
     }).toThrow(TypeError);
   });
 
+  it('runs every background worker unless PANECAST_WORKERS picks some', () => {
+    expect([...loadConfig({}).workers].sort()).toEqual(['composer', 'history', 'processor']);
+    expect([...loadConfig({ PANECAST_WORKERS: 'all' }).workers].sort()).toEqual(['composer', 'history', 'processor']);
+    expect(loadConfig({ PANECAST_WORKERS: 'none' }).workers.size).toBe(0);
+    expect([...loadConfig({ PANECAST_WORKERS: 'processor, history' }).workers].sort()).toEqual(['history', 'processor']);
+    expect(() => loadConfig({ PANECAST_WORKERS: 'processor,collector' })).toThrow(/PANECAST_WORKERS.*"collector" is not a worker/);
+  });
+
   it('turns demo traffic off by default in services mode', () => {
     expect(loadConfig({ PANECAST_MODE: 'services', PANECAST_TOKEN_SECRETS: SECRET }).demoEventsPerSec).toBe(0);
   });

@@ -8,6 +8,9 @@ import { hostname } from 'node:os';
 
 export type Mode = 'embedded' | 'services';
 export type KafkaClient = 'kafkajs' | 'platformatic';
+/** Background work a process may take on; the HTTP API, the collector and the live gateway always run. */
+export type Worker = 'processor' | 'composer' | 'history';
+export const WORKERS: readonly Worker[] = ['processor', 'composer', 'history'];
 
 export interface Config {
   /** `embedded`: in-process log and stores plus demo traffic; `services`: Kafka, Redis, VictoriaMetrics. */
@@ -78,6 +81,12 @@ export interface Config {
   };
   /** Demo traffic in events per second; 0 disables it. */
   readonly demoEventsPerSec: number;
+  /**
+   * PANECAST_WORKERS: which background workers this process runs (default all).
+   * A deployment can run collector/gateway processes with none, and
+   * processors apart, so that ingest and processing use separate cores.
+   */
+  readonly workers: ReadonlySet<Worker>;
 }
 
 export class ConfigError extends Error {
@@ -144,6 +153,24 @@ function brokers(env: Env, name: string, fallback: string): string[] {
     }
   }
   return list;
+}
+
+function workers(env: Env): Set<Worker> {
+  const value = env.PANECAST_WORKERS;
+  if (value === undefined || value.trim() === '' || value.trim() === 'all') {
+    return new Set(WORKERS);
+  }
+  if (value.trim() === 'none') {
+    return new Set();
+  }
+  const chosen = new Set<Worker>();
+  for (const item of value.split(',').map((part) => part.trim())) {
+    if (!(WORKERS as readonly string[]).includes(item)) {
+      throw new ConfigError('PANECAST_WORKERS', `"${item}" is not a worker: use "all", "none" or a list of ${WORKERS.join(', ')}`);
+    }
+    chosen.add(item as Worker);
+  }
+  return chosen;
 }
 
 function deepFreeze<T extends object>(value: T): T {
@@ -242,5 +269,6 @@ export function loadConfig(env: Env = process.env): Config {
       idleMs: integer(env, 'PANECAST_IDLE_MS', 3000, 100, 3_600_000),
     },
     demoEventsPerSec: integer(env, 'PANECAST_DEMO_EVENTS_PER_SEC', mode === 'embedded' ? 40 : 0, 0, 1_000_000),
+    workers: workers(env),
   });
 }

@@ -39,12 +39,18 @@ export interface BackendSettings {
   partitions: number;
   metricsDir: string;
   outOfOrdernessMs: number;
+  /** Writes a V8 CPU profile of the backend into this folder when it exits. */
+  profileDir?: string;
+  /** PANECAST_WORKERS of this process (default all). */
+  workers?: string;
+  label?: string;
 }
 
 export function startBackend(svc: Services, settings: BackendSettings): Promise<Backend> {
-  return spawnBackend(['--require', REGISTER, MAIN], {
+  const profile = settings.profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${settings.profileDir}`];
+  return spawnBackend([...profile, '--require', REGISTER, MAIN], {
     cwd: ROOT,
-    label: 'backend',
+    label: settings.label ?? 'backend',
     timeoutMs: START_TIMEOUT_MS,
     env: {
       ...process.env,
@@ -63,6 +69,7 @@ export function startBackend(svc: Services, settings: BackendSettings): Promise<
       PANECAST_DEMO_EVENTS_PER_SEC: '0',
       // One anonymous watcher; tokens are the fanout benchmark's business.
       PANECAST_AUTH: 'off',
+      PANECAST_WORKERS: settings.workers ?? 'all',
     },
   });
 }

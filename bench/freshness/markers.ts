@@ -39,9 +39,11 @@ export class MarkerProbe {
   frames = 0;
   errors: string[] = [];
 
+  /** Markers are POSTed to `url`; the live client connects to `liveUrl` (the same process unless split). */
   constructor(
     private readonly url: string,
     private readonly types: number,
+    private readonly liveUrl = url,
   ) {
     this.agent = new Agent({ keepAlive: true, maxSockets: types });
     this.next = Array.from({ length: types }, () => 0);
@@ -53,7 +55,7 @@ export class MarkerProbe {
 
   /** Connects, subscribes, resolves on the snapshot. */
   connect(): Promise<void> {
-    const socket = new WebSocket(`${this.url.replace(/^http/, 'ws')}${LIVE_PATH}`, { perMessageDeflate: false });
+    const socket = new WebSocket(`${this.liveUrl.replace(/^http/, 'ws')}${LIVE_PATH}`, { perMessageDeflate: false });
     this.socket = socket;
     const filter = Array.from({ length: this.types }, (_, k) => this.typeName(k));
     return new Promise((resolve, reject) => {

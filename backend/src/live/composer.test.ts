@@ -27,7 +27,7 @@ function batch(partition: number, offset: number, times: readonly number[], type
   };
 }
 
-function setup() {
+function setup(timing: { composeDelayMs?: number; seriesIntervalMs?: number } = {}) {
   const clock = new Clock();
   const state = new MemoryPaneState(clock.read);
   const bus = new MemoryLiveBus({ replayFrames: 100, queryLeaseMs: 60_000 }, clock.read);
@@ -40,6 +40,8 @@ function setup() {
       outOfOrdernessMs: 2000,
       idleMs: 600_000,
       tickMs: 3_600_000, // ticks are driven by the test
+      composeDelayMs: timing.composeDelayMs ?? 3_600_000, // rounds after a commit too, unless a test times them
+      seriesIntervalMs: timing.seriesIntervalMs ?? 0,
       leaseMs: 3_600_000, // the fake clock jumps; the lease must outlive the test
       backfillWindows: 5,
     }, clock.read);
@@ -69,6 +71,55 @@ describe('LiveComposer', () => {
     await live.tick();
     const snapshot = await bus.snapshot(KEY);
     expect(value(snapshot?.frames ?? [], T0)).toMatchObject({ value: 15, final: true, kind: 'update' });
+    await live.stop();
+  });
+
+  it('composes on a commit notice without waiting for the tick', async () => {
+    const { clock, bus, processors, composer } = setup({ composeDelayMs: 5 });
+    const live = composer('a');
+    await live.start();
+    await live.tick(); // the first round announces the query
+    const seen: LiveFrame[] = [];
+    await bus.watch(KEY, (frames) => seen.push(...frames));
+    const [p0] = processors as [Processor];
+    await p0.onBatch(batch(0, 0, [T0 + 10, T0 + 20]));
+    clock.now = T0 + 100;
+    // No tick() here: the notice alone must bring the in-progress value out.
+    for (let i = 0; i < 100 && value(seen, T0) === undefined; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    expect(value(seen, T0)).toMatchObject({ value: 2, final: false });
+    await live.stop();
+  });
+
+  it('paces a busy series and sends its latest value when it falls due', async () => {
+    const { clock, bus, processors, composer } = setup({ composeDelayMs: 5, seriesIntervalMs: 250 });
+    const live = composer('a');
+    await live.start();
+    await live.tick();
+    const seen: LiveFrame[] = [];
+    await bus.watch(KEY, (frames) => seen.push(...frames));
+    const [p0] = processors as [Processor];
+    await p0.onBatch(batch(0, 0, [T0 + 10]));
+    await settle();
+    await live.tick();
+    await settle();
+    expect(seen.filter((f) => f.window.start === T0).map((f) => f.value)).toEqual([1]);
+    // Two more commits within the interval: held, not dropped.
+    clock.now = T0 + 100;
+    await p0.onBatch(batch(0, 1, [T0 + 20]));
+    await settle();
+    await live.tick();
+    await p0.onBatch(batch(0, 2, [T0 + 30]));
+    await settle();
+    await live.tick();
+    await settle();
+    expect(seen.filter((f) => f.window.start === T0).map((f) => f.value)).toEqual([1]);
+    // Due: the next round sends the value as it is now, once.
+    clock.now = T0 + 260;
+    await live.tick();
+    await settle();
+    expect(seen.filter((f) => f.window.start === T0).map((f) => f.value)).toEqual([1, 3]);
     await live.stop();
   });
 

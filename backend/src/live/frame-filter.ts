@@ -1,42 +1,137 @@
 /**
- * Which of a live tail's values are news: the tail re-emits each series'
- * in-progress window on every poll, but only a changed value (or a window
- * turning final, or a correction) is worth a numbered frame on the bus.
+ * Which of a live tail's values are news, and which may go out now.
+ *
+ * The tail re-emits each series' in-progress windows on every poll; only a
+ * changed value (or a window turning final, or a correction) is worth a
+ * numbered frame on the bus. The composer polls whenever commits land, which
+ * can be many times a second, so in-progress values are also paced: a series
+ * gets in-progress frames at most once per `seriesIntervalMs`. Pacing is
+ * leading-edge — a series that has been quiet goes out at once, a busy one
+ * waits for its interval — and a held value is not recorded as sent, so the
+ * next poll at or after `dueAt` offers it again (with whatever it became).
+ * Finals and corrections are never held, and carry the series' other changed
+ * windows along with them.
  */
 import type { LiveUpdate } from '../window';
-import { stateField, type NewFrame } from './live-bus';
+import type { NewFrame } from './live-bus';
+
+export interface FilterResult {
+  frames: NewFrame[];
+  /** When the earliest held series may go out; undefined if nothing is held. */
+  dueAt: number | undefined;
+}
+
+/** What went out for one series: per window start, the last value sent. */
+interface SeriesState {
+  key: string;
+  alive: boolean;
+  /** When its last in-progress frame went out; -Infinity if never. */
+  lastOut: number;
+  sent: Map<number, { value: number; final: boolean; end: number }>;
+  /** This call's changed updates of the series (emptied after each call). */
+  pending: LiveUpdate[];
+  urgent: boolean;
+  inProgress: boolean;
+}
+
+function seriesKey(group: Record<string, string>): string {
+  const names = Object.keys(group);
+  if (names.length > 1) {
+    names.sort();
+  }
+  let key = '';
+  for (const name of names) {
+    key += `${name}=${group[name]}\u0000`;
+  }
+  return key;
+}
 
 export class FrameFilter {
   /** The query's first (possibly empty) batch went out, so watchers can take a snapshot. */
   announced = false;
-  private readonly sent = new Map<string, { value: number; final: boolean; end: number }>();
+  private readonly byKey = new Map<string, SeriesState>();
+  /**
+   * A live tail hands out the same label object for a series on every poll,
+   * so the series is found by identity, without building its key each time.
+   */
+  private readonly byLabels = new WeakMap<Record<string, string>, SeriesState>();
 
-  /** The frames to publish for these updates; forgets windows ending before `horizon`. */
-  changed(updates: readonly LiveUpdate[], horizon: number): NewFrame[] {
-    const frames: NewFrame[] = [];
+  private forgotTo = Number.NEGATIVE_INFINITY;
+
+  constructor(private readonly seriesIntervalMs = 0) {}
+
+  private series(group: Record<string, string>): SeriesState {
+    let state = this.byLabels.get(group);
+    if (state !== undefined && state.alive) {
+      return state;
+    }
+    const key = seriesKey(group);
+    state = this.byKey.get(key);
+    if (state === undefined) {
+      state = { key, alive: true, lastOut: Number.NEGATIVE_INFINITY, sent: new Map(), pending: [], urgent: false, inProgress: false };
+      this.byKey.set(key, state);
+    }
+    this.byLabels.set(group, state);
+    return state;
+  }
+
+  /** The frames to publish now for these updates; forgets windows ending before `horizon`. */
+  changed(updates: readonly LiveUpdate[], horizon: number, now = 0): FilterResult {
+    const touched: SeriesState[] = [];
     for (const update of updates) {
-      const frame: NewFrame = {
-        kind: update.correction ? 'correction' : 'update',
-        series: update.group,
-        window: update.window,
-        value: update.value,
-        final: update.final,
-      };
-      const field = stateField(frame);
-      const last = this.sent.get(field);
-      if (!update.correction && last !== undefined && last.value === frame.value && last.final === frame.final) {
+      const state = this.series(update.group);
+      const last = state.sent.get(update.window.start);
+      if (!update.correction && last !== undefined && last.value === update.value && last.final === update.final) {
         continue;
       }
-      this.sent.set(field, { value: frame.value, final: frame.final, end: frame.window.end });
-      frames.push(frame);
-    }
-    if (this.sent.size > 0) {
-      for (const [field, entry] of this.sent) {
-        if (entry.end < horizon) {
-          this.sent.delete(field);
-        }
+      if (state.pending.length === 0) {
+        touched.push(state);
+      }
+      state.pending.push(update);
+      if (update.final || update.correction) {
+        state.urgent = true;
+      } else {
+        state.inProgress = true;
       }
     }
-    return frames;
+    const frames: NewFrame[] = [];
+    let dueAt: number | undefined;
+    for (const state of touched) {
+      if (!state.urgent && now - state.lastOut < this.seriesIntervalMs) {
+        const due = state.lastOut + this.seriesIntervalMs;
+        dueAt = dueAt === undefined ? due : Math.min(dueAt, due);
+      } else {
+        if (state.inProgress) {
+          state.lastOut = now;
+        }
+        for (const update of state.pending) {
+          state.sent.set(update.window.start, { value: update.value, final: update.final, end: update.window.end });
+          frames.push({ kind: update.correction ? 'correction' : 'update', series: update.group, window: update.window, value: update.value, final: update.final });
+        }
+      }
+      state.pending = [];
+      state.urgent = false;
+      state.inProgress = false;
+    }
+    if (horizon > this.forgotTo) {
+      // Only when the horizon moved (once a slide): a pass over every series on each poll showed up in profiles.
+      this.forgotTo = horizon;
+      this.forget(horizon, now);
+    }
+    return { frames, dueAt };
+  }
+
+  private forget(horizon: number, now: number): void {
+    for (const [key, state] of this.byKey) {
+      for (const [start, entry] of state.sent) {
+        if (entry.end < horizon) {
+          state.sent.delete(start);
+        }
+      }
+      if (state.sent.size === 0 && now - state.lastOut >= this.seriesIntervalMs) {
+        state.alive = false;
+        this.byKey.delete(key);
+      }
+    }
   }
 }

@@ -1,0 +1,53 @@
+import type { LiveUpdate } from '../window';
+import { FrameFilter } from './frame-filter';
+
+function update(group: Record<string, string>, start: number, value: number, extra: Partial<LiveUpdate> = {}): LiveUpdate {
+  return { group, window: { start, end: start + 1000 }, value, final: false, correction: false, ...extra };
+}
+
+const A = { type: 'a' };
+const B = { type: 'b' };
+
+describe('FrameFilter', () => {
+  it('sends a value once, and again only when it changes or turns final', () => {
+    const filter = new FrameFilter();
+    expect(filter.changed([update(A, 0, 1)], -Infinity).frames).toHaveLength(1);
+    expect(filter.changed([update(A, 0, 1)], -Infinity).frames).toHaveLength(0);
+    expect(filter.changed([update(A, 0, 2)], -Infinity).frames.map((f) => f.value)).toEqual([2]);
+    expect(filter.changed([update(A, 0, 2, { final: true })], -Infinity).frames.map((f) => f.final)).toEqual([true]);
+  });
+
+  it('sends a quiet series at once and holds a busy one until its interval has passed', () => {
+    const filter = new FrameFilter(250);
+    expect(filter.changed([update(A, 0, 1)], -Infinity, 1000).frames).toHaveLength(1);
+    const held = filter.changed([update(A, 0, 2), update(B, 0, 7)], -Infinity, 1100);
+    // B was quiet: out at once. A went out 100 ms ago: held until 1250.
+    expect(held.frames.map((f) => f.series)).toEqual([B]);
+    expect(held.dueAt).toBe(1250);
+    // Offered again before it is due: still held, nothing recorded as sent.
+    expect(filter.changed([update(A, 0, 3)], -Infinity, 1200).frames).toHaveLength(0);
+    const due = filter.changed([update(A, 0, 3)], -Infinity, 1250);
+    expect(due.frames.map((f) => f.value)).toEqual([3]);
+    expect(due.dueAt).toBeUndefined();
+  });
+
+  it('never holds finals or corrections, and lets the series\u2019 other windows ride along', () => {
+    const filter = new FrameFilter(250);
+    filter.changed([update(A, 0, 1), update(A, 1000, 1)], -Infinity, 1000);
+    const out = filter.changed([update(A, 0, 5, { final: true }), update(A, 1000, 2)], -Infinity, 1050);
+    expect(out.frames.map((f) => [f.window.start, f.value, f.final])).toEqual([
+      [0, 5, true],
+      [1000, 2, false],
+    ]);
+    const corrected = filter.changed([update(A, 0, 6, { final: true, correction: true })], -Infinity, 1060);
+    expect(corrected.frames.map((f) => f.kind)).toEqual(['correction']);
+  });
+
+  it('forgets windows that end before the horizon', () => {
+    const filter = new FrameFilter();
+    filter.changed([update(A, 0, 1)], -Infinity);
+    // Window [0, 1000) is beyond the horizon now: the same value counts as news again.
+    filter.changed([], 5000);
+    expect(filter.changed([update(A, 0, 1)], -Infinity).frames).toHaveLength(1);
+  });
+});

@@ -1,0 +1,38 @@
+/**
+ * PANECAST_WORKERS: a process without background workers still takes events
+ * (and serves reads and the live channel) but leaves processing, composing
+ * and history to other processes.
+ */
+import { startApp } from '../../src/app';
+import { loadConfig } from '../../src/config';
+import type { MemoryLog } from '../../src/buffer/memory-log';
+import { post } from '../support';
+
+async function afterEvents(workers: string) {
+  const app = await startApp(loadConfig({ PANECAST_PORT: '0', PANECAST_DEMO_EVENTS_PER_SEC: '0', PANECAST_WORKERS: workers }));
+  try {
+    const response = await post(app.url, JSON.stringify(Array.from({ length: 5 }, () => ({ type: 'worker_check', ts: Date.now() }))));
+    expect(response.status).toBe(202);
+    // The memory log delivers on the next turns of the event loop; give it a few.
+    for (let i = 0; i < 50 && app.processor.snapshot().consumed < 5; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    return {
+      logged: (app.log as MemoryLog).sizes().reduce((sum, size) => sum + size, 0),
+      consumed: app.processor.snapshot().consumed,
+      composing: app.composer.isLeader,
+    };
+  } finally {
+    await app.stop();
+  }
+}
+
+describe('PANECAST_WORKERS', () => {
+  it('runs the processor and the composer by default', async () => {
+    expect(await afterEvents('all')).toEqual({ logged: 5, consumed: 5, composing: true });
+  });
+
+  it('with none, accepts events into the log but neither processes nor composes them', async () => {
+    expect(await afterEvents('none')).toEqual({ logged: 5, consumed: 0, composing: false });
+  });
+});

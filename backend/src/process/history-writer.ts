@@ -12,8 +12,11 @@
  *   panecast_<m>_count{…,window="1s"}                       every metric
  *   panecast_<m>_sum / _min / _max{…,window="1s"}           metrics with a measure
  *   panecast_<m>_bucket{…,vmrange="<lo>...<hi>",window="1s"} metrics with quantiles (the DDSketch bins)
- *   panecast_<m>_distinct{…,window="1s"|"1m"}                metrics with distinctOf: per full tuple and
- *                                                            for the total (no dimension labels)
+ *   panecast_<m>_distinct{…,window="1s"|"1m",scope=…}        metrics with distinctOf: per full tuple
+ *                                                            (scope="tuple") and for the total
+ *                                                            (scope="total", no dimension labels; a
+ *                                                            label of its own, because a tuple whose
+ *                                                            dimensions are all missing has none either)
  * The MetricsQL for each aggregate over any window is in the README.
  */
 import type { PaneStateStore } from '../store/pane-state';
@@ -210,13 +213,14 @@ export class HistoryWriter {
     const samples: Sample[] = [];
     const groupings = definition.dimensions.length === 0 ? [[]] : [[...definition.dimensions], []];
     for (const groupBy of groupings) {
+      const scope = groupBy.length === 0 && definition.dimensions.length > 0 ? 'total' : 'tuple';
       const query = compileQuery({ metric: definition.name, aggregate: 'distinct', window: { sizeMs }, groupBy }, this.definitions, this.options.paneMs);
       for (const group of compose(stores, query, { from: start, to: start + sizeMs }, Number.POSITIVE_INFINITY)) {
         for (const point of group.points) {
           if (point.window.start === start) {
             samples.push({
               name: seriesName(definition.name, 'distinct'),
-              labels: { ...group.group, window: windowLabel(sizeMs) },
+              labels: { ...group.group, window: windowLabel(sizeMs), scope },
               timestamp: start + sizeMs,
               value: point.value,
             });

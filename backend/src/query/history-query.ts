@@ -192,7 +192,7 @@ export class HistoryQueryService {
     }));
   }
 
-  /** The planned history windows; a store failure or an ambiguous window becomes a gap. */
+  /** The planned history windows; a store failure becomes a gap. */
   private async fromHistory(query: CompiledQuery, starts: readonly number[], gaps: Gap[]): Promise<Map<string, AnswerGroup>> {
     const first = starts[0];
     const last = starts[starts.length - 1];
@@ -201,15 +201,7 @@ export class HistoryQueryService {
     }
     const { sizeMs } = query.windows;
     try {
-      const { groups, ambiguous } = await readHistoryWindows(this.history, query, starts, this.options.store.paneMs);
-      for (const start of ambiguous) {
-        gaps.push({
-          from: start,
-          to: start + sizeMs,
-          code: 'PANECAST_ERR_HISTORY_DISTINCT',
-          params: { reason: 'events with every dimension missing share the series of the total in history' },
-        });
-      }
+      const { groups } = await readHistoryWindows(this.history, query, starts, this.options.store.paneMs);
       return groups;
     } catch (error) {
       if (!(error instanceof PanecastError)) {

@@ -37,8 +37,6 @@ export interface AnswerGroup {
 
 export interface HistoryWindows {
   groups: Map<string, AnswerGroup>;
-  /** Window starts history cannot tell apart (distinct, see readDistinct); left out of `groups`. */
-  ambiguous: number[];
 }
 
 /** group key → evaluation time → value. */
@@ -96,7 +94,7 @@ function quantileOf(bins: ReadonlyMap<number, number>, q: number, min: number | 
 export async function readHistoryWindows(history: History, query: CompiledQuery, starts: readonly number[], paneMs: number): Promise<HistoryWindows> {
   const groups = new Map<string, AnswerGroup>();
   if (starts.length === 0) {
-    return { groups, ambiguous: [] };
+    return { groups };
   }
   const { sizeMs, slideMs } = query.windows;
   const metric = query.metric;
@@ -172,7 +170,7 @@ export async function readHistoryWindows(history: History, query: CompiledQuery,
       }
     }
   }
-  return { groups, ambiguous: [] };
+  return { groups };
 }
 
 /**
@@ -195,29 +193,16 @@ async function readDistinct(
   const { sizeMs } = query.windows;
   const all = query.metric.dimensions;
   const label = windowLabel(sizeMs === paneMs ? paneMs : DISTINCT_WINDOW_MS);
+  // The writer labels the total scope="total" and each full tuple scope="tuple" (history-writer.ts).
   const total = dimensions.length === 0 && all.length > 0;
-  const match = total ? { window: [label], ...Object.fromEntries(all.map((dimension) => [dimension, ['']])) } : { ...filters, window: [label] };
-  const noTuple = JSON.stringify(dimensions.map(() => ''));
-  const [distinct, counts] = await Promise.all([
-    read('distinct', 'sum', dimensions, match),
-    total || all.length === 0 ? undefined : read('count', 'sum', dimensions),
-  ]);
-  const ambiguous = new Set<number>();
-  for (const { labels, points } of counts ?? []) {
-    if (keyOf(labels, dimensions) === noTuple) {
-      points.filter(([t, count]) => count > 0 && wanted.has(t - sizeMs)).forEach(([t]) => ambiguous.add(t - sizeMs));
-    }
-  }
-  for (const { labels, points } of distinct) {
+  const match = { ...(total ? {} : filters), window: [label], scope: [total ? 'total' : 'tuple'] };
+  for (const { labels, points } of await read('distinct', 'sum', dimensions, match)) {
     const key = keyOf(labels, dimensions);
-    if (!total && all.length > 0 && key === noTuple) {
-      continue;
-    }
     for (const [t, value] of points) {
-      if (value > 0 && wanted.has(t - sizeMs) && !ambiguous.has(t - sizeMs)) {
+      if (value > 0 && wanted.has(t - sizeMs)) {
         add(key, labels, t, value);
       }
     }
   }
-  return { groups, ambiguous: [...ambiguous].sort((a, b) => a - b) };
+  return { groups };
 }

@@ -109,6 +109,7 @@ describe('each check fails on a broken copy', () => {
     }),
     dashboardCase('MetricsQL reading a window the writer does not store', 'metricsql', (d) => (d.panels[3].targets[0].expr = 'panecast_active_players_distinct{window="10s"}')),
     dashboardCase('MetricsQL with an undeclared label', 'metricsql', (d) => (d.panels[3].targets[0].expr = 'panecast_active_players_distinct{window="1m", city=""}')),
+    dashboardCase('MetricsQL with a distinct scope the writer does not store', 'metricsql', (d) => (d.panels[3].targets[0].expr = 'panecast_active_players_distinct{window="1m", scope="all"}')),
     dashboardCase('MetricsQL reading buckets of a metric without quantiles', 'aggregate', (d) => (d.panels[3].targets[0].expr = 'histogram_quantile(0.9, sum by (vmrange) (sum_over_time(panecast_ad_clicks_bucket{window="1s"}[1m])))'), GAMES),
     dashboardCase('MetricsQL naming an unknown metric', 'metric', (d) => (d.panels[3].targets[0].expr = 'sum(sum_over_time(panecast_ad_click_count{window="1s"}[1m]))'), ADS),
     dashboardCase('MetricsQL grouping by a label the series lack', 'metricsql', (d) => (d.panels[3].targets[0].expr = 'sum by (city) (sum_over_time(panecast_ad_clicks_count{window="1s"}[1m]))'), ADS),

@@ -4,7 +4,7 @@
  *   panecast_<m>_count                 every metric
  *   panecast_<m>_sum / _min / _max     metrics with a measure
  *   panecast_<m>_bucket                metrics with quantiles (label vmrange)
- *   panecast_<m>_distinct              metrics with distinctOf (window 1s or 1m)
+ *   panecast_<m>_distinct              metrics with distinctOf (window 1s or 1m; scope total or tuple)
  * with labels = the metric's dimensions + `window` (+ `vmrange` on buckets).
  * Not a MetricsQL parser: it checks the series, labels and brackets it finds.
  */
@@ -64,6 +64,10 @@ function checkSelector(selector: string, metric: MetricInfo, suffix: string, iss
       const windows = suffix === 'distinct' ? ['1s', '1m'] : ['1s'];
       if (op !== '=' || !windows.includes(value)) {
         issues.add('metricsql', at, `panecast_${metric.name}_${suffix} is stored with window=${windows.map((w) => `"${w}"`).join(' or ')}, not ${op}"${value}"`);
+      }
+    } else if (label === 'scope' && suffix === 'distinct') {
+      if (op !== '=' || (value !== 'total' && value !== 'tuple')) {
+        issues.add('metricsql', at, `panecast_${metric.name}_distinct is stored with scope="total" or scope="tuple", not ${op}"${value}"`);
       }
     } else if (label === 'vmrange' ? suffix !== 'bucket' : !metric.dimensions.includes(label)) {
       issues.add('metricsql', at, `label "${label}" is not on panecast_${metric.name}_${suffix} (window, ${metric.dimensions.join(', ')})`);

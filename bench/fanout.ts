@@ -10,7 +10,10 @@
  *            event-loop delay over IPC;
  *   load     bench/fanout/load-process.ts: N WebSocket clients on loopback,
  *            each hello + subscribe to one of `series` queries, measuring
- *            publish → receive latency of every update;
+ *            publish → receive latency of every update; the clients are
+ *            lean-client.ts (a minimal RFC 6455 client reading into one
+ *            shared buffer), so the load takes little of the cores it
+ *            shares with the gateway;
  *   this     the publisher (bench/fanout/publisher.ts), standing in for the
  *            composer: RedisLiveBus.publish of one update per query `rate`
  *            times a second, its value the publish wall time.

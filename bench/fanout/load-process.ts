@@ -9,23 +9,26 @@
  * (a token of its own subject when auth is on) and subscribes to query
  * i mod S. Each update's value is its publish time
  * (nowMs() in the publisher); the client records receive − publish, checks
- * the sequence numbers, and counts error frames and closes. Frames are read
- * with indexOf, not JSON.parse: the load shares two cores with what it
- * measures and must stay cheap per frame.
+ * the sequence numbers of every frame, and counts error frames and closes.
+ * The load shares two cores with what it measures and must stay cheap per
+ * frame: the clients are LeanWebSockets (lean-client.ts: one shared read
+ * buffer, no per-message Buffer), and an update is read in place, its seq
+ * and value parsed from the bytes, never JSON.parse'd; only the rare other
+ * frames (welcome, snapshot, errors) are parsed.
  *
  * IPC: `grow {to}` opens clients until this process holds `to`, `reset`
  * starts a measurement window, `report` ends it (a mergeable histogram).
  */
-import { WebSocket, type RawData } from 'ws';
 import { LIVE_PATH, PROTOCOL_VERSION } from '@panecast/protocol';
 import { DEFAULT_TENANT, signToken } from '../../backend/src/live/auth';
 import { Histogram } from './histogram';
+import { LeanWebSocket } from './lean-client';
 import { bump, nowMs, subscribeQuery, type FromLoad, type GrowDone, type LoadReport, type ToLoad } from './shared';
 
 const [portArg, seriesArg, secretArg, indexArg, processesArg] = process.argv.slice(2) as [string, string, string, string, string];
 const INDEX = Number(indexArg);
 const PROCESSES = Number(processesArg);
-const URL = `ws://127.0.0.1:${portArg}${LIVE_PATH}`;
+const PORT = Number(portArg);
 const SERIES = Number(seriesArg);
 const SECRET = secretArg === 'off' ? undefined : Buffer.from(secretArg, 'hex');
 const CONNECTING = 200;
@@ -34,13 +37,12 @@ const SOURCES = ['127.0.0.1', '127.0.0.2', '127.0.0.3', '127.0.0.4'];
 const SUBSCRIBE_TIMEOUT_MS = 30_000;
 
 interface Client {
-  socket: WebSocket;
+  socket: LeanWebSocket;
   lastSeq: number;
   subscribed: boolean;
-  closing: boolean;
 }
 
-const clients: Client[] = [];
+const clients = new Set<Client>();
 let latencies = new Histogram();
 /** Wall second → worst latency in it: shows whether the tail is a few stalls or spread out. */
 let worstPerSecond = new Map<number, number>();
@@ -64,24 +66,66 @@ function token(index: number): string {
   return signToken({ tenant: DEFAULT_TENANT, sub: `bench-client-${index}`, iat, exp: iat + 24 * 3600 }, SECRET);
 }
 
-function numberAfter(text: string, label: string): number {
-  const at = text.indexOf(label);
-  return at < 0 ? Number.NaN : Number.parseFloat(text.slice(at + label.length, at + label.length + 32));
+// Numbered frames, as the gateway writes them: `{"type":"update","sub":…,"seq":N,…,"value":V,…}`,
+// `,"coalesced":true}` appended to a coalesced one.
+const UPDATE = Buffer.from('{"type":"update",');
+const CORRECTION = Buffer.from('{"type":"correction",');
+const SEQ = Buffer.from('"seq":');
+const VALUE = Buffer.from('"value":');
+const COALESCED = Buffer.from(',"coalesced":true}');
+
+function startsWith(bytes: Buffer, start: number, end: number, prefix: Buffer): boolean {
+  return end - start >= prefix.length && bytes.compare(prefix, 0, prefix.length, start, start + prefix.length) === 0;
 }
 
-function onFrame(client: Client, data: RawData, subscribedNow: () => void): void {
-  const received = nowMs();
-  // Frames are ASCII JSON here (series and ids are ASCII): latin1 decoding is the cheapest.
-  const text = (data as Buffer).toString('latin1');
-  if (text.startsWith('{"type":"update"')) {
-    const seq = numberAfter(text, '"seq":');
-    const latency = received - numberAfter(text, '"value":');
-    latencies.record(latency);
-    const second = Math.floor(received / 1000);
-    if (latency > (worstPerSecond.get(second) ?? 0)) {
-      worstPerSecond.set(second, latency);
+/** The JSON number at `at` (digits, one point, no exponent: seqs and epoch milliseconds); NaN if none. */
+function numberAt(bytes: Buffer, at: number, end: number): number {
+  let whole = 0;
+  let fraction = 0;
+  let scale = 1;
+  let digits = 0;
+  let point = false;
+  for (let i = at; i < end; i++) {
+    const c = bytes[i] as number;
+    if (c >= 48 && c <= 57) {
+      digits++;
+      if (point) {
+        fraction = fraction * 10 + (c - 48);
+        scale *= 10;
+      } else {
+        whole = whole * 10 + (c - 48);
+      }
+    } else if (c === 46 && !point) {
+      point = true;
+    } else if (c === 101 || c === 69 || c === 45) {
+      return Number(bytes.toString('latin1', at, Math.min(end, at + 32)).match(/^-?[\d.]+(e[-+]?\d+)?/i)?.[0]);
+    } else {
+      break;
     }
-    if (text.includes('"coalesced":true')) {
+  }
+  return digits === 0 ? Number.NaN : whole + fraction / scale;
+}
+
+/** The number after `label` within [start, end). */
+function numberAfter(bytes: Buffer, start: number, end: number, label: Buffer): number {
+  const at = bytes.indexOf(label, start);
+  return at < 0 || at >= end ? Number.NaN : numberAt(bytes, at + label.length, end);
+}
+
+function onFrame(client: Client, bytes: Buffer, start: number, end: number, subscribedNow: () => void): void {
+  const received = nowMs();
+  const update = startsWith(bytes, start, end, UPDATE);
+  if (update || startsWith(bytes, start, end, CORRECTION)) {
+    const seq = numberAfter(bytes, start, end, SEQ);
+    if (update) {
+      const latency = received - numberAfter(bytes, start, end, VALUE);
+      latencies.record(latency);
+      const second = Math.floor(received / 1000);
+      if (latency > (worstPerSecond.get(second) ?? 0)) {
+        worstPerSecond.set(second, latency);
+      }
+    }
+    if (end - start >= COALESCED.length && bytes.compare(COALESCED, 0, COALESCED.length, end - COALESCED.length, end) === 0) {
       coalesced++;
     } else if (seq !== client.lastSeq + 1) {
       gaps++;
@@ -89,7 +133,7 @@ function onFrame(client: Client, data: RawData, subscribedNow: () => void): void
     client.lastSeq = seq;
     return;
   }
-  const message = JSON.parse(text) as { type: string; code?: string; seq?: number };
+  const message = JSON.parse(bytes.toString('utf8', start, end)) as { type: string; code?: string; seq?: number };
   if (message.type === 'snapshot') {
     client.lastSeq = message.seq ?? -1;
     if (!client.subscribed) {
@@ -104,9 +148,8 @@ function onFrame(client: Client, data: RawData, subscribedNow: () => void): void
 /** Opens the client of global index `index`; resolves once it is subscribed (snapshot received) or failed. */
 function open(index: number): Promise<void> {
   return new Promise((resolve) => {
-    const socket = new WebSocket(URL, { perMessageDeflate: false, localAddress: SOURCES[index % SOURCES.length], handshakeTimeout: SUBSCRIBE_TIMEOUT_MS });
-    const client: Client = { socket, lastSeq: -1, subscribed: false, closing: false };
     let settled = false;
+    let client: Client | undefined;
     const settle = () => {
       if (!settled) {
         settled = true;
@@ -114,35 +157,41 @@ function open(index: number): Promise<void> {
         resolve();
       }
     };
+    const socket = new LeanWebSocket(
+      { port: PORT, host: '127.0.0.1', path: LIVE_PATH, localAddress: SOURCES[index % SOURCES.length] as string },
+      {
+        open: () => {
+          client = { socket, lastSeq: -1, subscribed: false };
+          clients.add(client);
+          socket.send(JSON.stringify({ type: 'hello', version: PROTOCOL_VERSION, token: token(index) }));
+          socket.send(JSON.stringify({ type: 'subscribe', id: 'r1', sub: 'A', query: subscribeQuery(index % SERIES) }));
+        },
+        text: (bytes, start, end) => onFrame(client as Client, bytes, start, end, settle),
+        error: (error) => {
+          if (!settled) {
+            bump(connectFailures, error.message.slice(0, 60));
+          }
+          settle();
+        },
+        // Not called after terminate(): a client this process drops is no close to count.
+        close: (code) => {
+          bump(closes, String(code));
+          if (client !== undefined) {
+            clients.delete(client);
+          }
+          settle();
+        },
+      },
+    );
     const timer = setTimeout(() => {
       bump(connectFailures, 'no snapshot within 30 s');
       // A client the gateway could not serve in time is given up, not kept half-open.
-      client.closing = true;
+      if (client !== undefined) {
+        clients.delete(client);
+      }
       socket.terminate();
       settle();
     }, SUBSCRIBE_TIMEOUT_MS);
-    socket.on('open', () => {
-      clients.push(client);
-      socket.send(JSON.stringify({ type: 'hello', version: PROTOCOL_VERSION, token: token(index) }));
-      socket.send(JSON.stringify({ type: 'subscribe', id: 'r1', sub: 'A', query: subscribeQuery(index % SERIES) }));
-    });
-    socket.on('message', (data: RawData) => onFrame(client, data, settle));
-    socket.on('error', (error: Error) => {
-      if (!settled) {
-        bump(connectFailures, error.message.slice(0, 60));
-      }
-      settle();
-    });
-    socket.on('close', (code: number) => {
-      if (!client.closing) {
-        bump(closes, String(code));
-      }
-      const at = clients.indexOf(client);
-      if (at >= 0) {
-        clients.splice(at, 1);
-      }
-      settle();
-    });
   });
 }
 
@@ -150,7 +199,7 @@ function open(index: number): Promise<void> {
 async function grow(to: number): Promise<GrowDone> {
   const started = performance.now();
   const failuresBefore = { ...connectFailures };
-  let next = clients.length;
+  let next = clients.size;
   // A gateway that fails this many of the new clients is saturated: opening more only deepens its backlog.
   const giveUpAfter = Math.max(100, Math.ceil(0.02 * (to - next)));
   const failedSoFar = () => sum(connectFailures) - sum(failuresBefore);
@@ -160,7 +209,7 @@ async function grow(to: number): Promise<GrowDone> {
     }
   };
   // Progress, so a slow ramp is visibly slow rather than silent.
-  const progress = setInterval(() => console.log(`load ${INDEX}: ${clients.length}/${to} connected after ${((performance.now() - started) / 1000).toFixed(0)} s`), 10_000);
+  const progress = setInterval(() => console.log(`load ${INDEX}: ${clients.size}/${to} connected after ${((performance.now() - started) / 1000).toFixed(0)} s`), 10_000);
   await Promise.all(Array.from({ length: CONNECTING }, worker));
   clearInterval(progress);
   const failures: Record<string, number> = {};
@@ -170,13 +219,13 @@ async function grow(to: number): Promise<GrowDone> {
       failures[reason] = added;
     }
   }
-  return { type: 'grown', connected: clients.length, subscribed: clients.filter((c) => c.subscribed).length, ms: performance.now() - started, failures };
+  return { type: 'grown', connected: clients.size, subscribed: [...clients].filter((c) => c.subscribed).length, ms: performance.now() - started, failures };
 }
 
 function report(): LoadReport {
   return {
     type: 'report',
-    connected: clients.length,
+    connected: clients.size,
     latencies: latencies.toJSON(),
     worstPerSecond: [...worstPerSecond],
     coalesced,
@@ -210,7 +259,6 @@ process.on('message', (message: ToLoad) => {
       return;
     case 'stop':
       for (const client of clients) {
-        client.closing = true;
         client.socket.terminate();
       }
       process.exit(0);

@@ -51,7 +51,7 @@ describe('mintLiveToken', () => {
     expect(minted.tenant).toBe('acme');
     expect(verifyToken(minted.token, [SECRET], now)).toEqual({
       ok: true,
-      claims: { tenant: 'acme', sub: 'key-0123456789abcdef', iat: 1_700_000_000, exp: 1_700_003_600 },
+      claims: { tenant: 'acme', sub: 'key-0123456789abcdef', iat: 1_700_000_000, exp: 1_700_003_600, jti: expect.stringMatching(/^[A-Za-z0-9_-]{16}$/) },
     });
     expect(verifyToken(minted.token, [SECRET], minted.expiresAt)).toEqual({ ok: false, code: 'PANECAST_ERR_TOKEN_EXPIRED' });
   });

@@ -12,7 +12,7 @@
  * one key counts together while neither the key nor a digest anyone could
  * check a guessed key against ever appears in a token.
  */
-import { createHmac } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { PanecastError } from '../errors';
 import { DEFAULT_TENANT, signToken, type ApiKeys, type Secret } from '../live/auth';
 
@@ -65,7 +65,9 @@ export interface LiveTokenAnswer {
 export function mintLiveToken(reader: Reader, secret: Secret, ttlMs: number, nowMs: number): LiveTokenAnswer & { expiresAt: number } {
   const iat = Math.floor(nowMs / 1000);
   const exp = iat + Math.max(1, Math.floor(ttlMs / 1000));
-  return { token: signToken({ tenant: reader.tenant, sub: reader.subject, iat, exp }, secret), expiresAt: exp * 1000, tenant: reader.tenant };
+  // A token id of its own: connection limits count per token, so viewers sharing a read key do not share a budget.
+  const jti = randomBytes(12).toString('base64url');
+  return { token: signToken({ tenant: reader.tenant, sub: reader.subject, iat, exp, jti }, secret), expiresAt: exp * 1000, tenant: reader.tenant };
 }
 
 /** What `POST /v1/live/token` answers while live auth is off: the gateway takes any token then. */

@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { ConfigError } from '../config';
 import { ERRORS } from '../errors';
 import {
+  connectionKey,
   DEFAULT_TENANT,
   metricsVisibleTo,
   originAllowed,
@@ -40,6 +41,15 @@ describe('tokens', () => {
     const result = verifyToken(token, [SECRET], NOW);
     expect(result).toEqual({ ok: true, claims: CLAIMS });
     expect(result.ok && Object.isFrozen(result.claims)).toBe(true);
+    const withId = { ...CLAIMS, jti: 'Zm9v-bar_1' };
+    expect(verifyToken(signToken(withId, SECRET), [SECRET], NOW)).toEqual({ ok: true, claims: withId });
+  });
+
+  it('counts connections per token id, or per subject for a token without one', () => {
+    expect(connectionKey({ ...CLAIMS, jti: 'a' })).not.toBe(connectionKey({ ...CLAIMS, jti: 'b' }));
+    expect(connectionKey(CLAIMS)).toBe(connectionKey({ ...CLAIMS }));
+    expect(connectionKey(CLAIMS)).not.toBe(connectionKey({ ...CLAIMS, tenant: 'other' }));
+    expect(connectionKey({ ...CLAIMS, jti: 'a' })).not.toBe(connectionKey(CLAIMS));
   });
 
   it('refuses an expired token from its exp second on, and one issued in the future beyond the skew', () => {
@@ -131,6 +141,9 @@ describe('tokens', () => {
       { ...CLAIMS, sub: 'a\nb' },
       { ...CLAIMS, exp: String(CLAIMS.exp) },
       { ...CLAIMS, exp: CLAIMS.iat },
+      { ...CLAIMS, jti: '' },
+      { ...CLAIMS, jti: 'has space' },
+      { ...CLAIMS, jti: 7 },
       { tenant: 'acme', sub: 'x', iat: nowSec },
     ]) {
       expect(verifyToken(forge(payload, SECRET, context), [SECRET], NOW)).toEqual({

@@ -39,14 +39,22 @@ const BASE64URL = /^[A-Za-z0-9_-]+$/;
 /** A 32-byte MAC is 43 base64url characters without padding. */
 const MAC_CHARS = 43;
 const SUBJECT = /^[^\x00-\x1f\x7f]{1,128}$/u;
+const TOKEN_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 // ---------------------------------------------------------------------------
 // Tokens
 
 export interface TokenClaims {
   readonly tenant: string;
-  /** The subject: who holds the token (a user, a dashboard); connection limits count per subject. */
+  /** The subject: who holds the token (a user, a dashboard, a datasource's read key). */
   readonly sub: string;
+  /**
+   * Token id, set by the minting route: connection limits count per token
+   * (per jti), so every viewer of one Grafana datasource (one read key, one
+   * subject, a token each) has a budget of its own. A token without one
+   * (signed elsewhere) counts per subject.
+   */
+  readonly jti?: string;
   /** Expiry, epoch seconds: the token is refused from this second on. */
   readonly exp: number;
   /** Issued at, epoch seconds. */
@@ -101,6 +109,9 @@ function claimsProblem(claims: Record<string, unknown>): string | undefined {
   if (exp <= iat) {
     return 'exp must be after iat';
   }
+  if (claims.jti !== undefined && (typeof claims.jti !== 'string' || !TOKEN_ID.test(claims.jti))) {
+    return 'jti must be 1 to 64 characters of A-Z a-z 0-9 _ -';
+  }
   return undefined;
 }
 
@@ -115,7 +126,7 @@ export function signToken(claims: TokenClaims, secret: Secret): string {
     throw new RangeError(`Cannot sign the token: the secret must be at least ${MIN_SECRET_BYTES} bytes`);
   }
   const payload = Buffer.from(
-    JSON.stringify({ tenant: claims.tenant, sub: claims.sub, exp: claims.exp, iat: claims.iat }),
+    JSON.stringify({ tenant: claims.tenant, sub: claims.sub, exp: claims.exp, iat: claims.iat, ...(claims.jti === undefined ? {} : { jti: claims.jti }) }),
     'utf8',
   ).toString('base64url');
   return `${payload}.${mac(key, payload).toString('base64url')}`;
@@ -184,7 +195,15 @@ export function verifyToken(
   if (valid.iat * 1000 > nowMs + (options.clockSkewSec ?? 60) * 1000) {
     return { ok: false, code: 'PANECAST_ERR_TOKEN_NOT_YET_VALID' };
   }
-  return { ok: true, claims: Object.freeze({ tenant: valid.tenant, sub: valid.sub, exp: valid.exp, iat: valid.iat }) };
+  return {
+    ok: true,
+    claims: Object.freeze({ tenant: valid.tenant, sub: valid.sub, exp: valid.exp, iat: valid.iat, ...(valid.jti === undefined ? {} : { jti: valid.jti }) }),
+  };
+}
+
+/** What connection limits count by: the token (its jti), or its subject for a token without one. */
+export function connectionKey(claims: TokenClaims): string {
+  return claims.jti === undefined ? `sub\u0000${claims.tenant}\u0000${claims.sub}` : `jti\u0000${claims.tenant}\u0000${claims.jti}`;
 }
 
 /**

@@ -4,7 +4,8 @@
  * connection, pings every `heartbeatMs` and reaps connections that answered
  * none of the last two pings, and pumps backlogged outboxes. Values come from
  * the live bus through the Hub; any number of gateways can serve the same
- * queries with the same numbering. The only file that imports ws.
+ * queries with the same numbering. The only file that imports ws; numbered
+ * frames bypass ws.send through FramedSocket (framed-socket.ts says why).
  */
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -13,6 +14,7 @@ import { CLOSE, DEFAULT_LIMITS, LIVE_PATH, type Limits } from '@panecast/protoco
 import { PanecastError } from '../errors';
 import type { MetricDefinition } from '../window';
 import { DEFAULT_TENANT, metricsVisibleTo, originAllowed, verifyToken, type Secret, type TokenResult } from './auth';
+import { FramedSocket } from './framed-socket';
 import { Hub } from './hub';
 import type { LiveBus } from './live-bus';
 import { Outbox } from './outbox';
@@ -66,7 +68,7 @@ export class LiveGateway {
   private readonly clients = new Set<Client>();
   /** Clients whose outbox is coalescing: the only ones the pump visits. */
   private readonly backlogged = new Set<Client>();
-  private readonly perSubject = new Map<string, number>();
+  private readonly perToken = new Map<string, number>();
   private readonly hub: Hub;
   private readonly heartbeat: NodeJS.Timeout;
   private readonly pump: NodeJS.Timeout;
@@ -100,7 +102,7 @@ export class LiveGateway {
         refuse(socket, new PanecastError('PANECAST_ERR_ORIGIN_NOT_ALLOWED', { origin: origin ?? '' }));
         return;
       }
-      this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws));
+      this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws, socket));
     });
   }
 
@@ -111,9 +113,10 @@ export class LiveGateway {
     return verifyToken(token, this.options.secrets, this.options.clock());
   }
 
-  private accept(socket: WebSocket): void {
+  /** `raw`: the TCP socket ws took over, which numbered frames are written to (FramedSocket). */
+  private accept(socket: WebSocket, raw: Duplex): void {
     const outbox = new Outbox(
-      socket,
+      new FramedSocket(socket, raw),
       // Called only once frames flow, after `client` below exists.
       { maxBufferedBytes: this.options.limits.maxBufferedBytes, slowCloseMs: this.options.slowCloseMs, maxCoalesced: this.options.maxCoalesced, onBacklogged: () => this.backlogged.add(client) },
       this.options.clock,
@@ -132,8 +135,8 @@ export class LiveGateway {
         bus: this.bus,
         verify: (token) => this.verify(token),
         definitionsFor: (tenant) => metricsVisibleTo(tenant, this.definitions),
-        acquire: (subject) => this.acquire(subject),
-        release: (subject) => this.release(subject),
+        acquire: (token) => this.acquire(token),
+        release: (token) => this.release(token),
         clock: this.options.clock,
       },
       outbox,
@@ -157,25 +160,25 @@ export class LiveGateway {
     socket.on('error', gone);
   }
 
-  private acquire(subject: string): boolean {
+  private acquire(token: string): boolean {
     if (this.options.secrets.length === 0) {
       // Auth off: every client is the same anonymous subject; a per-token cap would cap the gateway.
       return true;
     }
-    const count = this.perSubject.get(subject) ?? 0;
+    const count = this.perToken.get(token) ?? 0;
     if (count >= this.options.limits.maxConnectionsPerToken) {
       return false;
     }
-    this.perSubject.set(subject, count + 1);
+    this.perToken.set(token, count + 1);
     return true;
   }
 
-  private release(subject: string): void {
-    const count = (this.perSubject.get(subject) ?? 1) - 1;
+  private release(token: string): void {
+    const count = (this.perToken.get(token) ?? 1) - 1;
     if (count <= 0) {
-      this.perSubject.delete(subject);
+      this.perToken.delete(token);
     } else {
-      this.perSubject.set(subject, count);
+      this.perToken.set(token, count);
     }
   }
 

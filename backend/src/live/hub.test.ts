@@ -1,4 +1,5 @@
 /** The gateway's hub: one bus watch per query, frames serialized once, gaps repaired from the ring or re-synced. */
+import { textFrame } from './framed-socket';
 import { Hub, shareFrames, type SharedFrame, type Watcher } from './hub';
 import type { FrameListener, LiveFrame, NewFrame, RegisteredQuery } from './live-bus';
 import { MemoryLiveBus } from './memory-live-bus';
@@ -58,6 +59,24 @@ describe('shareFrames', () => {
     expect(JSON.parse(text(correction, 'A'))).toEqual({ type: 'correction', sub: 'A', seq: 8, series: { type: 'click' }, window: { start: T0, end: T0 + 1000 }, value: 4 });
     // The same cell, whatever the kind: a correction supersedes an update of its window.
     expect(update.identity).toBe(correction.identity);
+  });
+
+  it('encodes the wire bytes once per sub id and shares them, caching a bounded number of ids', () => {
+    const [shared] = shareFrames([{ ...frame(3), seq: 7 }]) as [SharedFrame];
+    const a = shared.wire('"A"');
+    expect(a.equals(textFrame(shared.text('"A"')))).toBe(true);
+    // Another client with the same id (another string object) gets the very same Buffer.
+    expect(shared.wire(JSON.stringify('A'))).toBe(a);
+    const ids = Array.from({ length: 40 }, (_, i) => JSON.stringify(`sub-${i}`));
+    for (const id of ids) {
+      const wire = shared.wire(id);
+      expect(wire.equals(textFrame(shared.text(id)))).toBe(true);
+    }
+    // Cached ids come back identical; ids past the cache are encoded afresh, still correct.
+    expect(shared.wire(ids[0] as string)).toBe(shared.wire(ids[0] as string));
+    const late = ids[39] as string;
+    expect(shared.wire(late)).not.toBe(shared.wire(late));
+    expect(shared.wire('"A"')).toBe(a);
   });
 });
 

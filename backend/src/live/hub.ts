@@ -4,25 +4,67 @@
  * delivery of each batch to every watcher in seq order.
  *
  * Each frame is serialized once per batch; a watcher's frame is that text
- * with its own `sub` spliced in, built once per distinct sub id (dashboards
- * mostly use the same ids, so usually once per broadcast).
+ * with its own `sub` spliced in, encoded as a WebSocket frame once per
+ * distinct sub id (dashboards mostly use the same ids, so usually once per
+ * broadcast) and written as is to every client with that id.
  *
  * A batch whose first seq skips past the last one delivered (a Pub/Sub
  * message lost while the subscriber reconnected) is preceded by the missing
  * frames read from the bus's replay ring, or, when the ring no longer has
  * them, each watcher is told to re-sync (a fresh snapshot).
  */
+import { textFrame, type OutFrame } from './framed-socket';
 import { stateField, type LiveBus, type LiveFrame, type RegisteredQuery } from './live-bus';
 
-/** A frame serialized once, without its `type` and `sub`: `"seq":…}`. */
-export interface SharedFrame {
-  frame: LiveFrame;
-  /** `{"type":"update","sub":` — what precedes the sub id. */
-  head: string;
-  /** `,"seq":…}` — what follows it. */
-  tail: string;
-  /** sub-independent identity of what the frame supersedes. */
-  identity: string;
+/** Distinct sub ids whose wire bytes a frame keeps; clients beyond them (ids unique per client) get theirs uncached. */
+const MAX_CACHED_SUBS = 16;
+/** Sub ids the hub keeps one string of (internSubId); further ids go uninterned, still correct. */
+const MAX_INTERNED_SUBS = 4096;
+
+/**
+ * A frame serialized once for every watcher: its text is `head + sub + tail`
+ * (sub = the sub id's JSON), its wire bytes (the whole WebSocket frame) are
+ * encoded once per distinct sub id and written as they are to each client.
+ */
+export class SharedFrame implements OutFrame {
+  /** The wire bytes of the first sub id asked for: usually the only one of a broadcast. */
+  private firstSub: string | undefined;
+  private firstWire: Buffer | undefined;
+  private otherWires: Map<string, Buffer> | undefined;
+
+  constructor(
+    readonly frame: LiveFrame,
+    /** `{"type":"update","sub":` — what precedes the sub id. */
+    readonly head: string,
+    /** `,"seq":…}` — what follows it. */
+    readonly tail: string,
+    /** sub-independent identity of what the frame supersedes. */
+    readonly identity: string,
+  ) {}
+
+  text(sub: string): string {
+    return this.head + sub + this.tail;
+  }
+
+  wire(sub: string): Buffer {
+    if (sub === this.firstSub) {
+      return this.firstWire as Buffer;
+    }
+    if (this.firstSub === undefined) {
+      this.firstSub = sub;
+      this.firstWire = textFrame(this.text(sub));
+      return this.firstWire;
+    }
+    let wire = this.otherWires?.get(sub);
+    if (wire === undefined) {
+      wire = textFrame(this.text(sub));
+      this.otherWires ??= new Map();
+      if (this.otherWires.size < MAX_CACHED_SUBS) {
+        this.otherWires.set(sub, wire);
+      }
+    }
+    return wire;
+  }
 }
 
 export interface Watcher {
@@ -46,17 +88,13 @@ export function shareFrames(frames: readonly LiveFrame[]): SharedFrame[] {
     const body = frame.kind === 'correction'
       ? { seq: frame.seq, series: frame.series, window: frame.window, value: frame.value }
       : { seq: frame.seq, series: frame.series, window: frame.window, value: frame.value, final: frame.final };
-    return {
-      frame,
-      head: `{"type":"${frame.kind}","sub":`,
-      tail: `,${JSON.stringify(body).slice(1)}`,
-      identity: stateField(frame),
-    };
+    return new SharedFrame(frame, `{"type":"${frame.kind}","sub":`, `,${JSON.stringify(body).slice(1)}`, stateField(frame));
   });
 }
 
 export class Hub {
   private readonly channels = new Map<string, Channel>();
+  private readonly subIds = new Map<string, string>();
   private readonly leaseTimer: NodeJS.Timeout;
   gapsRepaired = 0;
   resyncs = 0;
@@ -67,6 +105,22 @@ export class Hub {
   ) {
     this.leaseTimer = setInterval(() => void this.renewLeases(), leaseRenewMs);
     this.leaseTimer.unref();
+  }
+
+  /**
+   * The one string this hub keeps for a sub id's JSON: sessions pass it to
+   * SharedFrame.wire, which then finds the cached bytes by comparing
+   * references, without reading each client's own copy of the id.
+   */
+  internSubId(json: string): string {
+    const known = this.subIds.get(json);
+    if (known !== undefined) {
+      return known;
+    }
+    if (this.subIds.size < MAX_INTERNED_SUBS) {
+      this.subIds.set(json, json);
+    }
+    return json;
   }
 
   /** Starts watching `query` for `watcher`; resolves once frames published from now on will reach it. */

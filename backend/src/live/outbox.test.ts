@@ -1,13 +1,29 @@
 /** The per-client outbox: straight through under budget, coalesced over it, closed with 4008 when slow too long. */
 import { CLOSE } from '@panecast/protocol';
+import { textFrame, type OutFrame } from './framed-socket';
 import { Outbox, type OutboxOptions, type Sendable } from './outbox';
+
+/** The text of an unmasked text frame whose length fits the 7-bit field (the frames here are short). */
+function textOf(wire: Buffer): string {
+  expect(wire[0]).toBe(0x81);
+  expect(wire[1]).toBe(wire.length - 2);
+  return wire.toString('utf8', 2);
+}
 
 class FakeSocket implements Sendable {
   bufferedAmount = 0;
   readonly sent: string[] = [];
+  /** How many of `sent` went as numbered frames (the shared wire bytes), not as text. */
+  framed = 0;
   closed: { code: number; reason: string } | undefined;
   send(data: string): void {
     this.sent.push(data);
+  }
+  sendFrame(frame: OutFrame, sub: string): void {
+    const text = textOf(frame.wire(sub));
+    expect(text).toBe(frame.text(sub));
+    this.sent.push(text);
+    this.framed++;
   }
   close(code: number, reason: string): void {
     this.closed = { code, reason };
@@ -23,9 +39,15 @@ function setup(options: Partial<OutboxOptions> = {}) {
   return { socket, outbox, advance: (ms: number) => (now += ms) };
 }
 
-/** A frame of `cell` with `seq`, as the session builds it. */
+/** A numbered frame whose text ends in `rest` (`"seq":…}`), superseding others of `cell`. */
+function outFrame(cell: string, rest: string): OutFrame {
+  const text = (sub: string) => `{"type":"update","sub":${sub},${rest}`;
+  return { identity: cell, text, wire: (sub) => textFrame(text(sub)) };
+}
+
+/** A frame of `cell` with `seq` for subscription A, as the session sends it. */
 function frame(outbox: Outbox, cell: string, seq: number, value = seq): void {
-  outbox.sendFrame(`"A"\u0000${cell}`, seq, `{"type":"update","sub":"A","seq":${seq},"cell":"${cell}","value":${value}}`);
+  outbox.sendFrame(outFrame(cell, `"seq":${seq},"cell":"${cell}","value":${value}}`), '"A"');
 }
 
 const parsed = (socket: FakeSocket) => socket.sent.map((text) => JSON.parse(text) as Record<string, unknown>);
@@ -38,6 +60,7 @@ it('sends frames straight through while the socket is under budget', () => {
   frame(outbox, 'x', 3);
   expect(parsed(socket).map((f) => f.seq)).toEqual([1, 2, 3]);
   expect(socket.sent.some((text) => text.includes('coalesced'))).toBe(false);
+  expect(socket.framed).toBe(3);
   expect(outbox.backlogged).toBe(false);
   expect(outbox.sent).toBe(3);
 });
@@ -132,11 +155,23 @@ it('measures the slow period from when coalescing started, afresh after a flush'
   expect(socket.closed).toBeUndefined();
 });
 
+it('coalesces per subscription: the same cell of two subscriptions is held twice', () => {
+  const { socket, outbox } = setup();
+  socket.bufferedAmount = 5000;
+  outbox.sendFrame(outFrame('x', '"seq":1}'), '"A"');
+  outbox.sendFrame(outFrame('x', '"seq":2}'), '"B"');
+  outbox.sendFrame(outFrame('x', '"seq":3}'), '"A"');
+  socket.bufferedAmount = 0;
+  outbox.pump();
+  expect(socket.sent).toEqual(['{"type":"update","sub":"B","seq":2,"coalesced":true}', '{"type":"update","sub":"A","seq":3,"coalesced":true}']);
+  expect(outbox.coalesced).toBe(1);
+});
+
 it('forgets the held frames of one subscription only', () => {
   const { socket, outbox } = setup();
   socket.bufferedAmount = 5000;
   frame(outbox, 'x', 1);
-  outbox.sendFrame('"B"\u0000x', 7, '{"type":"update","sub":"B","seq":7}');
+  outbox.sendFrame(outFrame('x', '"seq":7}'), '"B"');
   outbox.forget('"A"\u0000');
   socket.bufferedAmount = 0;
   outbox.pump();

@@ -8,11 +8,15 @@
  * client never holds frames (or memory) for the others.
  */
 import { CLOSE } from '@panecast/protocol';
+import type { OutFrame } from './framed-socket';
 
-/** The part of a WebSocket the outbox needs (ws's WebSocket fits). */
+/** The part of a connection the outbox needs (FramedSocket fits). */
 export interface Sendable {
   readonly bufferedAmount: number;
+  /** A message as text (control messages, coalesced frames). */
   send(data: string): void;
+  /** A numbered frame of the subscription whose sub id's JSON is `sub`. */
+  sendFrame(frame: OutFrame, sub: string): void;
   close(code: number, reason: string): void;
 }
 
@@ -27,13 +31,14 @@ export interface OutboxOptions {
 }
 
 interface Held {
-  seq: number;
-  /** The frame as it would have been sent, ending in `}`. */
-  text: string;
+  frame: OutFrame;
+  sub: string;
 }
 
 export class Outbox {
   private held: Map<string, Held> | undefined;
+  /** options.maxBufferedBytes, kept here: sendFrame runs per client per frame, and options is one more object to load. */
+  private readonly budget: number;
   private overSince = 0;
   private closed = false;
   sent = 0;
@@ -43,7 +48,9 @@ export class Outbox {
     private readonly socket: Sendable,
     private readonly options: OutboxOptions,
     private readonly clock: () => number = Date.now,
-  ) {}
+  ) {
+    this.budget = options.maxBufferedBytes;
+  }
 
   /** True while frames are being coalesced for this client. */
   get backlogged(): boolean {
@@ -59,15 +66,16 @@ export class Outbox {
   }
 
   /**
-   * A numbered frame of a subscription; `identity` names what a newer frame
-   * supersedes (sub + series + window), `text` is the full frame.
+   * A numbered frame of the subscription whose sub id's JSON is `sub`. The
+   * common case (under budget) builds no string: the frame's shared wire
+   * bytes go out as they are; only a held frame gets a key.
    */
-  sendFrame(identity: string, seq: number, text: string): void {
+  sendFrame(frame: OutFrame, sub: string): void {
     if (this.closed) {
       return;
     }
-    if (this.held === undefined && this.socket.bufferedAmount <= this.options.maxBufferedBytes) {
-      this.socket.send(text);
+    if (this.held === undefined && this.socket.bufferedAmount <= this.budget) {
+      this.socket.sendFrame(frame, sub);
       this.sent++;
       return;
     }
@@ -76,11 +84,13 @@ export class Outbox {
       this.overSince = this.clock();
       this.options.onBacklogged?.();
     }
+    // sub + series + window: what a newer frame of the subscription supersedes.
+    const identity = `${sub}\u0000${frame.identity}`;
     if (this.held.has(identity)) {
       this.coalesced++;
       this.held.delete(identity); // re-insert: Map order then follows seq order
     }
-    this.held.set(identity, { seq, text });
+    this.held.set(identity, { frame, sub });
     if (this.held.size > this.options.maxCoalesced) {
       this.fail();
     }
@@ -91,7 +101,7 @@ export class Outbox {
     if (this.held === undefined || this.closed) {
       return;
     }
-    if (this.socket.bufferedAmount <= this.options.maxBufferedBytes) {
+    if (this.socket.bufferedAmount <= this.budget) {
       this.flush();
       return;
     }
@@ -119,8 +129,9 @@ export class Outbox {
     }
     this.held = undefined;
     // Map order is insertion order, re-inserted on supersede: ascending seq.
-    for (const { text } of held.values()) {
+    for (const { frame, sub } of held.values()) {
       // Mark as coalesced: the client must accept the seq skips.
+      const text = frame.text(sub);
       this.socket.send(`${text.slice(0, -1)},"coalesced":true}`);
       this.sent++;
     }

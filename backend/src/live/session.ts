@@ -21,10 +21,11 @@ import {
 } from '@panecast/protocol';
 import { PanecastError, type ErrorCode } from '../errors';
 import { compileQuery, type CompiledQuery, type MetricDefinition, type WindowQuery } from '../window';
-import type { TokenClaims, TokenResult } from './auth';
-import { shareFrames, type Hub, type SharedFrame, type Watcher } from './hub';
-import type { LiveBus, LiveFrame } from './live-bus';
+import { connectionKey, type TokenClaims, type TokenResult } from './auth';
+import { shareFrames, type Hub } from './hub';
+import type { LiveBus } from './live-bus';
 import type { Outbox } from './outbox';
+import { Subscription } from './subscription';
 
 export interface SessionContext {
   instanceId: string;
@@ -44,24 +45,10 @@ export interface SessionContext {
   verify(token: string): TokenResult;
   /** The metrics a tenant may see. */
   definitionsFor(tenant: string): readonly MetricDefinition[];
-  /** Counts a connection of a token subject; false when it has reached the limit. */
-  acquire(subject: string): boolean;
-  release(subject: string): void;
+  /** Counts a connection of a token (auth.ts connectionKey); false when it has reached the limit. */
+  acquire(token: string): boolean;
+  release(token: string): void;
   clock(): number;
-}
-
-interface Subscription {
-  id: string;
-  key: string;
-  /** JSON text of the sub id, spliced into every frame. */
-  json: string;
-  lastSeq: number;
-  syncing: boolean;
-  held: SharedFrame[];
-  closed: boolean;
-  watcher: Watcher;
-  /** Resolves waiters for the query's first (possibly empty) batch. */
-  firstBatch: Array<() => void>;
 }
 
 type State = 'awaiting-hello' | 'open' | 'closed';
@@ -128,11 +115,11 @@ export class Session {
     this.timers.forEach(clearTimeout);
     for (const sub of this.subs.values()) {
       sub.closed = true;
-      void this.context.hub.detach(sub.key, sub.watcher);
+      void this.context.hub.detach(sub.key, sub);
     }
     this.subs.clear();
     if (wasOpen && this.claims !== undefined) {
-      this.context.release(this.claims.sub);
+      this.context.release(connectionKey(this.claims));
     }
   }
 
@@ -192,7 +179,7 @@ export class Session {
       this.close(result.code === 'PANECAST_ERR_TOKEN_EXPIRED' ? CLOSE.TOKEN_EXPIRED : CLOSE.AUTH_FAILED, result.code);
       return;
     }
-    if (!this.context.acquire(result.claims.sub)) {
+    if (!this.context.acquire(connectionKey(result.claims))) {
       this.error('PANECAST_ERR_TOO_MANY_CONNECTIONS', { limit: this.context.limits.maxConnectionsPerToken });
       this.close(CLOSE.TOO_MANY_CONNECTIONS, 'PANECAST_ERR_TOO_MANY_CONNECTIONS');
       return;
@@ -261,31 +248,22 @@ export class Session {
       }
       throw error;
     }
-    const sub: Subscription = {
-      id: message.sub,
-      key: compiled.query.key,
-      json: JSON.stringify(message.sub),
-      lastSeq: -1,
-      syncing: true,
-      held: [],
-      closed: false,
-      firstBatch: [],
-      watcher: { deliver: (frames) => this.deliver(sub, frames), resync: () => this.resync(sub) },
-    };
+    const json = this.context.hub.internSubId(JSON.stringify(message.sub));
+    const sub = new Subscription(message.sub, compiled.query.key, json, this.outbox, (gapped, resumeSeq) => this.resync(gapped, resumeSeq));
     this.subs.set(sub.id, sub);
     void this.start(sub, message.id, compiled.input, message.resume?.seq).catch((error: Error) => {
       console.warn(`session: subscription ${sub.id} failed: ${error.message}`);
       if (!sub.closed) {
         this.subs.delete(sub.id);
         sub.closed = true;
-        void this.context.hub.detach(sub.key, sub.watcher);
+        void this.context.hub.detach(sub.key, sub);
         this.send({ type: 'error', code: 'PANECAST_ERR_INTERNAL', message: 'The subscription could not be served; retry', id: message.id });
       }
     });
   }
 
   private async start(sub: Subscription, requestId: string, input: WindowQuery, resumeSeq: number | undefined): Promise<void> {
-    await this.context.hub.attach({ key: sub.key, query: input }, sub.watcher);
+    await this.context.hub.attach({ key: sub.key, query: input }, sub);
     await this.sync(sub, { requestId }, false, resumeSeq);
   }
 
@@ -298,39 +276,8 @@ export class Session {
     sub.closed = true;
     this.subs.delete(subId);
     this.outbox.forget(`${sub.json}\u0000`);
-    void this.context.hub.detach(sub.key, sub.watcher);
+    void this.context.hub.detach(sub.key, sub);
     this.send({ type: 'unsubscribed', id: requestId, sub: subId });
-  }
-
-  private deliver(sub: Subscription, frames: readonly SharedFrame[]): void {
-    for (const resolve of sub.firstBatch.splice(0)) {
-      resolve();
-    }
-    if (sub.closed) {
-      return;
-    }
-    if (sub.syncing) {
-      sub.held.push(...frames);
-      return;
-    }
-    this.forward(sub, frames);
-  }
-
-  private forward(sub: Subscription, frames: readonly SharedFrame[]): void {
-    for (let i = 0; i < frames.length; i++) {
-      const shared = frames[i] as SharedFrame;
-      if (shared.frame.seq <= sub.lastSeq) {
-        continue;
-      }
-      if (shared.frame.seq > sub.lastSeq + 1) {
-        // Frames went missing where the hub could not see it (e.g. before its first batch of the query): fetch them, never skip.
-        sub.held.push(...frames.slice(i));
-        this.resync(sub, sub.lastSeq);
-        return;
-      }
-      sub.lastSeq = shared.frame.seq;
-      this.outbox.sendFrame(`${sub.json}\u0000${shared.identity}`, shared.frame.seq, shared.head + sub.json + shared.tail);
-    }
   }
 
   /**
@@ -365,7 +312,7 @@ export class Session {
           this.send({ type: 'subscribed', id: answer.requestId, sub: sub.id, resumed: true });
         }
         sub.lastSeq = resumeSeq;
-        this.release(sub, missed);
+        sub.release(shareFrames(missed));
         return;
       }
     }
@@ -373,7 +320,7 @@ export class Session {
     if (snapshot === undefined) {
       // A query nobody watched before: the composer starts on registration; wait for its first batch.
       await new Promise<void>((resolve) => {
-        sub.firstBatch.push(resolve);
+        sub.onNextBatch(resolve);
         setTimeout(resolve, this.context.firstFramesTimeoutMs).unref();
       });
       snapshot = await bus.snapshot(sub.key);
@@ -390,18 +337,6 @@ export class Session {
     const fresh = gap || resumeSeq !== undefined;
     this.send(fresh ? { type: 'snapshot', sub: sub.id, seq, windows, fresh: true } : { type: 'snapshot', sub: sub.id, seq, windows });
     sub.lastSeq = seq;
-    this.release(sub, []);
-  }
-
-  /** Sends replayed frames, then the frames held during the sync, then goes live. */
-  private release(sub: Subscription, replayed: readonly LiveFrame[]): void {
-    if (replayed.length > 0) {
-      // Replayed frames go through the same path as live ones (seq filter, coalescing).
-      this.forward(sub, shareFrames(replayed));
-    }
-    const held = sub.held;
-    sub.held = [];
-    sub.syncing = false;
-    this.forward(sub, held);
+    sub.release([]);
   }
 }

@@ -168,7 +168,7 @@ describe('tenant isolation', () => {
   });
 });
 
-describe('connections per token subject', () => {
+describe('connections per token', () => {
   perTest({ limits: { ...DEFAULT_LIMITS, maxConnectionsPerToken: 2 } });
 
   it('closes the connection over the limit with 4009 and admits a new one once a slot frees', async () => {
@@ -184,6 +184,17 @@ describe('connections per token subject', () => {
     // Another subject of the same tenant is counted apart.
     const colleague = await h.connect();
     await colleague.open(token({ sub: 'someone-else' }));
+    // So is another token of the same subject (minted tokens carry a jti): viewers sharing a
+    // datasource's read key each have their own budget, while one token's budget stays 2.
+    const tabs = [];
+    for (const jti of ['tab-1', 'tab-1', 'tab-2', 'tab-2']) {
+      const tab = await h.connect();
+      await tab.open(token({ sub: 'dash', jti }));
+      tabs.push(tab);
+    }
+    const extraTab = await h.connect();
+    extraTab.hello(token({ sub: 'dash', jti: 'tab-1' }));
+    expect(await extraTab.next()).toMatchObject({ type: 'error', code: 'PANECAST_ERR_TOO_MANY_CONNECTIONS' });
 
     first.socket.close();
     await first.closed;

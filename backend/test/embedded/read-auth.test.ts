@@ -179,14 +179,21 @@ describe('POST /v1/live/token', () => {
     expect(Buffer.from(token.split('.')[0] as string, 'base64url').toString()).not.toContain(READ_ACME);
   });
 
-  it('gives one key one subject, and two keys of a tenant two', async () => {
-    const subject = async (key: string) => {
+  it('gives one key one subject, and two keys of a tenant two; every token its own id', async () => {
+    const claims = async (key: string) => {
       const verified = verifyToken((await call('/v1/live/token', key, { method: 'POST' })).json.token, [SECRET], Date.now());
-      return verified.ok ? verified.claims.sub : verified.code;
+      if (!verified.ok) {
+        throw new Error(verified.code);
+      }
+      return verified.claims;
     };
-    const first = await subject(READ_DEFAULT);
-    expect(await subject(READ_DEFAULT)).toBe(first);
-    expect(await subject(READ_DEFAULT_2)).not.toBe(first);
+    const first = await claims(READ_DEFAULT);
+    const again = await claims(READ_DEFAULT);
+    expect(again.sub).toBe(first.sub);
+    expect((await claims(READ_DEFAULT_2)).sub).not.toBe(first.sub);
+    // Connection limits count per token id (auth.ts connectionKey): two viewers of one key are apart.
+    expect(first.jti).toMatch(/^[A-Za-z0-9_-]{16}$/);
+    expect(again.jti).not.toBe(first.jti);
   });
 
   it("opens the live channel for the tenant's metrics", async () => {

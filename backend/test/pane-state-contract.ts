@@ -68,6 +68,25 @@ export function paneStateContract(name: string, make: () => Promise<PaneStateSto
       expect(state.partials.map((p) => p.bytes[2])).toEqual([7]);
     });
 
+    it('writes thousands of cells of one pane in one commit, byte for byte, with any series key', async () => {
+      const store = await make();
+      const { epoch } = await store.loadPartition(12, () => Number.NEGATIVE_INFINITY);
+      // Every byte value (0x00, 0xdb, 0xff…), keys with '/', quotes and non-ASCII labels,
+      // and more cells than the Redis adapter's HSET chunk, interleaved across two panes.
+      const cells = Array.from({ length: 2600 }, (_, i) => ({
+        metric: 'm',
+        resolutionMs: 1000,
+        paneStart: i % 3 === 0 ? 2000 : 1000,
+        seriesKey: JSON.stringify([`s/${i}`, i % 7 === 0 ? 'Zürich "∆" 🚀' : 'x']),
+        bytes: Uint8Array.from({ length: 1 + (i % 300) }, (_, j) => (i + j * 31) & 255),
+      }));
+      await store.commit({ epoch, partition: 12, offset: 5, progress: { maxEventTime: 3000, committedAt: 1 }, partials: cells, retentionMs: retention });
+      const loaded = (await store.loadPartition(12, () => Number.NEGATIVE_INFINITY)).partials;
+      const byKey = (list: readonly StoredPartial[]) =>
+        list.map((p) => `${p.paneStart} ${p.seriesKey} ${Buffer.from(p.bytes).toString('hex')}`).sort();
+      expect(byKey(loaded)).toEqual(byKey(cells));
+    });
+
     it('keeps named marks', async () => {
       const store = await make();
       await store.writeMark('history', 123_000);

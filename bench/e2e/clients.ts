@@ -9,6 +9,7 @@
 import { join } from 'node:path';
 import { Consumer, stringDeserializers } from '@platformatic/kafka';
 import { Kafka, logLevel } from 'kafkajs';
+import { FETCH_MAX_BYTES, FETCH_MAX_BYTES_PER_PARTITION } from '../../backend/src/buffer/fetch-sizes';
 import type { KafkaClient } from '../../backend/src/config';
 import { percentile, random } from '../lib';
 import { CpuMeter, type CpuFigures } from './cpu';
@@ -64,7 +65,7 @@ async function timedConsume(svc: Services, total: number, subscribe: (count: (n:
   return { perSec: ((seen - firstCount) / ms) * 1000, events: seen, ms, firstRecordsMs: firstAt - started, cpu };
 }
 
-/** kafkajs with the adapter's settings (kafka-log.ts): eachBatch, resolveOffset + heartbeat per batch. */
+/** kafkajs with the adapter's settings (kafka-log.ts): fetch sizes, partitions side by side, eachBatch, resolveOffset + heartbeat per batch. */
 function rawKafkajs(svc: Services, topic: string, group: string, count: (n: number) => void): Promise<() => Promise<void>> {
   let stopped = false;
   const kafka = new Kafka({ clientId: 'panecast', brokers: svc.brokers, logLevel: logLevel.WARN, retry: { retries: 8, initialRetryTime: 200, maxRetryTime: 5000 } });
@@ -72,6 +73,8 @@ function rawKafkajs(svc: Services, topic: string, group: string, count: (n: numb
     groupId: group,
     sessionTimeout: 10_000,
     heartbeatInterval: 1000,
+    maxBytes: FETCH_MAX_BYTES,
+    maxBytesPerPartition: FETCH_MAX_BYTES_PER_PARTITION,
     retry: { retries: 8, initialRetryTime: 200, maxRetryTime: 5000, restartOnFailure: async () => !stopped },
   });
   return (async () => {
@@ -79,6 +82,7 @@ function rawKafkajs(svc: Services, topic: string, group: string, count: (n: numb
     await consumer.subscribe({ topics: [topic], fromBeginning: true });
     await consumer.run({
       eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: PARTITIONS,
       eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
         if (!isRunning() || isStale() || batch.messages.length === 0) {
           return;
@@ -106,8 +110,8 @@ async function rawPlatformatic(svc: Services, topic: string, group: string, coun
     rebalanceTimeout: 60_000,
     deserializers: stringDeserializers,
     autocommit: false,
-    maxBytes: 10 * 1024 * 1024,
-    maxBytesPerPartition: 1024 * 1024,
+    maxBytes: FETCH_MAX_BYTES,
+    maxBytesPerPartition: FETCH_MAX_BYTES_PER_PARTITION,
   });
   const stream = await consumer.consume({ topics: [topic], mode: 'committed', fallbackMode: 'earliest', autocommit: false });
   stream.on('data', () => count(1));

@@ -22,9 +22,22 @@ export interface LogRecord {
   partition: number;
   /** Position in the partition; increases by at least one per record. */
   offset: number;
-  key: string;
-  value: string;
+  /**
+   * Key and value as the client library hands them: text, or the record's
+   * UTF-8 bytes (kafkajs), which the processor decodes one record at a time
+   * (process/processor.ts says why).
+   */
+  key: string | Uint8Array;
+  value: string | Uint8Array;
   timestamp: number;
+}
+
+/** A record's key or value as text (UTF-8 when it is bytes). */
+export function recordText(data: string | Uint8Array): string {
+  if (typeof data === 'string') {
+    return data;
+  }
+  return (Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength)).toString();
 }
 
 /** Records of one partition, in offset order. */

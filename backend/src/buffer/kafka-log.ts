@@ -5,6 +5,7 @@
  */
 import { Kafka, logLevel, Partitioners, type Admin, type Consumer, type Producer, type LogEntry } from 'kafkajs';
 import type { ConsumerHandlers, EventLog, LogConsumer, LogRecord, OutgoingRecord } from './event-log';
+import { FETCH_MAX_BYTES, FETCH_MAX_BYTES_PER_PARTITION } from './fetch-sizes';
 
 export interface KafkaLogOptions {
   brokers: readonly string[];
@@ -14,6 +15,7 @@ export interface KafkaLogOptions {
 }
 
 const PING_TIMEOUT_MS = 3000;
+const EMPTY = Buffer.alloc(0);
 const RETRY_AFTER_FAILURE_MS = 500;
 
 /**
@@ -163,6 +165,8 @@ export class KafkaLog implements EventLog {
       groupId,
       sessionTimeout: 10_000,
       heartbeatInterval: 1000,
+      maxBytes: FETCH_MAX_BYTES,
+      maxBytesPerPartition: FETCH_MAX_BYTES_PER_PARTITION,
       // kafkajs restarts a crashed consumer (e.g. broker gone) after a delay;
       // once stopped, a pending restart must not bring it back.
       retry: { retries: 8, initialRetryTime: 200, maxRetryTime: 5000, restartOnFailure: async () => !stopped },
@@ -176,15 +180,22 @@ export class KafkaLog implements EventLog {
     await consumer.subscribe({ topics: [topic], fromBeginning: true });
     await consumer.run({
       eachBatchAutoResolve: false,
+      // One batch per partition at a time, as before, but the partitions of one
+      // fetch are handled side by side: their Redis commits overlap instead of
+      // queueing (the processor keeps one engine per partition, see processor.ts).
+      partitionsConsumedConcurrently: this.options.partitions,
       eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
         if (!isRunning() || isStale() || batch.messages.length === 0) {
           return;
         }
+        // Key and value stay the Buffers kafkajs decoded (views into the fetch
+        // response); the processor makes text of each when it reads it
+        // (process/processor.ts says why).
         const records: LogRecord[] = batch.messages.map((message) => ({
           partition: batch.partition,
           offset: Number(message.offset),
-          key: message.key?.toString() ?? '',
-          value: message.value?.toString() ?? '',
+          key: message.key ?? EMPTY,
+          value: message.value ?? EMPTY,
           timestamp: Number(message.timestamp),
         }));
         try {

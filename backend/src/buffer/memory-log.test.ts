@@ -1,4 +1,4 @@
-import type { RecordBatch } from './event-log';
+import { recordText, type RecordBatch } from './event-log';
 import { MemoryLog } from './memory-log';
 
 async function until(check: () => boolean, ms = 2000): Promise<void> {
@@ -28,10 +28,10 @@ describe('MemoryLog', () => {
         if (i > 0) {
           expect(record.offset).toBeGreaterThan((batch.records[i - 1] as { offset: number }).offset);
         }
-        const entry = byKey.get(record.key) ?? { partition: record.partition, values: [] };
+        const entry = byKey.get(recordText(record.key)) ?? { partition: record.partition, values: [] };
         expect(entry.partition).toBe(record.partition);
-        entry.values.push(Number(record.value));
-        byKey.set(record.key, entry);
+        entry.values.push(Number(recordText(record.value)));
+        byKey.set(recordText(record.key), entry);
       });
     }
     for (const { values } of byKey.values()) {
@@ -43,7 +43,7 @@ describe('MemoryLog', () => {
   it('resumes a group from its committed offsets and splits partitions between members', async () => {
     const log = new MemoryLog(4);
     const seen: string[] = [];
-    const first = await log.consume('g', { onBatch: async (batch) => void seen.push(...batch.records.map((r) => r.value)) });
+    const first = await log.consume('g', { onBatch: async (batch) => void seen.push(...batch.records.map((r) => recordText(r.value))) });
     await log.append(Array.from({ length: 20 }, (_, i) => ({ key: `k${i}`, value: `a${i}`, timestamp: i })));
     await until(() => seen.length === 20);
     await first.stop();
@@ -51,9 +51,9 @@ describe('MemoryLog', () => {
     const assignments: number[][] = [];
     const second = await log.consume('g', {
       onAssign: (partitions) => assignments.push([...partitions]),
-      onBatch: async (batch) => void seen.push(...batch.records.map((r) => r.value)),
+      onBatch: async (batch) => void seen.push(...batch.records.map((r) => recordText(r.value))),
     });
-    const third = await log.consume('g', { onBatch: async (batch) => void seen.push(...batch.records.map((r) => r.value)) });
+    const third = await log.consume('g', { onBatch: async (batch) => void seen.push(...batch.records.map((r) => recordText(r.value))) });
     await log.append(Array.from({ length: 20 }, (_, i) => ({ key: `k${i}`, value: `b${i}`, timestamp: i })));
     await until(() => seen.length === 40);
     expect(new Set(seen).size).toBe(40);
@@ -71,7 +71,7 @@ describe('MemoryLog', () => {
         if (failures-- > 0) {
           throw new Error('boom');
         }
-        seen.push(...batch.records.map((r) => r.value));
+        seen.push(...batch.records.map((r) => recordText(r.value)));
       },
     });
     await log.append([{ key: 'k', value: 'x', timestamp: 0 }]);

@@ -31,6 +31,7 @@
  */
 import { Consumer, stringDeserializers, type Message, type MessagesStream } from '@platformatic/kafka';
 import type { ConsumerHandlers, LogConsumer, LogRecord } from './event-log';
+import { FETCH_MAX_BYTES, FETCH_MAX_BYTES_PER_PARTITION } from './fetch-sizes';
 
 type StringMessage = Message<string, string, string, string>;
 type StringStream = MessagesStream<string, string, string, string>;
@@ -114,9 +115,9 @@ export class GroupConsumer implements LogConsumer {
       retryDelay: backoff(200, 5000),
       deserializers: stringDeserializers,
       autocommit: false,
-      // kafkajs's fetch sizes, so the two clients read batches of the same size.
-      maxBytes: 10 * 1024 * 1024,
-      maxBytesPerPartition: 1024 * 1024,
+      // The kafkajs adapter's fetch sizes (fetch-sizes.ts says why).
+      maxBytes: FETCH_MAX_BYTES,
+      maxBytesPerPartition: FETCH_MAX_BYTES_PER_PARTITION,
     });
     this.consumer = consumer;
     consumer.on('consumer:group:join', (payload) => {

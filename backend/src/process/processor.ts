@@ -11,8 +11,13 @@
  * partition's own records (newest event time − allowed out-of-orderness), so
  * the same records give the same panes whichever process reads them, however
  * Kafka cuts them into batches. Idleness only matters for emitting (emitter).
+ *
+ * Batches of different partitions may be in flight at once (the kafkajs
+ * adapter handles a fetch's partitions side by side, so their Redis commits
+ * overlap): everything a batch touches is its partition's own, and the log
+ * hands a partition's batches one at a time.
  */
-import type { EventLog, LogConsumer, OutgoingRecord, RecordBatch } from '../buffer/event-log';
+import { recordText, type EventLog, type LogConsumer, type OutgoingRecord, type RecordBatch } from '../buffer/event-log';
 import { decodeEvent, encodeEvent } from '../collect/event';
 import type { DedupStore } from '../store/dedup-store';
 import { FencedError, type PaneStateStore } from '../store/pane-state';
@@ -48,6 +53,12 @@ interface PartitionWork {
   maxEventTime: number;
   /** First attempt of each recent batch; undefined without options.dedup. */
   readonly dedup: BatchDedup | undefined;
+}
+
+/** A record's key as the late-events topic takes it: none for an empty key. */
+function keyText(key: string | Uint8Array): string | undefined {
+  const text = recordText(key);
+  return text === '' ? undefined : text;
 }
 
 export class Processor {
@@ -154,7 +165,10 @@ export class Processor {
         continue;
       }
       last = record.offset;
-      const event = decodeEvent(record.value);
+      // Text of one record at a time, not of a whole batch up front (as the kafkajs adapter
+      // once did): the string is garbage right after JSON.parse and dies young, where a batch
+      // of strings held to its end survived scavenges and was copied and promoted.
+      const event = decodeEvent(recordText(record.value));
       if (event === undefined) {
         this.stats.undecodable++;
         continue;
@@ -168,7 +182,7 @@ export class Processor {
       // Watermark before this event: a function of the records before it only.
       const outcome = work.engine.apply(event, work.maxEventTime - ooo);
       if (outcome === 'too-late') {
-        late.push({ key: record.key === '' ? undefined : record.key, value: encodeEvent(event), timestamp: event.ts });
+        late.push({ key: keyText(record.key), value: encodeEvent(event), timestamp: event.ts });
       }
       if (event.ts > work.maxEventTime) {
         work.maxEventTime = event.ts;

@@ -153,15 +153,25 @@ export function decodeProgress(text: string | null | undefined): PartitionProgre
   return { maxEventTime: value.maxEventTime ?? Number.NEGATIVE_INFINITY, committedAt: value.committedAt };
 }
 
+type PaneGroup = { partial: StoredPartial; items: StoredPartial[] };
+
+function samePane(a: StoredPartial, b: StoredPartial): boolean {
+  return a.paneStart === b.paneStart && a.resolutionMs === b.resolutionMs && a.metric === b.metric;
+}
+
 /** Groups a commit's partials by pane: one hash write per pane. */
-export function byPane(partials: readonly StoredPartial[]): Map<string, { partial: StoredPartial; items: StoredPartial[] }> {
-  const grouped = new Map<string, { partial: StoredPartial; items: StoredPartial[] }>();
+export function byPane(partials: readonly StoredPartial[]): Map<string, PaneGroup> {
+  const grouped = new Map<string, PaneGroup>();
+  let entry: PaneGroup | undefined;
   for (const partial of partials) {
-    const suffix = paneSuffix(partial.metric, partial.resolutionMs, partial.paneStart);
-    let entry = grouped.get(suffix);
-    if (entry === undefined) {
-      entry = { partial, items: [] };
-      grouped.set(suffix, entry);
+    // A drain lists each pane's cells together: name the pane only when it changes.
+    if (entry === undefined || !samePane(entry.partial, partial)) {
+      const suffix = paneSuffix(partial.metric, partial.resolutionMs, partial.paneStart);
+      const known: PaneGroup | undefined = grouped.get(suffix);
+      entry = known ?? { partial, items: [] };
+      if (known === undefined) {
+        grouped.set(suffix, entry);
+      }
     }
     entry.items.push(partial);
   }

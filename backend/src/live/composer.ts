@@ -7,12 +7,9 @@
  * runs one and the others stand by, so losing the leader costs one lease
  * period, and the numbering (kept on the bus) carries on.
  *
- * The leader keeps a mirror PaneStore per partition, loaded from the pane
- * state store: the recent panes of each watched metric when it starts, then
- * the panes each commit notice names (full cell state, loaded with replace,
- * so a reload is idempotent). A partition's progress is taken from the same
- * notices, after its panes are loaded, so the watermark never runs ahead of
- * the panes the mirror holds. Panes that change after the watermark passed
+ * The leader keeps a mirror PaneStore per partition (pane-mirrors.ts),
+ * reloading the panes each commit notice names, so the watermark never runs
+ * ahead of the panes it holds. Panes that change after the watermark passed
  * them (late events) are recomputed and re-published as corrections.
  *
  * Pinned queries (one count per metric, the default subscriptions) are
@@ -26,11 +23,12 @@
  * pipeline's own latency: with a 250 ms tick alone, a value waited 125 ms on
  * average and up to 250 ms for the next round.
  */
-import type { PaneStateStore, PartitionProgress, CommitNotice } from '../store/pane-state';
+import type { PaneStateStore, CommitNotice } from '../store/pane-state';
 import type { WindowResults, WindowSink } from '../store/window-sink';
-import { compileQuery, LiveTail, PaneStore, watermarkOver, type CompiledQuery, type MetricDefinition, type StoreOptions, type WindowQuery } from '../window';
+import { compileQuery, LiveTail, type CompiledQuery, type MetricDefinition, type PaneStore, type StoreOptions, type WindowQuery } from '../window';
 import { NotLeaderError, type LiveBus, type RegisteredQuery } from './live-bus';
 import { FrameFilter } from './frame-filter';
+import { PaneMirrors } from './pane-mirrors';
 
 /** How often the registry is re-read for queries that stopped being watched (new ones announce themselves). */
 const REFRESH_MS = 1000;
@@ -72,15 +70,9 @@ export function defaultSubscriptions(definitions: readonly MetricDefinition[], p
 export class LiveComposer {
   private leading = false;
   private readonly tails = new Map<string, Tail>();
-  private readonly mirrors = new Map<number, PaneStore>();
-  private readonly progress = new Map<number, PartitionProgress>();
-  /** metric → earliest pane start loaded into the mirrors. */
-  private readonly loadedFrom = new Map<string, number>();
-  private dirty = new Map<string, { metric: string; starts: Set<number> }>();
-  private pendingProgress = new Map<number, PartitionProgress>();
+  private readonly mirrors: PaneMirrors;
   private resyncNeeded = false;
   private refreshNeeded = true;
-  private watermark = Number.NEGATIVE_INFINITY;
   private timer: NodeJS.Timeout | undefined;
   /** The next unscheduled round (a notice or a paced series falling due) and when it fires. */
   private soon: { timer: NodeJS.Timeout; at: number } | undefined;
@@ -105,6 +97,7 @@ export class LiveComposer {
     private readonly options: ComposerOptions,
     private readonly clock: () => number = Date.now,
   ) {
+    this.mirrors = new PaneMirrors(state, definitions, options);
     this.pinnedByKey = new Map(pinned.map((input) => [compileQuery(input, definitions, options.store.paneMs).key, { input, pinned: true as const }]));
   }
 
@@ -151,29 +144,13 @@ export class LiveComposer {
   private reset(): void {
     this.tails.clear();
     this.mirrors.clear();
-    this.progress.clear();
-    this.loadedFrom.clear();
-    this.dirty.clear();
-    this.pendingProgress.clear();
-    this.watermark = Number.NEGATIVE_INFINITY;
   }
 
   private noteCommit(notice: CommitNotice): void {
     if (!this.leading) {
       return;
     }
-    for (const [metric, resolutionMs, start] of notice.panes) {
-      if (resolutionMs !== this.options.store.paneMs || !this.loadedFrom.has(metric)) {
-        continue;
-      }
-      let entry = this.dirty.get(metric);
-      if (entry === undefined) {
-        entry = { metric, starts: new Set() };
-        this.dirty.set(metric, entry);
-      }
-      entry.starts.add(start);
-    }
-    this.pendingProgress.set(notice.partition, notice.progress);
+    this.mirrors.note(notice);
     this.schedule(this.options.composeDelayMs);
   }
 
@@ -194,35 +171,6 @@ export class LiveComposer {
     this.soon = { timer, at };
   }
 
-  private mirror(partition: number): PaneStore {
-    let store = this.mirrors.get(partition);
-    if (store === undefined) {
-      store = new PaneStore(this.definitions, this.options.store);
-      this.mirrors.set(partition, store);
-    }
-    return store;
-  }
-
-  /** Loads the named fine panes of every partition into the mirrors; returns the partitions seen. */
-  private async load(metric: string, starts: readonly number[]): Promise<void> {
-    if (starts.length === 0) {
-      return;
-    }
-    const byPartition = await this.state.readPanes(metric, this.options.store.paneMs, starts);
-    for (const [partition, partials] of byPartition) {
-      this.mirror(partition).load(partials, { replace: true });
-    }
-  }
-
-  private range(from: number, to: number): number[] {
-    const paneMs = this.options.store.paneMs;
-    const starts: number[] = [];
-    for (let start = Math.floor(from / paneMs) * paneMs; start < to; start += paneMs) {
-      starts.push(start);
-    }
-    return starts;
-  }
-
   /** How far back a new tail reads: its window, its backfill and the allowed lateness. */
   private reach(query: CompiledQuery): number {
     return query.windows.sizeMs + this.options.backfillWindows * query.windows.slideMs + this.options.store.allowedLatenessMs + this.options.store.paneMs;
@@ -230,30 +178,16 @@ export class LiveComposer {
 
   private async resync(): Promise<void> {
     this.resyncNeeded = false;
-    this.dirty.clear();
-    this.pendingProgress.clear();
-    const progress = await this.state.readProgress();
+    const progress = await this.mirrors.restart();
     const now = this.clock();
-    this.mirrors.clear();
-    this.loadedFrom.clear();
     for (const { query } of this.tails.values()) {
       await this.ensureLoaded(query, now);
     }
-    for (const [partition, value] of progress) {
-      this.progress.set(partition, value);
-    }
+    this.mirrors.setProgress(progress);
   }
 
-  private async ensureLoaded(query: CompiledQuery, now: number): Promise<void> {
-    const metric = query.metric.name;
-    const from = now - this.reach(query);
-    const loaded = this.loadedFrom.get(metric);
-    if (loaded !== undefined && loaded <= from) {
-      return;
-    }
-    // Mark first: commits arriving during the read are queued as dirty and reloaded next tick.
-    this.loadedFrom.set(metric, Math.min(from, loaded ?? Number.POSITIVE_INFINITY));
-    await this.load(metric, this.range(from, loaded ?? now + this.options.store.paneMs));
+  private ensureLoaded(query: CompiledQuery, now: number): Promise<void> {
+    return this.mirrors.ensureLoaded(query.metric.name, now - this.reach(query), now);
   }
 
   private async refreshTails(now: number): Promise<void> {
@@ -290,36 +224,6 @@ export class LiveComposer {
     }
   }
 
-  /** Reloads the panes commits named, then applies their progress; returns panes the watermark had passed. */
-  private async applyDirty(): Promise<Map<string, number[]>> {
-    const dirty = this.dirty;
-    const progress = this.pendingProgress;
-    this.dirty = new Map();
-    this.pendingProgress = new Map();
-    const passed = new Map<string, number[]>();
-    for (const { metric, starts } of dirty.values()) {
-      const list = [...starts];
-      await this.load(metric, list);
-      const late = list.filter((start) => start + this.options.store.paneMs <= this.watermark);
-      if (late.length > 0) {
-        passed.set(metric, late);
-      }
-    }
-    for (const [partition, value] of progress) {
-      this.progress.set(partition, value);
-    }
-    return passed;
-  }
-
-  private currentWatermark(now: number): number {
-    const partitions = [...this.progress.values()].map((p) => ({ maxEventTime: p.maxEventTime, lastActivity: p.committedAt }));
-    const mark = watermarkOver(partitions, now, this.options);
-    if (mark > this.watermark) {
-      this.watermark = mark;
-    }
-    return this.watermark;
-  }
-
   /** One round: pick up queries, reload changed panes, compose and publish. Never overlaps itself: a call during a round waits for it. */
   tick(): Promise<void> {
     if (!this.leading) {
@@ -353,12 +257,9 @@ export class LiveComposer {
         this.refreshedAt = now;
         await this.refreshTails(now);
       }
-      const passed = await this.applyDirty();
-      const watermark = this.currentWatermark(now);
-      const stores = [...this.mirrors.values()];
-      for (const store of stores) {
-        store.maintain(watermark);
-      }
+      const passed = await this.mirrors.apply();
+      const watermark = this.mirrors.currentWatermark(now);
+      const stores = this.mirrors.stores(watermark);
       const due = await Promise.all([...this.tails.values()].map((tail) => this.compose(tail, stores, watermark, passed, now)));
       const next = Math.min(...due.filter((at): at is number => at !== undefined));
       if (Number.isFinite(next)) {
@@ -420,8 +321,8 @@ export class LiveComposer {
     return {
       leader: this.leading,
       queries: this.tails.size,
-      partitions: this.mirrors.size,
-      watermark: Number.isFinite(this.watermark) ? this.watermark : null,
+      partitions: this.mirrors.partitions,
+      watermark: Number.isFinite(this.mirrors.lastWatermark) ? this.mirrors.lastWatermark : null,
       published: this.published,
     };
   }

@@ -18,14 +18,15 @@
  * zero, below the largest value the generator can draw, and in order).
  * Full-page screenshots go to the output folder, one per dashboard.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Page, type TestInfo, expect, test } from '@playwright/test';
 import type { DashboardJson, PanelJson } from '../src/browser/dashboard-model';
 import type { FrameSummary } from '../src/browser/host-services';
-import { startHostServer, type HostServer } from '../src/server/server';
+import type { HostServer } from '../src/server/server';
 import { BackendProcess } from './support/backend-process';
 import { openDashboard } from './support/host-page';
+import { startHostWithBackend } from './support/host-with-backend';
 import { LoadgenProcess } from './support/loadgen-process';
 
 const ROOT = join(__dirname, '..', '..');
@@ -266,16 +267,7 @@ function note(testInfo: TestInfo, what: string, description: string): void {
 
 test.beforeAll(async ({ browser }) => {
   test.setTimeout(120_000);
-  for (const built of ['plugin-host/dist/host/host.js', 'plugin-datasource/dist/module.js', 'plugin-panel/dist/module.js', 'backend/dist/main.js']) {
-    if (!existsSync(join(ROOT, built))) {
-      throw new Error(`${built} is missing: run node scripts/setup.mjs --build=all`);
-    }
-  }
-  // The host first: the gateway admits WebSockets from its page only.
-  host = await startHostServer({ root: ROOT, env: {} });
-  backend.allowOrigin(host.url);
-  await backend.start();
-  host.setEnvironment({ PANECAST_URL: backend.url, PANECAST_LIVE_URL: `${backend.url.replace(/^http/, 'ws')}/v1/live`, PANECAST_READ_KEY: backend.readKey });
+  host = await startHostWithBackend(ROOT, backend, ['plugin-host/dist/host/host.js', 'plugin-datasource/dist/module.js', 'plugin-panel/dist/module.js', 'backend/dist/main.js']);
   for (const name of DASHBOARDS) {
     const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
     pages.set(name, page);

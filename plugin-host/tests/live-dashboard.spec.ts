@@ -12,12 +12,12 @@
  * coming back, token renewals, a reload. Timings go to the report as
  * annotations; screenshots to test-results/.
  */
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Page, type TestInfo, expect, test } from '@playwright/test';
-import { startHostServer, type HostServer } from '../src/server/server';
+import type { HostServer } from '../src/server/server';
 import { BackendProcess } from './support/backend-process';
 import { connection, legendValue, openDashboard, panel, panelData, panelRuns } from './support/host-page';
+import { startHostWithBackend } from './support/host-with-backend';
 import { SteadyTraffic, heartbeats, post } from './support/traffic';
 
 /** Token lifetime and expiry notice of this run: a renewal about every 10 s. */
@@ -55,17 +55,7 @@ async function shot(testInfo: TestInfo, name: string): Promise<void> {
 
 test.beforeAll(async ({ browser }) => {
   test.setTimeout(120_000);
-  for (const built of ['plugin-host/dist/host/host.js', 'backend/dist/main.js']) {
-    if (!existsSync(join(ROOT, built))) {
-      throw new Error(`${built} is missing: run node scripts/setup.mjs --build=all`);
-    }
-  }
-  // The host first: the gateway admits WebSockets from its page only.
-  host = await startHostServer({ root: ROOT, env: {} });
-  backend.allowOrigin(host.url);
-  await backend.start();
-  // What the provisioned datasource reads, as docker-compose.yml gives it to Grafana.
-  host.setEnvironment({ PANECAST_URL: backend.url, PANECAST_LIVE_URL: `${backend.url.replace(/^http/, 'ws')}/v1/live`, PANECAST_READ_KEY: backend.readKey });
+  host = await startHostWithBackend(ROOT, backend, ['plugin-host/dist/host/host.js', 'backend/dist/main.js']);
   page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
   page.on('pageerror', (error) => console.log(`page error: ${error.message}`));
   // Only the region this run posts to, so the legend and the data are the test's own.

@@ -1,6 +1,7 @@
 /** Redis adapter of the pane-state port (layout in pane-state.ts). */
 import type Redis from 'ioredis';
 import type { StoredPartial } from '../window';
+import { grownCapacity } from '../window/aggregates/bytes';
 import {
   byPane,
   FencedError,
@@ -74,11 +75,7 @@ class PanePayload {
     if (this.length + extra <= this.buffer.length) {
       return;
     }
-    let capacity = this.buffer.length * 2;
-    while (capacity < this.length + extra) {
-      capacity *= 2;
-    }
-    const grown = Buffer.allocUnsafe(capacity);
+    const grown = Buffer.allocUnsafe(grownCapacity(this.buffer.length, this.length + extra));
     this.buffer.copy(grown, 0, 0, this.length);
     this.buffer = grown;
   }

@@ -8,6 +8,15 @@
  */
 import { PanecastError } from '../../errors';
 
+/** The capacity a growing buffer doubles to so that `needed` bytes fit. */
+export function grownCapacity(current: number, needed: number): number {
+  let capacity = Math.max(1, current) * 2;
+  while (capacity < needed) {
+    capacity *= 2;
+  }
+  return capacity;
+}
+
 export class ByteWriter {
   private buffer: Uint8Array;
   private view: DataView;
@@ -22,11 +31,7 @@ export class ByteWriter {
     if (this.length + extra <= this.buffer.length) {
       return;
     }
-    let capacity = this.buffer.length * 2;
-    while (capacity < this.length + extra) {
-      capacity *= 2;
-    }
-    const next = new Uint8Array(capacity);
+    const next = new Uint8Array(grownCapacity(this.buffer.length, this.length + extra));
     next.set(this.buffer.subarray(0, this.length));
     this.buffer = next;
     this.view = new DataView(next.buffer);

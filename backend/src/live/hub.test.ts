@@ -184,21 +184,52 @@ describe('Hub', () => {
     expect(a.seqs).toEqual([1, 2, 3]);
   });
 
-  it('logs a failed gap repair and keeps delivering later batches', async () => {
+  it('retries a failed gap repair and delivers the missing frames in order', async () => {
+    hub.close();
+    hub = new Hub(bus, 60_000, [1, 1]);
     const watch = jest.spyOn(bus, 'watch');
-    const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
     const a = new RecordingWatcher();
     await hub.attach(QUERY, a);
     const listener = busListener(watch);
     await bus.publish(QUERY.key, [frame(1)], 0);
     await settle();
-    jest.spyOn(bus, 'replay').mockRejectedValueOnce(new Error('redis down'));
-    listener([{ ...frame(3), seq: 3 }]);
-    await settle();
-    expect(warn).toHaveBeenCalledWith('hub: delivery failed: redis down');
+    await bus.unwatch(QUERY.key, listener); // the Pub/Sub message of seq 2 is lost
     await bus.publish(QUERY.key, [frame(2)], 0);
+    await bus.watch(QUERY.key, listener);
+    const replay = jest.spyOn(bus, 'replay').mockRejectedValueOnce(new Error('redis down'));
+    await bus.publish(QUERY.key, [frame(3)], 0);
+    await new Promise((resolve) => setTimeout(resolve, 20));
     await settle();
-    expect(a.seqs).toEqual([1, 2]);
+    expect(replay).toHaveBeenCalledTimes(2);
+    expect(a.seqs).toEqual([1, 2, 3]);
+    expect([hub.gapsRepaired, hub.repairsFailed, a.resyncs]).toEqual([1, 0, 0]);
+  });
+
+  it('re-syncs its watchers when every retry of a gap repair fails, instead of waiting for the next frame', async () => {
+    hub.close();
+    hub = new Hub(bus, 60_000, [1, 1]);
+    const watch = jest.spyOn(bus, 'watch');
+    const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const a = new RecordingWatcher();
+    const b = new RecordingWatcher();
+    await hub.attach(QUERY, a);
+    await hub.attach(QUERY, b);
+    const listener = busListener(watch);
+    await bus.publish(QUERY.key, [frame(1)], 0);
+    await settle();
+    const replay = jest.spyOn(bus, 'replay').mockRejectedValue(new Error('redis down'));
+    listener([{ ...frame(3), seq: 3 }]);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    await settle();
+    expect(replay).toHaveBeenCalledTimes(3);
+    expect([a.resyncs, b.resyncs]).toEqual([1, 1]);
+    expect([hub.repairsFailed, hub.resyncs]).toEqual([1, 1]);
+    expect(warn).toHaveBeenCalledWith('hub: gap repair failed 3 times, watchers re-sync: redis down');
+    replay.mockRestore();
+    // Numbering continues after the re-sync point: the next frame is delivered, not treated as a gap.
+    listener([{ ...frame(4), seq: 4 }]);
+    await settle();
+    expect(a.seqs).toEqual([1, 4]);
     warn.mockRestore();
   });
 

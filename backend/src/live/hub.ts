@@ -11,7 +11,9 @@
  * A batch whose first seq skips past the last one delivered (a Pub/Sub
  * message lost while the subscriber reconnected) is preceded by the missing
  * frames read from the bus's replay ring, or, when the ring no longer has
- * them, each watcher is told to re-sync (a fresh snapshot).
+ * them, each watcher is told to re-sync (a fresh snapshot). A replay read
+ * that fails is retried a few times; if it still fails the watchers re-sync
+ * too, so a quiet query never sits on a silent gap until its next frame.
  */
 import { textFrame, type OutFrame } from './framed-socket';
 import { stateField, type LiveBus, type LiveFrame, type RegisteredQuery } from './live-bus';
@@ -20,6 +22,8 @@ import { stateField, type LiveBus, type LiveFrame, type RegisteredQuery } from '
 const MAX_CACHED_SUBS = 16;
 /** Sub ids the hub keeps one string of (internSubId); further ids go uninterned, still correct. */
 const MAX_INTERNED_SUBS = 4096;
+/** Waits before each retry of a failed replay read; then the watchers re-sync. */
+export const REPLAY_RETRY_MS: readonly number[] = [50, 250, 1000];
 
 /**
  * A frame serialized once for every watcher: its text is `head + sub + tail`
@@ -98,10 +102,13 @@ export class Hub {
   private readonly leaseTimer: NodeJS.Timeout;
   gapsRepaired = 0;
   resyncs = 0;
+  /** Gaps whose replay read failed every retry (each also counts as a resync). */
+  repairsFailed = 0;
 
   constructor(
     private readonly bus: LiveBus,
     leaseRenewMs: number,
+    private readonly retryMs: readonly number[] = REPLAY_RETRY_MS,
   ) {
     this.leaseTimer = setInterval(() => void this.renewLeases(), leaseRenewMs);
     this.leaseTimer.unref();
@@ -167,7 +174,7 @@ export class Hub {
       return;
     }
     if (channel.lastSeq >= 0 && first.seq > channel.lastSeq + 1) {
-      const missing = await this.bus.replay(channel.query.key, channel.lastSeq);
+      const missing = await this.replayWithRetries(channel);
       if (missing === undefined) {
         this.resyncAll(channel, frames);
         return;
@@ -181,6 +188,23 @@ export class Hub {
     }
     channel.lastSeq = (batch[batch.length - 1] as LiveFrame).seq;
     this.dispatch(channel, batch);
+  }
+
+  /** The frames after the channel's last seq; undefined when the ring lost them or every read failed. */
+  private async replayWithRetries(channel: Channel): Promise<readonly LiveFrame[] | undefined> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.bus.replay(channel.query.key, channel.lastSeq);
+      } catch (error) {
+        const wait = this.retryMs[attempt];
+        if (wait === undefined) {
+          this.repairsFailed++;
+          console.warn(`hub: gap repair failed ${attempt + 1} times, watchers re-sync: ${(error as Error).message}`);
+          return undefined;
+        }
+        await new Promise((resolve) => setTimeout(resolve, wait));
+      }
+    }
   }
 
   private resyncAll(channel: Channel, frames: readonly LiveFrame[]): void {

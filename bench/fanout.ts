@@ -1,7 +1,10 @@
 /**
  * `npm run bench -- fanout [--steps=1000,5000,10000,15000,20000] [--series=100] [--rate=4]
- *   [--seconds=20] [--rounds=1] [--loads=N] [--auth=on|off] [--profile[=N]] [--keep-going] [--max-other=30]`:
- * live-channel fan-out on one gateway, on the real Redis.
+ *   [--seconds=20] [--rounds=1] [--loads=N] [--auth=on|off] [--profile[=N]] [--keep-going] [--max-other=30]
+ *   [--gateway=panecast|floor]`:
+ * live-channel fan-out on one gateway, on the real Redis. `--gateway=floor`
+ * measures the floor instead (fanout/floor-gateway.ts: per update only the
+ * Redis receive and one socket write per client), written to its own file.
  *
  * Three processes besides Redis:
  *   gateway  bench/fanout/gateway-process.ts: an HTTP server with the
@@ -63,6 +66,10 @@ const RATE = option('rate', 4, 1, 50);
 const SECONDS = option('seconds', 20, 3, 600);
 const ROUNDS = option('rounds', 1, 1, 9);
 const AUTH = !process.argv.includes('--auth=off');
+const FLOOR = process.argv.includes('--gateway=floor');
+if (process.argv.some((a) => a.startsWith('--gateway=') && a !== '--gateway=floor' && a !== '--gateway=panecast')) {
+  throw new Error('--gateway must be panecast or floor');
+}
 /** Load processes: each holds a socket per client under its own open-file limit. */
 const LOADS = option('loads', Math.max(1, Math.ceil((STEPS[STEPS.length - 1] as number) / 15_000)), 1, 8);
 /** Descriptors a gateway keeps free besides its clients (a Redis reconnect, a stats read). */
@@ -164,7 +171,7 @@ interface RoundResult {
 async function round(svc: Services, index: number): Promise<RoundResult> {
   const namespace = `bench-fanout-${Date.now().toString(36)}-${process.pid}-${index}`;
   const secret = AUTH ? randomBytes(32).toString('hex') : 'off';
-  const gateway = started(spawnChild(join(__dirname, 'fanout', 'gateway-process.ts'), [svc.redisUrl, namespace, secret]), 'gateway');
+  const gateway = started(spawnChild(join(__dirname, 'fanout', 'gateway-process.ts'), [svc.redisUrl, namespace, secret, FLOOR ? 'floor' : 'panecast']), 'gateway');
   const redis = new Redis(svc.redisUrl, { enableAutoPipelining: true, maxRetriesPerRequest: 3 });
   const bus = new RedisLiveBus(redis, namespace, { replayFrames: DEFAULT_LIMITS.replayFrames, queryLeaseMs: 15_000 });
   const publisher = new Publisher(bus, Array.from({ length: SERIES }, (_, i) => queryKey(i)), RATE);
@@ -307,7 +314,7 @@ async function main(): Promise<void> {
     rounds.push(await round(svc, i));
   }
   const curve = medians(rounds);
-  printTable(`fan-out, medians over ${ROUNDS} round(s): publish → receive latency, one gateway`, curve.map(row));
+  printTable(`fan-out, medians over ${ROUNDS} round(s): publish → receive latency, one ${FLOOR ? 'floor gateway (floor-gateway.ts)' : 'gateway'}`, curve.map(row));
   if (curve.some((s) => s.clients < s.requested)) {
     console.log(`* fewer than asked: one socket per client, and a process here may open only ${openFiles} files (the hard limit; raising it needs CAP_SYS_RESOURCE)`);
   }
@@ -320,8 +327,8 @@ async function main(): Promise<void> {
     console.log(`raw profile: ${rounds[0]?.profileFile}`);
   }
   // Another rate is another curve: it gets its own file rather than replacing the 4/s one.
-  const file = writeResults(`fanout${RATE === 4 ? '' : `-rate${RATE}`}${PROFILE ? '-profile' : ''}`, {
-    settings: { steps: STEPS, series: SERIES, ratePerSeries: RATE, secondsPerStep: SECONDS, settleMs: SETTLE_MS, rounds: ROUNDS, auth: AUTH, loadProcesses: LOADS, keepGoing: KEEP_GOING, maxOtherPct: MAX_OTHER, openFilesPerProcess: openFiles, loadAndGatewayOnOneMachine: true },
+  const file = writeResults(`fanout${FLOOR ? '-floor' : ''}${RATE === 4 ? '' : `-rate${RATE}`}${PROFILE ? '-profile' : ''}`, {
+    settings: { gateway: FLOOR ? 'floor' : 'panecast', steps: STEPS, series: SERIES, ratePerSeries: RATE, secondsPerStep: SECONDS, settleMs: SETTLE_MS, rounds: ROUNDS, auth: AUTH, loadProcesses: LOADS, keepGoing: KEEP_GOING, maxOtherPct: MAX_OTHER, openFilesPerProcess: openFiles, loadAndGatewayOnOneMachine: true },
     targets: TARGETS,
     ...result,
     curve,

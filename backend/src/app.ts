@@ -15,9 +15,12 @@ import { createReadAuth, mintLiveToken, OPEN_LIVE_TOKEN } from './http/read-auth
 import { createHttpServer, type ReadinessCheck } from './http/server';
 import { parseApiKeys, parseOriginAllowList, parseSecrets } from './live/auth';
 import { defaultSubscriptions, LiveComposer } from './live/composer';
+import type { ConnectionLedger } from './live/connection-ledger';
 import { GATEWAY_DEFAULTS, LiveGateway } from './live/gateway';
 import type { LiveBus } from './live/live-bus';
+import { MemoryConnectionLedger } from './live/memory-connection-ledger';
 import { MemoryLiveBus } from './live/memory-live-bus';
+import { RedisConnectionLedger } from './live/redis-connection-ledger';
 import { RedisLiveBus } from './live/redis-live-bus';
 import { loadMetricFiles } from './metrics-files';
 import { HistoryWriter } from './process/history-writer';
@@ -47,6 +50,8 @@ const HOT_RETENTION_MS = 2 * 3600_000;
 const LIVE_LIMITS = GATEWAY_DEFAULTS.limits;
 /** A gateway renews the queries it serves every 5 s; a query unrenewed for 15 s stops being composed. */
 const QUERY_LEASE_MS = 15_000;
+/** A live connection's slot in the per-token count; renewed every third of it, so a dead gateway's slots free within 15 s. */
+const CONNECTION_LEASE_MS = 15_000;
 
 export interface App {
   url: string;
@@ -72,6 +77,8 @@ interface Adapters {
   hotStore: HotStore;
   history: History;
   bus: LiveBus;
+  /** Connections per token, counted across every gateway on the same Redis. */
+  ledger: ConnectionLedger;
   checks: ReadinessCheck[];
   close(): Promise<void>;
 }
@@ -85,6 +92,7 @@ function adaptersFor(config: Config): Adapters {
       hotStore: new MemoryHotStore(config.kafka.groupId, HOT_RETENTION_MS),
       history: new MemoryHistory(),
       bus: new MemoryLiveBus({ replayFrames: LIVE_LIMITS.replayFrames, queryLeaseMs: QUERY_LEASE_MS }),
+      ledger: new MemoryConnectionLedger(CONNECTION_LEASE_MS),
       checks: [],
       close: async () => {},
     };
@@ -102,6 +110,7 @@ function adaptersFor(config: Config): Adapters {
     hotStore: new RedisHotStore(redis, config.kafka.groupId, HOT_RETENTION_MS),
     history,
     bus: new RedisLiveBus(redis, config.kafka.groupId, { replayFrames: LIVE_LIMITS.replayFrames, queryLeaseMs: QUERY_LEASE_MS }),
+    ledger: new RedisConnectionLedger(redis, config.kafka.groupId, CONNECTION_LEASE_MS),
     checks: [
       { name: 'kafka', ping: () => log.ping() },
       { name: 'redis', ping: async () => void (await redis.ping()) },
@@ -153,7 +162,7 @@ export async function startApp(config: Config): Promise<App> {
     leaseMs: 3000,
     backfillWindows: 60,
   });
-  const gateway = new LiveGateway(bus, definitions, {
+  const gateway = new LiveGateway(bus, adapters.ledger, definitions, {
     ...GATEWAY_DEFAULTS,
     instanceId: config.instanceId,
     heartbeatMs: config.live.heartbeatMs,

@@ -3,7 +3,10 @@
  * LiveGateway on it, over a RedisLiveBus on the real Redis — what a
  * deployed gateway runs, minus the collector and the processor.
  *
- *   gateway-process.ts <redis url> <namespace> <secret hex | off>
+ *   gateway-process.ts <redis url> <namespace> <secret hex | off> [panecast | floor]
+ *
+ * `floor` runs FloorGateway (floor-gateway.ts) instead of the LiveGateway:
+ * the same load and bus with only the writes no gateway can skip.
  *
  * Answers `stats` on its IPC channel with its CPU (process.cpuUsage), its
  * memory after a full GC (so RSS and heap per connection are not noise from
@@ -17,11 +20,13 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import Redis from 'ioredis';
 import { DEFAULT_LIMITS } from '@panecast/protocol';
 import { GATEWAY_DEFAULTS, LiveGateway } from '../../backend/src/live/gateway';
+import { RedisConnectionLedger } from '../../backend/src/live/redis-connection-ledger';
 import { RedisLiveBus } from '../../backend/src/live/redis-live-bus';
+import { FloorGateway } from './floor-gateway';
 import { Profiler } from './profile';
 import { DEFINITIONS, nowMs, PANE_MS, type FromGateway, type ToGateway } from './shared';
 
-const [redisUrl, namespace, secretArg] = process.argv.slice(2) as [string, string, string];
+const [redisUrl, namespace, secretArg, mode = 'panecast'] = process.argv.slice(2) as [string, string, string, string?];
 const authOn = secretArg !== 'off';
 
 function send(message: FromGateway): void {
@@ -38,7 +43,7 @@ async function main(): Promise<void> {
   const redis = new Redis(redisUrl, { enableAutoPipelining: true, maxRetriesPerRequest: 3 });
   redis.on('error', (error: Error) => console.warn(`gateway redis: ${error.message}`));
   const bus = new RedisLiveBus(redis, namespace, { replayFrames: DEFAULT_LIMITS.replayFrames, queryLeaseMs: 15_000 });
-  const gateway = new LiveGateway(bus, DEFINITIONS, {
+  const gateway = mode === 'floor' ? new FloorGateway(bus) : new LiveGateway(bus, new RedisConnectionLedger(redis, namespace, 15_000), DEFINITIONS, {
     ...GATEWAY_DEFAULTS,
     // Auth off makes every client the same anonymous subject: lift the per-subject cap, not the others.
     limits: authOn ? DEFAULT_LIMITS : { ...DEFAULT_LIMITS, maxConnectionsPerToken: Number.MAX_SAFE_INTEGER },

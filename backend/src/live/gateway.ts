@@ -6,6 +6,8 @@
  * the live bus through the Hub; any number of gateways can serve the same
  * queries with the same numbering. The only file that imports ws; numbered
  * frames bypass ws.send through FramedSocket (framed-socket.ts says why).
+ * Connections per token are counted in the connection ledger, across every
+ * gateway sharing it (token-connections.ts).
  */
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -14,11 +16,13 @@ import { CLOSE, DEFAULT_LIMITS, LIVE_PATH, type Limits } from '@panecast/protoco
 import { PanecastError } from '../errors';
 import type { MetricDefinition } from '../window';
 import { DEFAULT_TENANT, metricsVisibleTo, originAllowed, verifyToken, type Secret, type TokenResult } from './auth';
+import type { ConnectionLedger } from './connection-ledger';
 import { FramedSocket } from './framed-socket';
 import { Hub } from './hub';
 import type { LiveBus } from './live-bus';
 import { Outbox } from './outbox';
 import { Session } from './session';
+import { TokenConnections, type Admission } from './token-connections';
 
 export interface GatewayOptions {
   instanceId: string;
@@ -37,6 +41,8 @@ export interface GatewayOptions {
   maxCoalesced: number;
   /** How often the gateway renews the bus leases of the queries it serves (well under the lease). */
   leaseRenewMs: number;
+  /** Longest wait for the connection ledger's answer to a hello before refusing it (1011). */
+  ledgerTimeoutMs: number;
   clock: () => number;
 }
 
@@ -49,6 +55,7 @@ export const GATEWAY_DEFAULTS = Object.freeze({
   slowCloseMs: 5000,
   maxCoalesced: 20_000,
   leaseRenewMs: 5000,
+  ledgerTimeoutMs: 2000,
   clock: Date.now,
 });
 
@@ -68,7 +75,7 @@ export class LiveGateway {
   private readonly clients = new Set<Client>();
   /** Clients whose outbox is coalescing: the only ones the pump visits. */
   private readonly backlogged = new Set<Client>();
-  private readonly perToken = new Map<string, number>();
+  private readonly tokens: TokenConnections;
   private readonly hub: Hub;
   private readonly heartbeat: NodeJS.Timeout;
   private readonly pump: NodeJS.Timeout;
@@ -76,9 +83,11 @@ export class LiveGateway {
 
   constructor(
     private readonly bus: LiveBus,
+    ledger: ConnectionLedger,
     private readonly definitions: readonly MetricDefinition[],
     private readonly options: GatewayOptions,
   ) {
+    this.tokens = new TokenConnections(ledger, { instanceId: options.instanceId, limit: options.limits.maxConnectionsPerToken, answerTimeoutMs: options.ledgerTimeoutMs });
     // ws closes with 1009 by itself when a frame exceeds maxPayload.
     this.wss = new WebSocketServer({ noServer: true, maxPayload: options.limits.maxFrameBytes, perMessageDeflate: false });
     this.hub = new Hub(bus, options.leaseRenewMs);
@@ -136,7 +145,8 @@ export class LiveGateway {
         verify: (token) => this.verify(token),
         definitionsFor: (tenant) => metricsVisibleTo(tenant, this.definitions),
         acquire: (token) => this.acquire(token),
-        release: (token) => this.release(token),
+        pauseInput: () => socket.pause(),
+        resumeInput: () => socket.resume(),
         clock: this.options.clock,
       },
       outbox,
@@ -160,26 +170,12 @@ export class LiveGateway {
     socket.on('error', gone);
   }
 
-  private acquire(token: string): boolean {
+  private acquire(token: string): Promise<Admission> {
     if (this.options.secrets.length === 0) {
       // Auth off: every client is the same anonymous subject; a per-token cap would cap the gateway.
-      return true;
+      return Promise.resolve({ admitted: true, release: () => {} });
     }
-    const count = this.perToken.get(token) ?? 0;
-    if (count >= this.options.limits.maxConnectionsPerToken) {
-      return false;
-    }
-    this.perToken.set(token, count + 1);
-    return true;
-  }
-
-  private release(token: string): void {
-    const count = (this.perToken.get(token) ?? 1) - 1;
-    if (count <= 0) {
-      this.perToken.delete(token);
-    } else {
-      this.perToken.set(token, count);
-    }
+    return this.tokens.acquire(token);
   }
 
   private pumpBacklogged(): void {
@@ -214,12 +210,13 @@ export class LiveGateway {
     return this.clients.size;
   }
 
-  stats(): { connections: number; queries: number; backlogged: number; refusedOrigins: number; gapsRepaired: number; resyncs: number } {
+  /** `tokenSlots`: connection-ledger slots this gateway holds (auth on: one per open connection). */
+  stats(): { connections: number; queries: number; backlogged: number; refusedOrigins: number; gapsRepaired: number; resyncs: number; tokenSlots: number } {
     let backlogged = 0;
     for (const client of this.clients) {
       backlogged += client.outbox.backlogged ? 1 : 0;
     }
-    return { connections: this.clients.size, queries: this.hub.queries, backlogged, refusedOrigins: this.refusedOrigins, gapsRepaired: this.hub.gapsRepaired, resyncs: this.hub.resyncs };
+    return { connections: this.clients.size, queries: this.hub.queries, backlogged, refusedOrigins: this.refusedOrigins, gapsRepaired: this.hub.gapsRepaired, resyncs: this.hub.resyncs, tokenSlots: this.tokens.size };
   }
 
   async close(): Promise<void> {
@@ -232,6 +229,8 @@ export class LiveGateway {
       setTimeout(() => client.socket.terminate(), 1000).unref();
     }
     this.clients.clear();
+    // After the sessions: their slots are freed now rather than left to the lease.
+    await this.tokens.close();
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
   }
 }

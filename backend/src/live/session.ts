@@ -1,7 +1,13 @@
 /**
  * One live connection, protocol version 2 (protocol/PROTOCOL.md): hello and
  * its token, subscriptions with snapshot or resume, limits, the token's
- * expiry. States: awaiting-hello → open → closed.
+ * expiry. States: awaiting-hello → authenticating → open → closed.
+ *
+ * `authenticating`: the token is valid and the connection ledger is deciding
+ * whether the token may hold one more connection (counted across gateways, so
+ * the answer is asynchronous). The socket is paused meanwhile; frames it had
+ * already read (a client sends hello and its subscribes at once) are queued
+ * and handled in order after welcome, as if they had arrived after it.
  *
  * A subscription first syncs (frames arriving meanwhile are held), then goes
  * live: sync = the replay ring after the client's seq when it resumes and the
@@ -26,6 +32,7 @@ import { shareFrames, type Hub } from './hub';
 import type { LiveBus } from './live-bus';
 import type { Outbox } from './outbox';
 import { Subscription } from './subscription';
+import type { Admission } from './token-connections';
 
 export interface SessionContext {
   instanceId: string;
@@ -45,13 +52,18 @@ export interface SessionContext {
   verify(token: string): TokenResult;
   /** The metrics a tenant may see. */
   definitionsFor(tenant: string): readonly MetricDefinition[];
-  /** Counts a connection of a token (auth.ts connectionKey); false when it has reached the limit. */
-  acquire(token: string): boolean;
-  release(token: string): void;
+  /**
+   * Counts a connection of a token (auth.ts connectionKey) across gateways. Never rejects: a ledger
+   * that cannot answer yields `unavailable`. The admission's release() frees the slot.
+   */
+  acquire(token: string): Promise<Admission>;
+  /** Stop and restart the socket's delivery of frames (backpressure while hello waits for the ledger). */
+  pauseInput(): void;
+  resumeInput(): void;
   clock(): number;
 }
 
-type State = 'awaiting-hello' | 'open' | 'closed';
+type State = 'awaiting-hello' | 'authenticating' | 'open' | 'closed';
 
 const RATE_STRIKES_BEFORE_CLOSE = 5;
 /** The longest delay setTimeout honours. */
@@ -60,6 +72,10 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 export class Session {
   private state: State = 'awaiting-hello';
   private claims: TokenClaims | undefined;
+  /** Frees this connection's slot in the connection ledger; set once admitted. */
+  private releaseSlot: (() => void) | undefined;
+  /** Frames received while authenticating, handled in order once open. */
+  private readonly queued: string[] = [];
   private readonly subs = new Map<string, Subscription>();
   private readonly timers: NodeJS.Timeout[] = [];
   private tokens: number;
@@ -101,6 +117,10 @@ export class Session {
     if (this.state === 'closed') {
       return;
     }
+    if (this.state === 'authenticating') {
+      // A paused socket would never read the peer's answer to our close frame: the handshake would hang.
+      this.context.resumeInput();
+    }
     this.closeSocket(code, reason);
     this.dispose();
   }
@@ -110,17 +130,16 @@ export class Session {
     if (this.state === 'closed') {
       return;
     }
-    const wasOpen = this.state === 'open';
     this.state = 'closed';
+    this.queued.length = 0;
     this.timers.forEach(clearTimeout);
     for (const sub of this.subs.values()) {
       sub.closed = true;
       void this.context.hub.detach(sub.key, sub);
     }
     this.subs.clear();
-    if (wasOpen && this.claims !== undefined) {
-      this.context.release(connectionKey(this.claims));
-    }
+    // Set once open. Closed while authenticating: admitted() frees the slot the ledger grants later.
+    this.releaseSlot?.();
   }
 
   get subscriptions(): number {
@@ -129,6 +148,10 @@ export class Session {
 
   receive(text: string): void {
     if (this.state === 'closed') {
+      return;
+    }
+    if (this.state === 'authenticating') {
+      this.queued.push(text);
       return;
     }
     const parsed = parseClientMessage(text, this.context.limits);
@@ -179,15 +202,55 @@ export class Session {
       this.close(result.code === 'PANECAST_ERR_TOKEN_EXPIRED' ? CLOSE.TOKEN_EXPIRED : CLOSE.AUTH_FAILED, result.code);
       return;
     }
-    if (!this.context.acquire(connectionKey(result.claims))) {
-      this.error('PANECAST_ERR_TOO_MANY_CONNECTIONS', { limit: this.context.limits.maxConnectionsPerToken });
-      this.close(CLOSE.TOO_MANY_CONNECTIONS, 'PANECAST_ERR_TOO_MANY_CONNECTIONS');
+    this.state = 'authenticating';
+    this.context.pauseInput();
+    void this.context
+      .acquire(connectionKey(result.claims))
+      .then((admission) => this.admitted(result.claims, admission))
+      .catch((error: Error) => {
+        // A throw here has no socket handler above it to land in: end this session, not the process.
+        console.warn(`session: hello failed: ${error.message}`);
+        this.close(CLOSE.INTERNAL_ERROR, 'PANECAST_ERR_INTERNAL');
+      });
+  }
+
+  /** The ledger's answer to hello. */
+  private admitted(claims: TokenClaims, admission: Admission): void {
+    if (this.state === 'closed') {
+      // The socket went while the ledger decided: the slot it granted has no connection.
+      if (admission.admitted) {
+        admission.release();
+      }
       return;
     }
-    this.claims = result.claims;
+    if (!admission.admitted) {
+      if (admission.reason === 'limit') {
+        this.error('PANECAST_ERR_TOO_MANY_CONNECTIONS', { limit: this.context.limits.maxConnectionsPerToken });
+        this.close(CLOSE.TOO_MANY_CONNECTIONS, 'PANECAST_ERR_TOO_MANY_CONNECTIONS');
+      } else {
+        // Refuse rather than admit uncounted: an unlimited token is what the limit exists to prevent,
+        // and the client's reconnect with backoff finds the ledger (or another gateway) back.
+        this.error('PANECAST_ERR_CONNECTION_COUNT_UNAVAILABLE');
+        this.close(CLOSE.INTERNAL_ERROR, 'PANECAST_ERR_CONNECTION_COUNT_UNAVAILABLE');
+      }
+      return;
+    }
+    this.releaseSlot = admission.release;
+    this.claims = claims;
     this.state = 'open';
     this.send({ type: 'welcome', version: PROTOCOL_VERSION, server: this.context.instanceId, heartbeatMs: this.context.heartbeatMs, limits: this.context.limits });
-    const expiresAt = result.claims.exp * 1000;
+    this.scheduleExpiry(claims);
+    // Frames that came with hello, in arrival order; one may close the session (stop there).
+    for (const text of this.queued.splice(0)) {
+      this.receive(text);
+    }
+    if (this.state === 'open') {
+      this.context.resumeInput();
+    }
+  }
+
+  private scheduleExpiry(claims: TokenClaims): void {
+    const expiresAt = claims.exp * 1000;
     if (Number.isFinite(expiresAt)) {
       const now = this.context.clock();
       this.later(Math.max(0, expiresAt - this.context.expiryNoticeMs - now), () => this.send({ type: 'expiring', at: expiresAt }));

@@ -1,6 +1,7 @@
 /**
  * In-process harness for the live gateway's public-behaviour tests: an HTTP
- * server on port 0 with a LiveGateway over a MemoryLiveBus, the shipped
+ * server on port 0 with a LiveGateway over a MemoryLiveBus (and, unless a
+ * test brings its own, a MemoryConnectionLedger), the shipped
  * metric definitions plus one tenant-namespaced metric, and a WebSocket test
  * client that records every frame and holds each subscription to the
  * client-side sequence rule (checkSequence). The test plays the composer:
@@ -21,8 +22,10 @@ import {
   type WindowSpan,
 } from '@panecast/protocol';
 import { signToken, type TokenClaims } from '../../src/live/auth';
+import type { ConnectionLedger } from '../../src/live/connection-ledger';
 import { GATEWAY_DEFAULTS, LiveGateway, type GatewayOptions } from '../../src/live/gateway';
 import type { NewFrame } from '../../src/live/live-bus';
+import { MemoryConnectionLedger } from '../../src/live/memory-connection-ledger';
 import { MemoryLiveBus } from '../../src/live/memory-live-bus';
 import { loadMetricFiles } from '../../src/metrics-files';
 import { combineDefinitions, compileQuery, parseMetricDefinitions, type MetricDefinition } from '../../src/window';
@@ -80,12 +83,13 @@ export function token(claims: Partial<TokenClaims> = {}, secret: string = SECRET
   return signToken({ tenant: 'default', sub: 'user-1', iat: nowSec - 5, exp: nowSec + 3600, ...claims }, secret);
 }
 
-export type HarnessOptions = Partial<GatewayOptions>;
+export type HarnessOptions = Partial<GatewayOptions> & { ledger?: ConnectionLedger };
 
 export interface Harness {
   url: string;
   bus: MemoryLiveBus;
   gateway: LiveGateway;
+  ledger: ConnectionLedger;
   options: GatewayOptions;
   /** Publishes frames of a query as the composer would; resolves with the last seq. */
   publish(query: SubscribeQuery, frames: readonly NewFrame[]): Promise<number>;
@@ -93,7 +97,7 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(overrides: HarnessOptions = {}): Promise<Harness> {
+export async function startHarness({ ledger = new MemoryConnectionLedger(60_000), ...overrides }: HarnessOptions = {}): Promise<Harness> {
   const options: GatewayOptions = {
     ...GATEWAY_DEFAULTS,
     instanceId: 'gw-test',
@@ -111,7 +115,7 @@ export async function startHarness(overrides: HarnessOptions = {}): Promise<Harn
   const bus = new MemoryLiveBus({ replayFrames: options.limits.replayFrames, queryLeaseMs: 60_000 });
   // The test publishes as the composer, which only the lease holder may.
   await bus.lead('test-composer', Number.MAX_SAFE_INTEGER);
-  const gateway = new LiveGateway(bus, DEFINITIONS, options);
+  const gateway = new LiveGateway(bus, ledger, DEFINITIONS, options);
   const server: Server = createServer((_request, response) => response.writeHead(404).end());
   gateway.attach(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -121,6 +125,7 @@ export async function startHarness(overrides: HarnessOptions = {}): Promise<Harn
     url,
     bus,
     gateway,
+    ledger,
     options,
     publish: (query, frames) => bus.publish(keyOf(query), frames, Number.NEGATIVE_INFINITY),
     async connect(connectOptions = {}) {

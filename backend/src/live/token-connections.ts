@@ -1,0 +1,196 @@
+/**
+ * A gateway's side of the connection ledger: admits or refuses a connection
+ * of a token against `maxConnectionsPerToken` counted across every gateway
+ * (connection-ledger.ts), keeps the slots this gateway holds and renews their
+ * leases every third of the lease, so one missed renewal never drops a slot.
+ *
+ * Every admission answers within `answerTimeoutMs`: a ledger that does not
+ * answer in time (Redis unreachable) refuses the connection as `unavailable`
+ * rather than admitting it uncounted, and a slot whose grant arrives after
+ * that, or after the gateway closed, is released at once, so no answer ever
+ * leaves a slot behind.
+ */
+import { randomBytes } from 'node:crypto';
+import type { ConnectionLedger } from './connection-ledger';
+
+export type Admission =
+  | { admitted: true; /** Frees the slot; idempotent. */ release(): void }
+  | { admitted: false; reason: 'limit' | 'unavailable' };
+
+export interface TokenConnectionsOptions {
+  /** The gateway's instance id; a random boot id is appended (two processes may share an id). */
+  instanceId: string;
+  limit: number;
+  /** Longest wait for the ledger's answer before refusing as unavailable. */
+  answerTimeoutMs: number;
+}
+
+const FULL: Admission = Object.freeze({ admitted: false, reason: 'limit' });
+const UNAVAILABLE: Admission = Object.freeze({ admitted: false, reason: 'unavailable' });
+
+export class TokenConnections {
+  /** Prefix of every member this gateway adds: unique per process start, so restarts never collide. */
+  private readonly owner: string;
+  private seq = 0;
+  /** key → members this gateway holds. */
+  private readonly held = new Map<string, Set<string>>();
+  /** Releases in flight, awaited by close(). */
+  private readonly releasing = new Set<Promise<void>>();
+  private readonly timer: NodeJS.Timeout;
+  /** The renewal in flight, if any. */
+  private renewal: Promise<void> | undefined;
+  /** The ledger failed and has not answered since: warn once per outage, not once per connection. */
+  private failing = false;
+  private closed = false;
+
+  constructor(
+    private readonly ledger: ConnectionLedger,
+    private readonly options: TokenConnectionsOptions,
+  ) {
+    this.owner = `${options.instanceId}.${randomBytes(6).toString('hex')}`;
+    this.timer = setInterval(() => void this.renew(), Math.max(1, Math.floor(ledger.leaseMs / 3)));
+    this.timer.unref();
+  }
+
+  /** Slots held by this gateway. */
+  get size(): number {
+    let size = 0;
+    for (const members of this.held.values()) {
+      size += members.size;
+    }
+    return size;
+  }
+
+  acquire(key: string): Promise<Admission> {
+    if (this.closed) {
+      return Promise.resolve(UNAVAILABLE);
+    }
+    const member = `${this.owner}/${++this.seq}`;
+    return new Promise<Admission>((resolve) => {
+      let answered = false;
+      const answer = (admission: Admission) => {
+        if (!answered) {
+          answered = true;
+          clearTimeout(timer);
+          resolve(admission);
+        }
+      };
+      const timer = setTimeout(() => {
+        this.failed(new Error(`no answer within ${this.options.answerTimeoutMs} ms`));
+        answer(UNAVAILABLE);
+      }, this.options.answerTimeoutMs);
+      timer.unref();
+      this.ledger.acquire(key, member, this.options.limit).then(
+        (granted) => {
+          this.failing = false;
+          if (!granted) {
+            answer(FULL);
+          } else if (answered || this.closed) {
+            // Granted after we gave up (or shut down): nobody holds this slot, free it now.
+            this.track(this.ledger.release(key, member));
+          } else {
+            this.hold(key, member);
+            answer({ admitted: true, release: once(() => this.release(key, member)) });
+          }
+        },
+        (error: Error) => {
+          this.failed(error);
+          answer(UNAVAILABLE);
+        },
+      );
+    });
+  }
+
+  private hold(key: string, member: string): void {
+    let members = this.held.get(key);
+    if (members === undefined) {
+      members = new Set();
+      this.held.set(key, members);
+    }
+    members.add(member);
+  }
+
+  private release(key: string, member: string): void {
+    const members = this.held.get(key);
+    if (members === undefined || !members.delete(member)) {
+      return;
+    }
+    if (members.size === 0) {
+      this.held.delete(key);
+    }
+    // A renewal in flight may still carry this member and would count it again (renewal re-adds
+    // lapsed slots): free it only once that renewal is done. A release that fails (ledger
+    // unreachable) leaves the slot to its lease: it is no longer renewed.
+    const renewal = this.renewal;
+    this.track(renewal === undefined ? this.ledger.release(key, member) : renewal.then(() => this.ledger.release(key, member)));
+  }
+
+  private track(release: Promise<void>): void {
+    const tracked = release.catch((error: Error) => this.failed(error)).finally(() => this.releasing.delete(tracked));
+    this.releasing.add(tracked);
+  }
+
+  private failed(error: Error): void {
+    if (!this.failing) {
+      this.failing = true;
+      console.warn(`token connections: the connection ledger failed (${error.message}); new connections of tokens are refused until it answers`);
+    }
+  }
+
+  /** Renews every held slot's lease; skipped while the previous renewal still runs. Never rejects. */
+  renew(): Promise<void> {
+    if (this.renewal !== undefined || this.held.size === 0) {
+      return this.renewal ?? Promise.resolve();
+    }
+    const snapshot = new Map<string, readonly string[]>();
+    for (const [key, members] of this.held) {
+      snapshot.set(key, [...members]);
+    }
+    const renewal = this.ledger.renew(snapshot).then(
+      (recounted) => {
+        this.failing = false;
+        if (recounted > 0) {
+          console.warn(`token connections: ${recounted} connection slot(s) had outlived their lease and were counted again`);
+        }
+      },
+      (error: Error) => this.failed(error),
+    );
+    this.renewal = renewal.finally(() => {
+      this.renewal = undefined;
+    });
+    return this.renewal;
+  }
+
+  /**
+   * Stops renewing and frees every slot still held (a clean shutdown frees them at once, not after the
+   * lease). Waits for the ledger at most `answerTimeoutMs`: a hung ledger must not hang the shutdown,
+   * and the leases free whatever it did not hear.
+   */
+  async close(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.timer);
+    for (const [key, members] of [...this.held]) {
+      for (const member of [...members]) {
+        this.release(key, member);
+      }
+    }
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all([...this.releasing]),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, this.options.answerTimeoutMs);
+      }),
+    ]);
+    clearTimeout(timer);
+  }
+}
+
+function once(run: () => void): () => void {
+  let done = false;
+  return () => {
+    if (!done) {
+      done = true;
+      run();
+    }
+  };
+}

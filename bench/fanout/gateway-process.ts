@@ -43,7 +43,8 @@ async function main(): Promise<void> {
   const redis = new Redis(redisUrl, { enableAutoPipelining: true, maxRetriesPerRequest: 3 });
   redis.on('error', (error: Error) => console.warn(`gateway redis: ${error.message}`));
   const bus = new RedisLiveBus(redis, namespace, { replayFrames: DEFAULT_LIMITS.replayFrames, queryLeaseMs: 15_000 });
-  const gateway = mode === 'floor' ? new FloorGateway(bus) : new LiveGateway(bus, new RedisConnectionLedger(redis, namespace, 15_000), DEFINITIONS, {
+  // The connection ledger with the deployed lease (app.ts CONNECTION_LEASE_MS).
+  const gateway = mode === 'floor' ? new FloorGateway(bus) : new LiveGateway(bus, new RedisConnectionLedger(redis, namespace, 60_000), DEFINITIONS, {
     ...GATEWAY_DEFAULTS,
     // Auth off makes every client the same anonymous subject: lift the per-subject cap, not the others.
     limits: authOn ? DEFAULT_LIMITS : { ...DEFAULT_LIMITS, maxConnectionsPerToken: Number.MAX_SAFE_INTEGER },

@@ -55,7 +55,7 @@ export const GATEWAY_DEFAULTS = Object.freeze({
   slowCloseMs: 5000,
   maxCoalesced: 20_000,
   leaseRenewMs: 5000,
-  ledgerTimeoutMs: 2000,
+  ledgerTimeoutMs: 5000,
   clock: Date.now,
 });
 

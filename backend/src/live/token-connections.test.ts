@@ -131,3 +131,66 @@ it('refuses as unavailable when the ledger does not answer in time', async () =>
   expect(warn).toHaveBeenCalledTimes(1);
   warn.mockRestore();
 });
+
+it('reads an answer that arrived while its own loop was busy before deciding the ledger timed out', async () => {
+  // The ledger's answer travels over a real socket from another process, as Redis's does.
+  const { spawn } = await import('node:child_process');
+  const { connect } = await import('node:net');
+  const answerer = spawn(process.execPath, ['-e', "const s=require('net').createServer(c=>c.on('data',()=>c.write('1'))).listen(0,'127.0.0.1',()=>console.log(s.address().port))"]);
+  const port = await new Promise<number>((resolve) => answerer.stdout.once('data', (data: Buffer) => resolve(Number(data.toString()))));
+  const client = connect(port, '127.0.0.1');
+  await new Promise((resolve) => client.once('connect', resolve));
+  const memory = new MemoryConnectionLedger(60_000);
+  const overSocket = Object.create(memory) as MemoryConnectionLedger;
+  overSocket.acquire = (key, member, limit) =>
+    new Promise<boolean>((resolve) => {
+      client.once('data', () => resolve(memory.acquire(key, member, limit)));
+      client.write('?');
+    });
+  const tokens = new TokenConnections(overSocket, { instanceId: 'gw', limit: 2, answerTimeoutMs: 50 });
+  opened.push(tokens);
+  const pending = tokens.acquire('k');
+  // A reconnect storm: the loop is busy past the timeout while the answer lands in the socket.
+  const until = Date.now() + 200;
+  while (Date.now() < until) {
+    // busy
+  }
+  const admission = await pending;
+  client.destroy();
+  answerer.kill();
+  expect(admission.admitted).toBe(true);
+  expect(await memory.count('k')).toBe(1);
+});
+
+it('spreads a renewal cycle over slices, each slot renewed once per cycle', async () => {
+  const ledger = new MemoryConnectionLedger(60_000);
+  const tokens = gateway(ledger, 1);
+  for (let i = 0; i < 40; i++) {
+    admitted(await tokens.acquire(`k${i}`));
+  }
+  const renew = jest.spyOn(ledger, 'renew');
+  for (let slice = 0; slice < 20; slice++) {
+    await tokens.renew();
+  }
+  const renewed = renew.mock.calls.map(([held]) => [...held.keys()]);
+  // 20 slices of 2 keys: no burst of every key at once, and none left out or renewed twice.
+  expect(renewed.map((keys) => keys.length)).toEqual(Array(20).fill(2));
+  expect(renewed.flat().sort()).toEqual(Array.from({ length: 40 }, (_, i) => `k${i}`).sort());
+  // The next cycle starts over with the keys held then.
+  await tokens.renew();
+  expect(renew.mock.calls[20]?.[0].size).toBe(2);
+});
+
+it('keeps renewing the next slices while an earlier slice waits for its answer', async () => {
+  const ledger = new MemoryConnectionLedger(60_000);
+  const tokens = gateway(ledger, 1);
+  for (let i = 0; i < 40; i++) {
+    admitted(await tokens.acquire(`k${i}`));
+  }
+  const renew = jest.spyOn(ledger, 'renew').mockImplementationOnce(() => new Promise<number>(() => undefined));
+  void tokens.renew(); // its answer never comes (a gateway too busy to read it, say)
+  await tokens.renew();
+  await tokens.renew();
+  expect(renew).toHaveBeenCalledTimes(3);
+  expect(new Set(renew.mock.calls.flatMap(([held]) => [...held.keys()])).size).toBe(6);
+});

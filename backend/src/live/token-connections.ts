@@ -25,6 +25,12 @@ export interface TokenConnectionsOptions {
   answerTimeoutMs: number;
 }
 
+/**
+ * A renewal cycle (a third of the lease) is spread over this many slices: renewing 10 000 slots at
+ * once kept Redis busy ~120 ms (a script call each), holding every Pub/Sub delivery behind it.
+ */
+const RENEW_SLICES = 20;
+
 const FULL: Admission = Object.freeze({ admitted: false, reason: 'limit' });
 const UNAVAILABLE: Admission = Object.freeze({ admitted: false, reason: 'unavailable' });
 
@@ -37,8 +43,11 @@ export class TokenConnections {
   /** Releases in flight, awaited by close(). */
   private readonly releasing = new Set<Promise<void>>();
   private readonly timer: NodeJS.Timeout;
-  /** The renewal in flight, if any. */
-  private renewal: Promise<void> | undefined;
+  /** Keys in a renewal slice in flight → that slice (a release of the key waits for it). */
+  private readonly renewing = new Map<string, Promise<void>>();
+  /** Keys of the current renewal cycle, and how many of them were renewed. */
+  private cycle: string[] = [];
+  private cursor = 0;
   /** The ledger failed and has not answered since: warn once per outage, not once per connection. */
   private failing = false;
   private closed = false;
@@ -48,7 +57,7 @@ export class TokenConnections {
     private readonly options: TokenConnectionsOptions,
   ) {
     this.owner = `${options.instanceId}.${randomBytes(6).toString('hex')}`;
-    this.timer = setInterval(() => void this.renew(), Math.max(1, Math.floor(ledger.leaseMs / 3)));
+    this.timer = setInterval(() => void this.renew(), Math.max(1, Math.floor(ledger.leaseMs / 3 / RENEW_SLICES)));
     this.timer.unref();
   }
 
@@ -76,8 +85,15 @@ export class TokenConnections {
         }
       };
       const timer = setTimeout(() => {
-        this.failed(new Error(`no answer within ${this.options.answerTimeoutMs} ms`));
-        answer(UNAVAILABLE);
+        // Timers run before the loop polls sockets: on a busy gateway (a reconnect storm) the answer
+        // may have arrived and only wait to be read. Read what is there first (setImmediate runs
+        // after the poll), so the timeout measures the ledger, not this gateway's own backlog.
+        setImmediate(() => {
+          if (!answered) {
+            this.failed(new Error(`no answer within ${this.options.answerTimeoutMs} ms`));
+            answer(UNAVAILABLE);
+          }
+        });
       }, this.options.answerTimeoutMs);
       timer.unref();
       this.ledger.acquire(key, member, this.options.limit).then(
@@ -121,7 +137,7 @@ export class TokenConnections {
     // A renewal in flight may still carry this member and would count it again (renewal re-adds
     // lapsed slots): free it only once that renewal is done. A release that fails (ledger
     // unreachable) leaves the slot to its lease: it is no longer renewed.
-    const renewal = this.renewal;
+    const renewal = this.renewing.get(key);
     this.track(renewal === undefined ? this.ledger.release(key, member) : renewal.then(() => this.ledger.release(key, member)));
   }
 
@@ -137,28 +153,51 @@ export class TokenConnections {
     }
   }
 
-  /** Renews every held slot's lease; skipped while the previous renewal still runs. Never rejects. */
+  /**
+   * Renews the next slice of the held slots' leases (1/RENEW_SLICES of the keys held when the cycle
+   * began), so each slot is renewed once per third of the lease. A slice does not wait for the one
+   * before: on a gateway too busy to read the replies soon, renewal keeps its pace and no lease lapses
+   * while the process lives. Never rejects.
+   */
   renew(): Promise<void> {
-    if (this.renewal !== undefined || this.held.size === 0) {
-      return this.renewal ?? Promise.resolve();
+    if (this.cursor >= this.cycle.length) {
+      this.cycle = [...this.held.keys()];
+      this.cursor = 0;
     }
+    const slice = this.cycle.slice(this.cursor, this.cursor + Math.ceil(this.cycle.length / RENEW_SLICES));
+    this.cursor += slice.length;
     const snapshot = new Map<string, readonly string[]>();
-    for (const [key, members] of this.held) {
-      snapshot.set(key, [...members]);
+    for (const key of slice) {
+      const members = this.held.get(key);
+      if (members !== undefined) {
+        snapshot.set(key, [...members]);
+      }
     }
-    const renewal = this.ledger.renew(snapshot).then(
-      (recounted) => {
-        this.failing = false;
-        if (recounted > 0) {
-          console.warn(`token connections: ${recounted} connection slot(s) had outlived their lease and were counted again`);
+    if (snapshot.size === 0) {
+      return Promise.resolve();
+    }
+    const settled: Promise<void> = this.ledger
+      .renew(snapshot)
+      .then(
+        (recounted) => {
+          this.failing = false;
+          if (recounted > 0) {
+            console.warn(`token connections: ${recounted} connection slot(s) had outlived their lease and were counted again`);
+          }
+        },
+        (error: Error) => this.failed(error),
+      )
+      .finally(() => {
+        for (const key of snapshot.keys()) {
+          if (this.renewing.get(key) === settled) {
+            this.renewing.delete(key);
+          }
         }
-      },
-      (error: Error) => this.failed(error),
-    );
-    this.renewal = renewal.finally(() => {
-      this.renewal = undefined;
-    });
-    return this.renewal;
+      });
+    for (const key of snapshot.keys()) {
+      this.renewing.set(key, settled);
+    }
+    return settled;
   }
 
   /**

@@ -46,6 +46,13 @@ function busListener(watch: jest.SpyInstance): FrameListener {
   return watch.mock.calls[0][1] as FrameListener;
 }
 
+/** Publishes `frames` while the hub does not listen: their Pub/Sub message is lost, the ring keeps them. */
+async function publishLost(listener: FrameListener, frames: NewFrame[]): Promise<void> {
+  await bus.unwatch(QUERY.key, listener);
+  await bus.publish(QUERY.key, frames, 0);
+  await bus.watch(QUERY.key, listener);
+}
+
 describe('shareFrames', () => {
   it('serializes a frame once, so that any sub id spliced in gives the exact protocol frame', () => {
     const [update, correction] = shareFrames([
@@ -140,9 +147,7 @@ describe('Hub', () => {
     const listener = busListener(watch);
     await bus.publish(QUERY.key, [frame(1)], 0);
     await settle();
-    await bus.unwatch(QUERY.key, listener); // the Pub/Sub message of seq 2-3 is lost
-    await bus.publish(QUERY.key, [frame(2), frame(3)], 0);
-    await bus.watch(QUERY.key, listener);
+    await publishLost(listener, [frame(2), frame(3)]);
     await bus.publish(QUERY.key, [frame(4)], 0);
     await bus.publish(QUERY.key, [frame(5)], 0);
     await settle();
@@ -159,9 +164,7 @@ describe('Hub', () => {
     const listener = busListener(watch);
     await bus.publish(QUERY.key, [frame(1)], 0);
     await settle();
-    await bus.unwatch(QUERY.key, listener);
-    await bus.publish(QUERY.key, [1, 2, 3, 4, 5].map((v) => frame(v)), 0); // more than the ring of 4
-    await bus.watch(QUERY.key, listener);
+    await publishLost(listener, [1, 2, 3, 4, 5].map((v) => frame(v))); // more than the ring of 4
     await bus.publish(QUERY.key, [frame(7)], 0);
     await bus.publish(QUERY.key, [frame(8)], 0);
     await settle();
@@ -193,9 +196,7 @@ describe('Hub', () => {
     const listener = busListener(watch);
     await bus.publish(QUERY.key, [frame(1)], 0);
     await settle();
-    await bus.unwatch(QUERY.key, listener); // the Pub/Sub message of seq 2 is lost
-    await bus.publish(QUERY.key, [frame(2)], 0);
-    await bus.watch(QUERY.key, listener);
+    await publishLost(listener, [frame(2)]);
     const replay = jest.spyOn(bus, 'replay').mockRejectedValueOnce(new Error('redis down'));
     await bus.publish(QUERY.key, [frame(3)], 0);
     await new Promise((resolve) => setTimeout(resolve, 20));

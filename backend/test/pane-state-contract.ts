@@ -3,7 +3,8 @@
  * twin (unit tests) and Redis (services tests), so the twin cannot drift.
  */
 import { FencedError, type PaneStateStore } from '../src/store/pane-state';
-import type { StoredPartial } from '../src/window';
+import { OTHER, type AdmissionRequest, type LedgerView, type StoredPartial } from '../src/window';
+import { CAP, cappedProcessor, expectedTotals, overflowEvents, paneStartsOf, purchases, recordsOf, storedTotals } from './capped-stream';
 
 function partial(metric: string, paneStart: number, seriesKey: string, byte: number): StoredPartial {
   return { metric, resolutionMs: 1000, paneStart, seriesKey, bytes: new Uint8Array([1, 0, byte]) };
@@ -91,6 +92,133 @@ export function paneStateContract(name: string, make: () => Promise<PaneStateSto
       const store = await make();
       await store.writeMark('history', 123_000);
       expect(await store.readMark('history')).toBe(123_000);
+    });
+  });
+  admissionContract(name, make);
+}
+
+/** An admission request of metric 'm' with cap 3; claims are [series key, newest pane start]. */
+function admission(claims: Array<readonly [string, number]>, more: Partial<AdmissionRequest> = {}): AdmissionRequest {
+  return { metric: 'm', cap: 3, horizon: Number.NEGATIVE_INFINITY, known: 0, refusedAt: undefined, claims, ...more };
+}
+
+function sortedView(view: LedgerView | undefined): LedgerView | undefined {
+  return view === undefined ? undefined : { ...view, members: [...view.members].sort() };
+}
+
+const A = '["a"]';
+const B = '["b"]';
+const C = '["c"]';
+const D = '["d"]';
+const OTHER_KEY = '["__other__"]';
+
+/** The admission ledger (window/admission.ts) as both stores keep it, inside the commit. */
+function admissionContract(name: string, make: () => Promise<PaneStateStore>): void {
+  describe(`${name} pane-state store: admission ledger`, () => {
+    const progress = { maxEventTime: 9000, committedAt: 1 };
+
+    it('admits at most the cap over partitions; a claim without a place writes nothing and reports the whole ledger', async () => {
+      const store = await make();
+      const zero = await store.loadPartition(0, () => Number.NEGATIVE_INFINITY);
+      const one = await store.loadPartition(1, () => Number.NEGATIVE_INFINITY);
+      const first = await store.commit({
+        epoch: zero.epoch, partition: 0, offset: 5, progress, retentionMs: retention,
+        partials: [partial('m', 1000, A, 1), partial('m', 1000, B, 2)],
+        admissions: [admission([[A, 1000], [B, 1000]])],
+      });
+      expect(first.status).toBe('committed');
+      expect(sortedView(first.ledgers[0])).toEqual({ metric: 'm', version: 1, count: 2, members: [A, B], complete: true });
+      // Partition 1: a is a member already (its score rises), c takes the last place.
+      const second = await store.commit({
+        epoch: one.epoch, partition: 1, offset: 7, progress, retentionMs: retention,
+        partials: [partial('m', 2000, A, 3), partial('m', 2000, C, 4)],
+        admissions: [admission([[A, 2000], [C, 2000]], { known: 1 })],
+      });
+      expect(second).toEqual({ status: 'committed', ledgers: [{ metric: 'm', version: 2, count: 3, members: [C], complete: false }] });
+      // d finds no place: nothing of the commit is written, and the reply is the whole ledger.
+      const third = await store.commit({
+        epoch: one.epoch, partition: 1, offset: 9, progress, retentionMs: retention,
+        partials: [partial('m', 3000, D, 5)],
+        admissions: [admission([[D, 3000]], { known: 2 })],
+      });
+      expect(third.status).toBe('conflict');
+      expect(sortedView(third.ledgers[0])).toEqual({ metric: 'm', version: 2, count: 3, members: [A, B, C], complete: true });
+      expect((await store.readPanes('m', 1000, [3000])).size).toBe(0);
+      // The batch routed again: d's events in __other__, refused at version 2.
+      const fourth = await store.commit({
+        epoch: one.epoch, partition: 1, offset: 9, progress, retentionMs: retention,
+        partials: [partial('m', 3000, OTHER_KEY, 5)],
+        admissions: [admission([], { known: 2, refusedAt: 2 })],
+      });
+      expect(fourth).toEqual({ status: 'committed', ledgers: [{ metric: 'm', version: 2, count: 3, members: [], complete: false }] });
+      expect(sortedView(await store.readLedger('m'))).toEqual({ metric: 'm', version: 2, count: 3, members: [A, B, C], complete: true });
+      const keys = [...(await store.readPanes('m', 1000, [1000, 2000, 3000])).values()].flat().map((p) => p.seriesKey);
+      expect(new Set(keys)).toEqual(new Set([A, B, C, OTHER_KEY]));
+      expect((await store.loadPartition(1, () => Number.NEGATIVE_INFINITY)).offset).toBe(9);
+    });
+
+    it('refuses a commit whose refusals rest on an older ledger, listing the members added since', async () => {
+      const store = await make();
+      const zero = await store.loadPartition(0, () => Number.NEGATIVE_INFINITY);
+      const one = await store.loadPartition(1, () => Number.NEGATIVE_INFINITY);
+      await store.commit({ epoch: zero.epoch, partition: 0, offset: 1, progress, retentionMs: retention, partials: [partial('m', 1000, A, 1)], admissions: [admission([[A, 1000]])] });
+      const refusedOnOld = { epoch: one.epoch, partition: 1, offset: 4, progress, retentionMs: retention, partials: [partial('m', 1000, OTHER_KEY, 2)] };
+      const stale = await store.commit({ ...refusedOnOld, admissions: [admission([], { known: 0, refusedAt: 0 })] });
+      expect(stale).toEqual({ status: 'stale', ledgers: [{ metric: 'm', version: 1, count: 1, members: [A], complete: true }] });
+      expect((await store.readPanes('m', 1000, [1000])).get(1)).toBeUndefined();
+      const settled = await store.commit({ ...refusedOnOld, admissions: [admission([], { known: 1, refusedAt: 1 })] });
+      expect(settled.status).toBe('committed');
+      expect((await store.readPanes('m', 1000, [1000])).get(1)?.map((p) => p.seriesKey)).toEqual([OTHER_KEY]);
+    });
+
+    it('frees the places of members last written before the horizon, and keeps refreshed ones', async () => {
+      const store = await make();
+      const zero = await store.loadPartition(0, () => Number.NEGATIVE_INFINITY);
+      const commit = (offset: number, claims: Array<readonly [string, number]>, more: Partial<AdmissionRequest> = {}) =>
+        store.commit({ epoch: zero.epoch, partition: 0, offset, progress, retentionMs: retention, partials: [], admissions: [admission(claims, more)] });
+      await commit(1, [[A, 1000], [B, 1000], [C, 1000]]);
+      expect((await commit(2, [[D, 9000]], { known: 1 })).status).toBe('conflict');
+      // a is written again at 6000: its score rises past the horizon; b and c leave.
+      await commit(3, [[A, 6000]], { known: 1 });
+      const freed = await commit(4, [[D, 9000]], { known: 1, horizon: 5000 });
+      expect(freed.status).toBe('committed');
+      // One version for the expiry, one for d's admission.
+      expect(sortedView(freed.ledgers[0])).toEqual({ metric: 'm', version: 3, count: 2, members: [D], complete: false });
+      expect(sortedView(await store.readLedger('m'))).toEqual({ metric: 'm', version: 3, count: 2, members: [A, D], complete: true });
+    });
+
+    it('keeps exactly the cap of tuples fed by processors on two partitions; the rest is in __other__, counts and sums exact', async () => {
+      const store = await make();
+      const processors = [cappedProcessor(store), cappedProcessor(store)];
+      const all = purchases(0, 300, 7);
+      // Side by side, each on its own partition: the later commit finds the places taken and routes its batch again.
+      await Promise.all(
+        processors.map((processor, partition) =>
+          processor.onBatch({ partition, records: recordsOf(partition, 0, all.filter((_, i) => i % 2 === partition)) }),
+        ),
+      );
+      const totals = await storedTotals(store, paneStartsOf(all));
+      const admitted = new Set([...totals.keys()].filter((user) => user !== OTHER));
+      expect(admitted.size).toBe(CAP);
+      expect(totals).toEqual(expectedTotals(all, admitted));
+      expect(overflowEvents(processors)).toBe(totals.get(OTHER)?.count);
+      expect((await store.readLedger('spend')).count).toBe(CAP);
+    });
+
+    it('gives the same state when a commit is applied again, as a replay after a crash would', async () => {
+      const store = await make();
+      const zero = await store.loadPartition(0, () => Number.NEGATIVE_INFINITY);
+      const commit = { epoch: zero.epoch, partition: 0, offset: 3, progress, retentionMs: retention, partials: [partial('m', 1000, A, 1), partial('m', 1000, B, 2)], admissions: [admission([[A, 1000], [B, 1000]])] };
+      await store.commit(commit);
+      const state = async () => ({
+        ledger: sortedView(await store.readLedger('m')),
+        cells: [...(await store.readPanes('m', 1000, [1000])).values()].flat().map((p) => `${p.seriesKey} ${p.bytes[2]}`).sort(),
+        progress: (await store.readProgress()).get(0),
+      });
+      const once = await state();
+      expect(await store.commit(commit)).toMatchObject({ status: 'committed', ledgers: [{ version: 1, count: 2 }] });
+      expect(await state()).toEqual(once);
+      expect(once.ledger).toMatchObject({ version: 1, count: 2 });
     });
   });
 }

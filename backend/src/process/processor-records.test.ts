@@ -9,7 +9,7 @@ import { MemoryLog } from '../buffer/memory-log';
 import { encodeEvent, type PanecastEvent } from '../collect/event';
 import { loadMetricFiles } from '../metrics-files';
 import { MemoryPaneState } from '../store/memory-pane-state';
-import type { PartitionCommit } from '../store/pane-state';
+import type { CommitOutcome, PartitionCommit } from '../store/pane-state';
 import { Processor } from './processor';
 
 const definitions = loadMetricFiles(join(__dirname, '..', '..', 'metrics'));
@@ -108,7 +108,7 @@ describe('Processor on records as bytes', () => {
     const commit = overlapped.commit.bind(overlapped);
     const waiting: Array<() => void> = [];
     overlapped.commit = (c: PartitionCommit) =>
-      new Promise<void>((resolve, reject) => {
+      new Promise<CommitOutcome>((resolve, reject) => {
         waiting.push(() => commit(c).then(resolve, reject));
         if (waiting.length === 2) {
           waiting.splice(0).reverse().forEach((go) => go());

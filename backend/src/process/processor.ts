@@ -16,13 +16,23 @@
  * adapter handles a fetch's partitions side by side, so their Redis commits
  * overlap): everything a batch touches is its partition's own, and the log
  * hands a partition's batches one at a time.
+ *
+ * A metric's cardinality cap holds over all partitions and processors
+ * (window/admission.ts): the engines share one admission gate per metric,
+ * the commit checks and writes the ledger, and a commit refused for its
+ * admissions has the batch applied again on the partition's stored state
+ * with the ledger the refusal reported.
  */
 import { recordText, type EventLog, type LogConsumer, type OutgoingRecord, type RecordBatch } from '../buffer/event-log';
+import { PanecastError } from '../errors';
 import { decodeEvent, encodeEvent } from '../collect/event';
 import type { DedupStore } from '../store/dedup-store';
 import { FencedError, type PaneStateStore } from '../store/pane-state';
 import { BatchDedup, type BatchDedupOptions } from './batch-dedup';
-import { WindowEngine, resolveStoreOptions, type MetricDefinition, type PaneStore, type StoreOptions } from '../window';
+import { AdmissionGate, WindowEngine, resolveStoreOptions, type MetricDefinition, type PaneStore, type StoreOptions } from '../window';
+
+/** Applications of one batch before giving up (each after a commit refused for its admissions). */
+const ROUTING_ATTEMPTS = 8;
 
 export interface ProcessorOptions {
   groupId: string;
@@ -41,6 +51,10 @@ export interface ProcessorStats {
   tooLate: number;
   commits: number;
   failedCommits: number;
+  /** Batches applied again because the admission ledger refused how they routed new tuples. */
+  reroutedBatches: number;
+  /** Per metric, committed events that went to `__other__` (beyond the cardinality cap). */
+  overflowEvents: Record<string, number>;
   partitions: number[];
 }
 
@@ -53,6 +67,23 @@ interface PartitionWork {
   maxEventTime: number;
   /** First attempt of each recent batch; undefined without options.dedup. */
   readonly dedup: BatchDedup | undefined;
+}
+
+/** One application of a batch: what it found, counted once the batch is settled. */
+interface BatchRun {
+  /** Offset of the last new record (the partition's applied offset when there was none). */
+  last: number;
+  late: OutgoingRecord[];
+  consumed: number;
+  duplicatesSkipped: number;
+  retriedEvents: number;
+  undecodable: number;
+  /** Per metric, the engine's overflow count before the batch. */
+  overflowBefore: Map<string, number>;
+}
+
+function overflowCounts(engine: WindowEngine): Map<string, number> {
+  return new Map([...engine.store.metrics()].map((metric) => [metric.definition.name, metric.registry.overflowEvents]));
 }
 
 /** A record's key as the late-events topic takes it: none for an empty key. */
@@ -68,7 +99,11 @@ export class Processor {
   private readonly fenced = new Set<number>();
   private readonly storeOptions: Readonly<StoreOptions>;
   private consumer: LogConsumer | undefined;
-  private readonly stats = { consumed: 0, duplicatesSkipped: 0, retriedEvents: 0, undecodable: 0, tooLate: 0, commits: 0, failedCommits: 0 };
+  private readonly stats = { consumed: 0, duplicatesSkipped: 0, retriedEvents: 0, undecodable: 0, tooLate: 0, commits: 0, failedCommits: 0, reroutedBatches: 0 };
+  /** Per metric, this processor's view of the admission ledger, shared by its engines. */
+  private readonly gates = new Map<string, AdmissionGate>();
+  private readonly overflowEvents: Record<string, number> = {};
+  private gatesSynced: Promise<void> | undefined;
 
   constructor(
     private readonly log: EventLog,
@@ -78,6 +113,10 @@ export class Processor {
     private readonly clock: () => number = Date.now,
   ) {
     this.storeOptions = resolveStoreOptions(options.engine);
+    for (const definition of definitions) {
+      // An admitted tuple's ledger score is refreshed once per fine tier of event time.
+      this.gates.set(definition.name, new AdmissionGate(definition.name, definition.cardinalityCap, this.storeOptions.fineRetentionMs));
+    }
   }
 
   async start(): Promise<void> {
@@ -121,8 +160,29 @@ export class Processor {
     return pending;
   }
 
+  /** Reads every metric's ledger once, before the first engine routes a tuple. */
+  private syncGates(): Promise<void> {
+    this.gatesSynced ??= Promise.all(
+      [...this.gates.values()].map(async (gate) => {
+        const view = await this.state.readLedger(gate.metric);
+        // A commit reply may have come first; it is at least as new.
+        if (gate.version === 0) {
+          gate.apply(view);
+        }
+      }),
+    ).then(
+      () => undefined,
+      (error: unknown) => {
+        this.gatesSynced = undefined;
+        throw error;
+      },
+    );
+    return this.gatesSynced;
+  }
+
   /** Rebuilds a partition's engine from the store: its offset, progress and the panes that can still change. */
   private async load(partition: number): Promise<PartitionWork> {
+    await this.syncGates();
     const { allowedLatenessMs, coarsePaneMs } = this.storeOptions;
     const { epoch, offset, progress: stored, partials } = await this.state.loadPartition(
       partition,
@@ -131,7 +191,7 @@ export class Processor {
       // the rebuilt (partial) coarse pane would overwrite the complete one in the store.
       ({ maxEventTime }) => Math.floor((maxEventTime - this.options.outOfOrdernessMs - allowedLatenessMs - 2 * coarsePaneMs) / coarsePaneMs) * coarsePaneMs,
     );
-    const engine = new WindowEngine(this.definitions, this.storeOptions);
+    const engine = new WindowEngine(this.definitions, this.storeOptions, this.gates);
     const report = engine.load(partials);
     if (report.rejected.length > 0) {
       console.error(`processor: partition ${partition}: ${report.rejected.length} stored partials could not be read`, report.rejected[0]);
@@ -147,6 +207,8 @@ export class Processor {
    * Applies one batch and commits it. Bad records are counted and skipped; a
    * failed commit throws (the log redelivers the batch) after dropping the
    * partition's in-memory state, which the redelivery rebuilds from the store.
+   * A commit refused for its admissions (see the class comment) is not a
+   * failure: the batch is applied again on a fresh load of the partition.
    */
   async onBatch(batch: RecordBatch): Promise<void> {
     if (this.fenced.has(batch.partition)) {
@@ -154,76 +216,146 @@ export class Processor {
       // rebalance that follows takes the partition away from us.
       throw new FencedError(batch.partition, -1);
     }
-    const work = await this.partition(batch.partition);
+    let work = await this.partition(batch.partition);
+    let lateSent = false;
+    for (let attempt = 1; ; attempt++) {
+      const run = this.apply(work, batch);
+      if (run.last === work.applied) {
+        this.count(run);
+        return;
+      }
+      let committed: boolean;
+      try {
+        if (run.late.length > 0 && !lateSent) {
+          // Once: applying the batch again finds the same late records.
+          await this.log.appendLate(run.late);
+          this.stats.tooLate += run.late.length;
+          lateSent = true;
+        }
+        committed = await this.commit(batch.partition, work, run.last);
+      } catch (error) {
+        this.count(run);
+        this.stats.failedCommits++;
+        this.drop(batch.partition, work);
+        if (error instanceof FencedError) {
+          this.fenced.add(batch.partition);
+        }
+        throw error;
+      }
+      if (committed) {
+        this.count(run);
+        for (const [metric, now] of overflowCounts(work.engine)) {
+          const added = now - (run.overflowBefore.get(metric) ?? 0);
+          if (added > 0) {
+            this.overflowEvents[metric] = (this.overflowEvents[metric] ?? 0) + added;
+          }
+        }
+        work.applied = run.last;
+        this.stats.commits++;
+        // Corrections reach the live channel through the commit notice (live/composer.ts); the engine's own record is not needed.
+        work.engine.drainCorrections([]);
+        return;
+      }
+      this.stats.reroutedBatches++;
+      this.drop(batch.partition, work);
+      if (attempt === ROUTING_ATTEMPTS) {
+        this.stats.failedCommits++;
+        throw new PanecastError('PANECAST_ERR_INTERNAL', {}, `partition ${batch.partition}: the admission ledger kept refusing the batch's routing`);
+      }
+      work = await this.partition(batch.partition);
+    }
+  }
+
+  /** Feeds the batch's new records to the engine; counts go to the stats only once the batch is settled. */
+  private apply(work: PartitionWork, batch: RecordBatch): BatchRun {
+    const run: BatchRun = { last: work.applied, late: [], consumed: 0, duplicatesSkipped: 0, retriedEvents: 0, undecodable: 0, overflowBefore: overflowCounts(work.engine) };
     const ooo = this.options.outOfOrdernessMs;
-    let last = work.applied;
-    const late: OutgoingRecord[] = [];
-    const paneMs = this.storeOptions.paneMs;
+    work.engine.beginBatch();
     for (const record of batch.records) {
       if (record.offset <= work.applied) {
-        this.stats.duplicatesSkipped++;
+        run.duplicatesSkipped++;
         continue;
       }
-      last = record.offset;
+      run.last = record.offset;
       // Text of one record at a time, not of a whole batch up front (as the kafkajs adapter
       // once did): the string is garbage right after JSON.parse and dies young, where a batch
       // of strings held to its end survived scavenges and was copied and promoted.
       const event = decodeEvent(recordText(record.value));
       if (event === undefined) {
-        this.stats.undecodable++;
+        run.undecodable++;
         continue;
       }
       if (event.origin !== undefined && work.dedup !== undefined && !work.dedup.admit(event.origin, record.offset)) {
         // A retried batch whose first attempt this partition already holds.
-        this.stats.retriedEvents++;
+        run.retriedEvents++;
         continue;
       }
-      this.stats.consumed++;
+      run.consumed++;
       // Watermark before this event: a function of the records before it only.
       const outcome = work.engine.apply(event, work.maxEventTime - ooo);
       if (outcome === 'too-late') {
-        late.push({ key: keyText(record.key), value: encodeEvent(event), timestamp: event.ts });
+        run.late.push({ key: keyText(record.key), value: encodeEvent(event), timestamp: event.ts });
       }
       if (event.ts > work.maxEventTime) {
         work.maxEventTime = event.ts;
       }
     }
-    if (last === work.applied) {
-      return;
+    return run;
+  }
+
+  /**
+   * Commits the applied batch: true when it went through, false when the
+   * ledger refused its admissions and the batch must be routed again. A
+   * refusal that only says the batch routed tuples to `__other__` on an
+   * older ledger is settled here when none of the tuples admitted since was
+   * among them: the same cells are committed again at the newer version.
+   */
+  private async commit(partition: number, work: PartitionWork, last: number): Promise<boolean> {
+    const fresh = work.dedup?.drainFresh() ?? [];
+    if (fresh.length > 0 && work.dedup !== undefined) {
+      // Before the commit: entries past the committed offset are ignored on load (dedup-store.ts).
+      await this.options.dedup?.store.record(partition, fresh, work.dedup.horizon);
     }
-    try {
-      if (late.length > 0) {
-        await this.log.appendLate(late);
-        this.stats.tooLate += late.length;
-      }
-      const fresh = work.dedup?.drainFresh() ?? [];
-      if (fresh.length > 0 && work.dedup !== undefined) {
-        // Before the commit: entries past the committed offset are ignored on load (dedup-store.ts).
-        await this.options.dedup?.store.record(batch.partition, fresh, work.dedup.horizon);
-      }
-      work.engine.maintain(work.maxEventTime - ooo);
-      await this.state.commit({
-        partition: batch.partition,
+    work.engine.maintain(work.maxEventTime - this.options.outOfOrdernessMs);
+    const partials = work.engine.drainDirty();
+    const { paneMs, fineRetentionMs, coarseRetentionMs, allowedLatenessMs } = this.storeOptions;
+    for (let attempt = 1; attempt <= ROUTING_ATTEMPTS; attempt++) {
+      const outcome = await this.state.commit({
+        partition,
         epoch: work.epoch,
         offset: last,
         progress: { maxEventTime: work.maxEventTime, committedAt: this.clock() },
-        partials: work.engine.drainDirty(),
-        retentionMs: (resolution) =>
-          (resolution === this.storeOptions.paneMs ? this.storeOptions.fineRetentionMs : this.storeOptions.coarseRetentionMs) +
-          this.storeOptions.allowedLatenessMs,
+        partials,
+        admissions: work.engine.drainAdmissions(),
+        retentionMs: (resolution) => (resolution === paneMs ? fineRetentionMs : coarseRetentionMs) + allowedLatenessMs,
       });
-    } catch (error) {
-      this.stats.failedCommits++;
-      this.work.delete(batch.partition);
-      if (error instanceof FencedError) {
-        this.fenced.add(batch.partition);
+      for (const view of outcome.ledgers) {
+        this.gates.get(view.metric)?.apply(view);
       }
-      throw error;
+      if (outcome.status === 'committed') {
+        work.engine.settleAdmissions(true);
+        return true;
+      }
+      if (outcome.status === 'conflict' || outcome.ledgers.some((view) => work.engine.reroutes(view.metric, view.members, view.version))) {
+        return false;
+      }
     }
-    work.applied = last;
-    this.stats.commits++;
-    // Corrections reach the live channel through the commit notice (live/composer.ts); the engine's own record is not needed.
-    work.engine.drainCorrections([]);
+    return false;
+  }
+
+  /** Forgets a partition's in-memory state (the store has what counts) and the places its claims held. */
+  private drop(partition: number, work: PartitionWork): void {
+    work.engine.settleAdmissions(false);
+    if (this.work.get(partition) === work) {
+      this.work.delete(partition);
+    }
+  }
+
+  private count(run: BatchRun): void {
+    this.stats.consumed += run.consumed;
+    this.stats.duplicatesSkipped += run.duplicatesSkipped;
+    this.stats.retriedEvents += run.retriedEvents;
+    this.stats.undecodable += run.undecodable;
   }
 
   /** The watermark of the owned partitions, for emitting (see emitter). */
@@ -232,7 +364,7 @@ export class Processor {
   }
 
   snapshot(): ProcessorStats {
-    return { ...this.stats, partitions: [...this.work.keys()].sort((a, b) => a - b) };
+    return { ...this.stats, overflowEvents: { ...this.overflowEvents }, partitions: [...this.work.keys()].sort((a, b) => a - b) };
   }
 
   async stop(): Promise<void> {

@@ -1,5 +1,6 @@
 /** In-memory twin of the Redis pane state: same keys, same all-or-nothing commit. */
-import type { StoredPartial } from '../window';
+import type { LedgerView, StoredPartial } from '../window';
+import { MemoryLedgers } from './memory-ledger';
 import {
   byPane,
   FencedError,
@@ -9,6 +10,7 @@ import {
   parsePartialField,
   noticeOf,
   type CommitListener,
+  type CommitOutcome,
   type PaneStateStore,
   type PartitionCommit,
   type PartitionProgress,
@@ -29,8 +31,15 @@ export class MemoryPaneState implements PaneStateStore {
   private readonly panes = new Map<string, PaneHash>();
   private readonly indexes = new Map<number, Map<string, number>>();
   private readonly epochs = new Map<number, number>();
+  private readonly ledgers: MemoryLedgers;
 
-  constructor(private readonly clock: () => number = Date.now) {}
+  constructor(private readonly clock: () => number = Date.now) {
+    this.ledgers = new MemoryLedgers(clock);
+  }
+
+  async readLedger(metric: string): Promise<LedgerView> {
+    return this.ledgers.read(metric);
+  }
 
   async loadPartition(partition: number, sinceOf: (progress: PartitionProgress) => number): Promise<PartitionState> {
     const now = this.clock();
@@ -54,9 +63,13 @@ export class MemoryPaneState implements PaneStateStore {
     return { epoch, offset: this.offsets.get(partition) ?? -1, progress, partials };
   }
 
-  async commit(commit: PartitionCommit): Promise<void> {
+  async commit(commit: PartitionCommit): Promise<CommitOutcome> {
     if ((this.epochs.get(commit.partition) ?? 0) !== commit.epoch) {
       throw new FencedError(commit.partition, commit.epoch);
+    }
+    const outcome = this.ledgers.admit(commit.admissions ?? []);
+    if (outcome.status !== 'committed') {
+      return outcome;
     }
     const now = this.clock();
     let index = this.indexes.get(commit.partition);
@@ -88,6 +101,7 @@ export class MemoryPaneState implements PaneStateStore {
         }
       });
     }
+    return outcome;
   }
 
   private readonly commitListeners = new Set<CommitListener>();

@@ -15,6 +15,13 @@
  *    partition was reassigned) cannot overwrite what the new owner wrote.
  * Partials of different partitions are merged at read time.
  *
+ * A metric's cardinality cap is global (window/admission.ts): the same
+ * transaction checks and writes the metric's admission ledger. A commit
+ * whose claims find no place, or whose refusals rest on an older ledger,
+ * writes nothing (expired members aside) and reports the ledger instead;
+ * the processor then routes the batch again. So the panes only ever hold
+ * admitted tuples and `__other__`, and readers need no ledger.
+ *
  * Redis layout, under `panecast:<namespace>` (namespace = consumer group):
  *   :offsets                 hash  partition → last applied offset
  *   :progress                hash  partition → JSON {maxEventTime, committedAt}
@@ -22,9 +29,17 @@
  *   :index:<partition>       zset  pane key suffix, scored by pane start (to reload a partition)
  *   :marks                   hash  writer name → position (e.g. the history cursor)
  *   :epoch:<partition>       string fencing epoch, incremented by each load
- * Pane hashes expire with their tier's retention plus the allowed lateness.
+ *   :ledger:<metric>         zset  series key → newest pane start written for it (the admitted tuples)
+ *   :ledger-seq:<metric>     zset  series key → ledger version that admitted it (the gates' deltas)
+ *   :ledger-version:<metric> string bumped by every change of the ledger's membership
+ * Pane hashes expire with their tier's retention plus the allowed lateness;
+ * a ledger's members leave it by the horizon each request carries, and its
+ * keys expire when no commit touched them for LEDGER_IDLE_EXPIRY_MS.
  */
-import type { StoredPartial } from '../window';
+import type { AdmissionRequest, LedgerView, StoredPartial } from '../window';
+
+/** A ledger no commit touched this long is dropped (an abandoned consumer group). */
+export const LEDGER_IDLE_EXPIRY_MS = 7 * 24 * 3600_000;
 
 export interface PartitionProgress {
   /** Newest event time applied from this partition; -Infinity before any. */
@@ -51,6 +66,20 @@ export interface PartitionCommit {
   partials: readonly StoredPartial[];
   /** Expiry per pane resolution (ms → ms). */
   retentionMs: (resolutionMs: number) => number;
+  /** Admission work per metric (window/admission.ts); none: the commit touches no ledger. */
+  admissions?: readonly AdmissionRequest[];
+}
+
+/**
+ * What a commit did: `committed`; `conflict` when a claim found the ledger
+ * full; `stale` when refusals rest on an older ledger version. Only
+ * `committed` wrote cells and offset. `ledgers` holds one view per
+ * admission request, in order (complete for a conflicting metric; for a
+ * stale one, the members added since the version the refusals rest on).
+ */
+export interface CommitOutcome {
+  status: 'committed' | 'conflict' | 'stale';
+  ledgers: LedgerView[];
 }
 
 export interface PaneStateStore {
@@ -60,8 +89,10 @@ export interface PaneStateStore {
    * back panes can still change.
    */
   loadPartition(partition: number, since: (progress: PartitionProgress) => number): Promise<PartitionState>;
-  /** Applies one partition's commit atomically; throws FencedError if a newer owner loaded the partition. */
-  commit(commit: PartitionCommit): Promise<void>;
+  /** Applies one partition's commit atomically (or nothing, see CommitOutcome); throws FencedError if a newer owner loaded the partition. */
+  commit(commit: PartitionCommit): Promise<CommitOutcome>;
+  /** A metric's whole admission ledger, for a gate's first sync. */
+  readLedger(metric: string): Promise<LedgerView>;
   /** Every partition's partials for the given panes, keyed by partition. */
   readPanes(metric: string, resolutionMs: number, paneStarts: readonly number[]): Promise<Map<number, StoredPartial[]>>;
   /** Progress of every partition ever committed. */

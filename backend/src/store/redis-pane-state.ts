@@ -1,7 +1,8 @@
 /** Redis adapter of the pane-state port (layout in pane-state.ts). */
 import type Redis from 'ioredis';
-import type { StoredPartial } from '../window';
+import type { LedgerView, StoredPartial } from '../window';
 import { grownCapacity } from '../window/aggregates/bytes';
+import { ADMISSION_LUA, admissionArgs, decodeLedger, decodeOutcome, ledgerKeys, READ_LEDGER_SCRIPT } from './redis-ledger';
 import {
   byPane,
   FencedError,
@@ -13,6 +14,7 @@ import {
   encodeNotice,
   decodeNotice,
   type CommitListener,
+  type CommitOutcome,
   type PaneStateStore,
   type PartitionCommit,
   type PartitionProgress,
@@ -20,22 +22,34 @@ import {
 } from './pane-state';
 
 /**
- * One partition's commit, atomic in Redis: refuse a stale epoch, then write
- * the panes (HSET in chunks: Lua's unpack has a stack limit), their expiry
- * and index entries, trim the index, set offset and progress, and publish
- * the commit notice (in the script, so a notice never announces a commit
- * that did not happen, and notices arrive in commit order).
- * KEYS: epoch, offsets, progress, index, then one pane hash per pane.
+ * One partition's commit, atomic in Redis: refuse a stale epoch; run the
+ * admission requests (redis-ledger.ts) and stop there, writing nothing
+ * else, unless they all pass; then write the panes (HSET in chunks: Lua's
+ * unpack has a stack limit), their expiry and index entries, trim the index,
+ * set offset and progress, and publish the commit notice (in the script, so
+ * a notice never announces a commit that did not happen, and notices arrive
+ * in commit order). Returns {status, ledger views}.
+ * KEYS: epoch, offsets, progress, index, 3 per admission request, then one
+ * pane hash per pane.
  * ARGV: epoch, partition, offset, progress, oldest index score ('' = none),
- * notice channel, notice, then per pane: suffix, pane start, retention ms,
- * and its fields and values as one MessagePack array (see PanePayload).
+ * notice channel, notice, admission request count, 5 per request, then per
+ * pane: suffix, pane start, retention ms, and its fields and values as one
+ * MessagePack array (see PanePayload).
  */
-const COMMIT_SCRIPT = `
+const COMMIT_SCRIPT = `${ADMISSION_LUA}
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then
   return redis.error_reply('PANECAST_FENCED')
 end
-local i = 8
-for k = 5, #KEYS do
+local requests = tonumber(ARGV[8])
+local status, views = 1, {}
+if requests > 0 then
+  status, views = admission(requests)
+  if status ~= 1 then
+    return {status, views}
+  end
+end
+local i = 9 + requests * 5
+for k = 5 + requests * 3, #KEYS do
   local suffix, start, ttl = ARGV[i], ARGV[i + 1], ARGV[i + 2]
   local items = cmsgpack.unpack(ARGV[i + 3])
   i = i + 4
@@ -51,7 +65,7 @@ end
 redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
 redis.call('HSET', KEYS[3], ARGV[2], ARGV[4])
 redis.call('PUBLISH', ARGV[6], ARGV[7])
-return 1
+return {1, views}
 `;
 
 const MSGPACK_ARRAY32 = 0xdd;
@@ -187,8 +201,15 @@ export class RedisPaneState implements PaneStateStore {
     return { epoch, offset: offset === null ? -1 : Number(offset), progress, partials };
   }
 
-  async commit(commit: PartitionCommit): Promise<void> {
-    const keys = [`${this.prefix}:epoch:${commit.partition}`, `${this.prefix}:offsets`, `${this.prefix}:progress`, `${this.prefix}:index:${commit.partition}`];
+  async readLedger(metric: string): Promise<LedgerView> {
+    const [ledger, , version] = ledgerKeys(this.prefix, metric);
+    return decodeLedger(metric, await this.redis.eval(READ_LEDGER_SCRIPT, 2, ledger, version));
+  }
+
+  async commit(commit: PartitionCommit): Promise<CommitOutcome> {
+    const requests = commit.admissions ?? [];
+    const admission = admissionArgs(this.prefix, requests);
+    const keys = [`${this.prefix}:epoch:${commit.partition}`, `${this.prefix}:offsets`, `${this.prefix}:progress`, `${this.prefix}:index:${commit.partition}`, ...admission.keys];
     const args: Array<string | Buffer> = [String(commit.epoch), String(commit.partition), String(commit.offset), encodeProgress(commit.progress)];
     const panes: Array<string | Buffer> = [];
     const fieldPrefix = partialField(commit.partition, '');
@@ -214,9 +235,9 @@ export class RedisPaneState implements PaneStateStore {
       panes[p * 4 + 3] = bytes.subarray(from, to);
       from = to;
     }
-    args.push(Number.isFinite(oldest) ? String(oldest) : '', this.commitChannel, encodeNotice(commit), ...panes);
+    args.push(Number.isFinite(oldest) ? String(oldest) : '', this.commitChannel, encodeNotice(commit), String(requests.length), ...admission.args, ...panes);
     try {
-      await this.redis.eval(COMMIT_SCRIPT, keys.length, ...keys, ...args);
+      return decodeOutcome(await this.redis.eval(COMMIT_SCRIPT, keys.length, ...keys, ...args), requests);
     } catch (error) {
       if ((error as Error).message.includes('PANECAST_FENCED')) {
         throw new FencedError(commit.partition, commit.epoch);

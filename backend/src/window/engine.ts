@@ -19,6 +19,7 @@ import type { WindowSpan } from '@panecast/protocol';
 import type { PanecastEvent } from '../collect/event';
 import type { ErrorCode } from '../errors';
 import type { WindowAssigner } from './assigners';
+import type { AdmissionGate, AdmissionRequest } from './admission';
 import type { MetricDefinition } from './metric-definition';
 import { compileWhere, type EventPredicate } from './metric-match';
 import { PaneStore, type LoadReport, type MetricPanes, type StoreOptions, type StoredPartial } from './pane-store';
@@ -103,8 +104,9 @@ export class WindowEngine {
   private readonly counts = { accepted: 0, corrections: 0, tooLate: 0, unmatched: 0, rejected: 0 };
   private readonly failures: Partial<Record<ErrorCode, number>> = {};
 
-  constructor(definitions: readonly MetricDefinition[], options: Partial<StoreOptions> = {}) {
-    this.store = new PaneStore(definitions, options);
+  /** `gates`: with them, each metric's cap is global (admission.ts); without, per engine. */
+  constructor(definitions: readonly MetricDefinition[], options: Partial<StoreOptions> = {}, gates?: ReadonlyMap<string, AdmissionGate>) {
+    this.store = new PaneStore(definitions, options, gates);
     this.paneMs = this.store.options.paneMs;
     this.latenessMs = this.store.options.allowedLatenessMs;
     for (const definition of definitions) {
@@ -310,6 +312,26 @@ export class WindowEngine {
   /** Serialized partials changed since the last drain (see PaneStore.drainDirty). */
   drainDirty(): StoredPartial[] {
     return this.store.drainDirty();
+  }
+
+  /** Before applying a batch: routes again tuples refused on a ledger that has changed since (admission.ts). */
+  beginBatch(): void {
+    this.states.forEach((state) => state.panes.registry.beginBatch());
+  }
+
+  /** The commit's admission work (claims, refusals to check); drained again for a retried commit. */
+  drainAdmissions(): AdmissionRequest[] {
+    return this.states.map((state) => state.panes.registry.drainClaims()).filter((request) => request !== undefined);
+  }
+
+  /** After the commit: confirms its claims if it went through; gives the gates back their places either way. */
+  settleAdmissions(committed: boolean): void {
+    this.states.forEach((state) => (committed ? state.panes.registry.settleClaims() : state.panes.registry.releaseClaims()));
+  }
+
+  /** After a commit refused as stale: whether the batch must be applied again (see SeriesRegistry.settleStale). */
+  reroutes(metric: string, members: readonly string[], version: number): boolean {
+    return this.store.metric(metric)?.registry.settleStale(members, version) ?? false;
   }
 
   /** Merges stored partials (restart / assignment); see PaneStore.load. */

@@ -11,6 +11,7 @@
  *
  * No I/O library is imported anywhere under window/.
  */
+export { AdmissionGate, type AdmissionRequest, type GateDecision, type LedgerView } from './admission';
 export { DEFAULT_PANE_MS, SlidingEventTimeWindows, TumblingEventTimeWindows, windowsOf, type WindowAssigner } from './assigners';
 export { compose, DEFAULT_MAX_WINDOWS, type ComposeOptions, type GroupResult, type WindowPoint } from './compose';
 export {

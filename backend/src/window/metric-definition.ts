@@ -20,7 +20,7 @@
  *       quantiles: true                # keep a DDSketch per series × pane (needs measure)
  *       distinctOf: user_id            # count distinct values of this field (HyperLogLog)
  *       dimensions: [service, route]   # what a query may group by / filter on; `type` is the event type
- *       cardinalityCap: 5000           # distinct dimension tuples kept; more go to `__other__`
+ *       cardinalityCap: 5000           # distinct dimension tuples kept, over all partitions; more go to `__other__`
  *
  * File reading and YAML decoding are the caller's: this module is pure.
  */

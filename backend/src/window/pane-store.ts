@@ -18,6 +18,7 @@
  */
 import { ByteReader, ByteWriter } from './aggregates/bytes';
 import { PanecastError, type ErrorCode } from '../errors';
+import type { AdmissionGate } from './admission';
 import type { MetricDefinition } from './metric-definition';
 import { Pane, type PaneHints, type PaneLayout } from './pane';
 import { SeriesRegistry, decodeSeriesKey } from './series';
@@ -144,9 +145,10 @@ export class MetricPanes {
   constructor(
     readonly definition: MetricDefinition,
     readonly options: Readonly<StoreOptions>,
+    gate?: AdmissionGate,
   ) {
     this.layout = layoutOf(definition);
-    this.registry = new SeriesRegistry(definition.dimensions, definition.cardinalityCap);
+    this.registry = new SeriesRegistry(definition.dimensions, definition.cardinalityCap, gate);
     this.fine = new PaneTier(options.paneMs, options.fineRetentionMs);
     this.coarse = new PaneTier(options.coarsePaneMs, options.coarseRetentionMs);
   }
@@ -358,10 +360,11 @@ export class PaneStore {
   private readonly reader = new ByteReader(new Uint8Array(0), 'partial');
   private readonly drainWriter = new ByteWriter(1 << 16);
 
-  constructor(definitions: readonly MetricDefinition[], options: Partial<StoreOptions> = {}) {
+  /** `gates`: a processor's admission gates by metric (admission.ts); readers have none. */
+  constructor(definitions: readonly MetricDefinition[], options: Partial<StoreOptions> = {}, gates?: ReadonlyMap<string, AdmissionGate>) {
     this.options = resolveStoreOptions(options);
     for (const definition of definitions) {
-      this.byName.set(definition.name, new MetricPanes(definition, this.options));
+      this.byName.set(definition.name, new MetricPanes(definition, this.options, gates?.get(definition.name)));
     }
   }
 
@@ -424,6 +427,9 @@ export class PaneStore {
         report.rejected.push({ index, code: coded.code, message: coded.message });
       }
       index++;
+    }
+    for (const metric of this.byName.values()) {
+      metric.registry.settleLoaded();
     }
     return report;
   }

@@ -6,7 +6,7 @@
  * merged from Redis must hold exactly `cap` users of their own, each with
  * all its events, and every other purchase in `__other__`, exactly once.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,9 +16,9 @@ import { loadMetricFiles } from '../../src/metrics-files';
 import { RedisPaneState } from '../../src/store/redis-pane-state';
 import { compileQuery, compose, OTHER, PaneStore } from '../../src/window';
 import { waitFor } from '../support';
-import { KAFKA_BROKERS, REDIS_URL, VM_URL } from './services-env';
+import { startProcessor as startProcess, stopProcess } from './processor-process';
+import { KAFKA_BROKERS, REDIS_URL } from './services-env';
 
-const MAIN = join(__dirname, '..', '..', 'dist', 'main.js');
 const PARTITIONS = 6;
 const CAP = 5;
 const USERS = 40;
@@ -52,33 +52,7 @@ function stream(start: number): Purchase[] {
 }
 
 function startProcessor(topic: string, group: string): ChildProcess {
-  return spawn(process.execPath, [MAIN], {
-    env: {
-      ...process.env,
-      PANECAST_MODE: 'services',
-      PANECAST_AUTH: 'off',
-      PANECAST_PORT: '0',
-      PANECAST_KAFKA_BROKERS: KAFKA_BROKERS,
-      PANECAST_REDIS_URL: REDIS_URL,
-      PANECAST_VM_URL: VM_URL,
-      PANECAST_KAFKA_TOPIC: topic,
-      PANECAST_KAFKA_GROUP: group,
-      PANECAST_KAFKA_PARTITIONS: String(PARTITIONS),
-      PANECAST_METRICS_DIR: metricsDir,
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-}
-
-function stop(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      resolve();
-      return;
-    }
-    child.once('exit', () => resolve());
-    child.kill(signal);
-  });
+  return startProcess({ topic, group, partitions: PARTITIONS, metricsDir }).process;
 }
 
 const kafka = new Kafka({ clientId: 'cardinality-cap-test', brokers: [KAFKA_BROKERS], logLevel: logLevel.NOTHING });
@@ -109,7 +83,7 @@ it('serves exactly the cap of users over six partitions and two processors, one 
       if (i === purchases.length / 2) {
         // Once some partitions have committed: kill one processor hard and start a replacement.
         await waitFor(async () => ((await redis.hlen(`panecast:${group}:offsets`)) > 0 ? true : undefined), 'a first commit', 60_000);
-        await stop(children[0] as ChildProcess, 'SIGKILL');
+        await stopProcess(children[0] as ChildProcess, 'SIGKILL');
         children[0] = startProcessor(topic, group);
       }
       await producer.send({
@@ -164,7 +138,7 @@ it('serves exactly the cap of users over six partitions and two processors, one 
     const ledger = await state.readLedger('capped_spend');
     expect(ledger.members.map((key) => (JSON.parse(key) as string[])[0]).sort()).toEqual([...admitted].sort());
   } finally {
-    await Promise.all(children.map((child) => stop(child, 'SIGTERM')));
+    await Promise.all(children.map((child) => stopProcess(child)));
     await producer.disconnect();
     await admin.disconnect();
   }

@@ -5,7 +5,6 @@
  * one killed (SIGKILL) mid-stream and restarted. The panes merged from Redis
  * must give the brute-force results in every case, and the same results.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,9 +14,9 @@ import { loadMetricFiles } from '../../src/metrics-files';
 import { RedisPaneState } from '../../src/store/redis-pane-state';
 import { compileQuery, compose, PaneStore, type MetricDefinition } from '../../src/window';
 import { waitFor } from '../support';
-import { KAFKA_BROKERS, REDIS_URL, VM_URL } from './services-env';
+import { startProcessor as startProcess, stopProcess, type ProcessorProcess } from './processor-process';
+import { KAFKA_BROKERS, REDIS_URL } from './services-env';
 
-const MAIN = join(__dirname, '..', '..', 'dist', 'main.js');
 const PARTITIONS = 6;
 const TYPES = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'];
 const REGIONS = ['eu', 'us', 'ap'];
@@ -103,60 +102,18 @@ writeFileSync(
 );
 const definitions: readonly MetricDefinition[] = loadMetricFiles(metricsDir);
 
-interface Child {
-  process: ChildProcess;
-  url: Promise<string>;
+/** A processor on the test's topic and group (processor-process.ts). */
+function startProcessor(topic: string, group: string): ProcessorProcess {
+  return startProcess({ topic, group, partitions: PARTITIONS, metricsDir });
 }
 
-function startProcessor(topic: string, group: string): Child {
-  const child = spawn(process.execPath, [MAIN], {
-    env: {
-      ...process.env,
-      PANECAST_MODE: 'services',
-      PANECAST_AUTH: 'off', // this run measures the pipeline, not the live channel's credentials
-      PANECAST_PORT: '0',
-      PANECAST_KAFKA_BROKERS: KAFKA_BROKERS,
-      PANECAST_REDIS_URL: REDIS_URL,
-      PANECAST_VM_URL: VM_URL,
-      PANECAST_KAFKA_TOPIC: topic,
-      PANECAST_KAFKA_GROUP: group,
-      PANECAST_KAFKA_PARTITIONS: String(PARTITIONS),
-      PANECAST_METRICS_DIR: metricsDir,
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const url = new Promise<string>((resolve) => {
-    let output = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /live page at (http:\/\/\S+?)\/?\s/.exec(output);
-      if (match?.[1]) {
-        resolve(match[1]);
-      }
-    });
-  });
-  return { process: child, url };
-}
-
-async function statsOf(child: Child): Promise<{ processor: { partitions: number[]; commits: number } }> {
+async function statsOf(child: ProcessorProcess): Promise<{ processor: { partitions: number[]; commits: number } }> {
   const response = await fetch(`${await child.url}/v1/stats`);
   return (await response.json()) as { processor: { partitions: number[]; commits: number } };
 }
 
-async function stopAll(children: Child[]): Promise<void> {
-  await Promise.all(
-    children.map(
-      ({ process: child }) =>
-        new Promise<void>((resolve) => {
-          if (child.exitCode !== null || child.signalCode !== null) {
-            resolve();
-            return;
-          }
-          child.once('exit', () => resolve());
-          child.kill('SIGTERM');
-        }),
-    ),
-  );
+async function stopAll(children: ProcessorProcess[]): Promise<void> {
+  await Promise.all(children.map((child) => stopProcess(child.process)));
 }
 
 const kafka = new Kafka({ clientId: 'exactly-once-test', brokers: [KAFKA_BROKERS], logLevel: logLevel.NOTHING });
@@ -202,7 +159,7 @@ async function runScenario(name: string, processors: number, killOne: boolean, e
           }
           return undefined;
         }, 'a processor with committed partitions', 60_000);
-        (children[victim] as Child).process.kill('SIGKILL');
+        (children[victim] as ProcessorProcess).process.kill('SIGKILL');
         killed++;
         children[victim] = startProcessor(topic, group);
       }

@@ -9,7 +9,7 @@ import { MemoryLog } from '../src/buffer/memory-log';
 import { encodeEvent } from '../src/collect/event';
 import { Processor } from '../src/process/processor';
 import type { PaneStateStore } from '../src/store/pane-state';
-import { compileQuery, compose, OTHER, PaneStore, parseMetricDefinitions } from '../src/window';
+import { compileQuery, compose, OTHER, PaneStore, parseMetricDefinitions, type MetricDefinition } from '../src/window';
 
 export const CAP = 3;
 export const T0 = 1_800_000_000_000;
@@ -56,16 +56,20 @@ export interface Totals {
 }
 
 /** Per user (or `__other__`): count and sum over everything stored, merged over partitions. */
-export async function storedTotals(state: PaneStateStore, paneStarts: readonly number[]): Promise<Map<string, Totals>> {
-  const stores = [...(await state.readPanes('spend', 1000, paneStarts)).values()].map((partials) => {
-    const store = new PaneStore(cappedDefinitions);
+export async function storedTotals(
+  state: PaneStateStore,
+  paneStarts: readonly number[],
+  { metric, definitions }: { metric: string; definitions: readonly MetricDefinition[] } = { metric: 'spend', definitions: cappedDefinitions },
+): Promise<Map<string, Totals>> {
+  const stores = [...(await state.readPanes(metric, 1000, paneStarts)).values()].map((partials) => {
+    const store = new PaneStore(definitions);
     store.load(partials);
     return store;
   });
   const range = { from: Math.min(...paneStarts), to: Math.max(...paneStarts) + 1000 };
   const totals = new Map<string, Totals>();
   for (const aggregate of ['count', 'sum'] as const) {
-    const query = compileQuery({ metric: 'spend', aggregate, window: { sizeMs: 1000 }, groupBy: ['user'] }, cappedDefinitions);
+    const query = compileQuery({ metric, aggregate, window: { sizeMs: 1000 }, groupBy: ['user'] }, definitions);
     for (const group of compose(stores, query, range, Number.POSITIVE_INFINITY)) {
       const user = group.group.user as string;
       const entry = totals.get(user) ?? { count: 0, sum: 0 };

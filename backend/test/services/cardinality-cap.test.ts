@@ -14,7 +14,8 @@ import Redis from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import { loadMetricFiles } from '../../src/metrics-files';
 import { RedisPaneState } from '../../src/store/redis-pane-state';
-import { compileQuery, compose, OTHER, PaneStore } from '../../src/window';
+import { OTHER } from '../../src/window';
+import { expectedTotals, storedTotals, type Purchase } from '../capped-stream';
 import { waitFor } from '../support';
 import { startProcessor as startProcess, stopProcess } from './processor-process';
 import { KAFKA_BROKERS, REDIS_URL } from './services-env';
@@ -38,12 +39,6 @@ writeFileSync(
 `,
 );
 const definitions = loadMetricFiles(metricsDir);
-
-interface Purchase {
-  user: string;
-  amount: number;
-  ts: number;
-}
 
 function stream(start: number): Purchase[] {
   let state = 7;
@@ -109,31 +104,10 @@ it('serves exactly the cap of users over six partitions and two processors, one 
 
     const state = new RedisPaneState(redis, group);
     const paneStarts = Array.from({ length: Math.ceil((EVENTS * STEP_MS) / 1000) + 1 }, (_, i) => start + i * 1000);
-    const stores = [...(await state.readPanes('capped_spend', 1000, paneStarts)).values()].map((partials) => {
-      const store = new PaneStore(definitions);
-      store.load(partials);
-      return store;
-    });
-    const range = { from: start, to: start + paneStarts.length * 1000 };
-    const served = new Map<string, { count: number; sum: number }>();
-    for (const aggregate of ['count', 'sum'] as const) {
-      const query = compileQuery({ metric: 'capped_spend', aggregate, window: { sizeMs: 60_000 }, groupBy: ['user'] }, definitions);
-      for (const result of compose(stores, query, range, Number.POSITIVE_INFINITY)) {
-        const entry = served.get(result.group.user as string) ?? { count: 0, sum: 0 };
-        entry[aggregate] += result.points.reduce((total, point) => total + point.value, 0);
-        served.set(result.group.user as string, entry);
-      }
-    }
+    const served = await storedTotals(state, paneStarts, { metric: 'capped_spend', definitions });
     const admitted = [...served.keys()].filter((user) => user !== OTHER);
     expect(admitted.length).toBe(CAP);
-    const expected = new Map<string, { count: number; sum: number }>();
-    for (const p of purchases) {
-      const key = admitted.includes(p.user) ? p.user : OTHER;
-      const entry = expected.get(key) ?? { count: 0, sum: 0 };
-      entry.count++;
-      entry.sum += p.amount;
-      expected.set(key, entry);
-    }
+    const expected = expectedTotals(purchases, new Set(admitted));
     expect(served).toEqual(expected);
     const ledger = await state.readLedger('capped_spend');
     expect(ledger.members.map((key) => (JSON.parse(key) as string[])[0]).sort()).toEqual([...admitted].sort());

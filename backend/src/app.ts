@@ -15,7 +15,7 @@ import { createReadAuth, mintLiveToken, OPEN_LIVE_TOKEN } from './http/read-auth
 import { createHttpServer, type ReadinessCheck } from './http/server';
 import { parseApiKeys, parseOriginAllowList, parseSecrets } from './live/auth';
 import { defaultSubscriptions, LiveComposer } from './live/composer';
-import type { ConnectionLedger } from './live/connection-ledger';
+import { CONNECTION_LEASE_MS, type ConnectionLedger } from './live/connection-ledger';
 import { GATEWAY_DEFAULTS, LiveGateway } from './live/gateway';
 import type { LiveBus } from './live/live-bus';
 import { MemoryConnectionLedger } from './live/memory-connection-ledger';
@@ -50,12 +50,6 @@ const HOT_RETENTION_MS = 2 * 3600_000;
 const LIVE_LIMITS = GATEWAY_DEFAULTS.limits;
 /** A gateway renews the queries it serves every 5 s; a query unrenewed for 15 s stops being composed. */
 const QUERY_LEASE_MS = 15_000;
-/**
- * A live connection's slot in the per-token count, renewed every third of it: a dead gateway's slots
- * free within a minute. Longer than the query lease because renewal costs the gateway per connection
- * (one script call each, ~100 ms of its CPU per 10 000 slots): every 20 s that is 0.5 % of a core.
- */
-const CONNECTION_LEASE_MS = 60_000;
 
 export interface App {
   url: string;

@@ -20,6 +20,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import Redis from 'ioredis';
 import { DEFAULT_LIMITS } from '@panecast/protocol';
 import { GATEWAY_DEFAULTS, LiveGateway } from '../../backend/src/live/gateway';
+import { CONNECTION_LEASE_MS } from '../../backend/src/live/connection-ledger';
 import { RedisConnectionLedger } from '../../backend/src/live/redis-connection-ledger';
 import { RedisLiveBus } from '../../backend/src/live/redis-live-bus';
 import { FloorGateway } from './floor-gateway';
@@ -43,8 +44,7 @@ async function main(): Promise<void> {
   const redis = new Redis(redisUrl, { enableAutoPipelining: true, maxRetriesPerRequest: 3 });
   redis.on('error', (error: Error) => console.warn(`gateway redis: ${error.message}`));
   const bus = new RedisLiveBus(redis, namespace, { replayFrames: DEFAULT_LIMITS.replayFrames, queryLeaseMs: 15_000 });
-  // The connection ledger with the deployed lease (app.ts CONNECTION_LEASE_MS).
-  const gateway = mode === 'floor' ? new FloorGateway(bus) : new LiveGateway(bus, new RedisConnectionLedger(redis, namespace, 60_000), DEFINITIONS, {
+  const gateway = mode === 'floor' ? new FloorGateway(bus) : new LiveGateway(bus, new RedisConnectionLedger(redis, namespace, CONNECTION_LEASE_MS), DEFINITIONS, {
     ...GATEWAY_DEFAULTS,
     // Auth off makes every client the same anonymous subject: lift the per-subject cap, not the others.
     limits: authOn ? DEFAULT_LIMITS : { ...DEFAULT_LIMITS, maxConnectionsPerToken: Number.MAX_SAFE_INTEGER },

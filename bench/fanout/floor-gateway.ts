@@ -94,8 +94,9 @@ export class FloorGateway {
     }
   }
 
-  stats(): { connections: number; queries: number; backlogged: number } {
-    return { connections: this.connections, queries: this.channels.size, backlogged: 0 };
+  /** The floor never conflates: it writes every frame however late. */
+  stats(): { connections: number; queries: number; backlogged: number; conflatedFrames: number } {
+    return { connections: this.connections, queries: this.channels.size, backlogged: 0, conflatedFrames: 0 };
   }
 
   async close(): Promise<void> {

@@ -103,7 +103,7 @@ async function main(): Promise<void> {
       loopP50Ms: loop.percentile(50) / 1e6,
       loopP99Ms: loop.percentile(99) / 1e6,
       loopMaxMs: loop.max / 1e6,
-      live: { connections: stats.connections, queries: stats.queries, backlogged: stats.backlogged },
+      live: { connections: stats.connections, queries: stats.queries, backlogged: stats.backlogged, conflated: stats.conflatedFrames },
     });
     if (message.resetLoop) {
       loop.reset();

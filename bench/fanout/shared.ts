@@ -53,7 +53,8 @@ export interface GatewayStats {
   loopP50Ms: number;
   loopP99Ms: number;
   loopMaxMs: number;
-  live: { connections: number; queries: number; backlogged: number };
+  /** conflated: frames the hub superseded while their query waited past a delivery budget (since start). */
+  live: { connections: number; queries: number; backlogged: number; conflated: number };
 }
 
 export interface LoadReport {

@@ -58,6 +58,8 @@ export interface StepFigures {
   loopP99Ms: number;
   loopMaxMs: number;
   backlogged: number;
+  /** Frames the gateway left out while behind (a later value of the series × window went instead). */
+  conflated: number;
   coalesced: number;
   gaps: number;
   errorFrames: Record<string, number>;
@@ -225,6 +227,7 @@ async function measure(input: StepInput): Promise<Window> {
     loopP99Ms: after.loopP99Ms,
     loopMaxMs: after.loopMaxMs,
     backlogged: after.live.backlogged,
+    conflated: after.live.conflated - before.live.conflated,
     coalesced,
     gaps,
     worstPerSecondMs: [...worst].sort((a, b) => a[0] - b[0]).map(([, ms]) => Math.round(ms)),

@@ -50,6 +50,7 @@ function outFrame(text: string): OutFrame & { wires: number } {
     wires: 0,
     identity: 'cell',
     text: () => text,
+    coalescedText: () => `${text.slice(0, -1)},"coalesced":true}`,
     wire: () => {
       frame.wires++;
       return textFrame(text);

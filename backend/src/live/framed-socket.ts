@@ -52,6 +52,8 @@ export interface OutFrame {
   readonly identity: string;
   /** The frame's text with `sub` (the sub id's JSON) spliced in. */
   text(sub: string): string;
+  /** The same text marked `"coalesced":true` (the client then accepts a seq skip before it). */
+  coalescedText(sub: string): string;
   /** textFrame(text(sub)), built once per frame and sub id however many clients get it. */
   wire(sub: string): Buffer;
 }

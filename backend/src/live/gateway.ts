@@ -210,13 +210,16 @@ export class LiveGateway {
     return this.clients.size;
   }
 
-  /** `tokenSlots`: connection-ledger slots this gateway holds (auth on: one per open connection). */
-  stats(): { connections: number; queries: number; backlogged: number; refusedOrigins: number; gapsRepaired: number; resyncs: number; tokenSlots: number } {
+  /**
+   * `tokenSlots`: connection-ledger slots this gateway holds (auth on: one per open connection);
+   * `deferredBatches` / `conflatedFrames`: batches that waited past a turn's delivery budget, and the frames superseded while they waited (hub.ts).
+   */
+  stats(): { connections: number; queries: number; backlogged: number; refusedOrigins: number; gapsRepaired: number; resyncs: number; tokenSlots: number; deferredBatches: number; conflatedFrames: number } {
     let backlogged = 0;
     for (const client of this.clients) {
       backlogged += client.outbox.backlogged ? 1 : 0;
     }
-    return { connections: this.clients.size, queries: this.hub.queries, backlogged, refusedOrigins: this.refusedOrigins, gapsRepaired: this.hub.gapsRepaired, resyncs: this.hub.resyncs, tokenSlots: this.tokens.size };
+    return { connections: this.clients.size, queries: this.hub.queries, backlogged, refusedOrigins: this.refusedOrigins, gapsRepaired: this.hub.gapsRepaired, resyncs: this.hub.resyncs, tokenSlots: this.tokens.size, deferredBatches: this.hub.deferredBatches, conflatedFrames: this.hub.conflatedFrames };
   }
 
   async close(): Promise<void> {

@@ -1,12 +1,14 @@
 /** The gateway's hub: one bus watch per query, frames serialized once, gaps repaired from the ring or re-synced. */
 import { textFrame } from './framed-socket';
-import { Hub, shareFrames, type SharedFrame, type Watcher } from './hub';
+import { Hub, REPLAY_RETRY_MS, shareFrames, type SharedFrame, type Watcher } from './hub';
 import type { FrameListener, LiveFrame, NewFrame, RegisteredQuery } from './live-bus';
 import { MemoryLiveBus } from './memory-live-bus';
 
 const QUERY: RegisteredQuery = { key: 'q1', query: { metric: 'events', aggregate: 'count', window: { sizeMs: 1000 } } };
 const OTHER: RegisteredQuery = { key: 'q2', query: { metric: 'events', aggregate: 'count', window: { sizeMs: 2000 } } };
 const T0 = 1_700_000_000_000;
+/** No delivery budget: every batch is delivered as it arrives (slicing and conflation: delivery-slices.test.ts). */
+const UNBOUNDED = Number.POSITIVE_INFINITY;
 
 function frame(value: number, kind: NewFrame['kind'] = 'update'): NewFrame {
   return { kind, series: { type: 'click' }, window: { start: T0, end: T0 + 1000 }, value, final: kind === 'correction' };
@@ -34,7 +36,7 @@ let hub: Hub;
 beforeEach(async () => {
   bus = new MemoryLiveBus({ replayFrames: 4, queryLeaseMs: 10_000 });
   await bus.lead('test-composer', Number.MAX_SAFE_INTEGER); // the test publishes as the composer
-  hub = new Hub(bus, 60_000);
+  hub = new Hub(bus, 60_000, REPLAY_RETRY_MS, UNBOUNDED);
 });
 
 afterEach(() => {
@@ -189,7 +191,7 @@ describe('Hub', () => {
 
   it('retries a failed gap repair and delivers the missing frames in order', async () => {
     hub.close();
-    hub = new Hub(bus, 60_000, [1, 1]);
+    hub = new Hub(bus, 60_000, [1, 1], UNBOUNDED);
     const watch = jest.spyOn(bus, 'watch');
     const a = new RecordingWatcher();
     await hub.attach(QUERY, a);
@@ -208,7 +210,7 @@ describe('Hub', () => {
 
   it('re-syncs its watchers when every retry of a gap repair fails, instead of waiting for the next frame', async () => {
     hub.close();
-    hub = new Hub(bus, 60_000, [1, 1]);
+    hub = new Hub(bus, 60_000, [1, 1], UNBOUNDED);
     const watch = jest.spyOn(bus, 'watch');
     const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
     const a = new RecordingWatcher();
@@ -236,7 +238,7 @@ describe('Hub', () => {
 
   it('renews the leases of the queries it serves', async () => {
     hub.close();
-    hub = new Hub(bus, 20);
+    hub = new Hub(bus, 20, REPLAY_RETRY_MS, UNBOUNDED);
     const register = jest.spyOn(bus, 'register');
     await hub.attach(QUERY, new RecordingWatcher());
     await hub.attach(OTHER, new RecordingWatcher());

@@ -14,7 +14,12 @@
  * them, each watcher is told to re-sync (a fresh snapshot). A replay read
  * that fails is retried a few times; if it still fails the watchers re-sync
  * too, so a quiet query never sits on a silent gap until its next frame.
+ *
+ * Deliveries run in slices of the event loop (delivery-slices.ts): past the
+ * budget of a turn, a query's batches wait for the next one, conflated to the
+ * latest frame per series × window and marked `coalesced` where seqs skip.
  */
+import { DELIVERY_BUDGET_MS, DeliverySlices, PendingFrames } from './delivery-slices';
 import { textFrame, type OutFrame } from './framed-socket';
 import { stateField, type LiveBus, type LiveFrame, type RegisteredQuery } from './live-bus';
 
@@ -22,6 +27,8 @@ import { stateField, type LiveBus, type LiveFrame, type RegisteredQuery } from '
 const MAX_CACHED_SUBS = 16;
 /** Sub ids the hub keeps one string of (internSubId); further ids go uninterned, still correct. */
 const MAX_INTERNED_SUBS = 4096;
+/** What a frame sent in place of superseded ones ends with (protocol: the client accepts the seq skip). */
+const COALESCED_MARK = ',"coalesced":true}';
 /** Waits before each retry of a failed replay read; then the watchers re-sync. */
 export const REPLAY_RETRY_MS: readonly number[] = [50, 250, 1000];
 
@@ -44,10 +51,20 @@ export class SharedFrame implements OutFrame {
     readonly tail: string,
     /** sub-independent identity of what the frame supersedes. */
     readonly identity: string,
+    /**
+     * The latest seq a watcher must have taken before this frame: seq − 1,
+     * or less for a frame that stands in for superseded ones (conflated).
+     */
+    readonly follows: number = frame.seq - 1,
   ) {}
 
   text(sub: string): string {
     return this.head + sub + this.tail;
+  }
+
+  coalescedText(sub: string): string {
+    const text = this.text(sub);
+    return this.follows < this.frame.seq - 1 ? text : `${text.slice(0, -1)}${COALESCED_MARK}`;
   }
 
   wire(sub: string): Buffer {
@@ -85,15 +102,22 @@ interface Channel {
   /** Serializes gap repair: batches wait for an in-flight replay read. */
   chain: Promise<void>;
   listener: (frames: readonly LiveFrame[]) => void;
+  /** Batches waiting for a delivery slice, conflated; undefined when none wait. */
+  pending: PendingFrames | undefined;
+}
+
+/** One frame for every watcher; `follows` below seq − 1 marks it as standing in for superseded frames. */
+function shareFrame(frame: LiveFrame, follows: number): SharedFrame {
+  const body = frame.kind === 'correction'
+    ? { seq: frame.seq, series: frame.series, window: frame.window, value: frame.value }
+    : { seq: frame.seq, series: frame.series, window: frame.window, value: frame.value, final: frame.final };
+  const tail = `,${JSON.stringify(body).slice(1)}`;
+  const skips = follows < frame.seq - 1;
+  return new SharedFrame(frame, `{"type":"${frame.kind}","sub":`, skips ? `${tail.slice(0, -1)}${COALESCED_MARK}` : tail, stateField(frame), follows);
 }
 
 export function shareFrames(frames: readonly LiveFrame[]): SharedFrame[] {
-  return frames.map((frame) => {
-    const body = frame.kind === 'correction'
-      ? { seq: frame.seq, series: frame.series, window: frame.window, value: frame.value }
-      : { seq: frame.seq, series: frame.series, window: frame.window, value: frame.value, final: frame.final };
-    return new SharedFrame(frame, `{"type":"${frame.kind}","sub":`, `,${JSON.stringify(body).slice(1)}`, stateField(frame));
-  });
+  return frames.map((frame) => shareFrame(frame, frame.seq - 1));
 }
 
 export class Hub {
@@ -104,14 +128,23 @@ export class Hub {
   resyncs = 0;
   /** Gaps whose replay read failed every retry (each also counts as a resync). */
   repairsFailed = 0;
+  /** Batches that waited for a later delivery slice. */
+  deferredBatches = 0;
+  /** Frames superseded while their query waited: never sent, a later value of the same series × window was. */
+  conflatedFrames = 0;
+  private readonly slices: DeliverySlices;
+  /** Channels with batches waiting, in the order they began to wait (round robin across slices). */
+  private readonly backlog = new Set<Channel>();
 
   constructor(
     private readonly bus: LiveBus,
     leaseRenewMs: number,
     private readonly retryMs: readonly number[] = REPLAY_RETRY_MS,
+    deliveryBudgetMs: number = DELIVERY_BUDGET_MS,
   ) {
     this.leaseTimer = setInterval(() => void this.renewLeases(), leaseRenewMs);
     this.leaseTimer.unref();
+    this.slices = new DeliverySlices(deliveryBudgetMs, () => this.drain());
   }
 
   /**
@@ -134,7 +167,7 @@ export class Hub {
   async attach(query: RegisteredQuery, watcher: Watcher): Promise<void> {
     let channel = this.channels.get(query.key);
     if (channel === undefined) {
-      const created: Channel = { query, watchers: new Set(), lastSeq: -1, chain: Promise.resolve(), listener: () => {} };
+      const created: Channel = { query, watchers: new Set(), lastSeq: -1, chain: Promise.resolve(), listener: () => {}, pending: undefined };
       created.listener = (frames) => this.receive(created, frames);
       this.channels.set(query.key, created);
       channel = created;
@@ -152,6 +185,7 @@ export class Hub {
       return;
     }
     this.channels.delete(key);
+    this.dropPending(channel);
     await this.bus.unwatch(key, channel.listener);
   }
 
@@ -209,14 +243,50 @@ export class Hub {
 
   private resyncAll(channel: Channel, frames: readonly LiveFrame[]): void {
     this.resyncs++;
+    // Waiting frames belong to the numbering the watchers now leave behind.
+    this.dropPending(channel);
     channel.lastSeq = (frames[frames.length - 1] as LiveFrame).seq;
     for (const watcher of channel.watchers) {
       watcher.resync();
     }
   }
 
+  /** Delivers now while this turn has budget and nothing of the query waits; else the batch waits, conflated. */
   private dispatch(channel: Channel, frames: readonly LiveFrame[]): void {
-    const shared = shareFrames(frames);
+    if (channel.pending === undefined && this.slices.inBudget()) {
+      this.deliver(channel, shareFrames(frames));
+      return;
+    }
+    channel.pending ??= new PendingFrames();
+    channel.pending.add(frames);
+    this.deferredBatches++;
+    this.backlog.add(channel);
+    this.slices.schedule();
+  }
+
+  /** A slice: waiting queries in the order they began to wait, while the budget lasts. */
+  private drain(): void {
+    for (const channel of this.backlog) {
+      if (!this.slices.inBudget()) {
+        this.slices.schedule();
+        return;
+      }
+      this.backlog.delete(channel);
+      const pending = channel.pending;
+      channel.pending = undefined;
+      if (pending !== undefined) {
+        this.conflatedFrames += pending.superseded;
+        this.deliver(channel, pending.take().map(({ frame, follows }) => shareFrame(frame, follows)));
+      }
+    }
+  }
+
+  private dropPending(channel: Channel): void {
+    channel.pending = undefined;
+    this.backlog.delete(channel);
+  }
+
+  private deliver(channel: Channel, shared: readonly SharedFrame[]): void {
     for (const watcher of channel.watchers) {
       watcher.deliver(shared);
     }
@@ -239,5 +309,6 @@ export class Hub {
 
   close(): void {
     clearInterval(this.leaseTimer);
+    this.slices.close();
   }
 }

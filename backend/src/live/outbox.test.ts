@@ -42,7 +42,7 @@ function setup(options: Partial<OutboxOptions> = {}) {
 /** A numbered frame whose text ends in `rest` (`"seq":…}`), superseding others of `cell`. */
 function outFrame(cell: string, rest: string): OutFrame {
   const text = (sub: string) => `{"type":"update","sub":${sub},${rest}`;
-  return { identity: cell, text, wire: (sub) => textFrame(text(sub)) };
+  return { identity: cell, text, coalescedText: (sub) => `${text(sub).slice(0, -1)},"coalesced":true}`, wire: (sub) => textFrame(text(sub)) };
 }
 
 /** A frame of `cell` with `seq` for subscription A, as the session sends it. */

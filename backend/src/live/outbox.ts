@@ -130,9 +130,8 @@ export class Outbox {
     this.held = undefined;
     // Map order is insertion order, re-inserted on supersede: ascending seq.
     for (const { frame, sub } of held.values()) {
-      // Mark as coalesced: the client must accept the seq skips.
-      const text = frame.text(sub);
-      this.socket.send(`${text.slice(0, -1)},"coalesced":true}`);
+      // Marked as coalesced: the client must accept the seq skips.
+      this.socket.send(frame.coalescedText(sub));
       this.sent++;
     }
   }

@@ -74,7 +74,8 @@ export class Subscription implements Watcher {
       if (seq <= this.lastSeq) {
         continue;
       }
-      if (seq > this.lastSeq + 1) {
+      // follows is seq − 1, or less for a conflated frame whose skipped seqs it supersedes.
+      if (shared.follows > this.lastSeq) {
         // Frames went missing where the hub could not see it (e.g. before its first batch of the query): fetch them, never skip.
         this.held.push(...frames.slice(i));
         this.onGap(this, this.lastSeq);

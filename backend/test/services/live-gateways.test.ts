@@ -117,8 +117,9 @@ class Client {
       return;
     }
     const seq = message.seq as number;
-    // Frame identity for cross-client comparison: everything but the sub id.
-    this.applied.set(seq, text.replace('"sub":"A",', ''));
+    // Frame identity for cross-client comparison: everything but the sub id, and the coalesced mark
+    // (a gateway or client that fell behind sends the same frame marked, in place of superseded ones).
+    this.applied.set(seq, text.replace('"sub":"A",', '').replace(',"coalesced":true', ''));
     this.values.set(`${message.window.start}`, message.value);
     this.last = seq;
   }

@@ -48,7 +48,7 @@ export const ERRORS = {
   },
   PANECAST_ERR_EVENT_FIELD_NAME: {
     status: 400,
-    message: 'Field name `{field}` must start with a letter or _ and use letters, digits, _ . : - (at most 128)',
+    message: 'Field name `{field}` must start with a letter or _ and use letters, digits, _ . : - (at most 128), and not be __proto__',
   },
   PANECAST_ERR_EVENT_TOO_MANY_FIELDS: { status: 400, message: 'An event may have at most {limit} fields' },
   // Windowing core (backend/src/window). Metric definitions: start-up errors naming file, metric, field.

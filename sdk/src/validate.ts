@@ -7,7 +7,8 @@ import { SDK_CODES, type SdkCode } from './codes';
 import type { EventFields, EventTime, FieldValue } from './types';
 
 const TYPE_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
-const FIELD_PATTERN = /^[A-Za-z_][A-Za-z0-9_.:-]{0,127}$/;
+// Not __proto__: the collector refuses it (assigned to an object it would set the prototype).
+const FIELD_PATTERN = /^(?!__proto__$)[A-Za-z_][A-Za-z0-9_.:-]{0,127}$/;
 export const MAX_FIELDS = 64;
 
 export interface WireEvent {

@@ -23,6 +23,8 @@ const cases: Array<[string, Record<string, unknown>]> = [
   ['ok', { ts: 'yesterday' }],
   ['ok', { '1starts-with-digit': 1 }],
   ['ok', { 'has space': 1 }],
+  // An own __proto__ property, as JSON.parse makes one.
+  ['ok', JSON.parse('{"__proto__":1}') as Record<string, unknown>],
   ['ok', { ['f'.repeat(128)]: 1 }],
   ['ok', { ['f'.repeat(129)]: 1 }],
   ['ok', { n: Number.POSITIVE_INFINITY }],

@@ -45,9 +45,19 @@ describe('validateEvent', () => {
     [{ type: 'a', nested: { b: 1 } }, 'PANECAST_ERR_EVENT_FIELD'],
     [{ type: 'a', list: [1] }, 'PANECAST_ERR_EVENT_FIELD'],
     [{ type: 'a', '1bad': 1 }, 'PANECAST_ERR_EVENT_FIELD_NAME'],
+    // As JSON.parse gives it: an own property, which copied into the event's fields would set its prototype and vanish.
+    [JSON.parse('{"type":"a","__proto__":null}'), 'PANECAST_ERR_EVENT_FIELD_NAME'],
     [{ type: 'a', ...Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`f${i}`, i])) }, 'PANECAST_ERR_EVENT_TOO_MANY_FIELDS'],
   ])('rejects %j with %s', (value, code) => {
     expect(codeOf(value)).toBe(code);
+  });
+
+  it('gives the same answers for names it has seen before (valid names are remembered)', () => {
+    for (let round = 0; round < 2; round++) {
+      expect(codeOf({ type: 'seen.type', seen_field: 1 })).toBeUndefined();
+      expect(codeOf({ type: 'seen type', seen_field: 1 })).toBe('PANECAST_ERR_EVENT_TYPE');
+      expect(codeOf({ type: 'seen.type', 'seen field': 1 })).toBe('PANECAST_ERR_EVENT_FIELD_NAME');
+    }
   });
 
   it('names the offending field and the event position', () => {

@@ -59,7 +59,31 @@ export interface ValidationLimits {
 export const DEFAULT_LIMITS: ValidationLimits = { maxFields: 64, maxFutureMs: 5 * 60_000 };
 
 const TYPE_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
-const FIELD_PATTERN = /^[A-Za-z_][A-Za-z0-9_.:-]{0,127}$/;
+// Not __proto__: assigned to an object it would set the prototype, and the field would vanish.
+const FIELD_PATTERN = /^(?!__proto__$)[A-Za-z_][A-Za-z0-9_.:-]{0,127}$/;
+
+/**
+ * Type and field names already found valid. The same few names come in
+ * nearly every event, and a Set lookup costs a fraction of a regex test
+ * (the collector validates every event it takes). Bounded: names past the
+ * limit are tested every time, still correctly.
+ */
+const MAX_KNOWN_NAMES = 4096;
+const knownTypes = new Set<string>();
+const knownFields = new Set<string>();
+
+function isValidName(name: string, pattern: RegExp, known: Set<string>): boolean {
+  if (known.has(name)) {
+    return true;
+  }
+  if (!pattern.test(name)) {
+    return false;
+  }
+  if (known.size < MAX_KNOWN_NAMES) {
+    known.add(name);
+  }
+  return true;
+}
 
 function fail(raw: RawEvent, index: number, code: ErrorCode, params: Record<string, string | number> = {}, field?: string): EventError {
   const error: EventError = { index, line: raw.line, code, message: formatMessage(code, params) };
@@ -94,7 +118,7 @@ export function validateEvent(
   }
   const record = value as Record<string, unknown>;
   const type = record.type;
-  if (typeof type !== 'string' || !TYPE_PATTERN.test(type)) {
+  if (typeof type !== 'string' || !isValidName(type, TYPE_PATTERN, knownTypes)) {
     return fail(raw, index, 'PANECAST_ERR_EVENT_TYPE', {}, 'type');
   }
   let ts = now;
@@ -112,14 +136,15 @@ export function validateEvent(
   }
   const fields: Record<string, FieldValue> = {};
   let count = 0;
-  for (const [name, fieldValue] of Object.entries(record)) {
+  for (const name of Object.keys(record)) {
     if (name === 'type' || name === 'ts') {
       continue;
     }
     if (++count > limits.maxFields) {
       return fail(raw, index, 'PANECAST_ERR_EVENT_TOO_MANY_FIELDS', { limit: limits.maxFields });
     }
-    if (!FIELD_PATTERN.test(name)) {
+    const fieldValue = record[name];
+    if (!isValidName(name, FIELD_PATTERN, knownFields)) {
       return fail(raw, index, 'PANECAST_ERR_EVENT_FIELD_NAME', { field: name.slice(0, 140) }, name.slice(0, 140));
     }
     const ok =

@@ -70,22 +70,28 @@ describe('PendingFrames', () => {
 });
 
 describe('DeliverySlices', () => {
-  it('spends the budget within a turn, then drains at the next turn with a fresh budget', async () => {
+  it('charges only the time of deliveries to a turn, then drains at the next turn with a fresh budget', async () => {
     let now = 100;
     const drains: number[] = [];
     const slices = new DeliverySlices(10, () => drains.push(now), () => now);
     expect(slices.inBudget()).toBe(true);
-    now = 109;
+    slices.spend(() => {
+      now += 6;
+    });
+    // Other work of the same turn (a processor's batch in the same process) is not the hub's.
+    now += 50;
     expect(slices.inBudget()).toBe(true);
-    now = 110;
+    slices.spend(() => {
+      now += 4;
+    });
     expect(slices.inBudget()).toBe(false);
     expect(drains).toEqual([]);
     await settle();
-    expect(drains).toEqual([110]);
+    expect(drains).toEqual([160]);
     expect(slices.inBudget()).toBe(true);
     slices.close();
     await settle();
-    expect(drains).toEqual([110]);
+    expect(drains).toEqual([160]);
   });
 });
 

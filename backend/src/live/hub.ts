@@ -287,9 +287,11 @@ export class Hub {
   }
 
   private deliver(channel: Channel, shared: readonly SharedFrame[]): void {
-    for (const watcher of channel.watchers) {
-      watcher.deliver(shared);
-    }
+    this.slices.spend(() => {
+      for (const watcher of channel.watchers) {
+        watcher.deliver(shared);
+      }
+    });
   }
 
   private async renewLeases(): Promise<void> {

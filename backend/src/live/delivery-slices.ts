@@ -13,15 +13,15 @@
  * So delivery runs in slices: once the deliveries of one turn of the event
  * loop have taken `budgetMs` (their own time: other work of the turn, such
  * as a processor's Kafka batch in the same process, does not count), further
- * batches wait for the next turn, after the loop has polled for I/O. A query whose batches wait keeps only the
- * latest frame per series × window (PendingFrames), the conflation market
- * data feeds apply under load: a client of an overloaded gateway sees fewer
- * updates, each current, instead of every update ever later.
+ * batches wait for the next turn, after the loop has polled for I/O. A query
+ * whose batches wait keeps only the latest frame per series × window
+ * (PendingFrames), the conflation market data feeds apply under load: a
+ * client of an overloaded gateway sees fewer updates, each current, instead
+ * of every update ever later.
  */
-import type { LiveFrame } from './live-bus';
-import { stateField } from './live-bus';
+import { stateField, type LiveFrame } from './live-bus';
 
-/** Default work per turn of the event loop before deliveries wait for the next one. */
+/** Default time deliveries may take in one turn of the event loop before the rest wait for the next. */
 export const DELIVERY_BUDGET_MS = 10;
 
 export class DeliverySlices {
@@ -40,15 +40,17 @@ export class DeliverySlices {
   /** True while this turn's deliveries are within budget; opens a slice (ended at the next turn) if none is. */
   inBudget(): boolean {
     if (this.spentMs < 0) {
-      this.spentMs = 0;
-      this.schedule();
+      this.open();
       return true;
     }
     return this.spentMs < this.budgetMs;
   }
 
-  /** Runs one delivery and charges its time to the slice. */
+  /** Runs one delivery and charges its time to the slice (opened if none is). */
   spend(delivery: () => void): void {
+    if (this.spentMs < 0) {
+      this.open();
+    }
     const start = this.clock();
     try {
       delivery();
@@ -67,6 +69,11 @@ export class DeliverySlices {
 
   close(): void {
     this.closed = true;
+  }
+
+  private open(): void {
+    this.spentMs = 0;
+    this.schedule();
   }
 
   private readonly nextSlice = (): void => {

@@ -1,7 +1,7 @@
 /**
  * `npm run bench -- fanout [--steps=1000,5000,10000,15000,20000] [--series=100] [--rate=4]
  *   [--seconds=20] [--rounds=1] [--loads=N] [--auth=on|off] [--profile[=N]] [--keep-going] [--max-other=30]
- *   [--gateway=panecast|floor]`:
+ *   [--gateway=panecast|floor] [--subs=1]`:
  * live-channel fan-out on one gateway, on the real Redis. `--gateway=floor`
  * measures the floor instead (fanout/floor-gateway.ts: per update only the
  * Redis receive and one socket write per client), written to its own file.
@@ -26,6 +26,10 @@
  * with as many clients as fit, marked `*` — one socket per client, one
  * process per gateway. The load is spread over --loads processes (default:
  * one per 15 000 clients) for the same reason.
+ *
+ * --subs=K gives every client K subscriptions to distinct queries (a
+ * dashboard of K panels, all updated on the same publisher tick); figures
+ * then count K × rate updates per client, written to fanout-subsK.json.
  *
  * Per step the load grows to N clients (kept from the previous step), waits
  * SETTLE_MS, then measures `seconds`: p50/p99 publish → receive over every
@@ -65,12 +69,17 @@ const SERVICES_SH = join(__dirname, '..', 'scripts', 'services', 'services.sh');
 const STEPS = integerList('steps', [1000, 5000, 10_000, 15_000, 20_000], 1, 60_000, true);
 const SERIES = option('series', 100, 1, 10_000);
 const RATE = option('rate', 4, 1, 50);
+/** Subscriptions per client, to distinct queries (at most the subscribe rate a connection may use at once). */
+const SUBS = option('subs', 1, 1, 20);
 const SECONDS = option('seconds', 20, 3, 600);
 const ROUNDS = option('rounds', 1, 1, 9);
 const AUTH = !process.argv.includes('--auth=off');
 const FLOOR = process.argv.includes('--gateway=floor');
 if (process.argv.some((a) => a.startsWith('--gateway=') && a !== '--gateway=floor' && a !== '--gateway=panecast')) {
   throw new Error('--gateway must be panecast or floor');
+}
+if (SUBS > SERIES) {
+  throw new Error('--subs must not exceed --series: each of a client\'s subscriptions watches a query of its own');
 }
 /** Load processes: each holds a socket per client under its own open-file limit. */
 const LOADS = option('loads', Math.max(1, Math.ceil((STEPS[STEPS.length - 1] as number) / 15_000)), 1, 8);
@@ -182,7 +191,7 @@ async function round(svc: Services, index: number): Promise<RoundResult> {
     const { port } = await ask<Extract<FromGateway, { type: 'ready' }>>(gateway, {}, 'ready', 60_000);
     await publisher.start();
     for (let k = 0; k < LOADS; k++) {
-      const args = [String(port), String(SERIES), secret, String(k), String(LOADS)];
+      const args = [String(port), String(SERIES), secret, String(k), String(LOADS), String(SUBS)];
       loads.push(started(spawnChild(join(__dirname, 'fanout', 'load-process.ts'), args, ['--max-old-space-size=4096']), `load ${k}`));
     }
     await Promise.all(loads.map((load) => ask<FromLoad>(load, {}, 'ready', 60_000)));
@@ -197,7 +206,7 @@ async function round(svc: Services, index: number): Promise<RoundResult> {
       const profileFile = index === 0 && requested === PROFILE_AT ? join(mkdtempSync(join(tmpdir(), 'panecast-fanout-')), 'gateway.cpuprofile') : undefined;
       let figures: StepFigures;
       try {
-        figures = await runStep({ gateway, loads, publisher, requested, clients, rate: RATE, seconds: SECONDS, settleMs: SETTLE_MS, redisPid: svc.redisPid, zero, profileFile, maxOtherPct: MAX_OTHER });
+        figures = await runStep({ gateway, loads, publisher, requested, clients, rate: RATE * SUBS, seconds: SECONDS, settleMs: SETTLE_MS, redisPid: svc.redisPid, zero, profileFile, maxOtherPct: MAX_OTHER });
       } catch (error) {
         // A gateway too far behind to answer is the end of the curve, not of the run: keep what was measured.
         result.failedAt = { clients, error: (error as Error).message };
@@ -313,7 +322,7 @@ function verdict(curve: StepFigures[]): { largestMeetingTargets: number | null; 
 async function main(): Promise<void> {
   const svc = services();
   const openFiles = childOpenFiles();
-  console.log(`fan-out: steps ${STEPS.join(', ')}; ${SERIES} queries × ${RATE}/s; ${SECONDS} s per step; auth ${AUTH ? 'on' : 'off'}; ${ROUNDS} round(s); ${LOADS} load process(es); open files per process ${openFiles}`);
+  console.log(`fan-out: steps ${STEPS.join(', ')}; ${SERIES} queries × ${RATE}/s; ${SUBS} subscription(s) per client; ${SECONDS} s per step; auth ${AUTH ? 'on' : 'off'}; ${ROUNDS} round(s); ${LOADS} load process(es); open files per process ${openFiles}`);
   const rounds: RoundResult[] = [];
   for (let i = 0; i < ROUNDS; i++) {
     rounds.push(await round(svc, i));
@@ -332,8 +341,8 @@ async function main(): Promise<void> {
     console.log(`raw profile: ${rounds[0]?.profileFile}`);
   }
   // Another rate is another curve: it gets its own file rather than replacing the 4/s one.
-  const file = writeResults(`fanout${FLOOR ? '-floor' : ''}${RATE === 4 ? '' : `-rate${RATE}`}${PROFILE ? '-profile' : ''}`, {
-    settings: { gateway: FLOOR ? 'floor' : 'panecast', steps: STEPS, series: SERIES, ratePerSeries: RATE, secondsPerStep: SECONDS, settleMs: SETTLE_MS, rounds: ROUNDS, auth: AUTH, loadProcesses: LOADS, keepGoing: KEEP_GOING, maxOtherPct: MAX_OTHER, openFilesPerProcess: openFiles, loadAndGatewayOnOneMachine: true },
+  const file = writeResults(`fanout${FLOOR ? '-floor' : ''}${RATE === 4 ? '' : `-rate${RATE}`}${SUBS === 1 ? '' : `-subs${SUBS}`}${PROFILE ? '-profile' : ''}`, {
+    settings: { gateway: FLOOR ? 'floor' : 'panecast', steps: STEPS, series: SERIES, ratePerSeries: RATE, subscriptionsPerClient: SUBS, secondsPerStep: SECONDS, settleMs: SETTLE_MS, rounds: ROUNDS, auth: AUTH, loadProcesses: LOADS, keepGoing: KEEP_GOING, maxOtherPct: MAX_OTHER, openFilesPerProcess: openFiles, loadAndGatewayOnOneMachine: true },
     targets: TARGETS,
     ...result,
     curve,

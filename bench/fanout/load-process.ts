@@ -2,12 +2,14 @@
  * The fan-out benchmark's load: N WebSocket clients in one process, apart
  * from the gateway, over loopback.
  *
- *   load-process.ts <port> <series> <secret hex | off> <this process's index k> <processes L>
+ *   load-process.ts <port> <series> <secret hex | off> <this process's index k> <processes L> [subs K]
  *
  * This process runs the clients i ≡ k (mod L), so several processes share
  * the load and each stays under its open-file limit. Client i says hello
  * (a token of its own subject when auth is on) and subscribes to query
- * i mod S. Each update's value is its publish time
+ * i mod S, or, with K subscriptions per client (a dashboard of K panels),
+ * to K distinct queries (i + j·⌊S/K⌋) mod S under sub ids A, B, …, each
+ * with its own seq check. Each update's value is its publish time
  * (nowMs() in the publisher); the client records receive − publish, checks
  * the sequence numbers of every frame, and counts error frames and closes.
  * The load shares two cores with what it measures and must stay cheap per
@@ -25,11 +27,14 @@ import { Histogram } from './histogram';
 import { LeanWebSocket } from './lean-client';
 import { bump, nowMs, subscribeQuery, type FromLoad, type GrowDone, type LoadReport, type ToLoad } from './shared';
 
-const [portArg, seriesArg, secretArg, indexArg, processesArg] = process.argv.slice(2) as [string, string, string, string, string];
+const [portArg, seriesArg, secretArg, indexArg, processesArg, subsArg = '1'] = process.argv.slice(2) as [string, string, string, string, string, string?];
 const INDEX = Number(indexArg);
 const PROCESSES = Number(processesArg);
 const PORT = Number(portArg);
 const SERIES = Number(seriesArg);
+/** Subscriptions per client, sub ids 'A' onwards (one character: read in place from the frame). */
+const SUBS = Number(subsArg);
+const SUB_A = 'A'.charCodeAt(0);
 const SECRET = secretArg === 'off' ? undefined : Buffer.from(secretArg, 'hex');
 const CONNECTING = 200;
 /** Source addresses spread over 127.0.0.1–4: ~28 k ephemeral ports per source address. */
@@ -38,7 +43,9 @@ const SUBSCRIBE_TIMEOUT_MS = 30_000;
 
 interface Client {
   socket: LeanWebSocket;
-  lastSeq: number;
+  /** Per subscription (index = sub id − 'A'). */
+  lastSeqs: number[];
+  snapshots: number;
   subscribed: boolean;
 }
 
@@ -73,6 +80,8 @@ const CORRECTION = Buffer.from('{"type":"correction",');
 const SEQ = Buffer.from('"seq":');
 const VALUE = Buffer.from('"value":');
 const COALESCED = Buffer.from(',"coalesced":true}');
+/** What precedes the sub id's one character in both frame kinds (`{"type":"…","sub":"A"`). */
+const SUB = Buffer.from('"sub":"');
 
 function startsWith(bytes: Buffer, start: number, end: number, prefix: Buffer): boolean {
   return end - start >= prefix.length && bytes.compare(prefix, 0, prefix.length, start, start + prefix.length) === 0;
@@ -125,18 +134,21 @@ function onFrame(client: Client, bytes: Buffer, start: number, end: number, subs
         worstPerSecond.set(second, latency);
       }
     }
+    const at = bytes.indexOf(SUB, start);
+    const sub = at < 0 || at + SUB.length >= end ? 0 : (bytes[at + SUB.length] as number) - SUB_A;
     if (end - start >= COALESCED.length && bytes.compare(COALESCED, 0, COALESCED.length, end - COALESCED.length, end) === 0) {
       coalesced++;
-    } else if (seq !== client.lastSeq + 1) {
+    } else if (seq !== (client.lastSeqs[sub] ?? Number.NaN) + 1) {
       gaps++;
     }
-    client.lastSeq = seq;
+    client.lastSeqs[sub] = seq;
     return;
   }
-  const message = JSON.parse(bytes.toString('utf8', start, end)) as { type: string; code?: string; seq?: number };
+  const message = JSON.parse(bytes.toString('utf8', start, end)) as { type: string; code?: string; seq?: number; sub?: string };
   if (message.type === 'snapshot') {
-    client.lastSeq = message.seq ?? -1;
-    if (!client.subscribed) {
+    client.lastSeqs[(message.sub ?? 'A').charCodeAt(0) - SUB_A] = message.seq ?? -1;
+    client.snapshots++;
+    if (!client.subscribed && client.snapshots >= SUBS) {
       client.subscribed = true;
       subscribedNow();
     }
@@ -161,10 +173,14 @@ function open(index: number): Promise<void> {
       { port: PORT, host: '127.0.0.1', path: LIVE_PATH, localAddress: SOURCES[index % SOURCES.length] as string },
       {
         open: () => {
-          client = { socket, lastSeq: -1, subscribed: false };
+          client = { socket, lastSeqs: new Array<number>(SUBS).fill(-1), snapshots: 0, subscribed: false };
           clients.add(client);
           socket.send(JSON.stringify({ type: 'hello', version: PROTOCOL_VERSION, token: token(index) }));
-          socket.send(JSON.stringify({ type: 'subscribe', id: 'r1', sub: 'A', query: subscribeQuery(index % SERIES) }));
+          const stride = Math.max(1, Math.floor(SERIES / SUBS));
+          for (let j = 0; j < SUBS; j++) {
+            const sub = String.fromCharCode(SUB_A + j);
+            socket.send(JSON.stringify({ type: 'subscribe', id: `r${j}`, sub, query: subscribeQuery((index + j * stride) % SERIES) }));
+          }
         },
         text: (bytes, start, end) => onFrame(client as Client, bytes, start, end, settle),
         error: (error) => {

@@ -21,6 +21,7 @@ export interface StepInput {
   /** Asked for, and run (less when the gateway's open-file limit cannot hold them all). */
   requested: number;
   clients: number;
+  /** Updates each client should receive per second (rate per series × subscriptions per client). */
   rate: number;
   seconds: number;
   settleMs: number;

@@ -10,6 +10,7 @@ import { connect, type AddressInfo, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import WebSocket, { WebSocketServer } from 'ws';
 import { FramedSocket, textFrame, type OutFrame } from './framed-socket';
+import { WriteTurns } from './write-turns';
 
 jest.setTimeout(10_000);
 
@@ -24,12 +25,12 @@ let wss: WebSocketServer;
 let accepted: Promise<Accepted>;
 let clients: Array<{ close(): void }> = [];
 
-async function listen(perMessageDeflate: boolean): Promise<number> {
+async function listen(perMessageDeflate: boolean, turns?: WriteTurns): Promise<number> {
   wss = new WebSocketServer({ noServer: true, perMessageDeflate });
   server = createServer();
   accepted = new Promise((resolve) => {
     server.on('upgrade', (request, socket: Duplex, head: Buffer) => {
-      wss.handleUpgrade(request, socket, head, (ws) => resolve({ ws, raw: socket, framed: new FramedSocket(ws, socket) }));
+      wss.handleUpgrade(request, socket, head, (ws) => resolve({ ws, raw: socket, framed: new FramedSocket(ws, socket, turns) }));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -140,6 +141,45 @@ it('interleaves with ws.send and ping in call order, through a real ws client', 
     }
     expected.push(text);
   }
+  await until(() => client.messages.length >= expected.length);
+  expect(client.messages).toEqual(expected);
+});
+
+it('writes a client\'s frames of one turn as its first frame, then one writev of the rest, in call order', async () => {
+  const port = await listen(false, new WriteTurns());
+  const client = await wsClient(port);
+  const { raw, framed } = await accepted;
+  // The stream's two ways to the socket: one chunk (_write) or several in one call (_writev).
+  const internals = raw as unknown as { _write(...args: unknown[]): void; _writev(chunks: unknown[], callback: unknown): void };
+  const single = jest.spyOn(internals, '_write');
+  const vectored = jest.spyOn(internals, '_writev');
+  const expected: string[] = [];
+  const turn = () => {
+    for (let i = 0; i < 10; i++) {
+      const text = `{"type":"update","sub":"${i}","seq":${expected.length}}`;
+      framed.sendFrame(outFrame(text), '"A"');
+      expected.push(text);
+      if (i === 4) {
+        // A control message through ws between frames keeps its place.
+        framed.send('{"type":"pong","id":"p"}');
+        expected.push('{"type":"pong","id":"p"}');
+      }
+    }
+  };
+  turn();
+  // The first frame is out; the rest wait in the corked socket for the end of the turn.
+  expect(single).toHaveBeenCalledTimes(1);
+  expect(raw.writableLength).toBeGreaterThan(0);
+  // Held frames are not the client's backlog (the outbox would coalesce a fast client): only ws's pong counts.
+  expect(framed.bufferedAmount).toBe(textFrame('{"type":"pong","id":"p"}').length);
+  await new Promise((resolve) => setImmediate(resolve));
+  expect(single).toHaveBeenCalledTimes(1);
+  expect(vectored).toHaveBeenCalledTimes(1);
+  // 9 frames, and ws's header + payload of the pong.
+  expect((vectored.mock.calls[0]?.[0] as unknown[]).length).toBe(11);
+  // The next turn starts over: its first frame is written at once.
+  turn();
+  expect(single).toHaveBeenCalledTimes(2);
   await until(() => client.messages.length >= expected.length);
   expect(client.messages).toEqual(expected);
 });

@@ -24,8 +24,13 @@
  * bufferedAmount is then the socket's writableLength, Node's public count of
  * the bytes queued on the socket, ours and ws's alike (ws.bufferedAmount
  * adds only what ws itself holds back, which without an extension is nothing).
+ * With a WriteTurns, a client's second and later frames of one turn of the
+ * event loop are held in the corked socket and go out in one writev at the
+ * turn's end (write-turns.ts); ws's own writes in between are held with them,
+ * so the order on the wire stays the call order.
  * No ws import: the ws objects are typed by the parts used here.
  */
+import type { Corkable, WriteTurns } from './write-turns';
 
 /** The WebSocket API's readyState of an open connection (fixed by the WHATWG spec, ws.OPEN). */
 const OPEN = 1;
@@ -41,7 +46,7 @@ export interface WebSocketLike {
 }
 
 /** The part of the TCP socket that ws's handleUpgrade was given. */
-export interface RawSocketLike {
+export interface RawSocketLike extends Corkable {
   readonly writableLength: number;
   write(chunk: Uint8Array): boolean;
 }
@@ -78,19 +83,27 @@ export function textFrame(payload: string): Buffer {
   return frame;
 }
 
-export class FramedSocket {
+export class FramedSocket implements Corkable {
   /** No extension: our writes and ws's are in call order, so frames may bypass ws. */
   private readonly direct: boolean;
+  /** The turn of this client's last frame, and the turn its socket is held in (WriteTurns numbers from 1). */
+  private lastTurn = 0;
+  private heldTurn = 0;
+  /** Bytes of our frames held in the corked socket this turn: queued by us, not by a slow client. */
+  private heldBytes = 0;
 
   constructor(
     private readonly ws: WebSocketLike,
     private readonly socket: RawSocketLike,
+    /** Batches a client's frames of one turn into one write; without it every frame is its own write. */
+    private readonly turns?: WriteTurns,
   ) {
     this.direct = ws.extensions === '';
   }
 
+  /** Bytes queued for the client; frames held to the end of this turn (write-turns.ts) are not its backlog. */
   get bufferedAmount(): number {
-    return this.direct ? this.socket.writableLength : this.ws.bufferedAmount;
+    return this.direct ? this.socket.writableLength - this.heldBytes : this.ws.bufferedAmount;
   }
 
   /** A control message, through ws. */
@@ -98,13 +111,40 @@ export class FramedSocket {
     this.ws.send(text);
   }
 
-  /** A numbered frame: one write of its shared wire bytes. */
+  /** A numbered frame: one write of its shared wire bytes (held to the turn's end if not its first this turn). */
   sendFrame(frame: OutFrame, sub: string): void {
     if (!this.direct) {
       this.ws.send(frame.text(sub));
     } else if (this.ws.readyState === OPEN) {
-      this.socket.write(frame.wire(sub));
+      const wire = frame.wire(sub);
+      if (this.turns !== undefined && this.held(this.turns)) {
+        this.heldBytes += wire.length;
+      }
+      this.socket.write(wire);
     }
+  }
+
+  cork(): void {
+    this.socket.cork();
+  }
+
+  uncork(): void {
+    this.heldBytes = 0;
+    this.socket.uncork();
+  }
+
+  /** The turn's first frame goes out at once; from its second the socket is held (corked) to the turn's end. */
+  private held(turns: WriteTurns): boolean {
+    const turn = turns.current();
+    if (turn !== this.lastTurn) {
+      this.lastTurn = turn;
+      return false;
+    }
+    if (this.heldTurn !== turn) {
+      this.heldTurn = turn;
+      turns.holdUntilTurnEnd(this);
+    }
+    return true;
   }
 
   close(code: number, reason: string): void {

@@ -23,6 +23,7 @@ import type { LiveBus } from './live-bus';
 import { Outbox } from './outbox';
 import { Session } from './session';
 import { TokenConnections, type Admission } from './token-connections';
+import { WriteTurns } from './write-turns';
 
 export interface GatewayOptions {
   instanceId: string;
@@ -77,6 +78,8 @@ export class LiveGateway {
   private readonly backlogged = new Set<Client>();
   private readonly tokens: TokenConnections;
   private readonly hub: Hub;
+  /** One write per client per turn, however many of its subscriptions have frames (write-turns.ts). */
+  private readonly writeTurns: WriteTurns;
   private readonly heartbeat: NodeJS.Timeout;
   private readonly pump: NodeJS.Timeout;
   private refusedOrigins = 0;
@@ -91,6 +94,7 @@ export class LiveGateway {
     // ws closes with 1009 by itself when a frame exceeds maxPayload.
     this.wss = new WebSocketServer({ noServer: true, maxPayload: options.limits.maxFrameBytes, perMessageDeflate: false });
     this.hub = new Hub(bus, options.leaseRenewMs);
+    this.writeTurns = new WriteTurns();
     this.heartbeat = setInterval(() => void this.ping(), options.heartbeatMs);
     this.heartbeat.unref();
     this.pump = setInterval(() => this.pumpBacklogged(), 50);
@@ -125,7 +129,7 @@ export class LiveGateway {
   /** `raw`: the TCP socket ws took over, which numbered frames are written to (FramedSocket). */
   private accept(socket: WebSocket, raw: Duplex): void {
     const outbox = new Outbox(
-      new FramedSocket(socket, raw),
+      new FramedSocket(socket, raw, this.writeTurns),
       // Called only once frames flow, after `client` below exists.
       { maxBufferedBytes: this.options.limits.maxBufferedBytes, slowCloseMs: this.options.slowCloseMs, maxCoalesced: this.options.maxCoalesced, onBacklogged: () => this.backlogged.add(client) },
       this.options.clock,

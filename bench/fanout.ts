@@ -1,7 +1,7 @@
 /**
  * `npm run bench -- fanout [--steps=1000,5000,10000,15000,20000] [--series=100] [--rate=4]
  *   [--seconds=20] [--rounds=1] [--loads=N] [--auth=on|off] [--profile[=N]] [--keep-going] [--max-other=30]
- *   [--gateway=panecast|floor] [--subs=1]`:
+ *   [--gateway=panecast|floor] [--subs=1] [--publish=spread|tick]`:
  * live-channel fan-out on one gateway, on the real Redis. `--gateway=floor`
  * measures the floor instead (fanout/floor-gateway.ts: per update only the
  * Redis receive and one socket write per client), written to its own file.
@@ -28,8 +28,10 @@
  * one per 15 000 clients) for the same reason.
  *
  * --subs=K gives every client K subscriptions to distinct queries (a
- * dashboard of K panels, all updated on the same publisher tick); figures
- * then count K × rate updates per client, written to fanout-subsK.json.
+ * dashboard of K panels); figures then count K × rate updates per client,
+ * written to fanout-subsK.json. --publish=tick publishes every query at
+ * once, `rate` times a second, as one composer does (publisher.ts); the
+ * default spreads the publishes evenly over time (-tick in the file name).
  *
  * Per step the load grows to N clients (kept from the previous step), waits
  * SETTLE_MS, then measures `seconds`: p50/p99 publish → receive over every
@@ -59,7 +61,7 @@ import Redis from 'ioredis';
 import { DEFAULT_LIMITS } from '@panecast/protocol';
 import { RedisLiveBus } from '../backend/src/live/redis-live-bus';
 import type { ProfileSummary } from './fanout/profile';
-import { Publisher } from './fanout/publisher';
+import { Publisher, type PublishMode } from './fanout/publisher';
 import { runStep, type StepFigures } from './fanout/step';
 import { ask, childOpenFiles, queryKey, sleep, spawnChild, type FromGateway, type FromLoad } from './fanout/shared';
 import { integerList, median, option, percentile, printTable, writeResults } from './lib';
@@ -71,6 +73,10 @@ const SERIES = option('series', 100, 1, 10_000);
 const RATE = option('rate', 4, 1, 50);
 /** Subscriptions per client, to distinct queries (at most the subscribe rate a connection may use at once). */
 const SUBS = option('subs', 1, 1, 20);
+const PUBLISH: PublishMode = process.argv.includes('--publish=tick') ? 'tick' : 'spread';
+if (process.argv.some((a) => a.startsWith('--publish=') && a !== '--publish=tick' && a !== '--publish=spread')) {
+  throw new Error('--publish must be spread or tick');
+}
 const SECONDS = option('seconds', 20, 3, 600);
 const ROUNDS = option('rounds', 1, 1, 9);
 const AUTH = !process.argv.includes('--auth=off');
@@ -185,7 +191,7 @@ async function round(svc: Services, index: number): Promise<RoundResult> {
   const gateway = started(spawnChild(join(__dirname, 'fanout', 'gateway-process.ts'), [svc.redisUrl, namespace, secret, FLOOR ? 'floor' : 'panecast']), 'gateway');
   const redis = new Redis(svc.redisUrl, { enableAutoPipelining: true, maxRetriesPerRequest: 3 });
   const bus = new RedisLiveBus(redis, namespace, { replayFrames: DEFAULT_LIMITS.replayFrames, queryLeaseMs: 15_000 });
-  const publisher = new Publisher(bus, Array.from({ length: SERIES }, (_, i) => queryKey(i)), RATE);
+  const publisher = new Publisher(bus, Array.from({ length: SERIES }, (_, i) => queryKey(i)), RATE, PUBLISH);
   const loads: ChildProcess[] = [];
   try {
     const { port } = await ask<Extract<FromGateway, { type: 'ready' }>>(gateway, {}, 'ready', 60_000);
@@ -322,7 +328,7 @@ function verdict(curve: StepFigures[]): { largestMeetingTargets: number | null; 
 async function main(): Promise<void> {
   const svc = services();
   const openFiles = childOpenFiles();
-  console.log(`fan-out: steps ${STEPS.join(', ')}; ${SERIES} queries × ${RATE}/s; ${SUBS} subscription(s) per client; ${SECONDS} s per step; auth ${AUTH ? 'on' : 'off'}; ${ROUNDS} round(s); ${LOADS} load process(es); open files per process ${openFiles}`);
+  console.log(`fan-out: steps ${STEPS.join(', ')}; ${SERIES} queries × ${RATE}/s; ${SUBS} subscription(s) per client; publishes ${PUBLISH === 'tick' ? 'on one tick' : 'spread over time'}; ${SECONDS} s per step; auth ${AUTH ? 'on' : 'off'}; ${ROUNDS} round(s); ${LOADS} load process(es); open files per process ${openFiles}`);
   const rounds: RoundResult[] = [];
   for (let i = 0; i < ROUNDS; i++) {
     rounds.push(await round(svc, i));
@@ -341,8 +347,8 @@ async function main(): Promise<void> {
     console.log(`raw profile: ${rounds[0]?.profileFile}`);
   }
   // Another rate is another curve: it gets its own file rather than replacing the 4/s one.
-  const file = writeResults(`fanout${FLOOR ? '-floor' : ''}${RATE === 4 ? '' : `-rate${RATE}`}${SUBS === 1 ? '' : `-subs${SUBS}`}${PROFILE ? '-profile' : ''}`, {
-    settings: { gateway: FLOOR ? 'floor' : 'panecast', steps: STEPS, series: SERIES, ratePerSeries: RATE, subscriptionsPerClient: SUBS, secondsPerStep: SECONDS, settleMs: SETTLE_MS, rounds: ROUNDS, auth: AUTH, loadProcesses: LOADS, keepGoing: KEEP_GOING, maxOtherPct: MAX_OTHER, openFilesPerProcess: openFiles, loadAndGatewayOnOneMachine: true },
+  const file = writeResults(`fanout${FLOOR ? '-floor' : ''}${RATE === 4 ? '' : `-rate${RATE}`}${SUBS === 1 ? '' : `-subs${SUBS}`}${PUBLISH === 'tick' ? '-tick' : ''}${PROFILE ? '-profile' : ''}`, {
+    settings: { gateway: FLOOR ? 'floor' : 'panecast', steps: STEPS, series: SERIES, ratePerSeries: RATE, subscriptionsPerClient: SUBS, publish: PUBLISH, secondsPerStep: SECONDS, settleMs: SETTLE_MS, rounds: ROUNDS, auth: AUTH, loadProcesses: LOADS, keepGoing: KEEP_GOING, maxOtherPct: MAX_OTHER, openFilesPerProcess: openFiles, loadAndGatewayOnOneMachine: true },
     targets: TARGETS,
     ...result,
     curve,

@@ -1,8 +1,11 @@
 /**
  * Stands in for the live composer: publishes through RedisLiveBus.publish
  * (the composer's own path: the Lua numbering script, then Pub/Sub) one
- * in-progress update per query `rate` times a second, spread evenly over
- * time and queries. Each frame's value is its publish wall time (nowMs()),
+ * in-progress update per query `rate` times a second: `spread`, evenly over
+ * time and queries (the load a gateway sees from many composers' queries
+ * out of step), or `tick`, every query at once `rate` times a second (one
+ * composer polling all its live tails on the same tick, so a dashboard's
+ * panels update together). Each frame's value is its publish wall time (nowMs()),
  * taken just before the publish call, so a client's receive time minus the
  * value is the publish → receive latency.
  */
@@ -15,6 +18,8 @@ const LEASE_MS = 5000;
 const RENEW_MS = 1000;
 /** State entries of windows this much older than now are pruned, like the composer's horizon. */
 const HORIZON_MS = 5000;
+
+export type PublishMode = 'spread' | 'tick';
 
 export interface PublisherStats {
   published: number;
@@ -37,6 +42,7 @@ export class Publisher {
     private readonly bus: RedisLiveBus,
     private readonly keys: readonly string[],
     private readonly rate: number,
+    private readonly mode: PublishMode = 'spread',
   ) {}
 
   /** Takes the composer lease, publishes every query once (so subscribers get a snapshot at once), then keeps the pace. */
@@ -55,7 +61,9 @@ export class Publisher {
   }
 
   private tick(): void {
-    const due = Math.floor(((performance.now() - this.started) / 1000) * this.rate * this.keys.length);
+    const elapsed = ((performance.now() - this.started) / 1000) * this.rate;
+    // tick: whole rounds of every query; spread: each query as its turn comes.
+    const due = this.mode === 'tick' ? Math.floor(elapsed) * this.keys.length : Math.floor(elapsed * this.keys.length);
     while (this.done < due) {
       void this.publish(this.keys[this.done % this.keys.length] as string);
       this.done++;

@@ -103,7 +103,8 @@ export class FramedSocket implements Corkable {
 
   /** Bytes queued for the client; frames held to the end of this turn (write-turns.ts) are not its backlog. */
   get bufferedAmount(): number {
-    return this.direct ? this.socket.writableLength - this.heldBytes : this.ws.bufferedAmount;
+    // Never below 0: a socket destroyed while held reports nothing queued.
+    return this.direct ? Math.max(0, this.socket.writableLength - this.heldBytes) : this.ws.bufferedAmount;
   }
 
   /** A control message, through ws. */

@@ -78,7 +78,7 @@ export class LiveGateway {
   private readonly backlogged = new Set<Client>();
   private readonly tokens: TokenConnections;
   private readonly hub: Hub;
-  /** One write per client per turn, however many of its subscriptions have frames (write-turns.ts). */
+  /** Two writes at most per client per turn, however many of its subscriptions have frames (write-turns.ts). */
   private readonly writeTurns: WriteTurns;
   private readonly heartbeat: NodeJS.Timeout;
   private readonly pump: NodeJS.Timeout;

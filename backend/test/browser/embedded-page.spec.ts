@@ -6,6 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
+import { backendUrl } from '../backend-url';
 
 let backend: ChildProcess;
 let baseUrl: string;
@@ -15,17 +16,7 @@ test.beforeAll(async () => {
     env: { ...process.env, PANECAST_MODE: 'embedded', PANECAST_PORT: '0', PANECAST_IDLE_MS: '300', PANECAST_OUT_OF_ORDERNESS_MS: '500' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  baseUrl = await new Promise<string>((resolve, reject) => {
-    let output = '';
-    backend.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /live page at (http:\/\/\S+?)\/?\s/.exec(output);
-      if (match?.[1]) {
-        resolve(match[1]);
-      }
-    });
-    backend.once('exit', (code) => reject(new Error(`backend exited with ${code}: ${output}`)));
-  });
+  baseUrl = await backendUrl(backend, 'backend');
 });
 
 test.afterAll(async () => {

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import WebSocket from 'ws';
 import { checkSequence, LIVE_PATH, parseServerMessage, PROTOCOL_VERSION, type SequencedMessage, type ServerMessage, type SubscribeQuery } from '@panecast/protocol';
 import { signToken } from '../../src/live/auth';
+import { backendUrl } from '../backend-url';
 import { uniqueType, waitFor } from '../support';
 import { KAFKA_BROKERS, REDIS_URL, VM_URL } from './services-env';
 
@@ -47,18 +48,7 @@ async function startBackend(name: string, topic: string, group: string): Promise
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let output = '';
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /live page at (http:\/\/[^\s/]+)/.exec(output);
-      if (match) {
-        resolve(match[1] as string);
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`${name} exited with ${code}: ${output}`)));
-  });
+  const url = await backendUrl(child, name);
   return { name, child, url };
 }
 

@@ -5,6 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { backendUrl } from '../backend-url';
 import { KAFKA_BROKERS, REDIS_URL, VM_URL } from './services-env';
 
 const MAIN = join(__dirname, '..', '..', 'dist', 'main.js');
@@ -32,16 +33,9 @@ export function startProcessor(options: { topic: string; group: string; partitio
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const url = new Promise<string>((resolve) => {
-    let output = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /live page at (http:\/\/\S+?)\/?\s/.exec(output);
-      if (match?.[1]) {
-        resolve(match[1]);
-      }
-    });
-  });
+  const url = backendUrl(child, 'processor');
+  // Tests kill some processes without ever asking their URL: an early exit is then no failure.
+  url.catch(() => undefined);
   return { process: child, url };
 }
 

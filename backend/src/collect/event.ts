@@ -5,6 +5,7 @@
  */
 import { formatMessage, type ErrorCode } from '../errors';
 import { isTenantName } from '../window/tenancy';
+import { FIELD_PATTERN, TYPE_PATTERN } from '../window/event-names';
 import type { RawEvent } from './parse';
 
 export type FieldValue = string | number | boolean | null;
@@ -58,9 +59,6 @@ export interface ValidationLimits {
 
 export const DEFAULT_LIMITS: ValidationLimits = { maxFields: 64, maxFutureMs: 5 * 60_000 };
 
-const TYPE_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
-// Not __proto__: assigned to an object it would set the prototype, and the field would vanish.
-const FIELD_PATTERN = /^(?!__proto__$)[A-Za-z_][A-Za-z0-9_.:-]{0,127}$/;
 
 /**
  * Type and field names already found valid. The same few names come in

@@ -27,6 +27,7 @@
 import { PanecastError } from '../errors';
 import type { FieldValue } from '../collect/event';
 import { DEFAULT_HLL_PRECISION, MAX_HLL_PRECISION, MIN_HLL_PRECISION } from './aggregates/hyperloglog';
+import { FIELD_PATTERN, TYPE_PATTERN } from './event-names';
 
 export type WhereOp = 'eq' | 'ne' | 'in' | 'gt' | 'gte' | 'lt' | 'lte';
 
@@ -99,10 +100,6 @@ export function formatIssue(issue: DefinitionIssue): string {
 }
 
 const NAME_PATTERN = /^[a-z][a-z0-9_]{0,63}$/;
-// The collector's rules (collect/event.ts), so a definition can only name what an event can carry.
-// Not __proto__: the collector refuses it (assigned to an object it would set the prototype).
-const FIELD_PATTERN = /^(?!__proto__$)[A-Za-z_][A-Za-z0-9_.:-]{0,127}$/;
-const TYPE_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
 const WHERE_OPS: readonly WhereOp[] = ['eq', 'ne', 'in', 'gt', 'gte', 'lt', 'lte'];
 const KNOWN_FIELDS = [
   'name',

@@ -34,7 +34,9 @@ export type CheckCode =
   | 'grafana'
   | 'credentials'
   // Dockerfile, .dockerignore
-  | 'dockerfile';
+  | 'dockerfile'
+  // backend/node-flags.json against each launch of the backend
+  | 'node-flags';
 
 export interface Issue {
   readonly check: CheckCode;

@@ -244,6 +244,27 @@ describe('DataSource.query', () => {
     expect(server.connections).toHaveLength(0);
   });
 
+  it('keeps an absolute range (a zoom onto the last seconds) filled while the live tail moves past its end', async () => {
+    for (let s = 5; s >= 1; s--) {
+      truth.set(CLICK, NOW - s * 1000, s, true);
+    }
+    // Drag-zoomed onto the last 5 s: Grafana sends absolute times, and the axis stays there.
+    const zoomed = request([TARGET], NOW - 5000, NOW);
+    zoomed.range.raw = { from: dateTime(NOW - 5000), to: dateTime(NOW) };
+    const responses: DataQueryResponse[] = [];
+    const subscription = ds.query(zoomed).subscribe((r) => responses.push(r));
+    await settle();
+    expect(rows(last(responses).data[0])).toEqual(['-5=5', '-4=4', '-3=3', '-2=2', '-1=1']);
+
+    // A minute of live tail, all of it past the range's end.
+    for (let s = 0; s < 60; s++) {
+      server.update(LIVE_QUERY, { series: CLICK, window: { start: NOW + s * 1000, end: NOW + (s + 1) * 1000 }, value: 100 + s, final: true });
+    }
+    await settle();
+    expect(rows(last(responses).data[0])).toEqual(['-5=5', '-4=4', '-3=3', '-2=2', '-1=1']);
+    subscription.unsubscribe();
+  });
+
   it('does not stream a range that ended in the past', async () => {
     ds.query(request([TARGET], NOW - 7 * 86_400_000, NOW - 6 * 86_400_000)).subscribe();
     await settle();

@@ -10,6 +10,7 @@
 import {
   DataSourceApi,
   LoadingState,
+  dateMath,
   type CoreApp,
   type DataQueryRequest,
   type DataQueryResponse,
@@ -165,6 +166,9 @@ export class DataSource extends DataSourceApi<PanecastQuery, PanecastOptions> {
           const from = request.range.from.valueOf();
           const to = request.range.to.valueOf();
           const now = (this.hooks.now ?? Date.now)();
+          // `now…` moves with time; anything else (a drag-zoom, absolute times) is where the axis stays.
+          const rawTo = request.range.raw?.to;
+          const absolute = rawTo !== undefined && !dateMath.isMathString(rawTo);
           // A range that ended in the past has no live tail to show.
           const streams = query.live && to >= now - Math.max(60_000, query.window.sizeMs);
           const live = streams ? this.liveClient() : undefined;
@@ -175,7 +179,7 @@ export class DataSource extends DataSourceApi<PanecastQuery, PanecastOptions> {
           }
           inner = streamTarget(
             { api: this.api, live, now: this.hooks.now },
-            { query, from, to, maxDataPoints: request.maxDataPoints ?? 1000, unit: unitOf(catalogue, query) },
+            { query, from, to, maxDataPoints: request.maxDataPoints ?? 1000, absolute, unit: unitOf(catalogue, query) },
           ).subscribe(subscriber);
         })
         .catch((error: unknown) => {

@@ -23,8 +23,11 @@
  *   subscription resumes from its last applied seq.
  * - Liveness: when nothing arrived for heartbeatMs the client pings; nothing for another
  *   heartbeatMs and the connection is taken for dead.
+ * - Subscribes are paced to the welcome's `limits.subscribesPerSecond` (pacer.ts): many panels
+ *   resubscribing at once would otherwise get the connection closed with 4029, again and again.
  */
 import {
+  DEFAULT_LIMITS,
   PROTOCOL_VERSION,
   checkSequence,
   closeAction,
@@ -34,6 +37,7 @@ import {
   type ClientErrorCode,
   type ClientMessage,
   type CorrectionMessage,
+  type Limits,
   type SequencedMessage,
   type ServerMessage,
   type SubscribeMessage,
@@ -43,6 +47,7 @@ import {
 } from '@panecast/protocol';
 
 import { DEFAULT_BACKOFF, backoffDelay, type BackoffOptions } from './backoff';
+import { SubscribePacer } from './pacer';
 import { Renewal } from './renewal';
 import { browserSocket, closeQuietly, type SocketFactory, type SocketLike } from './socket';
 import { Watchdog } from './watchdog';
@@ -126,6 +131,7 @@ export class LiveClient {
   private nextId = 0;
   private attempt = 0;
   private readonly watchdog: Watchdog;
+  private readonly pacer: SubscribePacer<Subscription>;
   private pendingError?: { code: string; message: string };
   private handshakeTimer?: Timer;
   private reconnectTimer?: Timer;
@@ -141,6 +147,7 @@ export class LiveClient {
       },
       options.now ?? Date.now,
     );
+    this.pacer = new SubscribePacer((sub) => this.sendSubscribeNow(sub), options.now ?? Date.now);
   }
 
   get state(): LiveState {
@@ -180,7 +187,9 @@ export class LiveClient {
       return;
     }
     this.subs.delete(sub.wire);
-    if (this.stateValue === 'connected' && !sub.failed) {
+    // A subscribe still waiting in the pacer never reached the gateway: nothing to undo there.
+    const queued = this.pacer.remove(sub);
+    if (this.stateValue === 'connected' && !sub.failed && !queued) {
       this.send({ type: 'unsubscribe', id: this.id('u'), sub: sub.wire });
     }
     if (this.subs.size === 0) {
@@ -283,7 +292,7 @@ export class LiveClient {
         this.connection = connection;
         this.socket = socket;
         this.watchdog.frame();
-        this.welcomed(welcome.version, welcome.heartbeatMs, 'renewed');
+        this.welcomed(welcome, 'renewed');
         closeQuietly(old, 1000, 'renewed');
       },
     );
@@ -302,6 +311,7 @@ export class LiveClient {
     this.clearTimer('reconnectTimer');
     this.clearTimer('lingerTimer');
     this.watchdog.stop();
+    this.pacer.stop();
     const socket = this.socket;
     this.socket = undefined;
     closeQuietly(socket, 1000, typeof code === 'string' ? code : undefined);
@@ -334,7 +344,15 @@ export class LiveClient {
     this.socket?.send(encode(message));
   }
 
+  /** Queues the subscribe behind the pacer (pacer.ts); sendSubscribeNow sends it. */
   private sendSubscribe(sub: Subscription): void {
+    this.pacer.push(sub);
+  }
+
+  private sendSubscribeNow(sub: Subscription): void {
+    if (this.subs.get(sub.wire) !== sub || sub.failed || this.stateValue !== 'connected') {
+      return;
+    }
     sub.requestId = this.id('r');
     sub.heldState = sub.heldState || sub.lastSeq !== undefined;
     const message: SubscribeMessage = { type: 'subscribe', id: sub.requestId, sub: sub.wire, query: sub.query };
@@ -355,7 +373,7 @@ export class LiveClient {
   private dispatch(message: ServerMessage): void {
     switch (message.type) {
       case 'welcome':
-        return this.welcomed(message.version, message.heartbeatMs);
+        return this.welcomed(message);
       case 'subscribed': {
         const sub = this.subs.get(message.sub);
         if (sub !== undefined && !message.resumed) {
@@ -378,7 +396,8 @@ export class LiveClient {
     }
   }
 
-  private welcomed(version: number, heartbeatMs: number, code?: string): void {
+  private welcomed(welcome: { version: number; heartbeatMs: number; limits: Limits }, code?: string): void {
+    const { version, heartbeatMs } = welcome;
     if (version !== PROTOCOL_VERSION) {
       this.fail('PANECAST_ERR_CLIENT_VERSION', { version, supported: PROTOCOL_VERSION }, 'failed');
       return;
@@ -388,6 +407,7 @@ export class LiveClient {
     this.heartbeatMs = heartbeatMs;
     this.setState('connected', code, code === undefined ? undefined : 'a new connection with a fresh token took over');
     this.watchdog.start(heartbeatMs);
+    this.pacer.reset(welcome.limits.subscribesPerSecond, DEFAULT_LIMITS.subscribesPerSecond);
     for (const sub of this.subs.values()) {
       if (!sub.failed) {
         this.sendSubscribe(sub);
@@ -437,9 +457,9 @@ export class LiveClient {
       return;
     }
     if (code === 'PANECAST_ERR_RATE_LIMITED') {
-      // Too many subscribes at once: this one is retried after a pause, not given up.
-      const wire = sub.wire;
-      setTimeout(() => this.subs.get(wire) === sub && this.stateValue === 'connected' && this.sendSubscribe(sub), 1000);
+      // Too many subscribes at once: retried first once the bucket refills, on this connection only
+      // (a timer outliving it would subscribe twice on the next one: PANECAST_ERR_SUB_EXISTS).
+      this.pacer.refused(sub);
       return;
     }
     sub.failed = true;

@@ -31,6 +31,11 @@ export interface TargetRequest {
   from: number;
   to: number;
   maxDataPoints: number;
+  /**
+   * The range is absolute (Grafana's axis stays on [from, to), e.g. after a drag-zoom): the live
+   * tail fills the range's last windows but nothing past `to` is kept. Relative ranges move with now.
+   */
+  absolute?: boolean;
   /** Grafana unit of the Value field. */
   unit?: string;
 }
@@ -77,6 +82,7 @@ export function streamTarget(deps: TargetDeps, request: TargetRequest): Observab
       capacity: bufferCapacity(from, to, sizeMs, slideMs, maxDataPoints),
       // The range's width plus one window, measured back from the newest window as time moves on.
       spanMs: to - from + sizeMs,
+      ...(request.absolute === true ? { startBefore: to } : {}),
     });
     const builder = new FrameBuilder({
       refId,

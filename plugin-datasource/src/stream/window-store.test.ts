@@ -45,6 +45,17 @@ describe('WindowStore', () => {
     expect(rows(s)).toEqual(['3000=4']);
   });
 
+  it('keeps a window history read as final when an older in-progress live value arrives after it', () => {
+    const s = store();
+    s.applyHistory(answer([[1000, 10, true]]));
+    // Taken while the window was open, delivered after history (read later) answered it final.
+    s.applySnapshot([{ series: EU, window: { start: 1000, end: 2000 }, value: 7, final: false }], false);
+    expect(rows(s)).toEqual(['1000=10 final']);
+    // The live final that follows agrees with history: nothing was corrected.
+    s.applyUpdate(EU, 1000, 10, true);
+    expect(rows(s)).toEqual(['1000=10 final']);
+  });
+
   it('applies a correction to a window already sent, marking it final and corrected', () => {
     const s = store();
     s.applyHistory(answer([[1000, 1, true], [2000, 2, true]]));

@@ -6,7 +6,8 @@
  *   live channel is one row, never two.
  * - Live values replace history values (they are newer), except that a final value from history
  *   replaces a live value that is still open (the window closed while the live frame was in
- *   flight, or during a disconnection). A live value that is final is never replaced by history.
+ *   flight, or during a disconnection), and an open live value never replaces a final one. A
+ *   live value that is final is never replaced by history.
  * - A correction replaces the value, marks the window final and corrected.
  * - Bounded: per series at most `capacity` windows, and none older than `spanMs` before the
  *   newest window held (the dashboard's range moving forward with the live tail).
@@ -36,6 +37,11 @@ export interface SeriesPoints {
 export interface WindowStoreOptions {
   capacity: number;
   spanMs: number;
+  /**
+   * Windows starting at or after this are not kept: an absolute range ends here for good. Kept,
+   * the live tail past it would be the newest windows and trim() would drop the range itself.
+   */
+  startBefore?: number;
 }
 
 /** Canonical key of a series: its labels sorted by name. */
@@ -90,6 +96,9 @@ export class WindowStore {
   }
 
   private put(labels: Series, start: number, value: number, final: boolean, source: Source): void {
+    if (this.options.startBefore !== undefined && start >= this.options.startBefore) {
+      return;
+    }
     const entry = this.seriesOf(labels);
     const points = entry.points;
     const index = lowerBound(points, start);
@@ -100,6 +109,13 @@ export class WindowStore {
       return;
     }
     if (source === 'history' && existing.live && (existing.final || !final)) {
+      return;
+    }
+    // No in-progress value follows a window's final one (PROTOCOL.md `update`): an open live value
+    // for a window held final was sent before it closed and arrived after history read it closed
+    // (a snapshot or frame slower than the history answer). Applied, it would show a stale value
+    // and ring the window as corrected when no late event changed it.
+    if (source === 'live' && !final && existing.final) {
       return;
     }
     // A final window whose value changes again was corrected, whichever frame says so.

@@ -15,7 +15,7 @@
  * `replayFrames` frames per query, resume exactly when the buffer holds what followed the
  * client's seq and a `fresh` snapshot otherwise, pong, unsubscribe, close codes 4001/4005,
  * `expiring` on demand (announceExpiry).
- * What it leaves out: limits, backpressure, tenants. Frames travel in microtasks, in order;
+ * What it leaves out: limits (but the subscribe rate, with `rateLimit`), backpressure, tenants. Frames travel in microtasks, in order;
  * `flush()` lets them all arrive.
  */
 import {
@@ -44,7 +44,18 @@ export interface FakeLiveServerOptions {
   answerPings?: boolean;
   /** Refuse every connection before it opens (close 1006), like an unreachable host. */
   unreachable?: boolean;
+  /**
+   * Enforce the gateway's subscribe rate (backend live/session.ts): a bucket of
+   * `limits.subscribesPerSecond` refilled continuously on Date.now(); a subscribe without a token
+   * gets PANECAST_ERR_RATE_LIMITED, and five refusals in a row close the connection with 4029.
+   */
+  rateLimit?: boolean;
+  /** Overrides of what the welcome announces (the rate enforced stays the default's): a gateway stricter than it says. */
+  announce?: Partial<typeof DEFAULT_LIMITS>;
 }
+
+/** The gateway closes after this many refused subscribes in a row (backend RATE_STRIKES_BEFORE_CLOSE). */
+const RATE_STRIKES_BEFORE_CLOSE = 5;
 
 /** A frame as logged for replay: without `sub`, which each connection adds. */
 type LoggedFrame = Omit<UpdateMessage, 'sub'> | Omit<CorrectionMessage, 'sub'>;
@@ -69,6 +80,10 @@ export class FakeConnection {
   readonly received: Array<Record<string, unknown>> = [];
   /** Sequenced frames still to be withheld (to provoke a gap). */
   withhold = 0;
+  /** The subscribe-rate bucket (rateLimit). */
+  tokens = DEFAULT_LIMITS.subscribesPerSecond;
+  refilledAt = Date.now();
+  strikes = 0;
 
   constructor(
     readonly server: FakeLiveServer,
@@ -273,11 +288,18 @@ export class FakeLiveServer {
       }
       connection.hello = true;
       connection.token = message.token;
-      connection.send({ type: 'welcome', version: this.options.welcomeVersion ?? PROTOCOL_VERSION, server: 'fake-1', heartbeatMs: this.options.heartbeatMs ?? 15_000, limits: DEFAULT_LIMITS });
+      connection.send({ type: 'welcome', version: this.options.welcomeVersion ?? PROTOCOL_VERSION, server: 'fake-1', heartbeatMs: this.options.heartbeatMs ?? 15_000, limits: { ...DEFAULT_LIMITS, ...this.options.announce } });
       return;
     }
     switch (message.type) {
       case 'subscribe': {
+        if (this.options.rateLimit === true && !this.allowSubscribe(connection)) {
+          connection.send({ type: 'error', code: 'PANECAST_ERR_RATE_LIMITED', message: 'Too many subscribes', id: message.id });
+          if (++connection.strikes >= RATE_STRIKES_BEFORE_CLOSE) {
+            connection.close(CLOSE.RATE_LIMITED, 'PANECAST_ERR_RATE_LIMITED');
+          }
+          return;
+        }
         if (connection.subs.has(message.sub)) {
           connection.send({ type: 'error', code: 'PANECAST_ERR_SUB_EXISTS', message: `Subscription ${message.sub} already exists`, id: message.id });
           return;
@@ -320,6 +342,20 @@ export class FakeLiveServer {
       default:
         connection.send({ type: 'error', code: 'PANECAST_ERR_HELLO_REPEATED', message: 'hello was already received on this connection' });
     }
+  }
+
+  /** The gateway's token bucket, as in backend live/session.ts allowSubscribe. */
+  private allowSubscribe(connection: FakeConnection): boolean {
+    const now = Date.now();
+    const rate = DEFAULT_LIMITS.subscribesPerSecond;
+    connection.tokens = Math.min(rate, connection.tokens + ((now - connection.refilledAt) / 1000) * rate);
+    connection.refilledAt = now;
+    if (connection.tokens >= 1) {
+      connection.tokens -= 1;
+      connection.strikes = 0;
+      return true;
+    }
+    return false;
   }
 
   /** Removes windows from the server's state (they fall out of the snapshot), e.g. to model a restart. */

@@ -56,7 +56,11 @@ export class WindowQueryService {
       });
     }
     const first = Math.floor((from - sizeMs) / paneMs) * paneMs;
-    const starts = Array.from({ length: Math.ceil((to - first) / paneMs) + 1 }, (_, i) => first + i * paneMs);
+    // compose() answers every window overlapping [from, to) over its whole extent: read the panes
+    // through the end of the last one, or that window comes out short (and may be marked final).
+    const slideMs = query.windows.slideMs;
+    const lastEnd = Math.ceil(to / slideMs) * slideMs - slideMs + sizeMs;
+    const starts = Array.from({ length: Math.ceil((lastEnd - first) / paneMs) }, (_, i) => first + i * paneMs);
     const byPartition = await this.state.readPanes(query.metric.name, paneMs, starts);
     const stores = [...byPartition.values()].map((partials) => {
       const store = new PaneStore(this.definitions, this.options.store);

@@ -176,9 +176,9 @@ describe('PaneStore: life cycle, roll-up and retention', () => {
       engine.maintain(watermark);
     }
     const panes = engine.store.metric('load')!;
-    // Fine panes: the last 3 min (evicted in whole coarse panes); coarse: built up to watermark − lateness.
+    // Fine panes: the last 3 min and the lateness (evicted in whole coarse panes); coarse: built up to watermark − lateness.
     expect(Math.min(...panes.fine.panes.keys())).toBe(panes.fineFloor);
-    expect(panes.fineFloor).toBe(420_000);
+    expect(panes.fineFloor).toBe(360_000);
     expect([...panes.coarse.panes.keys()].sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8].map((m) => m * 60_000));
     // A 1-min window before the fine floor comes from the coarse tier, identical to the fine answer it replaced.
     const old = read([engine.store], 'load', 'sum', 60_000, 60_000, 120_000);

@@ -257,8 +257,11 @@ export class MetricPanes {
 
   private evict(watermark: number): void {
     const coarseMs = this.options.coarsePaneMs;
-    // Evict fine panes in whole coarse panes, and only rolled-up ones.
-    const fineHorizon = Math.min(this.rolledUpTo, Math.floor((watermark - this.options.fineRetentionMs) / coarseMs) * coarseMs);
+    // Evict fine panes in whole coarse panes, and only rolled-up ones. Keep the allowed lateness
+    // beyond the retention: a late event can still correct a pane that far behind the watermark,
+    // and a live window as long as the fine tier holding that pane must then be re-read in full.
+    const { fineRetentionMs, allowedLatenessMs } = this.options;
+    const fineHorizon = Math.min(this.rolledUpTo, Math.floor((watermark - fineRetentionMs - allowedLatenessMs) / coarseMs) * coarseMs);
     if (fineHorizon > this.fineFloor) {
       for (const [start, pane] of this.fine.panes) {
         if (start < fineHorizon) {

@@ -178,6 +178,20 @@ describe('retries', () => {
     expect(errors[0]).toMatchObject({ code: 'PANECAST_ERR_SDK_NETWORK', message: 'no answer within 2000 ms', retrying: true });
   });
 
+  it('abandons a request whose answer stalls after the headers, instead of waiting on it forever', async () => {
+    // One request at a time: a body that never ends would otherwise stop all delivery.
+    const { sdk, calls, errors } = client([{ status: 503, stall: true }, { status: 202, stall: true }], { batchSize: 1, requestTimeoutMs: 2000 });
+    sdk.track('a');
+    sdk.track('b');
+    await jest.advanceTimersByTimeAsync(2000 + 250);
+    // The 503 is retried under the same key; its 202 counts although its body never came.
+    expect(calls.map((c) => c.key)).toEqual([calls[0]?.key, calls[0]?.key]);
+    expect(errors[0]).toMatchObject({ retrying: true });
+    await jest.advanceTimersByTimeAsync(2000);
+    expect(typesPerCall(calls)).toEqual([['a'], ['a'], ['b']]);
+    expect(sdk.stats()).toMatchObject({ sent: 2, queued: 0, state: 'idle' });
+  });
+
   it('gives a batch up after retry.maxAttempts and goes on with the next', async () => {
     const { sdk, calls, errors } = client([503, 503, 503], { batchSize: 1, retry: { maxAttempts: 3 } });
     sdk.track('a');

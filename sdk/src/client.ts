@@ -63,6 +63,14 @@ export class Client<E extends EventSchema<E> = AnyEvents> implements PanecastCli
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly waiters = new Set<() => void>();
   private readonly detachPageHide: () => void;
+  /**
+   * A page hide ran in the current task: the page's own pagehide and
+   * visibilitychange handlers, which run after ours, often track a last
+   * event, and an unloading page runs no timer after this task to send it.
+   */
+  private hiding = false;
+  /** Bytes of keepalive requests still out: browsers count them against the 64 KiB too. */
+  private keepaliveBytes = 0;
   private readonly counts = { sent: 0, batches: 0, retries: 0, dropped: 0, rejected: 0, failed: 0, invalid: 0 };
 
   constructor(options: ClientOptions) {
@@ -104,6 +112,10 @@ export class Client<E extends EventSchema<E> = AnyEvents> implements PanecastCli
     }
     this.waiting.push({ json, bytes });
     this.waitingBytes += bytes;
+    if (this.hiding) {
+      this.sendOnPageHide();
+    }
+    // Also while hiding: what did not fit the keepalive budget gets its timer or its normal request.
     this.pump();
     return true;
   }
@@ -317,7 +329,17 @@ export class Client<E extends EventSchema<E> = AnyEvents> implements PanecastCli
     if (this.state === 'closed') {
       return;
     }
-    let budget = KEEPALIVE_BUDGET;
+    if (!this.hiding) {
+      this.hiding = true;
+      // Never runs once the page unloads; a page that lives on (a tab switch) batches again.
+      holdProcess(
+        setTimeout(() => {
+          this.hiding = false;
+        }, 0),
+        false,
+      );
+    }
+    let budget = KEEPALIVE_BUDGET - this.keepaliveBytes;
     const pending = this.batches.filter((batch) => !batch.beaconOut);
     for (const batch of pending) {
       budget -= utf8Length(batch.body);
@@ -328,14 +350,17 @@ export class Client<E extends EventSchema<E> = AnyEvents> implements PanecastCli
       this.batches.push(batch);
       pending.push(batch);
     }
-    let spent = 0;
+    let spent = this.keepaliveBytes;
     for (const batch of pending) {
-      spent += utf8Length(batch.body);
-      if (spent > KEEPALIVE_BUDGET) {
+      const bytes = utf8Length(batch.body);
+      if (spent + bytes > KEEPALIVE_BUDGET) {
         break;
       }
+      spent += bytes;
+      this.keepaliveBytes += bytes;
       batch.beaconOut = true;
       void this.request(batch, true).then(() => {
+        this.keepaliveBytes -= bytes;
         batch.beaconOut = false;
         // If the page lives on, a failed one is retried by the normal path.
         this.pump();

@@ -66,6 +66,47 @@ it('keeps within the keepalive budget and retries the rest normally if the page 
   expect(sdk.stats().sent).toBe(60);
 });
 
+it('sends at once what the page tracks in its own hide handler, which runs after the SDK one', async () => {
+  const fake = fakeFetch([], 202);
+  const sdk = createClient({ url: 'http://c.test', fetch: fake.fetch });
+  sdk.track('a');
+  // The usual way to record a last event; registered after createClient, so it runs after the SDK handler.
+  doc.addEventListener('visibilitychange', () => {
+    if (doc.visibilityState === 'hidden') {
+      sdk.track('page_leave');
+    }
+  });
+  doc.visibilityState = 'hidden';
+  doc.dispatchEvent(new Event('visibilitychange'));
+  // No timer runs once an unloading page's task ends: only what left during it is delivered.
+  expect(typesPerCall(fake.calls)).toEqual([['a'], ['page_leave']]);
+  expect(fake.calls.every((call) => call.keepalive)).toBe(true);
+
+  // A page that lives on (a tab switch) batches as usual again.
+  await jest.advanceTimersByTimeAsync(0);
+  sdk.track('b');
+  sdk.track('c');
+  expect(fake.calls).toHaveLength(2);
+  await jest.advanceTimersByTimeAsync(1000);
+  expect(typesPerCall(fake.calls.slice(2))).toEqual([['b', 'c']]);
+  expect(fake.calls[2]?.keepalive).toBe(false);
+});
+
+it('counts keepalive bodies still in flight against the budget of a later page hide', async () => {
+  // Browsers refuse a keepalive request past 64 KiB in flight; a refused one is lost with the page.
+  const fake = fakeFetch(['hang', 'hang', 'hang'], 202);
+  const sdk = createClient({ url: 'http://c.test', fetch: fake.fetch, batchSize: 1000, flushIntervalMs: 60_000 });
+  for (let i = 0; i < 25; i++) {
+    sdk.track('big', { pad: 'x'.repeat(2000) });
+  }
+  win.dispatchEvent(new Event('pagehide'));
+  sdk.track('big', { pad: 'y'.repeat(20_000) });
+  doc.visibilityState = 'hidden';
+  doc.dispatchEvent(new Event('visibilitychange'));
+  const keepalive = fake.calls.filter((call) => call.keepalive);
+  expect(keepalive.reduce((sum, call) => sum + JSON.stringify(call.events).length, 0)).toBeLessThanOrEqual(60_000);
+});
+
 it('can be turned off', async () => {
   const fake = fakeFetch();
   const sdk = createClient({ url: 'http://c.test', fetch: fake.fetch, sendOnPageHide: false });

@@ -57,26 +57,36 @@ async function readError(response: Response): Promise<ErrorBody> {
 }
 
 export async function sendBatch(batch: Batch, options: SendOptions): Promise<Outcome> {
+  const abort = new AbortController();
+  // Armed until the answer's body is read too: the client sends one request
+  // at a time, so a body that stalls after the headers (a connection dying
+  // mid-answer) would otherwise stop delivery for good. Aborting errors the
+  // body read; the status already decided the outcome.
+  const timer = setTimeout(() => abort.abort(), options.timeoutMs);
+  try {
+    return await exchange(batch, options, abort.signal);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function exchange(batch: Batch, options: SendOptions, signal: AbortSignal): Promise<Outcome> {
   const headers: Record<string, string> = { 'content-type': 'application/json', 'idempotency-key': batch.key };
   if (options.apiKey !== undefined) {
     headers.authorization = `Bearer ${options.apiKey}`;
   }
-  const abort = new AbortController();
-  const timer = setTimeout(() => abort.abort(), options.timeoutMs);
   let response: Response;
   try {
     response = await options.fetch(options.endpoint, {
       method: 'POST',
       headers,
       body: batch.body,
-      signal: abort.signal,
+      signal,
       keepalive: options.keepalive === true,
     });
   } catch (error) {
-    const message = abort.signal.aborted ? `no answer within ${options.timeoutMs} ms` : String((error as Error)?.message ?? error);
+    const message = signal.aborted ? `no answer within ${options.timeoutMs} ms` : String((error as Error)?.message ?? error);
     return { kind: 'retry', code: SDK_CODES.NETWORK, message };
-  } finally {
-    clearTimeout(timer);
   }
   if (response.ok) {
     // Drain the body so the connection can be reused.

@@ -1,9 +1,11 @@
 /**
  * A scripted stand-in for fetch: records every request and answers from a
  * list (status, headers, body; 'network' throws like a refused connection;
- * 'hang' never answers until the request is aborted).
+ * 'hang' never answers until the request is aborted; `stall` sends the
+ * status and headers, then no body until the request is aborted, as a
+ * connection that dies after the headers does).
  */
-export type Reply = number | 'network' | 'hang' | { status: number; headers?: Record<string, string>; body?: unknown };
+export type Reply = number | 'network' | 'hang' | { status: number; headers?: Record<string, string>; body?: unknown; stall?: boolean };
 
 export interface Call {
   url: string;
@@ -39,6 +41,15 @@ export function fakeFetch(replies: Reply[] = [], fallback: Reply = 202): { fetch
       });
     }
     const spec = typeof reply === 'number' ? { status: reply } : reply;
+    if (spec.stall === true) {
+      // As fetch does: aborting the request errors a body still being read.
+      const stalled = new ReadableStream<Uint8Array>({
+        start(controller) {
+          init?.signal?.addEventListener('abort', () => controller.error(new DOMException('The operation was aborted', 'AbortError')));
+        },
+      });
+      return new Response(stalled, { status: spec.status, headers: spec.headers });
+    }
     const body =
       spec.body ?? (spec.status < 300 ? { accepted: events.length } : { error: { code: `TEST_${spec.status}`, message: `status ${spec.status}` } });
     return new Response(JSON.stringify(body), { status: spec.status, headers: spec.headers });

@@ -34,7 +34,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startPipeline, type BackendEnv } from './e2e/backend';
-import { adapterConsume, produce, rawConsume } from './e2e/clients';
+import { adapterConsume, produce, rawConsume, type TopicSize } from './e2e/clients';
 import { CLIENTS, CONCURRENCY, BATCH, LOAD_SECONDS, PRODUCE_MS, PROFILE, ROUNDS, RUN_ID, SHAPES, type ClientPair, type Shape } from './e2e/options';
 import { e2ePhase, replay } from './e2e/phases';
 import { summarizeProfile, type ProfileSummary } from './e2e/profile';
@@ -85,25 +85,23 @@ async function pipelineRun(svc: Services, round: number, pair: ClientPair, shape
       await pipeline.stop();
     }
   });
-  const total = (await topicRecords(svc, topic)).reduce((sum, n) => sum + n, 0);
-  if (total !== e2e.totalEvents) {
-    console.warn(`    topic holds ${total} records, collector accepted ${e2e.totalEvents}`);
-  }
-  const raw = await rawConsume(svc, pair.consumer, topic, group('raw', round, pair, shape), total);
+  const records = (await topicRecords(svc, topic)).reduce((sum, n) => sum + n, 0);
+  // The collector packs a request's events of one key into records (collect/event-records.ts).
+  const size: TopicSize = { records, eventsPerRecord: e2e.totalEvents / records };
+  const raw = await rawConsume(svc, pair.consumer, topic, group('raw', round, pair, shape), size);
   console.log(
     `  round ${round} ${pair.name}/${shape}: accepted ${Math.round(e2e.acceptedPerSec)}/s, processed ${Math.round(e2e.processedPerSec)}/s, raw ${pair.consumer} ${Math.round(raw.perSec)}/s → ${(e2e.processedPerSec / raw.perSec).toFixed(3)}`,
   );
-  return { round, clients: pair.name, shape, topic, e2e, raw, stderr };
+  return { round, clients: pair.name, shape, topic, size, e2e, raw, stderr };
 }
 
-async function clientRun(svc: Services, round: number, pair: ClientPair, filled: string, metricsDir: string, profiles: Record<string, ProfileSummary>): Promise<ClientRun> {
-  const total = (await topicRecords(svc, filled)).reduce((sum, n) => sum + n, 0);
+async function clientRun(svc: Services, round: number, pair: ClientPair, filled: PipelineRun, metricsDir: string, profiles: Record<string, ProfileSummary>): Promise<ClientRun> {
   const scratch = name('produce', round, pair);
   topics.push(scratch);
   const produced = await produce(svc, pair.producer, scratch, Math.min(LOAD_SECONDS * 1000, PRODUCE_MS), 3000 + round);
-  const adapter = await adapterConsume(svc, pair.consumer, filled, group('adapter', round, pair), total);
-  const options: BackendEnv = { svc, topic: filled, group: group('replay', round, pair), metricsDir, clients: pair };
-  const replayed = await profiled(PROFILE && round === 1, `replay ${pair.name}`, profiles, (dir) => replay(svc, options, total, dir));
+  const adapter = await adapterConsume(svc, pair.consumer, filled.topic, group('adapter', round, pair), filled.size);
+  const options: BackendEnv = { svc, topic: filled.topic, group: group('replay', round, pair), metricsDir, clients: pair };
+  const replayed = await profiled(PROFILE && round === 1, `replay ${pair.name}`, profiles, (dir) => replay(svc, options, filled.e2e.totalEvents, dir));
   console.log(`  round ${round} ${pair.name} alone: produce ${Math.round(produced.perSec)}/s, adapter consume ${Math.round(adapter.perSec)}/s, replay ${Math.round(replayed.perSec)}/s`);
   return { round, clients: pair.name, produce: produced, adapter, replay: replayed };
 }
@@ -141,7 +139,7 @@ async function main(): Promise<void> {
         pipelines.push(await pipelineRun(svc, round, pair, shape, metricsDir, profiles));
       }
       for (const pair of round % 2 === 0 ? [...CLIENTS].reverse() : CLIENTS) {
-        const filled = pipelines.find((r) => r.round === round && r.clients === pair.name)?.topic as string;
+        const filled = pipelines.find((r) => r.round === round && r.clients === pair.name) as PipelineRun;
         clientRuns.push(await clientRun(svc, round, pair, filled, metricsDir, profiles));
       }
     }

@@ -1,6 +1,9 @@
 /** Helpers shared by the public-behaviour and the real-service tests. */
 import WebSocket from 'ws';
 import { LIVE_PATH, PROTOCOL_VERSION, parseServerMessage, type ServerMessage, type SubscribeQuery } from '@panecast/protocol';
+import { recordText } from '../src/buffer/event-log';
+import type { MemoryLog } from '../src/buffer/memory-log';
+import { decodeRecordEvents } from '../src/collect/event-records';
 
 export async function waitFor<T>(probe: () => T | undefined | Promise<T | undefined>, what: string, ms = 15_000): Promise<T> {
   const deadline = Date.now() + ms;
@@ -104,4 +107,9 @@ export async function post(baseUrl: string, body: string, contentType = 'applica
 /** A type name no other test run uses, so counts start from zero. */
 export function uniqueType(prefix: string): string {
   return `${prefix}_${Date.now().toString(36)}_${Math.floor(Math.random() * 1e6).toString(36)}`;
+}
+
+/** Events in each partition of the in-memory log, however many each record packs (collect/event-records.ts). */
+export function loggedEvents(log: MemoryLog): number[] {
+  return log.sizes().map((_, partition) => log.records(partition).reduce((sum, record) => sum + decodeRecordEvents(recordText(record.value)).length, 0));
 }

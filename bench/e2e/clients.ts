@@ -14,26 +14,38 @@ import type { KafkaClient } from '../../backend/src/config';
 import { percentile, random } from '../lib';
 import { CpuMeter, type CpuFigures } from './cpu';
 import { recordBatch, TEMPLATES } from './load';
-import { CONCURRENCY, CONSUME_TIMEOUT_MS, PARTITIONS } from './options';
+import { BATCH, CONCURRENCY, CONSUME_TIMEOUT_MS, PARTITIONS } from './options';
 import { DIST, type Services } from './services';
 
 type KafkaLogsModule = typeof import('../../backend/src/buffer/kafka-logs');
 const kafkaLogs = () => require(join(DIST, 'buffer', 'kafka-logs.js')) as KafkaLogsModule;
 
 export interface ConsumeFigures {
+  /** Events per second: records per second times the topic's events per record. */
   perSec: number;
   events: number;
+  recordsPerSec: number;
+  records: number;
   ms: number;
   /** From starting the consumer to its first records (group join + first fetch). */
   firstRecordsMs: number;
   cpu: CpuFigures;
 }
 
+/** What a consumer reads: the topic's records, and how many events they pack on average (collect/event-records.ts). */
+export interface TopicSize {
+  records: number;
+  eventsPerRecord: number;
+}
+
 /**
- * Counts `total` records through `subscribe` (which starts a consumer calling
- * `count(n)` and returns its stop), timing from the first records to the last.
+ * Counts the topic's records through `subscribe` (which starts a consumer
+ * calling `count(n)` and returns its stop), timing from the first records to
+ * the last. A client's work is per record, so the figures in events are its
+ * records times the topic's events per record, not a count of events.
  */
-async function timedConsume(svc: Services, total: number, subscribe: (count: (n: number) => void) => Promise<() => Promise<void>>): Promise<ConsumeFigures> {
+async function timedConsume(svc: Services, topicSize: TopicSize, subscribe: (count: (n: number) => void) => Promise<() => Promise<void>>): Promise<ConsumeFigures> {
+  const total = topicSize.records;
   const started = performance.now();
   let seen = 0;
   let firstAt = 0;
@@ -62,7 +74,8 @@ async function timedConsume(svc: Services, total: number, subscribe: (count: (n:
     throw new Error(`consumer read ${seen} of ${total} records within ${CONSUME_TIMEOUT_MS} ms`);
   }
   const ms = lastAt - firstAt;
-  return { perSec: ((seen - firstCount) / ms) * 1000, events: seen, ms, firstRecordsMs: firstAt - started, cpu };
+  const recordsPerSec = ((seen - firstCount) / ms) * 1000;
+  return { perSec: recordsPerSec * topicSize.eventsPerRecord, events: seen * topicSize.eventsPerRecord, recordsPerSec, records: seen, ms, firstRecordsMs: firstAt - started, cpu };
 }
 
 /** kafkajs with the adapter's settings (kafka-log.ts): fetch sizes, partitions side by side, eachBatch, resolveOffset + heartbeat per batch. */
@@ -121,13 +134,13 @@ async function rawPlatformatic(svc: Services, topic: string, group: string, coun
   };
 }
 
-export function rawConsume(svc: Services, client: KafkaClient, topic: string, group: string, total: number): Promise<ConsumeFigures> {
-  return timedConsume(svc, total, (count) => (client === 'kafkajs' ? rawKafkajs(svc, topic, group, count) : rawPlatformatic(svc, topic, group, count)));
+export function rawConsume(svc: Services, client: KafkaClient, topic: string, group: string, size: TopicSize): Promise<ConsumeFigures> {
+  return timedConsume(svc, size, (count) => (client === 'kafkajs' ? rawKafkajs(svc, topic, group, count) : rawPlatformatic(svc, topic, group, count)));
 }
 
 /** The backend's own adapter (as built), counting in onBatch. */
-export function adapterConsume(svc: Services, client: KafkaClient, topic: string, group: string, total: number): Promise<ConsumeFigures> {
-  return timedConsume(svc, total, async (count) => {
+export function adapterConsume(svc: Services, client: KafkaClient, topic: string, group: string, size: TopicSize): Promise<ConsumeFigures> {
+  return timedConsume(svc, size, async (count) => {
     const log = kafkaLogs().createKafkaLog({ brokers: svc.brokers, clientId: 'panecast', topic, partitions: PARTITIONS, producer: client, consumer: client });
     const consumer = await log.consume(group, { onBatch: async (batch) => count(batch.records.length) });
     return async () => {
@@ -167,7 +180,7 @@ export async function produce(svc: Services, client: KafkaClient, topic: string,
         const sent = performance.now();
         await log.append(records);
         latencies.push(performance.now() - sent);
-        events += records.length;
+        events += BATCH;
       }
     };
     await Promise.all(Array.from({ length: CONCURRENCY }, loop));

@@ -6,6 +6,7 @@
  * loops over keep-alive loopback connections.
  */
 import { Agent, request } from 'node:http';
+import { MAX_EVENTS_PER_RECORD } from '../../backend/src/collect/event-records';
 import { random } from '../lib';
 import { BATCH, CONCURRENCY, sleep } from './options';
 
@@ -67,13 +68,22 @@ function ndjsonBatch(start: number, now: number): string {
   return body;
 }
 
-/** The records the collector would append for one batch (value as encodeEvent writes it, key = type). */
+/**
+ * The records the collector would append for one batch: values as encodeEvent
+ * writes them, one key (the type), packed as RecordPacker packs them.
+ */
 export function recordBatch(start: number, now: number): Array<{ key: string; value: string; timestamp: number }> {
-  const records = new Array<{ key: string; value: string; timestamp: number }>(BATCH);
-  for (let i = 0; i < BATCH; i++) {
-    const k = (start + i) % TEMPLATES;
-    const ts = now - (templates.jitter[k] as number);
-    records[i] = { key: 'http_request', value: `{"type":"http_request","ts":${ts}${templates.recordTails[k] as string}`, timestamp: ts };
+  const records: Array<{ key: string; value: string; timestamp: number }> = [];
+  for (let first = 0; first < BATCH; first += MAX_EVENTS_PER_RECORD) {
+    const values: string[] = [];
+    let oldest = Number.POSITIVE_INFINITY;
+    for (let i = first; i < Math.min(BATCH, first + MAX_EVENTS_PER_RECORD); i++) {
+      const k = (start + i) % TEMPLATES;
+      const ts = now - (templates.jitter[k] as number);
+      oldest = Math.min(oldest, ts);
+      values.push(`{"type":"http_request","ts":${ts}${templates.recordTails[k] as string}`);
+    }
+    records.push({ key: 'http_request', value: values.length === 1 ? (values[0] as string) : `[${values.join(',')}]`, timestamp: oldest });
   }
   return records;
 }

@@ -104,7 +104,8 @@ export async function e2ePhase(svc: Services, pipeline: Pipeline, round: number)
   }
 }
 
-export type ReplayFigures = ConsumeFigures & { commits: number };
+/** Counted in events, from the processor's stats: no record figures. */
+export type ReplayFigures = Omit<ConsumeFigures, 'recordsPerSec' | 'records'> & { commits: number };
 
 /** A fresh backend (new group) processing the filled topic from the beginning, no load. */
 export async function replay(svc: Services, options: BackendEnv, total: number, profileDir?: string): Promise<ReplayFigures> {

@@ -66,6 +66,11 @@ export class MemoryLog implements EventLog {
     }
   }
 
+  /** The records of one partition, in offset order (for tests). */
+  records(partition: number): readonly LogRecord[] {
+    return this.partitions[partition] ?? [];
+  }
+
   /** Number of records in each partition (for tests and the status page). */
   sizes(): number[] {
     return this.partitions.map((log) => log.length);

@@ -2,28 +2,19 @@
  * The collector's core: body → validated events → appended to the log.
  * All or nothing: one invalid event rejects the batch with every error
  * listed, and the answer comes only after the log acknowledged the batch.
+ * A request's events of one partition key share records (event-records.ts).
  */
-import type { EventLog, OutgoingRecord } from '../buffer/event-log';
+import type { EventLog } from '../buffer/event-log';
 import { PanecastError } from '../errors';
 import { DEFAULT_TENANT } from '../window/tenancy';
-import { DEFAULT_LIMITS, encodeEvent, isEventError, validateEvent, type EventError, type PanecastEvent, type ValidationLimits } from './event';
+import { DEFAULT_LIMITS, isEventError, validateEvent, type EventError, type ValidationLimits } from './event';
+import { RecordPacker } from './event-records';
 import { originOf } from './idempotency';
 import { parseBody, type BodyFormat } from './parse';
 
 export interface CollectorOptions {
   maxBatchEvents: number;
   limits?: ValidationLimits;
-}
-
-/**
- * The partition key: the event type, or `<type>:<key>` when the sender gives
- * a `key` field (e.g. a user id) to spread one type over several partitions
- * while keeping each key's events in order. Panes merge across partitions, so
- * counts do not depend on where an event lands.
- */
-export function partitionKey(event: PanecastEvent): string {
-  const key = event.fields.key;
-  return typeof key === 'string' || typeof key === 'number' ? `${event.type}:${key}` : event.type;
 }
 
 /** Who sent a batch and how to recognise its retries; both optional (the open embedded collector). */
@@ -65,7 +56,7 @@ export class Collector {
     // One clock reading per batch: events without `ts` share the ingest time.
     const now = this.clock();
     const limits = this.options.limits ?? DEFAULT_LIMITS;
-    const records: OutgoingRecord[] = [];
+    const packer = new RecordPacker();
     const errors: EventError[] = [];
     // The default tenant is left implicit, so its records stay as they always were.
     const tenant = context.tenant === DEFAULT_TENANT ? undefined : context.tenant;
@@ -81,7 +72,7 @@ export class Collector {
         if (origin !== undefined) {
           checked.origin = origin;
         }
-        records.push({ key: partitionKey(checked), value: encodeEvent(checked), timestamp: checked.ts });
+        packer.add(checked);
       }
     });
     if (errors.length > 0) {
@@ -92,12 +83,12 @@ export class Collector {
       );
     }
     try {
-      await this.log.append(records);
+      await this.log.append(packer.records());
     } catch (error) {
       throw new PanecastError('PANECAST_ERR_BUFFER_UNAVAILABLE', { detail: (error as Error).message });
     }
-    this.acceptedTotal += records.length;
-    return records.length;
+    this.acceptedTotal += packer.events;
+    return packer.events;
   }
 
   get stats(): { accepted: number; rejectedBatches: number } {

@@ -177,7 +177,7 @@ function decodeOrigin(value: unknown): EventOrigin | undefined {
     : undefined;
 }
 
-/** Decodes a log record; returns undefined for a value that is not an event. */
+/** Decodes one event's text; returns undefined for a value that is not an event. */
 export function decodeEvent(text: string): PanecastEvent | undefined {
   let value: unknown;
   try {
@@ -185,6 +185,11 @@ export function decodeEvent(text: string): PanecastEvent | undefined {
   } catch {
     return undefined;
   }
+  return decodeEventValue(value);
+}
+
+/** An event from its parsed JSON (a record may hold several: event-records.ts); undefined when it is not one. */
+export function decodeEventValue(value: unknown): PanecastEvent | undefined {
   if (typeof value !== 'object' || value === null) {
     return undefined;
   }

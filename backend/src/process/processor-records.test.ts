@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { LogRecord } from '../buffer/event-log';
 import { MemoryLog } from '../buffer/memory-log';
 import { encodeEvent, type PanecastEvent } from '../collect/event';
+import { RecordPacker } from '../collect/event-records';
 import { loadMetricFiles } from '../metrics-files';
 import { MemoryPaneState } from '../store/memory-pane-state';
 import type { CommitOutcome, PartitionCommit } from '../store/pane-state';
@@ -66,14 +67,15 @@ describe('Processor on records as bytes', () => {
       Buffer.alloc(0),
       Buffer.from([0xff, 0xfe, 0x7b]),
       Buffer.from('{"type":"a","ts":'),
-      Buffer.from('[1,2]'),
+      Buffer.from('[]'),
+      Buffer.from('"text"'),
       Buffer.from('{"type":"a","ts":"soon"}'),
       Buffer.from('{"type":"a","ts":1e999}'),
       Buffer.from('{"type":"a","ts":1,"tenant":"Not A Tenant"}'),
     ];
     const state = new MemoryPaneState();
     const p = processor(state);
-    const batch = [record(0, 0, Buffer.from(encodeEvent(event(0)))), ...bad.map((bytes, i) => record(0, i + 1, bytes)), record(0, 8, Buffer.from(encodeEvent(event(1))))];
+    const batch = [record(0, 0, Buffer.from(encodeEvent(event(0)))), ...bad.map((bytes, i) => record(0, i + 1, bytes)), record(0, bad.length + 1, Buffer.from(encodeEvent(event(1))))];
     await p.onBatch({ partition: 0, records: batch });
     expect(p.snapshot()).toMatchObject({ consumed: 2, undecodable: bad.length, commits: 1 });
     // The offset moved past the bad records: a redelivery skips them.
@@ -120,5 +122,36 @@ describe('Processor on records as bytes', () => {
     for (const partition of [0, 1]) {
       expect(await cells(overlapped, partition)).toEqual(await cells(sequential, partition));
     }
+  });
+
+  it('applies packed records (several events of one key per record) as the same events one per record', async () => {
+    const events = Array.from({ length: 1200 }, (_, i) => event(i));
+    const single = new MemoryPaneState();
+    await processor(single).onBatch({ partition: 0, records: events.map((e, i) => record(0, i, encodeEvent(e))) });
+
+    const packer = new RecordPacker();
+    events.forEach((e) => packer.add(e));
+    const packed = packer.records();
+    expect(packed.map((r) => r.value.startsWith('['))).toEqual([true, true, true]);
+    const state = new MemoryPaneState();
+    const p = processor(state);
+    const batch = packed.map((r, i) => record(0, i, Buffer.from(r.value), Buffer.from(r.key ?? '')));
+    await p.onBatch({ partition: 0, records: batch });
+    expect(p.snapshot()).toMatchObject({ consumed: 1200, undecodable: 0, commits: 1 });
+    expect(await cells(state, 0)).toEqual(await cells(single, 0));
+    // A redelivered batch is skipped record by record: none of its events counts twice.
+    await p.onBatch({ partition: 0, records: batch });
+    expect(p.snapshot()).toMatchObject({ consumed: 1200, duplicatesSkipped: 3 });
+    expect(await cells(state, 0)).toEqual(await cells(single, 0));
+  });
+
+  it('counts what in a packed record is not an event, applies its events, and sends its late ones keyed as the record', async () => {
+    const log = new MemoryLog(1);
+    const p = processor(new MemoryPaneState(), log);
+    const late = { ...event(2), ts: T0 - 3_600_000 };
+    const value = `[${encodeEvent(event(0))},1,${encodeEvent(late)},{"type":"a"},${encodeEvent(event(1))}]`;
+    await p.onBatch({ partition: 0, records: [record(0, 0, Buffer.from(value), Buffer.from('http_request'))] });
+    expect(p.snapshot()).toMatchObject({ consumed: 3, undecodable: 2, tooLate: 1, commits: 1 });
+    expect(log.late.map((r) => [r.key, r.timestamp])).toEqual([['http_request', late.ts]]);
   });
 });

@@ -25,7 +25,8 @@
  */
 import { recordText, type EventLog, type LogConsumer, type OutgoingRecord, type RecordBatch } from '../buffer/event-log';
 import { PanecastError } from '../errors';
-import { decodeEvent, encodeEvent } from '../collect/event';
+import { encodeEvent } from '../collect/event';
+import { decodeRecordEvents } from '../collect/event-records';
 import type { DedupStore } from '../store/dedup-store';
 import { FencedError, type PaneStateStore } from '../store/pane-state';
 import { BatchDedup, type BatchDedupOptions } from './batch-dedup';
@@ -280,24 +281,27 @@ export class Processor {
       // Text of one record at a time, not of a whole batch up front (as the kafkajs adapter
       // once did): the string is garbage right after JSON.parse and dies young, where a batch
       // of strings held to its end survived scavenges and was copied and promoted.
-      const event = decodeEvent(recordText(record.value));
-      if (event === undefined) {
-        run.undecodable++;
-        continue;
-      }
-      if (event.origin !== undefined && work.dedup !== undefined && !work.dedup.admit(event.origin, record.offset)) {
-        // A retried batch whose first attempt this partition already holds.
-        run.retriedEvents++;
-        continue;
-      }
-      run.consumed++;
-      // Watermark before this event: a function of the records before it only.
-      const outcome = work.engine.apply(event, work.maxEventTime - ooo);
-      if (outcome === 'too-late') {
-        run.late.push({ key: keyText(record.key), value: encodeEvent(event), timestamp: event.ts });
-      }
-      if (event.ts > work.maxEventTime) {
-        work.maxEventTime = event.ts;
+      // A record holds one event or several of one key (collect/event-records.ts); it is
+      // applied whole, so the batch's offset bookkeeping stays per record.
+      for (const event of decodeRecordEvents(recordText(record.value))) {
+        if (event === undefined) {
+          run.undecodable++;
+          continue;
+        }
+        if (event.origin !== undefined && work.dedup !== undefined && !work.dedup.admit(event.origin, record.offset)) {
+          // A retried batch whose first attempt this partition already holds.
+          run.retriedEvents++;
+          continue;
+        }
+        run.consumed++;
+        // Watermark before this event: a function of the events before it only.
+        const outcome = work.engine.apply(event, work.maxEventTime - ooo);
+        if (outcome === 'too-late') {
+          run.late.push({ key: keyText(record.key), value: encodeEvent(event), timestamp: event.ts });
+        }
+        if (event.ts > work.maxEventTime) {
+          work.maxEventTime = event.ts;
+        }
       }
     }
     return run;

@@ -5,7 +5,7 @@
 import { startApp, type App } from '../../src/app';
 import { loadConfig } from '../../src/config';
 import type { MemoryLog } from '../../src/buffer/memory-log';
-import { post } from '../support';
+import { loggedEvents, post } from '../support';
 
 let app: App;
 const LIMIT = 4096;
@@ -21,7 +21,7 @@ afterAll(async () => {
 });
 
 function logSize(): number {
-  return (app.log as MemoryLog).sizes().reduce((sum, size) => sum + size, 0);
+  return loggedEvents(app.log as MemoryLog).reduce((sum, n) => sum + n, 0);
 }
 
 describe('POST /v1/events', () => {
@@ -34,15 +34,18 @@ describe('POST /v1/events', () => {
 
   it('keeps one type in one partition, and spreads a type over partitions by its key field', async () => {
     const log = app.log as MemoryLog;
-    const before = log.sizes();
+    const before = loggedEvents(log);
+    const records = log.sizes();
     expect((await post(app.url, JSON.stringify(Array.from({ length: 12 }, () => ({ type: 'spread' }))))).status).toBe(202);
-    const byType = log.sizes().map((size, i) => size - (before[i] as number));
+    const byType = loggedEvents(log).map((size, i) => size - (before[i] as number));
     expect(byType.filter((added) => added > 0)).toEqual([12]);
+    // One request's events of one key travel as one record.
+    expect(log.sizes().map((size, i) => size - (records[i] as number)).filter((added) => added > 0)).toEqual([1]);
 
-    const middle = log.sizes();
+    const middle = loggedEvents(log);
     const keyed = Array.from({ length: 40 }, (_, i) => ({ type: 'spread', key: `user-${i}` }));
     expect((await post(app.url, JSON.stringify(keyed))).status).toBe(202);
-    const byKey = log.sizes().map((size, i) => size - (middle[i] as number));
+    const byKey = loggedEvents(log).map((size, i) => size - (middle[i] as number));
     expect(byKey.filter((added) => added > 0).length).toBeGreaterThan(1);
   });
 

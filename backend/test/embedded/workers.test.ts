@@ -6,7 +6,7 @@
 import { startApp } from '../../src/app';
 import { loadConfig } from '../../src/config';
 import type { MemoryLog } from '../../src/buffer/memory-log';
-import { post } from '../support';
+import { loggedEvents, post } from '../support';
 
 async function afterEvents(workers: string) {
   const app = await startApp(loadConfig({ PANECAST_PORT: '0', PANECAST_DEMO_EVENTS_PER_SEC: '0', PANECAST_WORKERS: workers }));
@@ -18,7 +18,7 @@ async function afterEvents(workers: string) {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
     return {
-      logged: (app.log as MemoryLog).sizes().reduce((sum, size) => sum + size, 0),
+      logged: loggedEvents(app.log as MemoryLog).reduce((sum, n) => sum + n, 0),
       consumed: app.processor.snapshot().consumed,
       composing: app.composer.isLeader,
     };

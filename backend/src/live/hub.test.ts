@@ -236,6 +236,64 @@ describe('Hub', () => {
     warn.mockRestore();
   });
 
+  it('after the bus resubscribed, fetches what its Pub/Sub channel lost without waiting for a next frame (a quiet query)', async () => {
+    hub.close();
+    const resubscribed = jest.spyOn(bus, 'onResubscribed');
+    hub = new Hub(bus, 60_000, REPLAY_RETRY_MS, UNBOUNDED);
+    const watch = jest.spyOn(bus, 'watch');
+    const a = new RecordingWatcher();
+    await hub.attach(QUERY, a);
+    const listener = busListener(watch);
+    await bus.publish(QUERY.key, [frame(1)], 0);
+    await settle();
+    // Lost while the subscriber reconnected: the final value of the window, and then the query goes quiet.
+    await publishLost(listener, [frame(2), frame(3, 'correction')]);
+    (resubscribed.mock.calls[0]?.[0] as () => void)();
+    await settle();
+    await settle();
+    expect(a.seqs).toEqual([1, 2, 3]);
+    expect(a.resyncs).toBe(0);
+    // A Pub/Sub message published after the resubscription and also read by that repair is not a restart.
+    listener([{ ...frame(3, 'correction'), seq: 3 }]);
+    await bus.publish(QUERY.key, [frame(4)], 0);
+    await settle();
+    expect(a.resyncs).toBe(0);
+    expect(a.seqs).toEqual([1, 2, 3, 4]);
+  });
+
+  it('after the bus resubscribed, re-syncs its watchers when the ring no longer holds what was lost', async () => {
+    hub.close();
+    const resubscribed = jest.spyOn(bus, 'onResubscribed');
+    hub = new Hub(bus, 60_000, REPLAY_RETRY_MS, UNBOUNDED);
+    const watch = jest.spyOn(bus, 'watch');
+    const a = new RecordingWatcher();
+    await hub.attach(QUERY, a);
+    await bus.publish(QUERY.key, [frame(1)], 0);
+    await settle();
+    await publishLost(busListener(watch), [1, 2, 3, 4, 5].map((v) => frame(v)));
+    (resubscribed.mock.calls[0]?.[0] as () => void)();
+    await settle();
+    await settle();
+    expect(a.resyncs).toBe(1);
+  });
+
+  it('after the bus resubscribed, leaves a query that lost nothing alone', async () => {
+    hub.close();
+    const resubscribed = jest.spyOn(bus, 'onResubscribed');
+    hub = new Hub(bus, 60_000, REPLAY_RETRY_MS, UNBOUNDED);
+    const a = new RecordingWatcher();
+    await hub.attach(QUERY, a);
+    await bus.publish(QUERY.key, [frame(1)], 0);
+    await settle();
+    (resubscribed.mock.calls[0]?.[0] as () => void)();
+    await settle();
+    await settle();
+    await bus.publish(QUERY.key, [frame(2)], 0);
+    await settle();
+    expect(a.seqs).toEqual([1, 2]);
+    expect([a.resyncs, hub.gapsRepaired]).toEqual([0, 0]);
+  });
+
   it('renews the leases of the queries it serves', async () => {
     hub.close();
     hub = new Hub(bus, 20, REPLAY_RETRY_MS, UNBOUNDED);

@@ -14,6 +14,8 @@
  * them, each watcher is told to re-sync (a fresh snapshot). A replay read
  * that fails is retried a few times; if it still fails the watchers re-sync
  * too, so a quiet query never sits on a silent gap until its next frame.
+ * For the same reason, once the bus has resubscribed after losing its
+ * connection, every query fetches from the ring what was published meanwhile.
  *
  * Deliveries run in slices of the event loop (delivery-slices.ts): past the
  * budget of a turn, a query's batches wait for the next one, conflated to the
@@ -104,6 +106,11 @@ interface Channel {
   listener: (frames: readonly LiveFrame[]) => void;
   /** Batches waiting for a delivery slice, conflated; undefined when none wait. */
   pending: PendingFrames | undefined;
+  /**
+   * Set by a repair after a resubscription: lastSeq before it. Batches published after the resubscription
+   * may also have been read by that repair: their frames in (repairedAfter, lastSeq] were delivered already.
+   */
+  repairedAfter: number | undefined;
 }
 
 /** One frame for every watcher; `follows` below seq − 1 marks it as standing in for superseded frames. */
@@ -145,6 +152,13 @@ export class Hub {
     this.leaseTimer = setInterval(() => void this.renewLeases(), leaseRenewMs);
     this.leaseTimer.unref();
     this.slices = new DeliverySlices(deliveryBudgetMs, () => this.drain());
+    bus.onResubscribed(() => {
+      for (const channel of this.channels.values()) {
+        channel.chain = channel.chain.then(() => this.catchUp(channel)).catch((error: Error) => {
+          console.warn(`hub: catch-up failed: ${error.message}`);
+        });
+      }
+    });
   }
 
   /**
@@ -167,7 +181,7 @@ export class Hub {
   async attach(query: RegisteredQuery, watcher: Watcher): Promise<void> {
     let channel = this.channels.get(query.key);
     if (channel === undefined) {
-      const created: Channel = { query, watchers: new Set(), lastSeq: -1, chain: Promise.resolve(), listener: () => {}, pending: undefined };
+      const created: Channel = { query, watchers: new Set(), lastSeq: -1, chain: Promise.resolve(), listener: () => {}, pending: undefined, repairedAfter: undefined };
       created.listener = (frames) => this.receive(created, frames);
       this.channels.set(query.key, created);
       channel = created;
@@ -195,7 +209,18 @@ export class Hub {
     });
   }
 
-  private async deliverInOrder(channel: Channel, frames: readonly LiveFrame[]): Promise<void> {
+  private async deliverInOrder(channel: Channel, received: readonly LiveFrame[]): Promise<void> {
+    let frames = received;
+    if (channel.repairedAfter !== undefined && frames.length > 0) {
+      const lastSeq = channel.lastSeq;
+      if ((frames[0] as LiveFrame).seq > channel.repairedAfter && (frames[0] as LiveFrame).seq <= lastSeq) {
+        frames = frames.filter((frame) => frame.seq > lastSeq);
+        if (frames.length === 0) {
+          return;
+        }
+      }
+      channel.repairedAfter = undefined;
+    }
     const first = frames[0];
     if (first === undefined) {
       this.dispatch(channel, []);
@@ -222,6 +247,32 @@ export class Hub {
     }
     channel.lastSeq = (batch[batch.length - 1] as LiveFrame).seq;
     this.dispatch(channel, batch);
+  }
+
+  /** After the bus resubscribed: delivers what the channel missed meanwhile, or re-syncs its watchers when the ring lost it. */
+  private async catchUp(channel: Channel): Promise<void> {
+    if (channel.lastSeq < 0 || this.channels.get(channel.query.key) !== channel) {
+      // Nothing delivered yet (each watcher's own sync point shows a gap at the next frame), or no longer watched.
+      return;
+    }
+    const missing = await this.replayWithRetries(channel);
+    if (missing === undefined) {
+      this.resyncs++;
+      this.dropPending(channel);
+      // The current seq is unknown: take the next batch as it comes (each watcher filters by its snapshot's seq).
+      channel.lastSeq = -1;
+      for (const watcher of channel.watchers) {
+        watcher.resync();
+      }
+      return;
+    }
+    if (missing.length === 0) {
+      return;
+    }
+    this.gapsRepaired++;
+    channel.repairedAfter = channel.lastSeq;
+    channel.lastSeq = (missing[missing.length - 1] as LiveFrame).seq;
+    this.dispatch(channel, missing);
   }
 
   /** The frames after the channel's last seq; undefined when the ring lost them or every read failed. */

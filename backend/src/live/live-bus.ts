@@ -84,6 +84,11 @@ export interface LiveBus {
   register(queries: readonly RegisteredQuery[]): Promise<void>;
   /** Delivers every batch published for `key` from now on, in seq order. */
   watch(key: string, listener: FrameListener): Promise<void>;
+  /**
+   * Called once the bus's channels are watched again after its connection dropped: batches published
+   * meanwhile never reached the listeners, and a quiet query shows no later batch that would reveal the gap.
+   */
+  onResubscribed(listener: () => void): void;
   unwatch(key: string, listener: FrameListener): Promise<void>;
   /** The current state and its seq; undefined until the composer first published the query. */
   snapshot(key: string): Promise<LiveSnapshot | undefined>;

@@ -118,6 +118,10 @@ export class MemoryLiveBus implements LiveBus {
     listeners.add(listener);
   }
 
+  onResubscribed(_listener: () => void): void {
+    // In process: no connection to lose, every batch reaches its listeners.
+  }
+
   async unwatch(key: string, listener: FrameListener): Promise<void> {
     const listeners = this.watchers.get(key);
     listeners?.delete(listener);

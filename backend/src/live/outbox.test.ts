@@ -108,7 +108,8 @@ it('flushes held frames before a control frame, so control frames never overtake
   frame(outbox, 'x', 1);
   outbox.sendControl('{"type":"pong","id":"p"}');
   expect(socket.sent).toEqual(['{"type":"update","sub":"A","seq":1,"cell":"x","value":1,"coalesced":true}', '{"type":"pong","id":"p"}']);
-  expect(outbox.backlogged).toBe(false);
+  // Still over budget: the flush does not make the client any less slow.
+  expect(outbox.backlogged).toBe(true);
 });
 
 it('closes with 4008 when the client stays over budget longer than slowCloseMs, and sends nothing after', () => {
@@ -176,4 +177,34 @@ it('forgets the held frames of one subscription only', () => {
   socket.bufferedAmount = 0;
   outbox.pump();
   expect(socket.sent).toEqual(['{"type":"update","sub":"B","seq":7,"coalesced":true}']);
+});
+
+it('keeps timing a client that stays over budget across control frames: one that pings but never reads is closed with 4008', () => {
+  // Each control frame flushes the held frames into the socket; the client is no less slow for it.
+  const { socket, outbox, advance } = setup();
+  socket.bufferedAmount = 5000;
+  for (let i = 1; i <= 10 && socket.closed === undefined; i++) {
+    frame(outbox, 'x', i);
+    outbox.sendControl(`{"type":"pong","id":"p${i}"}`);
+    advance(100);
+    outbox.pump();
+  }
+  expect(socket.closed).toEqual({ code: CLOSE.TOO_SLOW, reason: 'PANECAST_ERR_TOO_SLOW' });
+});
+
+it('stops timing a client once the socket drained, even when no frame was held at that moment', () => {
+  const { socket, outbox, advance } = setup();
+  socket.bufferedAmount = 5000;
+  frame(outbox, 'x', 1);
+  outbox.sendControl('{"type":"pong","id":"p"}');
+  socket.bufferedAmount = 0;
+  advance(100);
+  outbox.pump();
+  expect(outbox.backlogged).toBe(false);
+  advance(450);
+  socket.bufferedAmount = 5000;
+  frame(outbox, 'x', 2);
+  advance(100);
+  outbox.pump();
+  expect(socket.closed).toBeUndefined();
 });

@@ -39,7 +39,12 @@ export class Outbox {
   private held: Map<string, Held> | undefined;
   /** options.maxBufferedBytes, kept here: sendFrame runs per client per frame, and options is one more object to load. */
   private readonly budget: number;
-  private overSince = 0;
+  /**
+   * When the client was first seen over budget; undefined once it is seen drained. A flush forced by a
+   * control frame leaves it set: the socket is no emptier for that flush, and a client that pings but
+   * never reads must still be closed (its socket buffer would otherwise grow without bound).
+   */
+  private overSince: number | undefined;
   private closed = false;
   sent = 0;
   coalesced = 0;
@@ -52,9 +57,9 @@ export class Outbox {
     this.budget = options.maxBufferedBytes;
   }
 
-  /** True while frames are being coalesced for this client. */
+  /** True while this client is over budget: frames are coalesced, or were flushed by a control frame before it drained. */
   get backlogged(): boolean {
-    return this.held !== undefined;
+    return this.held !== undefined || this.overSince !== undefined;
   }
 
   /** Control frames (welcome, subscribed, errors, pongs): never coalesced, always in order. */
@@ -81,8 +86,10 @@ export class Outbox {
     }
     if (this.held === undefined) {
       this.held = new Map();
-      this.overSince = this.clock();
-      this.options.onBacklogged?.();
+      if (this.overSince === undefined) {
+        this.overSince = this.clock();
+        this.options.onBacklogged?.();
+      }
     }
     // sub + series + window: what a newer frame of the subscription supersedes.
     const identity = `${sub}\u0000${frame.identity}`;
@@ -98,11 +105,12 @@ export class Outbox {
 
   /** Called periodically by the gateway: flush when drained, close when slow too long. */
   pump(): void {
-    if (this.held === undefined || this.closed) {
+    if (this.overSince === undefined || this.closed) {
       return;
     }
     if (this.socket.bufferedAmount <= this.budget) {
       this.flush();
+      this.overSince = undefined;
       return;
     }
     if (this.clock() - this.overSince > this.options.slowCloseMs) {
@@ -139,6 +147,7 @@ export class Outbox {
   private fail(): void {
     this.closed = true;
     this.held = undefined;
+    this.overSince = undefined;
     this.socket.close(CLOSE.TOO_SLOW, 'PANECAST_ERR_TOO_SLOW');
   }
 }

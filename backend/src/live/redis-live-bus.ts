@@ -138,6 +138,9 @@ export class RedisLiveBus implements LiveBus {
   private readonly watchers = new Map<string, Set<FrameListener>>();
   private readonly registeredListeners: Array<(query: RegisteredQuery) => void> = [];
   private registeredSubscribed = false;
+  private readonly resubscribedListeners: Array<() => void> = [];
+  /** The subscriber was ready once: any later 'ready' follows a lost connection. */
+  private subscriberReady = false;
   /** The id of this bus's last successful lead(): the one publish() speaks for. */
   private publisher: string | undefined;
 
@@ -152,6 +155,30 @@ export class RedisLiveBus implements LiveBus {
     this.subscriber = redis.duplicate({ enableAutoPipelining: false });
     this.subscriber.on('error', (error: Error) => console.warn(`redis live bus: ${error.message}`));
     this.subscriber.on('message', (channel: string, text: string) => this.deliver(channel, text));
+    this.subscriber.on('ready', () => {
+      if (this.subscriberReady) {
+        void this.resubscribed();
+      }
+      this.subscriberReady = true;
+    });
+  }
+
+  /** After a reconnect: once the channels are subscribed again, the listeners fetch what was published meanwhile. */
+  private async resubscribed(): Promise<void> {
+    const channels = [...this.channels.keys()];
+    try {
+      // ioredis re-subscribes by itself right after 'ready'; this second SUBSCRIBE (harmless) answers once that holds.
+      if (channels.length > 0) {
+        await this.subscriber.subscribe(...channels);
+      }
+    } catch (error) {
+      console.warn(`redis live bus: re-subscribe failed: ${(error as Error).message}`);
+    }
+    this.resubscribedListeners.forEach((listener) => listener());
+  }
+
+  onResubscribed(listener: () => void): void {
+    this.resubscribedListeners.push(listener);
   }
 
   private id(key: string): string {

@@ -251,6 +251,74 @@ describe('LivePanel', () => {
     expect(times.filter((text) => !text.endsWith('0'))).toEqual([]);
   });
 
+  it('keeps the colour of a series when a new group-by value appears before it', async () => {
+    const frame = (name: string) => liveFrame({ name, times: seconds(10), values: Array(10).fill(1) });
+    const swatches = () =>
+      Object.fromEntries(
+        screen
+          .getAllByTestId('panecast-legend-item')
+          .map((item) => [item.dataset.series, (item.firstElementChild as HTMLElement).style.background])
+      );
+    const { update } = await show(panelData([frame('eu'), frame('us')]));
+    const before = swatches();
+    update(panelData([frame('ap'), frame('eu'), frame('us')]));
+    await advance(100);
+    const after = swatches();
+    expect(Object.keys(after)).toEqual(['ap', 'eu', 'us']);
+    expect([after.eu, after.us]).toEqual([before.eu, before.us]);
+  });
+
+  describe('axes', () => {
+    const texts = () => canvasEvents('fillText').map((e) => String(e.props.text));
+    const isTime = (text: string) => /\d\d:\d\d/.test(text);
+
+    /** The chart over `spanMs` ending at T0, in the dashboard zone `timeZone`. */
+    async function showSpan(spanMs: number, timeZone: string) {
+      const range = { from: dateTime(T0 - spanMs), to: dateTime(T0), raw: { from: 'now-6h', to: 'now' } };
+      const frame = liveFrame({ name: 'eu', times: seconds(10, T0 - 20_000), values: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10] });
+      render(<LivePanel {...panelProps({ ...panelData([frame]), timeRange: range })} timeRange={range} timeZone={timeZone} />);
+      await advance(100);
+      return texts().filter(isTime);
+    }
+
+    it("places hour ticks on the whole hours of the dashboard's time zone, not the browser's", async () => {
+      // The browser runs in UTC (jest config); India is UTC+5:30. Hour ticks at the browser's
+      // whole hours read 11:30, 12:30 … on a dashboard set to India's time.
+      const labels = await showSpan(6 * 3_600_000, 'Asia/Kolkata');
+      expect(labels.length).toBeGreaterThan(3);
+      expect(labels.filter((text) => !text.endsWith(':00'))).toEqual([]);
+      expect(labels).toContain('17:00');
+    });
+
+    it('puts the date on hour ticks of a range longer than a day', async () => {
+      // Midnights of the dashboard's zone (New York), each with its date: not "19:00", not "00:00" twice.
+      const labels = await showSpan(4 * 86_400_000, 'America/New_York');
+      expect(labels).toContain('11/26 00:00');
+      expect(new Set(labels).size).toBe(labels.length);
+      expect(labels.filter((text) => !/^\d\d\/\d\d (00|12):00$/.test(text))).toEqual([]);
+    });
+
+    /** The y tick labels for one series of `values` with the given unit and decimals. */
+    async function yLabels(values: number[], unit?: string, decimals?: number) {
+      const frame = liveFrame({ name: 'eu', times: seconds(values.length), values, unit, decimals });
+      render(<LivePanel {...panelProps(panelData([frame]))} />);
+      await advance(100);
+      return texts().filter((text) => !isTime(text));
+    }
+
+    it('labels y ticks of a scaled unit with the decimals they need', async () => {
+      // Steps of 250 000 on the `short` unit: 1.25 Mil once read "1 Mil" (1, 1, 2, 2 … Mil).
+      const labels = await yLabels([1e6, 2e6, 3e6, 2e6, 1e6], 'short');
+      expect(labels).toContain('1.50 Mil');
+      expect(new Set(labels).size).toBe(labels.length);
+    });
+
+    it('shows no y tick the fixed decimals would mislabel', async () => {
+      // decimals 0 over 0…2: ticks at 0.25 steps once read 0, 0, 1, 1, 1, 1, 2, 2, 2.
+      expect(await yLabels([0, 1, 2, 1, 0, 1, 2, 1, 0, 1], undefined, 0)).toEqual(['0', '1', '2']);
+    });
+  });
+
   it('keeps one uPlot across data and window-style changes, and rebuilds it when the series change', async () => {
     const { rerender } = await show(panelData(frames()));
     const first = screen.getByTestId('panecast-chart').querySelector('.uplot');

@@ -87,6 +87,21 @@ describe('buildChartModel', () => {
     expect(series[0]?.color).not.toEqual(series[1]?.color);
   });
 
+  it('keeps each series colour when group-by values come and go around it', () => {
+    const options = { windowStyle: 'dashed' as const, theme, timeZone: 'utc' };
+    const frame = (name: string) => liveFrame({ name, times: seconds(3), values: [1, 2, 3] });
+    const colours = (m: ReturnType<typeof buildChartModel>) => Object.fromEntries(m.series.map((s) => [s.name, s.color]));
+    const first = buildChartModel(withFieldConfig([frame('eu'), frame('us')]), options);
+    const before = colours(first);
+    // The datasource sends series in label order: a new region lands before the others.
+    const grown = buildChartModel(withFieldConfig([frame('ap'), frame('eu'), frame('us')]), options, first);
+    const after = colours(grown);
+    expect([after.eu, after.us]).toEqual([before.eu, before.us]);
+    expect(new Set(Object.values(after)).size).toBe(3);
+    const shrunk = buildChartModel(withFieldConfig([frame('us')]), options, grown);
+    expect(colours(shrunk).us).toBe(before.us);
+  });
+
   it('overwrites the columns of a previous model instead of allocating new ones', () => {
     const first = model([tail]);
     const column = first.series[0]?.final;

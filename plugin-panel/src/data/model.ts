@@ -46,6 +46,8 @@ export interface SeriesModel {
   key: string;
   name: string;
   color: string;
+  /** Position in the classic palette: kept by the series while it stays (see paletteSlots). */
+  paletteSlot: number;
   /** The value field, with its config (unit, decimals, min/max, thresholds, custom). */
   field: Field;
   display: DisplayProcessor;
@@ -118,9 +120,9 @@ function readFrame(frame: DataFrame): FrameRows | undefined {
 }
 
 /**
- * Series colour from the field config. The classic palette goes by position among the drawn
- * series: Grafana's own series index also counts the `final`/`corrected` flag fields, which
- * would skip palette colours.
+ * Series colour from the field config. The classic palette goes by the series' palette slot
+ * (paletteSlots), not Grafana's series index: that also counts the `final`/`corrected` flag
+ * fields, which would skip palette colours.
  */
 function seriesColor(field: Field, index: number, theme: GrafanaTheme2): string {
   const mode = field.config.color?.mode ?? FieldColorModeId.PaletteClassic;
@@ -133,6 +135,38 @@ function seriesColor(field: Field, index: number, theme: GrafanaTheme2): string 
     state: { ...field.state, seriesIndex: index },
   };
   return getFieldSeriesColor(indexed, theme).color;
+}
+
+/**
+ * Classic-palette positions that stay with their series. The datasource keeps series in label
+ * order, so a group-by value that appears (or goes) moved every series after it one colour on:
+ * "eu" turned from yellow to blue when "ap" showed up. A series keeps the position it had in the
+ * previous model (matched by name, in order for equal names); a new one takes the lowest free
+ * position. With no previous model that is each series' own position, as in Grafana's panels.
+ */
+function paletteSlots(names: readonly string[], previous: ChartModel | undefined): number[] {
+  const held = new Map<string, number[]>();
+  for (const s of previous?.series ?? []) {
+    const slots = held.get(s.name);
+    if (slots === undefined) {
+      held.set(s.name, [s.paletteSlot]);
+    } else {
+      slots.push(s.paletteSlot);
+    }
+  }
+  const slots = names.map((name) => held.get(name)?.shift() ?? -1);
+  const taken = new Set(slots);
+  let free = 0;
+  return slots.map((slot) => {
+    if (slot >= 0) {
+      return slot;
+    }
+    while (taken.has(free)) {
+      free++;
+    }
+    taken.add(free);
+    return free;
+  });
 }
 
 type SeriesData = Pick<SeriesModel, 'final' | 'open' | 'openMin' | 'openMax' | 'corrected' | 'lone' | 'current'> & {
@@ -253,7 +287,8 @@ export function buildChartModel(frames: DataFrame[], options: ModelOptions, prev
       series.push({
         key: `${frameIndex}/${rows.frame.fields.indexOf(field)}`,
         name: getFieldDisplayName(field, rows.frame, frames),
-        color: seriesColor(field, series.length, options.theme),
+        color: '',
+        paletteSlot: -1,
         field,
         display: field.display ?? getDisplayProcessor({ field, theme: options.theme, timeZone: options.timeZone }),
         lineWidth: custom.lineWidth ?? DEFAULT_FIELD_CONFIG.lineWidth,
@@ -261,6 +296,11 @@ export function buildChartModel(frames: DataFrame[], options: ModelOptions, prev
       });
     }
   }
+  const slots = paletteSlots(series.map((s) => s.name), previous);
+  series.forEach((s, i) => {
+    s.paletteSlot = slots[i] as number;
+    s.color = seriesColor(s.field, s.paletteSlot, options.theme);
+  });
   changed ||= previous?.series.length !== series.length;
   return { xs, series, changed };
 }

@@ -16,6 +16,7 @@ import uPlot from 'uplot';
 import { type ChartModel } from '../data/model';
 import { DEFAULT_FIELD_CONFIG, type LiveFieldConfig, type WindowStyle } from '../types';
 import { drawCorrections, drawOpenWindows, drawThresholds, pointSize, thresholdLevels } from './overlays';
+import { zonedDate } from './timeZone';
 
 /** What uPlot's callbacks read at draw time: always the newest model and settings. */
 export interface PlotContext {
@@ -57,18 +58,33 @@ export function structureKey(model: ChartModel, theme: GrafanaTheme2): string {
   return [theme.name, ...model.series.map((s) => `${s.color}:${s.lineWidth}`)].join('|');
 }
 
-/** Tick label format for the spacing between ticks. */
-export function timeFormatFor(incrementMs: number): string {
+/**
+ * Tick label format for the spacing between ticks and the span of the axis. Past a day the hour
+ * ticks carry the date, as in Grafana's own panels: "00:00" twice on one axis names two days.
+ */
+export function timeFormatFor(incrementMs: number, rangeMs = 0): string {
   if (incrementMs < 1000) {
     return 'HH:mm:ss.SSS';
   }
   if (incrementMs < 60_000) {
     return 'HH:mm:ss';
   }
-  if (incrementMs < 86_400_000) {
+  if (incrementMs < 86_400_000 && rangeMs <= 86_400_000) {
     return 'HH:mm';
   }
   return 'MM/DD HH:mm';
+}
+
+/**
+ * Hides y ticks the field's fixed decimals cannot tell apart: with decimals 0 a tick at 0.5
+ * would read "1" where the value 1 is not. (Grafana's own axes drop them the same way.)
+ */
+export function ticksForDecimals(splits: number[], decimals: number | null | undefined): Array<number | null> {
+  if (decimals === null || decimals === undefined) {
+    return splits;
+  }
+  const scale = 10 ** decimals;
+  return splits.map((v) => (Math.abs(v * scale - Math.round(v * scale)) < 1e-6 ? v : null));
 }
 
 /** Decimals a tick increment needs (0.25 → 2), when the field does not fix them. */
@@ -85,10 +101,10 @@ export function decimalsFor(increment: number): number {
  * Time tick labels, cached: ticks mostly stay put between repaints, and formatting a date in the
  * dashboard's time zone costs tens of microseconds a label.
  */
-function timeLabels(context: PlotContext): (splits: number[], increment: number) => string[] {
+function timeLabels(context: PlotContext): (splits: number[], increment: number, rangeMs: number) => string[] {
   const cache = new Map<string, string>();
-  return (splits, increment) => {
-    const format = timeFormatFor(increment);
+  return (splits, increment, rangeMs) => {
+    const format = timeFormatFor(increment, rangeMs);
     const timeZone = context.timeZone();
     if (cache.size > 1000) {
       cache.clear();
@@ -144,6 +160,7 @@ export function plotOptions(
     select: { show: false, left: 0, top: 0, width: 0, height: 0 },
     cursor: { y: false, points: { show: false }, drag: { x: false, y: false, setScale: false } },
     series,
+    tzDate: (ms) => zonedDate(ms, context.timeZone()),
     scales: {
       x: { time: true, range: () => context.xRange() },
       y: {
@@ -160,22 +177,27 @@ export function plotOptions(
         grid,
         ticks: { show: false },
         space: 80,
-        values: (_u, splits, _axis, _space, increment) => labelTimes(splits, increment),
+        values: (u, splits, _axis, _space, increment) =>
+          labelTimes(splits, increment, (u.scales.x?.max ?? 0) - (u.scales.x?.min ?? 0)),
       },
       {
         stroke: axisStroke,
         font,
         grid,
         ticks: { show: false },
+        filter: (_u, splits) => ticksForDecimals(splits, firstField()?.config.decimals),
         values: (_u, splits, _axis, _space, increment) => {
           const config = firstField()?.config;
           const format = getValueFormat(config?.unit ?? 'none');
-          const decimals = config?.decimals ?? decimalsFor(increment);
-          return splits.map((v) => formattedValueToString(format(v, decimals)));
+          // A whole step leaves the decimals to the unit: 0 would make a scaled unit such as
+          // `short` read 1.25 Mil as "1 Mil" (ticks 1, 1, 2, 2 Mil), as Grafana's axes avoid too.
+          const stepDecimals = decimalsFor(increment);
+          const decimals = config?.decimals ?? (stepDecimals > 0 ? stepDecimals : undefined);
+          return splits.map((v) => (v === null ? null : formattedValueToString(format(v, decimals))));
         },
         // Wide enough for the longest label (a unit can make labels long).
         size: (_u, values) => {
-          const longest = (values ?? []).reduce((n, v) => Math.max(n, String(v).length), 3);
+          const longest = (values ?? []).reduce((n, v) => (v === null ? n : Math.max(n, String(v).length)), 3);
           return Math.ceil(longest * 7 + 18);
         },
       },

@@ -44,6 +44,10 @@ export interface HistoryWriterOptions {
 const CURSOR = 'history';
 const DISTINCT_WINDOW_MS = 60_000;
 const SKETCH_FLAG = 2;
+/** Panes read, written and marked together within a tick (bounds a catch-up's memory). */
+const PANES_PER_SLICE = 10;
+/** Samples held before they are written (bounds a high-cardinality pane's memory). */
+const SAMPLES_PER_WRITE = 50_000;
 
 interface SeriesTotals {
   labels: Record<string, string>;
@@ -118,18 +122,31 @@ export class HistoryWriter {
       if (starts.length === 0) {
         return;
       }
-      const cursor = (starts[starts.length - 1] as number) + paneMs;
-      const samples: Sample[] = [];
-      for (const definition of this.definitions) {
-        // One read per metric for the whole run of panes, then per pane.
-        const byPane = groupByPane(await this.state.readPanes(definition.name, paneMs, starts));
-        for (const [paneStart, byPartition] of byPane) {
-          samples.push(...(await this.paneSamples(definition, paneStart, byPartition)));
+      // Slices of the run, each written and marked before the next is read: a catch-up of a
+      // high-cardinality metric holds a few panes' partials and samples, not the whole run's.
+      for (let i = 0; i < starts.length; i += PANES_PER_SLICE) {
+        const slice = starts.slice(i, i + PANES_PER_SLICE);
+        const samples: Sample[] = [];
+        let written = 0;
+        for (const definition of this.definitions) {
+          // One read per metric for the slice, then per pane.
+          const byPane = groupByPane(await this.state.readPanes(definition.name, paneMs, slice));
+          for (const [paneStart, byPartition] of byPane) {
+            // One by one: spreading a big pane's samples into push() overflows the stack (~120k).
+            for (const sample of await this.paneSamples(definition, paneStart, byPartition)) {
+              samples.push(sample);
+            }
+            if (samples.length >= SAMPLES_PER_WRITE) {
+              await this.history.writeSamples(samples);
+              written += samples.length;
+              samples.length = 0;
+            }
+          }
         }
+        await this.history.writeSamples(samples);
+        await this.state.writeMark(CURSOR, (slice[slice.length - 1] as number) + paneMs);
+        this.written += written + samples.length;
       }
-      await this.history.writeSamples(samples);
-      await this.state.writeMark(CURSOR, cursor);
-      this.written += samples.length;
     } catch (error) {
       console.warn(`history writer: will retry: ${(error as Error).message}`);
     } finally {
@@ -157,11 +174,16 @@ export class HistoryWriter {
       }
     }
     if (definition.distinctOf !== undefined) {
-      samples.push(...(await this.distinctSamples(definition, paneStart, paneMs, byPartition)));
+      // Appended one by one, as in tick: a spread of one sample per tuple can overflow the stack.
+      for (const sample of await this.distinctSamples(definition, paneStart, paneMs, byPartition)) {
+        samples.push(sample);
+      }
       if ((end % DISTINCT_WINDOW_MS) === 0) {
         const minute = end - DISTINCT_WINDOW_MS;
         const starts = Array.from({ length: DISTINCT_WINDOW_MS / paneMs }, (_, i) => minute + i * paneMs);
-        samples.push(...(await this.distinctSamples(definition, minute, DISTINCT_WINDOW_MS, await this.state.readPanes(definition.name, paneMs, starts))));
+        for (const sample of await this.distinctSamples(definition, minute, DISTINCT_WINDOW_MS, await this.state.readPanes(definition.name, paneMs, starts))) {
+          samples.push(sample);
+        }
       }
     }
     return samples;

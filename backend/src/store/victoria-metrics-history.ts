@@ -94,6 +94,9 @@ export class VictoriaMetricsHistory implements History {
       end: (query.end / 1000).toFixed(3),
       step: `${query.stepMs}ms`,
       nocache: '1',
+      // Only panes the writer's cursor says are complete are ever read: VictoriaMetrics must not
+      // hide the newest of them behind -search.latencyOffset (30 s by default; empty answers).
+      latency_offset: '1ms',
     });
     let answer: QueryRangeBody;
     try {

@@ -67,6 +67,8 @@ export const TYPE_DIMENSION = 'type';
 export const DEFAULT_CARDINALITY_CAP = 10_000;
 export const MAX_CARDINALITY_CAP = 1_000_000;
 export const MAX_DIMENSIONS = 16;
+/** Labels the history series set themselves (process/history-writer.ts): a dimension so named would be overwritten. */
+const HISTORY_LABELS: readonly string[] = ['__name__', 'window', 'scope', 'vmrange'];
 
 export interface DefinitionIssue {
   file: string;
@@ -252,6 +254,9 @@ class EntryParser {
       }
       if (seen.has(dimension as string)) {
         return this.fail('dimensions', `lists "${String(dimension)}" twice`);
+      }
+      if (HISTORY_LABELS.includes(dimension as string)) {
+        return this.fail('dimensions', `"${String(dimension)}" is a label of the history series (${HISTORY_LABELS.join(', ')}): name the dimension otherwise`);
       }
       seen.add(dimension as string);
     }

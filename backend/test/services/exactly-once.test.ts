@@ -4,12 +4,16 @@
  * too late) goes through 1 processor process, through 3, and through 3 with
  * one killed (SIGKILL) mid-stream and restarted. The panes merged from Redis
  * must give the brute-force results in every case, and the same results.
+ * Records come both packed (several events of a key, as the collector writes
+ * them) and one event each.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
+import { encodeEvent, type PanecastEvent } from '../../src/collect/event';
+import { RecordPacker, partitionKey } from '../../src/collect/event-records';
 import { loadMetricFiles } from '../../src/metrics-files';
 import { RedisPaneState } from '../../src/store/redis-pane-state';
 import { compileQuery, compose, PaneStore, type MetricDefinition } from '../../src/window';
@@ -132,6 +136,20 @@ interface Run {
   late: number;
 }
 
+/**
+ * A slice's records: every other slice packed per type as the collector packs a
+ * request (collect/event-records.ts), the others one event per record, so both
+ * forms cross the kill and the rebalances.
+ */
+function asRecords(slice: readonly PanecastEvent[], index: number): Array<{ key: string; value: string }> {
+  if (index % 2 === 1) {
+    return slice.map((event) => ({ key: partitionKey(event), value: encodeEvent(event) }));
+  }
+  const packer = new RecordPacker();
+  slice.forEach((event) => packer.add(event));
+  return packer.records().map(({ key, value }) => ({ key: key as string, value }));
+}
+
 /** Produces the stream in order, runs the processors, reads the merged panes back. */
 async function runScenario(name: string, processors: number, killOne: boolean, events: readonly TestEvent[], start: number): Promise<Run> {
   const run = `${name}-${Date.now().toString(36)}`;
@@ -163,14 +181,8 @@ async function runScenario(name: string, processors: number, killOne: boolean, e
         killed++;
         children[victim] = startProcessor(topic, group);
       }
-      await producer.send({
-        topic,
-        acks: -1,
-        messages: events.slice(i, i + 500).map((event) => ({
-          key: event.type,
-          value: JSON.stringify({ type: event.type, ts: event.ts, tsSource: 'event', fields: { region: event.region, user: event.user, value: event.value } }),
-        })),
-      });
+      const slice = events.slice(i, i + 500).map((event): PanecastEvent => ({ type: event.type, ts: event.ts, tsSource: 'event', fields: { region: event.region, user: event.user, value: event.value } }));
+      await producer.send({ topic, acks: -1, messages: asRecords(slice, i / 500) });
     }
     const ends = await admin.fetchTopicOffsets(topic);
     const done = ends.map(({ partition, high }) => [partition, Number(high) - 1] as const).filter(([, last]) => last >= 0);

@@ -125,6 +125,19 @@ describe('checkSequence', () => {
     expect(checkSequence(undefined, { type: 'snapshot', sub: 'A', seq: 7, windows: [], fresh: true })).toBe('apply');
     expect(checkSequence(5, { type: 'correction', sub: 'A', seq: 6, series: {}, window, value: 2 })).toBe('apply');
   });
+
+  it('carries the 16-digit seqs of numberings started from the clock, and takes a jump to a newer numbering for a gap', () => {
+    // A query's numbering starts at epoch ms × 1000; one that starts again, a minute later, starts far above.
+    const old = 1_764_300_000_000_000 + 41;
+    const renumbered = 1_764_300_060_000_000 + 1;
+    const text = encode(update(renumbered));
+    expect(text).toContain(`"seq":${renumbered},`);
+    expect(parseServerMessage(text)).toEqual(update(renumbered));
+    const resume = { type: 'subscribe' as const, id: 'r', sub: 'A', query: { metric: 'events', aggregate: 'count', window: { type: 'tumbling' as const, size: 1000 } }, resume: { seq: old } };
+    expect(parseClientMessage(encode(resume))).toEqual({ ok: true, message: resume });
+    expect(checkSequence(old, update(old + 1))).toBe('apply');
+    expect(checkSequence(old, update(renumbered))).toBe('gap');
+  });
 });
 
 describe('codes', () => {

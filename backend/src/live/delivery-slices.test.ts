@@ -3,12 +3,14 @@ import { checkSequence, parseServerMessage } from '@panecast/protocol';
 import { DeliverySlices, PendingFrames } from './delivery-slices';
 import type { OutFrame } from './framed-socket';
 import { Hub, REPLAY_RETRY_MS, SharedFrame, type Watcher } from './hub';
-import { stateField, type FrameListener, type LiveFrame, type NewFrame, type RegisteredQuery } from './live-bus';
+import { numberingBase, stateField, type FrameListener, type LiveFrame, type NewFrame, type RegisteredQuery } from './live-bus';
 import { MemoryLiveBus } from './memory-live-bus';
 import { Outbox, type Sendable } from './outbox';
 import { Subscription } from './subscription';
 
 const T0 = 1_700_000_000_000;
+/** The bus's clock stands at T0: a query's n-th frame is BASE + n. */
+const BASE = numberingBase(T0);
 const QUERY: RegisteredQuery = { key: 'q1', query: { metric: 'events', aggregate: 'count', window: { sizeMs: 1000 } } };
 
 function cell(service: string, value: number, start = T0, final = false): NewFrame {
@@ -100,7 +102,7 @@ describe('Hub past its budget', () => {
   let hub: Hub;
 
   beforeEach(async () => {
-    bus = new MemoryLiveBus({ replayFrames: 64, queryLeaseMs: 10_000 });
+    bus = new MemoryLiveBus({ replayFrames: 64, queryLeaseMs: 10_000 }, () => T0);
     await bus.lead('test-composer', Number.MAX_SAFE_INTEGER);
     // No budget: the first delivery of a turn goes out, everything after it waits for a later turn.
     hub = new Hub(bus, 60_000, REPLAY_RETRY_MS, 0);
@@ -110,13 +112,13 @@ describe('Hub past its budget', () => {
     hub.close();
   });
 
-  /** A live subscription (synced at seq 0) over a client socket, as a session holds it. */
+  /** A live subscription (synced before the query's first frame) over a client socket, as a session holds it. */
   function subscribe(gaps: number[]): { sub: Subscription; client: ClientSocket } {
     const client = new ClientSocket();
     const outbox = new Outbox(client, { maxBufferedBytes: Number.MAX_SAFE_INTEGER, slowCloseMs: 60_000, maxCoalesced: 1000 });
     const sub = new Subscription('A', QUERY.key, '"A"', outbox, (_sub, resumeSeq) => gaps.push(resumeSeq ?? -1));
-    sub.lastSeq = 0;
-    client.lastSeq = 0;
+    sub.lastSeq = BASE;
+    client.lastSeq = BASE;
     sub.release([]);
     return { sub, client };
   }
@@ -144,7 +146,7 @@ describe('Hub past its budget', () => {
     expect(hub.conflatedFrames).toBe(3);
     expect(gaps).toEqual([]);
     expect(client.verdicts.every((verdict) => verdict === 'apply')).toBe(true);
-    expect(client.lastSeq).toBe(9);
+    expect(client.lastSeq).toBe(BASE + 9);
     // What the panel shows is exactly the latest published values, finals included.
     expect(Object.fromEntries(client.shown)).toEqual({
       [stateField(cell('api', 0))]: 3,
@@ -153,7 +155,7 @@ describe('Hub past its budget', () => {
       [stateField(cell('web', 0, T0 + 1000))]: 4,
     });
     // Only frames that skip superseded seqs are marked: api's final (5 skips 3, 4) and web 4 (8 skips 7).
-    expect(client.coalescedSeqs).toEqual([5, 8]);
+    expect(client.coalescedSeqs).toEqual([BASE + 5, BASE + 8]);
   });
 
   it('serves waiting queries one slice per turn, in the order they began to wait', async () => {
@@ -173,20 +175,25 @@ describe('Hub past its budget', () => {
     expect(order).toEqual(['q1', 'q2', 'q3']);
   });
 
-  it('drops the waiting frames of a query whose numbering restarted: its watchers re-sync instead', async () => {
+  // A new numbering starts at the clock, above the old one; one below it (a clock stepped back) is a restart too.
+  it.each([
+    ['above', numberingBase(T0 + 60_000) + 1],
+    ['below', 1],
+  ])('drops the waiting frames of a query whose numbering started again %s: its watchers re-sync instead', async (_where, restartSeq) => {
     const delivered: number[] = [];
     let resyncs = 0;
     const watch = jest.spyOn(bus, 'watch');
     await hub.attach(QUERY, { deliver: (frames) => delivered.push(...frames.map((shared) => shared.frame.seq)), resync: () => resyncs++ });
     const listener = watch.mock.calls[0]?.[1] as FrameListener;
-    listener([numbered(cell('api', 1), 1)]);
-    listener([numbered(cell('api', 2), 2)]);
-    // The query expired on the bus and was rebuilt: seq 1 again, while seq 2 still waits.
-    listener([numbered(cell('api', 7), 1)]);
+    listener([numbered(cell('api', 1), BASE + 1)]);
+    listener([numbered(cell('api', 2), BASE + 2)]);
+    // The query lost its bus state and was numbered anew (the ring holds nothing of the old numbering) while BASE + 2 still waits.
+    listener([numbered(cell('api', 7), restartSeq)]);
     await settle();
     await settle();
-    expect(delivered).toEqual([1]);
+    expect(delivered).toEqual([BASE + 1]);
     expect(resyncs).toBe(1);
+    expect(hub.conflatedFrames).toBe(0);
   });
 });
 

@@ -1,12 +1,14 @@
 /** The gateway's hub: one bus watch per query, frames serialized once, gaps repaired from the ring or re-synced. */
 import { textFrame } from './framed-socket';
 import { Hub, REPLAY_RETRY_MS, shareFrames, type SharedFrame, type Watcher } from './hub';
-import type { FrameListener, LiveFrame, NewFrame, RegisteredQuery } from './live-bus';
+import { numberingBase, type FrameListener, type LiveFrame, type NewFrame, type RegisteredQuery } from './live-bus';
 import { MemoryLiveBus } from './memory-live-bus';
 
 const QUERY: RegisteredQuery = { key: 'q1', query: { metric: 'events', aggregate: 'count', window: { sizeMs: 1000 } } };
 const OTHER: RegisteredQuery = { key: 'q2', query: { metric: 'events', aggregate: 'count', window: { sizeMs: 2000 } } };
 const T0 = 1_700_000_000_000;
+/** The bus's clock stands at T0: every query's numbering starts at BASE, its n-th frame is BASE + n. */
+const BASE = numberingBase(T0);
 /** No delivery budget: every batch is delivered as it arrives (slicing and conflation: delivery-slices.test.ts). */
 const UNBOUNDED = Number.POSITIVE_INFINITY;
 
@@ -23,8 +25,9 @@ class RecordingWatcher implements Watcher {
   resync(): void {
     this.resyncs++;
   }
+  /** The frames delivered, as the n of their seq (BASE + n). */
   get seqs(): number[] {
-    return this.batches.flat().map((shared) => shared.frame.seq);
+    return this.batches.flat().map((shared) => shared.frame.seq - BASE);
   }
 }
 
@@ -34,7 +37,7 @@ let bus: MemoryLiveBus;
 let hub: Hub;
 
 beforeEach(async () => {
-  bus = new MemoryLiveBus({ replayFrames: 4, queryLeaseMs: 10_000 });
+  bus = new MemoryLiveBus({ replayFrames: 4, queryLeaseMs: 10_000 }, () => T0);
   await bus.lead('test-composer', Number.MAX_SAFE_INTEGER); // the test publishes as the composer
   hub = new Hub(bus, 60_000, REPLAY_RETRY_MS, UNBOUNDED);
 });
@@ -176,7 +179,40 @@ describe('Hub', () => {
     expect(a.seqs).toEqual([1, 8]);
   });
 
-  it('re-syncs when numbering restarts (the query expired on the bus and was rebuilt)', async () => {
+  it('re-syncs when the numbering starts again above the old one (the query lost its bus state), repairing nothing', async () => {
+    const watch = jest.spyOn(bus, 'watch');
+    const [a, b] = [new RecordingWatcher(), new RecordingWatcher()];
+    await hub.attach(QUERY, a);
+    await hub.attach(QUERY, b);
+    await bus.publish(QUERY.key, [frame(1), frame(2), frame(3)], 0);
+    await settle();
+    // The query's state is gone (keys expired, Redis lost them): its next publish starts a new numbering
+    // a minute later by the clock, and the bus's ring and seq are that numbering's from now on.
+    const renumbered = new MemoryLiveBus({ replayFrames: 4, queryLeaseMs: 10_000 }, () => T0 + 60_000);
+    await renumbered.lead('test-composer', Number.MAX_SAFE_INTEGER);
+    jest.spyOn(bus, 'replay').mockImplementation((key, afterSeq) => renumbered.replay(key, afterSeq));
+    const listener = busListener(watch);
+    const batches: LiveFrame[][] = [];
+    await renumbered.watch(QUERY.key, (frames) => batches.push([...frames]));
+    await renumbered.publish(QUERY.key, [frame(7), frame(8)], 0);
+    await renumbered.publish(QUERY.key, [frame(9)], 0);
+    await settle();
+    const newBase = numberingBase(T0 + 60_000);
+    expect(batches.map((batch) => batch.map((f) => f.seq))).toEqual([[newBase + 1, newBase + 2], [newBase + 3]]);
+    listener(batches[0] as LiveFrame[]);
+    await settle();
+    // A forward jump the ring cannot fill: not repaired with frames of the new numbering, not delivered.
+    expect([a.resyncs, b.resyncs]).toEqual([1, 1]);
+    expect([hub.resyncs, hub.gapsRepaired]).toEqual([1, 0]);
+    expect(a.seqs).toEqual([1, 2, 3]);
+    // The new numbering flows on from the batch that revealed it (covered by the watchers' fresh snapshots).
+    listener(batches[1] as LiveFrame[]);
+    await settle();
+    expect(a.batches.flat().map((shared) => shared.frame.seq)).toEqual([BASE + 1, BASE + 2, BASE + 3, newBase + 3]);
+    expect(a.resyncs).toBe(1);
+  });
+
+  it('re-syncs when the numbering starts again below the old one (a bus numbering from 0, or a clock stepped back)', async () => {
     const watch = jest.spyOn(bus, 'watch');
     const a = new RecordingWatcher();
     await hub.attach(QUERY, a);
@@ -221,7 +257,7 @@ describe('Hub', () => {
     await bus.publish(QUERY.key, [frame(1)], 0);
     await settle();
     const replay = jest.spyOn(bus, 'replay').mockRejectedValue(new Error('redis down'));
-    listener([{ ...frame(3), seq: 3 }]);
+    listener([{ ...frame(3), seq: BASE + 3 }]);
     await new Promise((resolve) => setTimeout(resolve, 30));
     await settle();
     expect(replay).toHaveBeenCalledTimes(3);
@@ -230,7 +266,7 @@ describe('Hub', () => {
     expect(warn).toHaveBeenCalledWith('hub: gap repair failed 3 times, watchers re-sync: redis down');
     replay.mockRestore();
     // Numbering continues after the re-sync point: the next frame is delivered, not treated as a gap.
-    listener([{ ...frame(4), seq: 4 }]);
+    listener([{ ...frame(4), seq: BASE + 4 }]);
     await settle();
     expect(a.seqs).toEqual([1, 4]);
     warn.mockRestore();
@@ -254,7 +290,7 @@ describe('Hub', () => {
     expect(a.seqs).toEqual([1, 2, 3]);
     expect(a.resyncs).toBe(0);
     // A Pub/Sub message published after the resubscription and also read by that repair is not a restart.
-    listener([{ ...frame(3, 'correction'), seq: 3 }]);
+    listener([{ ...frame(3, 'correction'), seq: BASE + 3 }]);
     await bus.publish(QUERY.key, [frame(4)], 0);
     await settle();
     expect(a.resyncs).toBe(0);
@@ -275,6 +311,26 @@ describe('Hub', () => {
     await settle();
     await settle();
     expect(a.resyncs).toBe(1);
+  });
+
+  it('after the bus resubscribed, re-syncs its watchers when the numbering started again meanwhile (Redis restarted without its data)', async () => {
+    hub.close();
+    const resubscribed = jest.spyOn(bus, 'onResubscribed');
+    hub = new Hub(bus, 60_000, REPLAY_RETRY_MS, UNBOUNDED);
+    const a = new RecordingWatcher();
+    await hub.attach(QUERY, a);
+    await bus.publish(QUERY.key, [frame(1), frame(2)], 0);
+    await settle();
+    const renumbered = new MemoryLiveBus({ replayFrames: 4, queryLeaseMs: 10_000 }, () => T0 + 5_000);
+    await renumbered.lead('test-composer', Number.MAX_SAFE_INTEGER);
+    await renumbered.publish(QUERY.key, [frame(7), frame(8)], 0);
+    jest.spyOn(bus, 'replay').mockImplementation((key, afterSeq) => renumbered.replay(key, afterSeq));
+    (resubscribed.mock.calls[0]?.[0] as () => void)();
+    await settle();
+    await settle();
+    expect(a.resyncs).toBe(1);
+    expect(hub.gapsRepaired).toBe(0);
+    expect(a.seqs).toEqual([1, 2]);
   });
 
   it('after the bus resubscribed, leaves a query that lost nothing alone', async () => {

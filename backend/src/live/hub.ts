@@ -11,7 +11,10 @@
  * A batch whose first seq skips past the last one delivered (a Pub/Sub
  * message lost while the subscriber reconnected) is preceded by the missing
  * frames read from the bus's replay ring, or, when the ring no longer has
- * them, each watcher is told to re-sync (a fresh snapshot). A replay read
+ * them, each watcher is told to re-sync (a fresh snapshot). A numbering that
+ * starts again (the query's bus state was lost) starts far above the old one
+ * (live-bus.ts numberingBase), so it shows as such a skip, and the ring, which
+ * holds the new numbering only, cannot fill it: the watchers re-sync. A replay read
  * that fails is retried a few times; if it still fails the watchers re-sync
  * too, so a quiet query never sits on a silent gap until its next frame.
  * For the same reason, once the bus has resubscribed after losing its
@@ -228,7 +231,8 @@ export class Hub {
     }
     let batch = frames;
     if (channel.lastSeq >= 0 && first.seq <= channel.lastSeq) {
-      // Numbering restarted (the query's bus state expired and was rebuilt): nothing to repair from.
+      // Numbering restarted below the old one (a clock stepped back, or state of a bus older than numberingBase).
+      // A restart above it, the usual case, takes the gap path below: the ring cannot fill that gap.
       this.resyncAll(channel, frames);
       return;
     }

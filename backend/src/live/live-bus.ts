@@ -4,7 +4,10 @@
  * query's frames alike (PROTOCOL.md "Sequence numbers and resume").
  *
  * Per query (keyed by the compiled query's canonical key) the bus keeps:
- * - a sequence counter: publish assigns seq = last + 1, … atomically;
+ * - a sequence counter: publish assigns seq = last + 1, … atomically; a new
+ *   numbering (the query's first publish, or its state lost: a restarted
+ *   embedded process, keys expired or lost in Redis) starts at
+ *   numberingBase(now), above every seq an earlier numbering issued;
  * - a replay ring of the last `replayFrames` frames, for resume;
  * - a state: the latest frame of each (series, window) still inside the
  *   snapshot horizon, read with the counter in one step, so a snapshot
@@ -92,10 +95,54 @@ export interface LiveBus {
   unwatch(key: string, listener: FrameListener): Promise<void>;
   /** The current state and its seq; undefined until the composer first published the query. */
   snapshot(key: string): Promise<LiveSnapshot | undefined>;
-  /** Every frame after `afterSeq`, or undefined when the ring no longer (or never) held them all. */
+  /**
+   * Every frame after `afterSeq` up to the query's seq, or undefined when the ring no longer (or never)
+   * held them all: among them a seq of an earlier numbering of the query, which lies below the ring.
+   */
   replay(key: string, afterSeq: number): Promise<LiveFrame[] | undefined>;
 
   close(): Promise<void>;
+}
+
+/**
+ * Seqs a numbering may issue per millisecond of its life, on average, and still stay below the base
+ * of any numbering of the query started later: 1,000,000 frames a second for one query, far beyond
+ * what the composer publishes (a value per series × window at most every 250 ms, finals, corrections).
+ */
+export const SEQS_PER_MS = 1000;
+
+/**
+ * Where a new numbering of a query starts: its first frame is base + 1. Clients may hold seqs of an
+ * earlier numbering of the same query (they resume with them); starting at the clock, that earlier
+ * numbering's seqs all lie below this base (it began earlier and issued fewer than SEQS_PER_MS a
+ * millisecond), never inside the new numbering's replay ring, so such a resume gets a fresh snapshot
+ * instead of frames of the new numbering taken for those that followed its seq. Epoch ms × 1000
+ * stays below 2^53 until the year 2255.
+ */
+export function numberingBase(epochMs: number): number {
+  return Math.floor(epochMs) * SEQS_PER_MS;
+}
+
+/**
+ * replay()'s answer from a query's ring (oldest first) and its seq: the frames afterSeq + 1 … seq, each
+ * present, or undefined. Checked frame by frame, so frames of two numberings (a ring left behind by
+ * an earlier one) never pass for a gap-free run.
+ */
+export function framesAfter(ring: readonly LiveFrame[], seq: number, afterSeq: number): LiveFrame[] | undefined {
+  if (!Number.isSafeInteger(afterSeq) || afterSeq < 0 || afterSeq > seq) {
+    return undefined;
+  }
+  const from = ring.length - (seq - afterSeq);
+  if (from < 0) {
+    return undefined;
+  }
+  const frames = ring.slice(from);
+  for (let i = 0; i < frames.length; i++) {
+    if ((frames[i] as LiveFrame).seq !== afterSeq + 1 + i) {
+      return undefined;
+    }
+  }
+  return frames;
 }
 
 /** A publish from an instance that does not hold the leadership lease. */

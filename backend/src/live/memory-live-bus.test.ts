@@ -1,7 +1,10 @@
-/** The in-memory live bus: the Redis bus's contract (numbering, ring, state, registry, leases) without Redis. */
+/**
+ * The in-memory live bus: the Redis bus's contract (numbering, ring, state, registry, leases) without Redis.
+ * The clock stands at 0 unless a test moves it, so most numberings start at 0: seqs 1, 2, ….
+ */
 import type { LiveFrame, NewFrame, RegisteredQuery } from './live-bus';
 import { MemoryLiveBus } from './memory-live-bus';
-import { NotLeaderError } from './live-bus';
+import { framesAfter, NotLeaderError, numberingBase, SEQS_PER_MS } from './live-bus';
 
 const T0 = 1_700_000_000_000;
 const KEY = 'q';
@@ -28,11 +31,16 @@ const settle = () => new Promise((resolve) => setImmediate(resolve));
 const seqs = (frames: readonly LiveFrame[] | undefined) => frames?.map((f) => f.seq);
 
 describe('publish and snapshot', () => {
-  it('numbers frames 1, 2, … per query and returns the last seq', async () => {
-    expect(await bus.publish(KEY, [frame('a', T0, 1), frame('b', T0, 2)], 0)).toBe(2);
-    expect(await bus.publish(KEY, [frame('a', T0, 3)], 0)).toBe(3);
-    expect(await bus.publish('other', [frame('a', T0, 1)], 0)).toBe(1);
-    expect(await bus.publish(KEY, [], 0)).toBe(3);
+  it('numbers frames base + 1, base + 2, … per query, the base from the clock at its first publish, and returns the last seq', async () => {
+    now = T0;
+    const base = numberingBase(T0);
+    expect(base).toBe(T0 * SEQS_PER_MS);
+    expect(await bus.publish(KEY, [frame('a', T0, 1), frame('b', T0, 2)], 0)).toBe(base + 2);
+    now = T0 + 5;
+    expect(await bus.publish(KEY, [frame('a', T0, 3)], 0)).toBe(base + 3);
+    expect(await bus.publish('other', [frame('a', T0, 1)], 0)).toBe(numberingBase(T0 + 5) + 1);
+    expect(await bus.publish(KEY, [], 0)).toBe(base + 3);
+    expect(Number.isSafeInteger(numberingBase(Date.UTC(2200, 0)) + 1e9)).toBe(true);
   });
 
   it('has no snapshot until the query is first published, then one even when that publish was empty', async () => {
@@ -87,6 +95,49 @@ describe('replay', () => {
     await bus.publish(KEY, [1, 2, 3, 4, 5].map((v) => frame('a', T0, v)), 0);
     expect(await bus.replay(KEY, 1)).toBeUndefined();
     expect(seqs(await bus.replay(KEY, 2))).toEqual([3, 4, 5]);
+  });
+});
+
+describe('a numbering that starts again (a restarted process: a new bus)', () => {
+  it('starts above every seq of the old one, so a seq the old one gave a client is never replayed from the new ring', async () => {
+    now = T0;
+    for (let v = 1; v <= 3; v++) {
+      await bus.publish(KEY, [frame('a', T0, v)], 0);
+    }
+    const held = (await bus.snapshot(KEY))?.seq as number; // what a client of the old process last applied
+    // The process restarts a moment later; its bus numbers the query anew and publishes more than the old one did.
+    now = T0 + 1;
+    const restarted = new MemoryLiveBus({ replayFrames: 8, queryLeaseMs: 1000 }, () => now);
+    await restarted.lead('composer', Number.MAX_SAFE_INTEGER);
+    for (let v = 1; v <= 6; v++) {
+      await restarted.publish(KEY, [frame('a', T0, 10 + v)], 0);
+    }
+    const ring = (await restarted.replay(KEY, numberingBase(T0 + 1))) as LiveFrame[];
+    expect(seqs(ring)).toEqual([1, 2, 3, 4, 5, 6].map((n) => numberingBase(T0 + 1) + n));
+    // Numbered from 1 in each process, the old seq 3 would lie inside this ring and frames 4..6 pass for what followed it.
+    expect(held).toBeLessThan((ring[0] as LiveFrame).seq - 1);
+    expect(await restarted.replay(KEY, held)).toBeUndefined();
+  });
+});
+
+describe('framesAfter', () => {
+  const numbered = (...list: number[]): LiveFrame[] => list.map((seq) => ({ ...frame('a', T0, seq), seq }));
+
+  it('answers only a run afterSeq + 1 … seq with every frame present', () => {
+    expect(seqs(framesAfter(numbered(4, 5, 6), 6, 3))).toEqual([4, 5, 6]);
+    expect(framesAfter(numbered(4, 5, 6), 6, 6)).toEqual([]);
+    expect(framesAfter(numbered(4, 5, 6), 6, 2)).toBeUndefined();
+    expect(framesAfter(numbered(4, 5, 6), 6, 7)).toBeUndefined();
+    expect(framesAfter(numbered(4, 5, 6), 6, 2.5)).toBeUndefined();
+  });
+
+  it('refuses a ring holding two numberings, whose frames would pass for a run after an old seq', () => {
+    const base = numberingBase(T0);
+    // An old numbering's 5, 6, then a new numbering's base + 1, base + 2: the count fits afterSeq 4 … seq, the frames do not.
+    const mixed = numbered(5, 6, base + 1, base + 2);
+    expect(framesAfter(mixed, base + 2, base - 2)).toBeUndefined();
+    expect(framesAfter(mixed, base + 2, 4)).toBeUndefined();
+    expect(seqs(framesAfter(mixed, base + 2, base))).toEqual([base + 1, base + 2]);
   });
 });
 

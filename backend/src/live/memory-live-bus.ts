@@ -1,5 +1,5 @@
 /** In-memory twin of the Redis live bus (live-bus.ts): same numbering, ring, state and leases. */
-import { NotLeaderError, sortFrames, stateField, type FrameListener, type LiveBus, type LiveBusOptions, type LiveFrame, type LiveSnapshot, type NewFrame, type RegisteredQuery } from './live-bus';
+import { framesAfter, NotLeaderError, numberingBase, sortFrames, stateField, type FrameListener, type LiveBus, type LiveBusOptions, type LiveFrame, type LiveSnapshot, type NewFrame, type RegisteredQuery } from './live-bus';
 
 interface QueryLog {
   seq: number;
@@ -25,7 +25,8 @@ export class MemoryLiveBus implements LiveBus {
   private log(key: string): QueryLog {
     let log = this.logs.get(key);
     if (log === undefined) {
-      log = { seq: 0, composed: false, ring: [], state: new Map() };
+      // A new numbering: this process's clock puts it above the one a previous process gave the query.
+      log = { seq: numberingBase(this.clock()), composed: false, ring: [], state: new Map() };
       this.logs.set(key, log);
     }
     return log;
@@ -140,17 +141,7 @@ export class MemoryLiveBus implements LiveBus {
 
   async replay(key: string, afterSeq: number): Promise<LiveFrame[] | undefined> {
     const log = this.logs.get(key);
-    if (log === undefined || afterSeq > log.seq || afterSeq < 0) {
-      return undefined;
-    }
-    if (afterSeq === log.seq) {
-      return [];
-    }
-    const first = log.ring[0];
-    if (first === undefined || first.seq > afterSeq + 1) {
-      return undefined;
-    }
-    return log.ring.filter((frame) => frame.seq > afterSeq);
+    return log === undefined ? undefined : framesAfter(log.ring, log.seq, afterSeq);
   }
 
   async close(): Promise<void> {

@@ -1,7 +1,7 @@
 /**
  * Redis adapter of the live bus (live-bus.ts). Layout under
  * `panecast:<namespace>:live`:
- *   :q:{<id>}:seq     string  last seq of the query
+ *   :q:{<id>}:seq     string  last seq of the query (a numbering starts at numberingBase)
  *   :q:{<id>}:ring    list    the last `replayFrames` frames (JSON)
  *   :q:{<id>}:state   hash    "<start>|<end>|<series>" → latest frame (JSON)
  *   :q:{<id>}:ends    zset    state field → window end (pruning)
@@ -19,30 +19,42 @@
  */
 import { createHash } from 'node:crypto';
 import type Redis from 'ioredis';
-import { NotLeaderError, sortFrames, stateField, type FrameListener, type LiveBus, type LiveBusOptions, type LiveFrame, type LiveSnapshot, type NewFrame, type RegisteredQuery } from './live-bus';
+import { framesAfter, NotLeaderError, SEQS_PER_MS, sortFrames, stateField, type FrameListener, type LiveBus, type LiveBusOptions, type LiveFrame, type LiveSnapshot, type NewFrame, type RegisteredQuery } from './live-bus';
 
 /**
  * KEYS: seq, ring, state, ends, leader. ARGV: channel, ring size, horizon, ttl ms, publisher id,
  * then field, end, body per frame. Refuses a publisher that no longer holds the leader lease
  * (fencing: a composer that stalled past its lease must not number frames beside the new one).
+ *
+ * Without a seq key (the query's first publish, its keys expired after an hour without one, or
+ * Redis lost them) a new numbering starts at Redis's clock in ms × SEQS_PER_MS (numberingBase):
+ * one clock for every composer, and above every seq clients may hold from an earlier numbering.
+ * A ring an earlier numbering left (the seq key evicted alone) is dropped, so the ring holds one
+ * numbering only; its state stays (latest values, true whatever their seqs, and not sent with them).
+ * Seqs have 16 digits and Lua prints numbers with 14: '%.0f' writes them exactly.
  */
 const PUBLISH_SCRIPT = `
 if redis.call('GET', KEYS[5]) ~= ARGV[5] then
   return redis.error_reply('PANECAST_NOT_LEADER')
 end
-local seq = tonumber(redis.call('GET', KEYS[1]) or '0')
+local seq = tonumber(redis.call('GET', KEYS[1]))
+if not seq then
+  local now = redis.call('TIME')
+  seq = (tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)) * ${SEQS_PER_MS}
+  redis.call('DEL', KEYS[2])
+end
 local out = {}
 local i = 6
 while i <= #ARGV do
   seq = seq + 1
-  local frame = '{"seq":' .. seq .. ',' .. ARGV[i + 2]
+  local frame = '{"seq":' .. string.format('%.0f', seq) .. ',' .. ARGV[i + 2]
   out[#out + 1] = frame
   redis.call('RPUSH', KEYS[2], frame)
   redis.call('HSET', KEYS[3], ARGV[i], frame)
   redis.call('ZADD', KEYS[4], ARGV[i + 1], ARGV[i])
   i = i + 3
 end
-redis.call('SET', KEYS[1], seq, 'PX', ARGV[4])
+redis.call('SET', KEYS[1], string.format('%.0f', seq), 'PX', ARGV[4])
 redis.call('LTRIM', KEYS[2], -tonumber(ARGV[2]), -1)
 local old = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', '(' .. ARGV[3])
 for _, field in ipairs(old) do
@@ -313,18 +325,13 @@ export class RedisLiveBus implements LiveBus {
       return undefined;
     }
     const seq = Number(result[0]);
-    if (afterSeq > seq || afterSeq < 0) {
+    const from = result[1].length - (seq - afterSeq);
+    if (afterSeq > seq || afterSeq < 0 || from < 0) {
+      // Ahead of the query, or no longer (or never: an earlier numbering's seq) in the ring: nothing to parse.
       return undefined;
     }
-    const ring = result[1].map((text) => JSON.parse(text) as LiveFrame);
-    if (afterSeq === seq) {
-      return [];
-    }
-    const first = ring[0];
-    if (first === undefined || first.seq > afterSeq + 1) {
-      return undefined;
-    }
-    return ring.filter((frame) => frame.seq > afterSeq);
+    // Only the frames after afterSeq are parsed (usually a few of the ring's 512).
+    return framesAfter(result[1].slice(from).map((text) => JSON.parse(text) as LiveFrame), seq, afterSeq);
   }
 
   async close(): Promise<void> {

@@ -1,7 +1,7 @@
 /** A subscription's live path: frames in seq order to the outbox, held while syncing, gaps handed to the session. */
 import type { OutFrame } from './framed-socket';
 import { shareFrames } from './hub';
-import type { LiveFrame } from './live-bus';
+import { numberingBase, type LiveFrame } from './live-bus';
 import { Outbox, type Sendable } from './outbox';
 import { Subscription } from './subscription';
 
@@ -75,4 +75,18 @@ it('asks the session for a re-sync when the hub says frames were lost', () => {
   const { sub, gaps } = setup();
   sub.resync();
   expect(gaps).toEqual([undefined]);
+});
+
+it('takes the frames of a numbering that started again above its own for a gap from its last seq, never for the next ones', () => {
+  const { socket, sub, gaps } = setup();
+  const old = numberingBase(T0) + 7;
+  sub.lastSeq = old;
+  sub.release([]);
+  // The query lost its bus state before this gateway's hub saw a batch of it: the session re-syncs from `old`,
+  // which the new numbering's ring cannot serve (a fresh snapshot), rather than the frames passing as old + 1 ….
+  const renumbered = numberingBase(T0 + 60_000);
+  sub.deliver(frames(renumbered + 1, renumbered + 2));
+  expect(gaps).toEqual([old]);
+  expect(socket.seqs).toEqual([]);
+  expect(sub.held.map((shared) => shared.frame.seq)).toEqual([renumbered + 1, renumbered + 2]);
 });

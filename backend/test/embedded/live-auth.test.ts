@@ -29,7 +29,7 @@ describe('tokens', () => {
     client.subscribe('A', EVENTS);
     expect(await client.take(2)).toEqual([
       { type: 'subscribed', id: 'r-A', sub: 'A', resumed: false },
-      { type: 'snapshot', sub: 'A', seq: 1, windows: [{ series: { type: 'click' }, window: { start: T0, end: T0 + 1000 }, value: 1, final: false }] },
+      { type: 'snapshot', sub: 'A', seq: h.seq(EVENTS, 1), windows: [{ series: { type: 'click' }, window: { start: T0, end: T0 + 1000 }, value: 1, final: false }] },
     ]);
   });
 
@@ -163,7 +163,7 @@ describe('tenant isolation', () => {
     acme.subscribe('A', query);
     expect(await acme.take(2)).toEqual([
       { type: 'subscribed', id: 'r-A', sub: 'A', resumed: false },
-      { type: 'snapshot', sub: 'A', seq: 1, windows: [{ series: { region: 'eu' }, window: { start: T0, end: T0 + 1000 }, value: 250, final: false }] },
+      { type: 'snapshot', sub: 'A', seq: h.seq(query, 1), windows: [{ series: { region: 'eu' }, window: { start: T0, end: T0 + 1000 }, value: 250, final: false }] },
     ]);
   });
 });

@@ -1,11 +1,14 @@
 /**
  * In-process harness for the live gateway's public-behaviour tests: an HTTP
- * server on port 0 with a LiveGateway over a MemoryLiveBus (and, unless a
- * test brings its own, a MemoryConnectionLedger), the shipped
+ * server on port 0 with a LiveGateway over a MemoryLiveBus (unless a test
+ * brings its own bus, e.g. a Redis one) and a MemoryConnectionLedger (unless
+ * a test brings its own), the shipped
  * metric definitions plus one tenant-namespaced metric, and a WebSocket test
  * client that records every frame and holds each subscription to the
  * client-side sequence rule (checkSequence). The test plays the composer:
- * it publishes numbered frames on the bus itself.
+ * it publishes numbered frames on the bus itself. A query's numbering starts
+ * at the clock (live-bus.ts numberingBase), so tests name seqs relative to
+ * it: `h.seq(query, n)` is the query's n-th frame published.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -24,7 +27,7 @@ import {
 import { signToken, type TokenClaims } from '../../src/live/auth';
 import type { ConnectionLedger } from '../../src/live/connection-ledger';
 import { GATEWAY_DEFAULTS, LiveGateway, type GatewayOptions } from '../../src/live/gateway';
-import type { NewFrame } from '../../src/live/live-bus';
+import type { LiveBus, NewFrame } from '../../src/live/live-bus';
 import { MemoryConnectionLedger } from '../../src/live/memory-connection-ledger';
 import { MemoryLiveBus } from '../../src/live/memory-live-bus';
 import { loadMetricFiles } from '../../src/metrics-files';
@@ -83,21 +86,23 @@ export function token(claims: Partial<TokenClaims> = {}, secret: string = SECRET
   return signToken({ tenant: 'default', sub: 'user-1', iat: nowSec - 5, exp: nowSec + 3600, ...claims }, secret);
 }
 
-export type HarnessOptions = Partial<GatewayOptions> & { ledger?: ConnectionLedger };
+export type HarnessOptions = Partial<GatewayOptions> & { ledger?: ConnectionLedger; bus?: LiveBus };
 
 export interface Harness {
   url: string;
-  bus: MemoryLiveBus;
+  bus: LiveBus;
   gateway: LiveGateway;
   ledger: ConnectionLedger;
   options: GatewayOptions;
   /** Publishes frames of a query as the composer would; resolves with the last seq. */
   publish(query: SubscribeQuery, frames: readonly NewFrame[]): Promise<number>;
+  /** The seq of the n-th frame published here of the query (n = 0: the seq before the first; on a new bus, its numbering's base). */
+  seq(query: SubscribeQuery, n: number): number;
   connect(options?: { origin?: string; autoPong?: boolean }): Promise<TestClient>;
   close(): Promise<void>;
 }
 
-export async function startHarness({ ledger = new MemoryConnectionLedger(60_000), ...overrides }: HarnessOptions = {}): Promise<Harness> {
+export async function startHarness({ ledger = new MemoryConnectionLedger(60_000), bus: given, ...overrides }: HarnessOptions = {}): Promise<Harness> {
   const options: GatewayOptions = {
     ...GATEWAY_DEFAULTS,
     instanceId: 'gw-test',
@@ -112,9 +117,11 @@ export async function startHarness({ ledger = new MemoryConnectionLedger(60_000)
     leaseRenewMs: 60_000,
     ...overrides,
   };
-  const bus = new MemoryLiveBus({ replayFrames: options.limits.replayFrames, queryLeaseMs: 60_000 });
+  const bus = given ?? new MemoryLiveBus({ replayFrames: options.limits.replayFrames, queryLeaseMs: 60_000 });
   // The test publishes as the composer, which only the lease holder may.
   await bus.lead('test-composer', Number.MAX_SAFE_INTEGER);
+  /** Query key → the seq before its first frame published here. */
+  const bases = new Map<string, number>();
   const gateway = new LiveGateway(bus, ledger, DEFINITIONS, options);
   const server: Server = createServer((_request, response) => response.writeHead(404).end());
   gateway.attach(server);
@@ -127,7 +134,20 @@ export async function startHarness({ ledger = new MemoryConnectionLedger(60_000)
     gateway,
     ledger,
     options,
-    publish: (query, frames) => bus.publish(keyOf(query), frames, Number.NEGATIVE_INFINITY),
+    async publish(query, frames) {
+      const last = await bus.publish(keyOf(query), frames, Number.NEGATIVE_INFINITY);
+      if (!bases.has(keyOf(query))) {
+        bases.set(keyOf(query), last - frames.length);
+      }
+      return last;
+    },
+    seq(query, n) {
+      const base = bases.get(keyOf(query));
+      if (base === undefined) {
+        throw new Error(`no frame of ${keyOf(query)} published yet: its numbering has no base`);
+      }
+      return base + n;
+    },
     async connect(connectOptions = {}) {
       const client = await TestClient.open(url, connectOptions);
       clients.push(client);

@@ -31,7 +31,8 @@ function label(message: ServerMessage): string {
     case 'subscribed':
       return `subscribed ${message.sub}`;
     case 'snapshot':
-      return `snapshot ${message.sub} seq ${message.seq}`;
+      // As the n of the numbering of EVENTS, the one query these conversations snapshot.
+      return `snapshot ${message.sub} seq ${message.seq - h.seq(EVENTS, 0)}`;
     default:
       return message.type;
   }

@@ -3,8 +3,8 @@
  * exactly what it missed from the replay ring, or a snapshot flagged fresh,
  * never a silent gap; clients watching the same query get the same bytes.
  */
-import { DEFAULT_LIMITS } from '@panecast/protocol';
-import { EVENTS, T0, span, startHarness, update, type Harness, type TestClient } from './live-harness';
+import { DEFAULT_LIMITS, type ServerMessage } from '@panecast/protocol';
+import { EVENTS, T0, sleep, span, startHarness, update, type Harness, type TestClient } from './live-harness';
 
 const REPLAY = 8;
 let h: Harness;
@@ -26,6 +26,11 @@ async function watching(sub = 'A'): Promise<TestClient> {
   return client;
 }
 
+/** A numbered frame as [n, value]: n counts from the start of EVENTS' numbering (h.seq). */
+function nthAndValue(frame: ServerMessage): [number, number] {
+  return [(frame as { seq: number }).seq - h.seq(EVENTS, 0), (frame as { value: number }).value];
+}
+
 /** Publishes `count` frames, one batch each, values from `from`. */
 async function publishMany(count: number, from = 0): Promise<number> {
   let seq = 0;
@@ -42,20 +47,20 @@ describe('resume', () => {
     await publishMany(2, 100);
     await first.take(2);
     const last = first.lastSeq.get('A') as number;
-    expect(last).toBe(5);
+    expect(last).toBe(h.seq(EVENTS, 5));
     first.socket.close();
     await first.closed;
 
-    await publishMany(4, 200); // seq 6..9, missed while away
+    await publishMany(4, 200); // frames 6..9, missed while away
     const second = await h.connect();
     await second.open();
     second.subscribe('A', EVENTS, { resume: { seq: last } });
     const frames = await second.take(5);
     expect(frames[0]).toEqual({ type: 'subscribed', id: 'r-A', sub: 'A', resumed: true });
-    expect(frames.slice(1).map((f) => [(f as { seq: number }).seq, (f as { value: number }).value])).toEqual([[6, 200], [7, 201], [8, 202], [9, 203]]);
+    expect(frames.slice(1).map(nthAndValue)).toEqual([[6, 200], [7, 201], [8, 202], [9, 203]]);
     expect(frames.some((f) => f.type === 'snapshot')).toBe(false);
     await publishMany(1, 300);
-    expect(await second.next()).toMatchObject({ type: 'update', sub: 'A', seq: 10, value: 300 });
+    expect(await second.next()).toMatchObject({ type: 'update', sub: 'A', seq: h.seq(EVENTS, 10), value: 300 });
     await second.quiet();
     expect(second.violations).toEqual([]);
   });
@@ -77,10 +82,10 @@ describe('resume', () => {
     client.subscribe('A', EVENTS, { resume: { seq } });
     const [subscribed, snapshot] = await client.take(2);
     expect(subscribed).toEqual({ type: 'subscribed', id: 'r-A', sub: 'A', resumed: false });
-    expect(snapshot).toMatchObject({ type: 'snapshot', sub: 'A', seq: 3 + REPLAY + 4, fresh: true });
+    expect(snapshot).toMatchObject({ type: 'snapshot', sub: 'A', seq: h.seq(EVENTS, 3 + REPLAY + 4), fresh: true });
     expect((snapshot as { windows: unknown[] }).windows.length).toBeGreaterThan(0);
     await publishMany(1, 99);
-    expect(await client.next()).toMatchObject({ type: 'update', seq: 3 + REPLAY + 5 });
+    expect(await client.next()).toMatchObject({ type: 'update', seq: h.seq(EVENTS, 3 + REPLAY + 5) });
     expect(client.violations).toEqual([]);
   });
 
@@ -127,7 +132,7 @@ describe('resume', () => {
     client.subscribe('A', EVENTS, { resume: { seq } });
     const frames = await client.take(5);
     expect(frames[0]).toMatchObject({ type: 'subscribed', resumed: true });
-    expect(frames.slice(1).map((f) => [(f as { seq: number }).seq, (f as { value: number }).value])).toEqual([[3, 50], [4, 51], [5, 60], [6, 61]]);
+    expect(frames.slice(1).map(nthAndValue)).toEqual([[3, 50], [4, 51], [5, 60], [6, 61]]);
     await client.quiet();
     expect(client.violations).toEqual([]);
   });
@@ -145,10 +150,40 @@ describe('resume', () => {
     await client.open();
     client.subscribe('A', EVENTS);
     const frames = await client.take(4);
-    expect(frames[1]).toMatchObject({ type: 'snapshot', seq: 4 });
-    expect(frames.slice(2).map((f) => [(f as { seq: number }).seq, (f as { value: number }).value])).toEqual([[5, 60], [6, 61]]);
+    expect(frames[1]).toMatchObject({ type: 'snapshot', seq: h.seq(EVENTS, 4) });
+    expect(frames.slice(2).map(nthAndValue)).toEqual([[5, 60], [6, 61]]);
     await client.quiet();
     expect(client.violations).toEqual([]);
+  });
+});
+
+describe('a numbering that starts again (the process restarted)', () => {
+  it('answers a resume from a seq of the previous process with a fresh snapshot, not frames of the new numbering', async () => {
+    await publishMany(3);
+    const before = await watching();
+    await publishMany(2, 10);
+    await before.take(2);
+    const held = before.lastSeq.get('A') as number;
+    expect(held).toBe(h.seq(EVENTS, 5));
+    // The process stops (the client loses its connection) and starts again: a new bus numbers the query anew.
+    await h.close();
+    await sleep(2); // a restart takes more than the millisecond of the clock a numbering starts from
+    h = await startHarness({ limits: { ...DEFAULT_LIMITS, replayFrames: REPLAY } });
+    // More frames than the old process had: numbered 1, 2, … in each process, the old seq would lie inside this ring.
+    await publishMany(7, 100);
+    const after = await h.connect();
+    await after.open();
+    after.subscribe('A', EVENTS, { resume: { seq: held } });
+    const [subscribed, snapshot] = await after.take(2);
+    expect(subscribed).toEqual({ type: 'subscribed', id: 'r-A', sub: 'A', resumed: false });
+    expect(snapshot).toMatchObject({ type: 'snapshot', sub: 'A', seq: h.seq(EVENTS, 7), fresh: true });
+    // The new process's latest value of each type × window (click, view at T0; at T0 + 1000), all of them.
+    expect((snapshot as { windows: Array<{ value: number }> }).windows.map((w) => w.value)).toEqual([102, 103, 106, 105]);
+    expect(held).toBeLessThan(h.seq(EVENTS, 1));
+    await publishMany(1, 200);
+    expect(await after.next()).toMatchObject({ type: 'update', sub: 'A', seq: h.seq(EVENTS, 8), value: 200 });
+    await after.quiet();
+    expect(after.violations).toEqual([]);
   });
 });
 
@@ -176,11 +211,11 @@ describe("frames lost on the gateway's bus link", () => {
     const { client, lose } = await watchingWithLink();
     await publishMany(warmup, 5);
     await client.take(warmup);
-    const base = 2 + warmup;
+    const seen = 2 + warmup;
     await lose(() => publishMany(3, 10));
     await publishMany(2, 20);
     const frames = await client.take(5);
-    expect(frames.map((f) => [(f as { seq: number }).seq, (f as { value: number }).value])).toEqual([[base + 1, 10], [base + 2, 11], [base + 3, 12], [base + 4, 20], [base + 5, 21]]);
+    expect(frames.map(nthAndValue)).toEqual([[seen + 1, 10], [seen + 2, 11], [seen + 3, 12], [seen + 4, 20], [seen + 5, 21]]);
     await client.quiet();
     expect(client.violations).toEqual([]);
     expect(h.gateway.stats().gapsRepaired).toBe(warmup);
@@ -220,7 +255,7 @@ describe('fan-out', () => {
     expect(texts[0]).toHaveLength(20);
     expect(texts[1]).toEqual(texts[0]);
     expect(texts[2]).toEqual(texts[0]?.map((text) => text.replace('"sub":"A"', '"sub":"other"')));
-    expect(texts[0]?.[0]).toBe(`{"type":"update","sub":"A","seq":3,"series":{"type":"click"},"window":{"start":${T0},"end":${T0 + 1000}},"value":1000,"final":false}`);
+    expect(texts[0]?.[0]).toBe(`{"type":"update","sub":"A","seq":${h.seq(EVENTS, 3)},"series":{"type":"click"},"window":{"start":${T0},"end":${T0 + 1000}},"value":1000,"final":false}`);
   });
 
   it('serves the same snapshot to clients that join at the same point', async () => {
@@ -236,7 +271,7 @@ describe('fan-out', () => {
     expect(sa[1]).toEqual({
       type: 'snapshot',
       sub: 'S',
-      seq: 2,
+      seq: h.seq(EVENTS, 2),
       windows: [
         { series: { type: 'click' }, window: span(T0), value: 1, final: false },
         { series: { type: 'view' }, window: span(T0), value: 2, final: false },

@@ -30,7 +30,7 @@ describe('a subscription', () => {
       {
         type: 'snapshot',
         sub: 'A',
-        seq: 3,
+        seq: h.seq(EVENTS, 3),
         windows: [
           { series: { type: 'click' }, window: span(T0), value: 3, final: true },
           { series: { type: 'view' }, window: span(T0), value: 5, final: true },
@@ -42,14 +42,14 @@ describe('a subscription', () => {
     await h.publish(EVENTS, [correction({ type: 'view' }, T0, 6)]);
     const frames = await client.take(3);
     expect(frames).toEqual([
-      { type: 'update', sub: 'A', seq: 4, series: { type: 'click' }, window: span(T0 + 1000), value: 2, final: false },
-      { type: 'update', sub: 'A', seq: 5, series: { type: 'click' }, window: span(T0 + 1000), value: 4, final: true },
-      { type: 'correction', sub: 'A', seq: 6, series: { type: 'view' }, window: span(T0), value: 6 },
+      { type: 'update', sub: 'A', seq: h.seq(EVENTS, 4), series: { type: 'click' }, window: span(T0 + 1000), value: 2, final: false },
+      { type: 'update', sub: 'A', seq: h.seq(EVENTS, 5), series: { type: 'click' }, window: span(T0 + 1000), value: 4, final: true },
+      { type: 'correction', sub: 'A', seq: h.seq(EVENTS, 6), series: { type: 'view' }, window: span(T0), value: 6 },
     ]);
     // Exactly these bytes: the field order is part of what every client receives alike.
-    expect(client.received.at(-1)?.text).toBe(`{"type":"correction","sub":"A","seq":6,"series":{"type":"view"},"window":{"start":${T0},"end":${T0 + 1000}},"value":6}`);
+    expect(client.received.at(-1)?.text).toBe(`{"type":"correction","sub":"A","seq":${h.seq(EVENTS, 6)},"series":{"type":"view"},"window":{"start":${T0},"end":${T0 + 1000}},"value":6}`);
     expect(client.violations).toEqual([]);
-    expect(client.lastSeq.get('A')).toBe(6);
+    expect(client.lastSeq.get('A')).toBe(h.seq(EVENTS, 6));
   });
 
   it('multiplexes two subscriptions on one connection, each with its own sequence', async () => {
@@ -58,21 +58,23 @@ describe('a subscription', () => {
     const client = await h.connect();
     await client.open();
     client.subscribe('E', EVENTS);
-    expect(await client.take(2)).toMatchObject([{ type: 'subscribed', sub: 'E' }, { type: 'snapshot', sub: 'E', seq: 1 }]);
+    expect(await client.take(2)).toMatchObject([{ type: 'subscribed', sub: 'E' }, { type: 'snapshot', sub: 'E', seq: h.seq(EVENTS, 1) }]);
     client.subscribe('S', SERVERS);
-    expect(await client.take(2)).toMatchObject([{ type: 'subscribed', sub: 'S' }, { type: 'snapshot', sub: 'S', seq: 2 }]);
+    expect(await client.take(2)).toMatchObject([{ type: 'subscribed', sub: 'S' }, { type: 'snapshot', sub: 'S', seq: h.seq(SERVERS, 2) }]);
     // The same query twice on one connection is two subscriptions.
     client.subscribe('E2', EVENTS);
-    expect(await client.take(2)).toMatchObject([{ type: 'subscribed', sub: 'E2' }, { type: 'snapshot', sub: 'E2', seq: 1 }]);
+    expect(await client.take(2)).toMatchObject([{ type: 'subscribed', sub: 'E2' }, { type: 'snapshot', sub: 'E2', seq: h.seq(EVENTS, 1) }]);
     for (let i = 0; i < 5; i++) {
       await h.publish(EVENTS, [update({ type: 'click' }, T0, 2 + i)]);
       await h.publish(SERVERS, [update({ service: 'api' }, T0, 10 + i)]);
     }
     const frames = await client.take(15);
-    const bySub = (sub: string) => frames.filter((f) => 'sub' in f && f.sub === sub).map((f) => [(f as { seq: number }).seq, (f as { value: number }).value]);
-    expect(bySub('E')).toEqual([[2, 2], [3, 3], [4, 4], [5, 5], [6, 6]]);
-    expect(bySub('E2')).toEqual(bySub('E'));
-    expect(bySub('S')).toEqual([[3, 10], [4, 11], [5, 12], [6, 13], [7, 14]]);
+    // Seqs as the n of each query's numbering.
+    const bySub = (sub: string, query: SubscribeQuery) =>
+      frames.filter((f) => 'sub' in f && f.sub === sub).map((f) => [(f as { seq: number }).seq - h.seq(query, 0), (f as { value: number }).value]);
+    expect(bySub('E', EVENTS)).toEqual([[2, 2], [3, 3], [4, 4], [5, 5], [6, 6]]);
+    expect(bySub('E2', EVENTS)).toEqual(bySub('E', EVENTS));
+    expect(bySub('S', SERVERS)).toEqual([[3, 10], [4, 11], [5, 12], [6, 13], [7, 14]]);
     expect(client.violations).toEqual([]);
     expect(h.gateway.stats().queries).toBe(2);
   });
@@ -89,13 +91,13 @@ describe('a subscription', () => {
     expect(await client.next()).toEqual({ type: 'unsubscribed', id: 'u1', sub: 'E' });
     await h.publish(EVENTS, [update({ type: 'click' }, T0, 1)]);
     await h.publish(SERVERS, [update({ service: 'api' }, T0, 1)]);
-    expect(await client.next()).toEqual({ type: 'update', sub: 'S', seq: 1, series: { service: 'api' }, window: span(T0), value: 1, final: false });
+    expect(await client.next()).toEqual({ type: 'update', sub: 'S', seq: h.seq(SERVERS, 1), series: { service: 'api' }, window: span(T0), value: 1, final: false });
     await client.quiet();
     // Nobody on this gateway watches EVENTS any more: its bus watch is gone.
     expect(h.gateway.stats().queries).toBe(1);
     // The sub id can be used again.
     client.subscribe('E', EVENTS);
-    expect(await client.take(2)).toMatchObject([{ type: 'subscribed', sub: 'E', resumed: false }, { type: 'snapshot', sub: 'E', seq: 1 }]);
+    expect(await client.take(2)).toMatchObject([{ type: 'subscribed', sub: 'E', resumed: false }, { type: 'snapshot', sub: 'E', seq: h.seq(EVENTS, 1) }]);
     expect(client.violations).toEqual([]);
   });
 
@@ -111,7 +113,7 @@ describe('a subscription', () => {
     const frames = await client.take(3);
     expect(frames).toContainEqual({ type: 'pong', id: 'mid' });
     expect(client.violations).toEqual([]);
-    expect(client.lastSeq.get('A')).toBe(2);
+    expect(client.lastSeq.get('A')).toBe(h.seq(EVENTS, 2));
   });
 
   it('releases its bus watch when the connection goes', async () => {
@@ -147,14 +149,14 @@ describe('a query nobody watched before', () => {
     expect(snapshot).toEqual({
       type: 'snapshot',
       sub: 'A',
-      seq: 2,
+      seq: h.seq(EVENTS, 2),
       windows: [
         { series: { type: 'click' }, window: span(T0), value: 4, final: false },
         { series: { type: 'view' }, window: span(T0), value: 2, final: false },
       ],
     });
     await h.publish(EVENTS, [update({ type: 'click' }, T0, 5)]);
-    expect(await client.next()).toMatchObject({ type: 'update', sub: 'A', seq: 3, value: 5 });
+    expect(await client.next()).toMatchObject({ type: 'update', sub: 'A', seq: h.seq(EVENTS, 3), value: 5 });
     expect(client.violations).toEqual([]);
   });
 
@@ -170,7 +172,7 @@ describe('a query nobody watched before', () => {
     expect(h.gateway.stats().queries).toBe(0);
   });
 
-  it('sends an empty snapshot at seq 0 when the composer publishes nothing in time, then the live frames', async () => {
+  it('sends an empty snapshot at seq 0 when the composer publishes nothing in time, then its first frames as a fresh snapshot', async () => {
     const client = await h.connect();
     await client.open();
     const asked = Date.now();
@@ -180,7 +182,10 @@ describe('a query nobody watched before', () => {
     expect(subscribed.at - asked).toBeGreaterThanOrEqual(350);
     expect(await client.next()).toEqual({ type: 'snapshot', sub: 'A', seq: 0, windows: [] });
     await h.publish(SERVERS, [update({ service: 'api' }, T0, 1)]);
-    expect(await client.next()).toMatchObject({ type: 'update', sub: 'A', seq: 1 });
+    // Seq 0 belongs to no numbering (one starts at the clock): the ring cannot tell what followed it.
+    expect(await client.next()).toEqual({ type: 'snapshot', sub: 'A', seq: h.seq(SERVERS, 1), windows: [{ series: { service: 'api' }, window: span(T0), value: 1, final: false }], fresh: true });
+    await h.publish(SERVERS, [update({ service: 'api' }, T0, 2)]);
+    expect(await client.next()).toMatchObject({ type: 'update', sub: 'A', seq: h.seq(SERVERS, 2), value: 2 });
     expect(client.violations).toEqual([]);
   });
 });

@@ -1,11 +1,12 @@
 /**
  * The Redis live bus against a real Redis, held to the same behaviour as its
- * memory twin: numbering, the replay ring's edges, the snapshot state and its
+ * memory twin: numbering (from the clock: seqs are named relative to a query's
+ * first), the replay ring's edges, the snapshot state and its
  * horizon, in-order delivery to watchers on another connection, the query
  * registry's leases and the leadership lease.
  */
 import Redis from 'ioredis';
-import { NotLeaderError, type LiveBus, type LiveFrame, type NewFrame } from '../../src/live/live-bus';
+import { NotLeaderError, SEQS_PER_MS, type LiveBus, type LiveFrame, type NewFrame } from '../../src/live/live-bus';
 import { MemoryLiveBus } from '../../src/live/memory-live-bus';
 import { RedisLiveBus } from '../../src/live/redis-live-bus';
 import { waitFor } from '../support';
@@ -50,23 +51,26 @@ describe.each(makers())('%s live bus', (_name, make) => {
     const bus = make();
     await expect(bus.publish('f', [frame(1000, 1)], 0)).rejects.toBeInstanceOf(NotLeaderError);
     expect(await bus.lead('c1', 150)).toBe(true);
-    expect(await bus.publish('f', [frame(1000, 1)], 0)).toBe(1);
+    const first = await bus.publish('f', [frame(1000, 1)], 0);
+    expect((first - 1) % SEQS_PER_MS).toBe(0);
     await new Promise((resolve) => setTimeout(resolve, 200)); // c1 stalls past its lease
     await expect(bus.publish('f', [frame(1000, 2)], 0)).rejects.toBeInstanceOf(NotLeaderError);
-    expect((await bus.snapshot('f'))?.seq).toBe(1);
+    expect((await bus.snapshot('f'))?.seq).toBe(first);
   });
 
   it('numbers frames, keeps the latest per window in the state and drops windows before the horizon', async () => {
     const bus = await leading(make());
     expect(await bus.snapshot('q')).toBeUndefined();
-    expect(await bus.publish('q', [], 0)).toBe(0);
-    expect(await bus.snapshot('q')).toEqual({ seq: 0, frames: [] });
-    expect(await bus.publish('q', [frame(1000, 1), frame(2000, 5)], 0)).toBe(2);
-    expect(await bus.publish('q', [frame(1000, 2, true), frame(3000, 7, false, { type: 'b' })], 2500)).toBe(4);
+    // An empty first publish starts the numbering: its base, from the clock.
+    const base = await bus.publish('q', [], 0);
+    expect(base % SEQS_PER_MS).toBe(0);
+    expect(await bus.snapshot('q')).toEqual({ seq: base, frames: [] });
+    expect(await bus.publish('q', [frame(1000, 1), frame(2000, 5)], 0)).toBe(base + 2);
+    expect(await bus.publish('q', [frame(1000, 2, true), frame(3000, 7, false, { type: 'b' })], 2500)).toBe(base + 4);
     const snapshot = await bus.snapshot('q');
     // Window [1000, 2000) ends before the horizon 2500: dropped; [2000, 3000) ends after it: kept.
-    expect(snapshot?.seq).toBe(4);
-    expect(snapshot?.frames.map((f) => [f.seq, f.window.start, f.value])).toEqual([
+    expect(snapshot?.seq).toBe(base + 4);
+    expect(snapshot?.frames.map((f) => [f.seq - base, f.window.start, f.value])).toEqual([
       [2, 2000, 5],
       [4, 3000, 7],
     ]);
@@ -74,15 +78,19 @@ describe.each(makers())('%s live bus', (_name, make) => {
 
   it('replays what followed a seq while the ring holds it, and answers undefined beyond it', async () => {
     const bus = await leading(make());
+    let last = 0;
     for (let i = 0; i < 8; i++) {
-      await bus.publish('r', [frame(i * 1000, i)], 0);
+      last = await bus.publish('r', [frame(i * 1000, i)], 0);
     }
-    // Ring of 5: seqs 4..8.
-    expect((await bus.replay('r', 3))?.map((f) => f.seq)).toEqual([4, 5, 6, 7, 8]);
-    expect((await bus.replay('r', 6))?.map((f) => f.seq)).toEqual([7, 8]);
-    expect(await bus.replay('r', 8)).toEqual([]);
-    expect(await bus.replay('r', 2)).toBeUndefined();
-    expect(await bus.replay('r', 9)).toBeUndefined();
+    const base = last - 8;
+    const nth = (frames: LiveFrame[] | undefined) => frames?.map((f) => f.seq - base);
+    // Ring of 5: frames 4..8.
+    expect(nth(await bus.replay('r', base + 3))).toEqual([4, 5, 6, 7, 8]);
+    expect(nth(await bus.replay('r', base + 6))).toEqual([7, 8]);
+    expect(await bus.replay('r', base + 8)).toEqual([]);
+    expect(await bus.replay('r', base + 2)).toBeUndefined();
+    expect(await bus.replay('r', base + 9)).toBeUndefined();
+    expect(await bus.replay('r', 3)).toBeUndefined(); // a seq of no numbering of the query
     expect(await bus.replay('never', 0)).toBeUndefined();
   });
 
@@ -95,7 +103,9 @@ describe.each(makers())('%s live bus', (_name, make) => {
       void bus.publish('w', [frame(i * 1000, i), frame(i * 1000, i + 0.5)], 0);
     }
     await waitFor(() => (received.length === 40 ? true : undefined), '40 frames', 5000);
-    expect(received.map((f) => f.seq)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+    const base = (received[0] as LiveFrame).seq - 1;
+    expect(base % SEQS_PER_MS).toBe(0);
+    expect(received.map((f) => f.seq - base)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
     await bus.unwatch('w', listener);
     await bus.publish('w', [frame(0, 1)], 0);
     await new Promise((resolve) => setTimeout(resolve, 100));

@@ -156,6 +156,33 @@ describe('LiveClient', () => {
     client.close();
   });
 
+  it('resumes after the backend restarted and numbered the query anew with a fresh snapshot that replaces its state', async () => {
+    const server = new FakeLiveServer();
+    const { client } = setup(server);
+    const { events, handler } = recorder();
+    client.subscribe(QUERY, handler);
+    await server.flush();
+    for (let value = 1; value <= 2; value++) {
+      server.update(QUERY, win(1000, value));
+    }
+    await server.flush();
+    server.dropConnections(1001);
+    await server.flush();
+    // Back with a new numbering, above the client's seq 2 however many frames it publishes: never a replay from it.
+    server.restart();
+    for (let value = 1; value <= 5; value++) {
+      server.update(QUERY, win(3000, value));
+    }
+    jest.advanceTimersByTime(500);
+    await server.flush();
+    expect(server.connections[1]!.received.find((f) => f.type === 'subscribe')).toMatchObject({ resume: { seq: 2 } });
+    server.update(QUERY, win(3000, 6));
+    await server.flush();
+
+    expect(events).toEqual(['snapshot ', 'update 1000=1', 'update 1000=2', 'snapshot 3000=5 replaces', 'update 3000=6']);
+    client.close();
+  });
+
   it('reports a refused token with its code and keeps retrying (a renewed token may come)', async () => {
     const server = new FakeLiveServer({ tokens: ['good'] });
     const { client, states } = setup(server, 'forged');

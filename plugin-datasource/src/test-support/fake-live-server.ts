@@ -130,6 +130,8 @@ function windowKey(w: Pick<WindowValue, 'series' | 'window'>): string {
 export class FakeLiveServer {
   readonly connections: FakeConnection[] = [];
   private readonly queries = new Map<string, QueryState>();
+  /** Where a query's numbering starts (0 until restart(), so tests name small seqs). */
+  private numberingBase = 0;
   private readonly queue: Array<() => void> = [];
   private draining = false;
 
@@ -196,7 +198,7 @@ export class FakeLiveServer {
   private state(key: string): QueryState {
     let state = this.queries.get(key);
     if (state === undefined) {
-      state = { seq: 0, windows: new Map(), log: [] };
+      state = { seq: this.numberingBase, windows: new Map(), log: [] };
       this.queries.set(key, state);
     }
     return state;
@@ -371,5 +373,15 @@ export class FakeLiveServer {
   /** Empties the replay buffer of a query: a later resume gets a fresh snapshot. */
   forgetReplay(query: SubscribeQuery): void {
     this.state(queryKey(query)).log.length = 0;
+  }
+
+  /**
+   * The backend lost every query's state (a restarted process, expired keys): like its live bus
+   * (live-bus.ts numberingBase), each query is numbered anew from the clock, epoch ms × 1000, above
+   * every seq issued before; no windows, nothing to replay. Connections stay as they are.
+   */
+  restart(): void {
+    this.queries.clear();
+    this.numberingBase = Date.now() * 1000;
   }
 }

@@ -46,7 +46,7 @@ export class Subscription implements Watcher {
       return;
     }
     if (this.syncing) {
-      this.held.push(...frames);
+      this.hold(frames, 0);
       return;
     }
     this.forward(frames);
@@ -67,6 +67,13 @@ export class Subscription implements Watcher {
     this.forward(held);
   }
 
+  /** Holds frames[from…]: one by one, as a batch can be longer than the engine takes as call arguments. */
+  private hold(frames: readonly SharedFrame[], from: number): void {
+    for (let i = from; i < frames.length; i++) {
+      this.held.push(frames[i] as SharedFrame);
+    }
+  }
+
   private forward(frames: readonly SharedFrame[]): void {
     for (let i = 0; i < frames.length; i++) {
       const shared = frames[i] as SharedFrame;
@@ -77,7 +84,7 @@ export class Subscription implements Watcher {
       // follows is seq − 1, or less for a conflated frame whose skipped seqs it supersedes.
       if (shared.follows > this.lastSeq) {
         // Frames went missing where the hub could not see it (e.g. before its first batch of the query): fetch them, never skip.
-        this.held.push(...frames.slice(i));
+        this.hold(frames, i);
         this.onGap(this, this.lastSeq);
         return;
       }

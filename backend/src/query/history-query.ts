@@ -129,7 +129,10 @@ export class HistoryQueryService {
       if (existing === undefined) {
         groups.set(group.key, group);
       } else {
-        existing.points.push(...group.points);
+        // One by one: a long range's points passed as arguments could pass the engine's limit on them.
+        for (const point of group.points) {
+          existing.points.push(point);
+        }
       }
     }
     const ordered = [...groups.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));

@@ -20,7 +20,7 @@ import type { LiveClient, LiveState } from '../live/live-client';
 import { historyParams, toSubscribeQuery, type ResolvedQuery } from '../query-model';
 import type { FrameConnection, PanecastFrameMeta } from '../types';
 import { FrameBuilder } from './frames';
-import { WindowStore } from './window-store';
+import { WindowStore, earliestStart } from './window-store';
 
 /** Most windows kept per series whatever the range: a memory guard, not a display limit. */
 export const MAX_POINTS_PER_SERIES = 50_000;
@@ -216,7 +216,7 @@ export function streamTarget(deps: TargetDeps, request: TargetRequest): Observab
       const subscription = live.subscribe(toSubscribeQuery(query), {
         snapshot: (windows, replaces) => {
           store.applySnapshot(windows, replaces);
-          const first = windows.length > 0 ? Math.min(...windows.map((w) => w.window.start)) : Math.floor(now() / slideMs) * slideMs;
+          const first = windows.length > 0 ? earliestStart(windows) : Math.floor(now() / slideMs) * slideMs;
           if (firstSnapshotStart === undefined) {
             firstSnapshotStart = first;
             firstSeam();

@@ -1,5 +1,5 @@
 import type { QueryAnswer } from '../types';
-import { WindowStore, seriesKey } from './window-store';
+import { WindowStore, earliestStart, seriesKey } from './window-store';
 
 const EU = { region: 'eu' };
 
@@ -112,5 +112,13 @@ describe('WindowStore', () => {
     expect(s.oldestOpenBefore(3000)).toBe(2000);
     expect(s.oldestOpenBefore(2000)).toBeUndefined();
     expect(s.newestStart()).toBe(3000);
+  });
+
+  it('takes a snapshot of a high-cardinality group-by (more windows than a call takes arguments)', () => {
+    const windows = Array.from({ length: 300_000 }, (_, i) => ({ series: { region: `r${i % 5000}` }, window: { start: 1000 * (60 - Math.floor(i / 5000)), end: 1000 * (61 - Math.floor(i / 5000)) }, value: i, final: false }));
+    expect(earliestStart(windows)).toBe(1000);
+    const s = store(100, 100_000);
+    expect(() => s.applySnapshot(windows, true)).not.toThrow();
+    expect(rows(s, { region: 'r7' })).toHaveLength(60);
   });
 });

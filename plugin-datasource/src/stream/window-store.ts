@@ -44,6 +44,20 @@ export interface WindowStoreOptions {
   startBefore?: number;
 }
 
+/**
+ * The first window start among `windows`. A loop, not Math.min(...): a snapshot of a high-cardinality
+ * group-by (thousands of series × dozens of windows) passes the engine's limit on call arguments.
+ */
+export function earliestStart(windows: readonly WindowValue[]): number {
+  let first = Number.POSITIVE_INFINITY;
+  for (const w of windows) {
+    if (w.window.start < first) {
+      first = w.window.start;
+    }
+  }
+  return first;
+}
+
 /** Canonical key of a series: its labels sorted by name. */
 export function seriesKey(labels: Series): string {
   return JSON.stringify(Object.keys(labels).sort().map((name) => [name, labels[name]]));
@@ -144,7 +158,7 @@ export class WindowStore {
    */
   applySnapshot(windows: readonly WindowValue[], replaces: boolean): void {
     if (replaces && windows.length > 0) {
-      const first = Math.min(...windows.map((w) => w.window.start));
+      const first = earliestStart(windows);
       const listed = new Set(windows.map((w) => `${seriesKey(w.series)}@${w.window.start}`));
       for (const entry of this.series.values()) {
         const kept = entry.points.filter((p) => p.start < first || !p.live || listed.has(`${entry.key}@${p.start}`));

@@ -58,8 +58,11 @@ const STAGES: Array<[string, RegExp]> = [
   ['collect (HTTP, parse, validate, encode)', /backend\/dist\/(collect|http)\//],
 ];
 
+const DECODERS = new Set(['decodeEvent', 'decodeEventValue', 'decodeRecordEvents']);
+
 function stageOf(frame: ProfileNode['callFrame']): string | undefined {
-  if (frame.functionName === 'decodeEvent') {
+  // The processor's decoding lives beside the collector's encoding (collect/event.ts, event-records.ts).
+  if (DECODERS.has(frame.functionName)) {
     return 'process (decode, windows)';
   }
   // @platformatic/kafka keeps record encoding and decoding in one file.

@@ -51,6 +51,17 @@ function busListener(watch: jest.SpyInstance): FrameListener {
   return watch.mock.calls[0][1] as FrameListener;
 }
 
+/** A fresh hub whose bus resubscription the test sets off, with one watcher attached to QUERY. */
+async function hubToResubscribe(): Promise<{ watcher: RecordingWatcher; watch: jest.SpyInstance; resubscribe: () => void }> {
+  hub.close();
+  const resubscribed = jest.spyOn(bus, 'onResubscribed');
+  hub = new Hub(bus, 60_000, REPLAY_RETRY_MS, UNBOUNDED);
+  const watch = jest.spyOn(bus, 'watch');
+  const watcher = new RecordingWatcher();
+  await hub.attach(QUERY, watcher);
+  return { watcher, watch, resubscribe: () => (resubscribed.mock.calls[0]?.[0] as () => void)() };
+}
+
 /** Publishes `frames` while the hub does not listen: their Pub/Sub message is lost, the ring keeps them. */
 async function publishLost(listener: FrameListener, frames: NewFrame[]): Promise<void> {
   await bus.unwatch(QUERY.key, listener);
@@ -273,18 +284,13 @@ describe('Hub', () => {
   });
 
   it('after the bus resubscribed, fetches what its Pub/Sub channel lost without waiting for a next frame (a quiet query)', async () => {
-    hub.close();
-    const resubscribed = jest.spyOn(bus, 'onResubscribed');
-    hub = new Hub(bus, 60_000, REPLAY_RETRY_MS, UNBOUNDED);
-    const watch = jest.spyOn(bus, 'watch');
-    const a = new RecordingWatcher();
-    await hub.attach(QUERY, a);
+    const { watcher: a, watch, resubscribe } = await hubToResubscribe();
     const listener = busListener(watch);
     await bus.publish(QUERY.key, [frame(1)], 0);
     await settle();
     // Lost while the subscriber reconnected: the final value of the window, and then the query goes quiet.
     await publishLost(listener, [frame(2), frame(3, 'correction')]);
-    (resubscribed.mock.calls[0]?.[0] as () => void)();
+    resubscribe();
     await settle();
     await settle();
     expect(a.seqs).toEqual([1, 2, 3]);
@@ -298,34 +304,25 @@ describe('Hub', () => {
   });
 
   it('after the bus resubscribed, re-syncs its watchers when the ring no longer holds what was lost', async () => {
-    hub.close();
-    const resubscribed = jest.spyOn(bus, 'onResubscribed');
-    hub = new Hub(bus, 60_000, REPLAY_RETRY_MS, UNBOUNDED);
-    const watch = jest.spyOn(bus, 'watch');
-    const a = new RecordingWatcher();
-    await hub.attach(QUERY, a);
+    const { watcher: a, watch, resubscribe } = await hubToResubscribe();
     await bus.publish(QUERY.key, [frame(1)], 0);
     await settle();
     await publishLost(busListener(watch), [1, 2, 3, 4, 5].map((v) => frame(v)));
-    (resubscribed.mock.calls[0]?.[0] as () => void)();
+    resubscribe();
     await settle();
     await settle();
     expect(a.resyncs).toBe(1);
   });
 
   it('after the bus resubscribed, re-syncs its watchers when the numbering started again meanwhile (Redis restarted without its data)', async () => {
-    hub.close();
-    const resubscribed = jest.spyOn(bus, 'onResubscribed');
-    hub = new Hub(bus, 60_000, REPLAY_RETRY_MS, UNBOUNDED);
-    const a = new RecordingWatcher();
-    await hub.attach(QUERY, a);
+    const { watcher: a, resubscribe } = await hubToResubscribe();
     await bus.publish(QUERY.key, [frame(1), frame(2)], 0);
     await settle();
     const renumbered = new MemoryLiveBus({ replayFrames: 4, queryLeaseMs: 10_000 }, () => T0 + 5_000);
     await renumbered.lead('test-composer', Number.MAX_SAFE_INTEGER);
     await renumbered.publish(QUERY.key, [frame(7), frame(8)], 0);
     jest.spyOn(bus, 'replay').mockImplementation((key, afterSeq) => renumbered.replay(key, afterSeq));
-    (resubscribed.mock.calls[0]?.[0] as () => void)();
+    resubscribe();
     await settle();
     await settle();
     expect(a.resyncs).toBe(1);
@@ -334,14 +331,10 @@ describe('Hub', () => {
   });
 
   it('after the bus resubscribed, leaves a query that lost nothing alone', async () => {
-    hub.close();
-    const resubscribed = jest.spyOn(bus, 'onResubscribed');
-    hub = new Hub(bus, 60_000, REPLAY_RETRY_MS, UNBOUNDED);
-    const a = new RecordingWatcher();
-    await hub.attach(QUERY, a);
+    const { watcher: a, resubscribe } = await hubToResubscribe();
     await bus.publish(QUERY.key, [frame(1)], 0);
     await settle();
-    (resubscribed.mock.calls[0]?.[0] as () => void)();
+    resubscribe();
     await settle();
     await settle();
     await bus.publish(QUERY.key, [frame(2)], 0);

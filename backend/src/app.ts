@@ -13,6 +13,7 @@ import { WORKERS, type Config } from './config';
 import { startDemoTraffic } from './demo/traffic';
 import { createReadAuth, mintLiveToken, OPEN_LIVE_TOKEN } from './http/read-auth';
 import { createHttpServer, type ReadinessCheck } from './http/server';
+import { onlyVisible, visibleMetricNames } from './http/stats-scope';
 import { parseApiKeys, parseOriginAllowList, parseSecrets } from './live/auth';
 import { defaultSubscriptions, LiveComposer } from './live/composer';
 import { CONNECTION_LEASE_MS, type ConnectionLedger } from './live/connection-ledger';
@@ -223,16 +224,24 @@ export async function startApp(config: Config): Promise<App> {
     maxBodyBytes: config.collector.maxBodyBytes,
     publicDir: join(__dirname, '..', 'public'),
     metrics: (reader) => reads.for(reader?.tenant).catalogue,
-    stats: () => ({
-      mode: config.mode,
-      instance: config.instanceId,
-      collector: collector.stats,
-      processor: processor.snapshot(),
-      composer: composer.snapshot(),
-      history: historyWriter.snapshot(),
-      engines: processor.engines().map((engine) => engine.stats()),
-      live: gateway.stats(),
-    }),
+    stats: (reader) => {
+      // Per-metric figures name metrics: a reader sees its tenant's only (http/stats-scope.ts).
+      const visible = visibleMetricNames(reader, definitions);
+      const processed = processor.snapshot();
+      return {
+        mode: config.mode,
+        instance: config.instanceId,
+        collector: collector.stats,
+        processor: { ...processed, overflowEvents: onlyVisible(processed.overflowEvents, visible) },
+        composer: composer.snapshot(),
+        history: historyWriter.snapshot(),
+        engines: processor.engines().map((engine) => {
+          const stats = engine.stats();
+          return { ...stats, metrics: onlyVisible(stats.metrics, visible) };
+        }),
+        live: gateway.stats(),
+      };
+    },
   });
   gateway.attach(server);
   await new Promise<void>((resolve, reject) => {

@@ -125,16 +125,26 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
   return value;
 }
 
-function url(env: Env, name: string, fallback: string, protocols: readonly string[]): string {
+/** A URL as an error may show it: anything between `://` and the last `@` may be a password. */
+function withoutCredentials(value: string): string {
+  return value.replace(/^([^:/?#]*:\/\/).*@/, '$1…@');
+}
+
+/** `credentials`: whether the URL may carry a user and password (Redis: ioredis reads them; fetch refuses them). */
+function url(env: Env, name: string, fallback: string, protocols: readonly string[], credentials: boolean): string {
   const value = text(env, name, fallback);
   let parsed: URL;
   try {
     parsed = new URL(value);
   } catch {
-    throw new ConfigError(name, `"${value}" is not a URL`);
+    throw new ConfigError(name, `"${withoutCredentials(value)}" is not a URL`);
   }
   if (!protocols.includes(parsed.protocol)) {
-    throw new ConfigError(name, `"${value}" must use ${protocols.join(' or ')}`);
+    throw new ConfigError(name, `"${withoutCredentials(value)}" must use ${protocols.join(' or ')}`);
+  }
+  if (!credentials && (parsed.username !== '' || parsed.password !== '')) {
+    // fetch would refuse every request, its error naming the whole URL (GET /readyz shows it).
+    throw new ConfigError(name, `"${withoutCredentials(value)}" carries credentials, which are not supported here`);
   }
   return value.replace(/\/+$/, '');
 }
@@ -252,8 +262,8 @@ export function loadConfig(env: Env = process.env): Config {
       producer: text(env, 'PANECAST_KAFKA_PRODUCER', 'platformatic', KAFKA_CLIENT, 'use "platformatic" or "kafkajs"') as KafkaClient,
       consumer: text(env, 'PANECAST_KAFKA_CONSUMER', 'kafkajs', KAFKA_CLIENT, 'use "kafkajs" or "platformatic"') as KafkaClient,
     },
-    redisUrl: url(env, 'PANECAST_REDIS_URL', 'redis://127.0.0.1:16379', ['redis:', 'rediss:']),
-    vmUrl: url(env, 'PANECAST_VM_URL', 'http://127.0.0.1:18428', ['http:', 'https:']),
+    redisUrl: url(env, 'PANECAST_REDIS_URL', 'redis://127.0.0.1:16379', ['redis:', 'rediss:'], true),
+    vmUrl: url(env, 'PANECAST_VM_URL', 'http://127.0.0.1:18428', ['http:', 'https:'], false),
     collector: {
       maxBodyBytes: integer(env, 'PANECAST_MAX_BODY_BYTES', 5 * 1024 * 1024, 1024, 256 * 1024 * 1024),
       maxBatchEvents: integer(env, 'PANECAST_MAX_BATCH_EVENTS', 10_000, 1, 1_000_000),

@@ -149,6 +149,10 @@ export const ERRORS = {
     status: 400,
     message: 'The idempotency-key header must be 1 to {limit} printable ASCII characters without spaces',
   },
+  PANECAST_ERR_SENT_AT: {
+    status: 400,
+    message: 'The sent-at header must be the send time in epoch milliseconds, an integer from 0 to {limit}',
+  },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

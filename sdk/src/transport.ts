@@ -3,6 +3,13 @@
  * idempotency key of a batch never change between attempts: the collector
  * stamps every attempt and the processor keeps only the first one that
  * reached the log, so a retry after a lost answer is never counted twice.
+ *
+ * Each attempt also says when it was sent, by the same clock that stamped the
+ * events (`sent-at`, epoch ms): the collector moves the events' times by the
+ * gap to its own clock when the device clock is off, so a phone running fast
+ * does not lose its events as "in the future" (backend/src/collect/sent-at.ts).
+ * A header, not a body field: the body (and with it the idempotency digest)
+ * stays the same across attempts while the send time does not.
  */
 import { retryAfterMs } from './backoff';
 import { SDK_CODES } from './codes';
@@ -56,6 +63,19 @@ async function readError(response: Response): Promise<ErrorBody> {
   }
 }
 
+/** Largest epoch ms a Date holds; the collector refuses a sent-at beyond it. */
+const MAX_TIME = 8.64e15;
+
+/**
+ * The sent-at value, or none for a clock reading the collector would refuse
+ * (a custom `now` giving NaN, say): a 400 would drop the batch, while a
+ * missing header only leaves its times uncorrected.
+ */
+function sentAtHeader(now: number): string | undefined {
+  const ms = Math.floor(now);
+  return ms >= 0 && ms <= MAX_TIME ? String(ms) : undefined;
+}
+
 export async function sendBatch(batch: Batch, options: SendOptions): Promise<Outcome> {
   const abort = new AbortController();
   // Armed until the answer's body is read too: the client sends one request
@@ -72,6 +92,10 @@ export async function sendBatch(batch: Batch, options: SendOptions): Promise<Out
 
 async function exchange(batch: Batch, options: SendOptions, signal: AbortSignal): Promise<Outcome> {
   const headers: Record<string, string> = { 'content-type': 'application/json', 'idempotency-key': batch.key };
+  const sentAt = sentAtHeader(options.now());
+  if (sentAt !== undefined) {
+    headers['sent-at'] = sentAt;
+  }
   if (options.apiKey !== undefined) {
     headers.authorization = `Bearer ${options.apiKey}`;
   }

@@ -94,7 +94,7 @@ export interface ClientOptions {
   fetch?: typeof fetch;
   /** Uniform random in [0, 1) for jitter (default Math.random); tests pass a fixed one. */
   random?: () => number;
-  /** Clock for event times, epoch ms (default Date.now). */
+  /** Clock for event times and each request's `sent-at`, epoch ms (default Date.now). */
   now?: () => number;
 }
 

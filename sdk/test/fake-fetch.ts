@@ -12,6 +12,8 @@ export interface Call {
   key: string;
   authorization: string | undefined;
   contentType: string | undefined;
+  /** The `sent-at` header as sent (epoch ms text), per attempt. */
+  sentAt: string | undefined;
   keepalive: boolean;
   events: Array<Record<string, unknown>>;
   at: number;
@@ -27,6 +29,7 @@ export function fakeFetch(replies: Reply[] = [], fallback: Reply = 202): { fetch
       key: headers['idempotency-key'] as string,
       authorization: headers.authorization,
       contentType: headers['content-type'],
+      sentAt: headers['sent-at'],
       keepalive: init?.keepalive === true,
       events,
       at: Date.now(),

@@ -11,6 +11,7 @@ import { DEFAULT_LIMITS, isEventError, validateEvent, type EventError, type Vali
 import { RecordPacker } from './event-records';
 import { originOf } from './idempotency';
 import { parseBody, type BodyFormat } from './parse';
+import { clockOffsetOf } from './sent-at';
 
 export interface CollectorOptions {
   maxBatchEvents: number;
@@ -23,6 +24,8 @@ export interface IngestContext {
   tenant?: string;
   /** The request's idempotency key (idempotency.ts). */
   idempotencyKey?: string;
+  /** The sender's clock when it sent the request, epoch ms (the `sent-at` header, sent-at.ts). */
+  sentAt?: number;
 }
 
 /** At most this many per-event errors are listed in one answer. */
@@ -31,6 +34,8 @@ const MAX_LISTED_ERRORS = 100;
 export class Collector {
   private acceptedTotal = 0;
   private rejectedBatches = 0;
+  /** Accepted batches whose event times were moved to correct the sender's clock. */
+  private clockCorrectedBatches = 0;
 
   constructor(
     private readonly log: EventLog,
@@ -55,6 +60,8 @@ export class Collector {
     }
     // One clock reading per batch: events without `ts` share the ingest time.
     const now = this.clock();
+    // `now` is read after the body arrived, so the gap includes the upload: the threshold absorbs it.
+    const tsOffset = clockOffsetOf(context.sentAt, now);
     const limits = this.options.limits ?? DEFAULT_LIMITS;
     const packer = new RecordPacker();
     const errors: EventError[] = [];
@@ -62,7 +69,7 @@ export class Collector {
     const tenant = context.tenant === DEFAULT_TENANT ? undefined : context.tenant;
     const origin = context.idempotencyKey === undefined ? undefined : originOf(tenant ?? DEFAULT_TENANT, context.idempotencyKey, body, now);
     raw.forEach((item, index) => {
-      const checked = validateEvent(item, index, now, limits);
+      const checked = validateEvent(item, index, now, limits, tsOffset);
       if (isEventError(checked)) {
         errors.push(checked);
       } else {
@@ -88,10 +95,13 @@ export class Collector {
       throw new PanecastError('PANECAST_ERR_BUFFER_UNAVAILABLE', { detail: (error as Error).message });
     }
     this.acceptedTotal += packer.events;
+    if (tsOffset !== 0) {
+      this.clockCorrectedBatches++;
+    }
     return packer.events;
   }
 
-  get stats(): { accepted: number; rejectedBatches: number } {
-    return { accepted: this.acceptedTotal, rejectedBatches: this.rejectedBatches };
+  get stats(): { accepted: number; rejectedBatches: number; clockCorrectedBatches: number } {
+    return { accepted: this.acceptedTotal, rejectedBatches: this.rejectedBatches, clockCorrectedBatches: this.clockCorrectedBatches };
   }
 }

@@ -103,12 +103,17 @@ function eventTime(value: unknown): number | undefined {
   return undefined;
 }
 
-/** Checks one decoded value; returns the event or the first rule it breaks. */
+/**
+ * Checks one decoded value; returns the event or the first rule it breaks.
+ * `tsOffsetMs` corrects the sender's clock (sent-at.ts): it moves a `ts` the
+ * sender gave, before the future bound is checked; ingest time is never moved.
+ */
 export function validateEvent(
   raw: RawEvent,
   index: number,
   now: number,
   limits: ValidationLimits = DEFAULT_LIMITS,
+  tsOffsetMs = 0,
 ): PanecastEvent | EventError {
   const value = raw.value;
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
@@ -122,7 +127,9 @@ export function validateEvent(
   let ts = now;
   let tsSource: PanecastEvent['tsSource'] = 'ingest';
   if (record.ts !== undefined && record.ts !== null) {
-    const parsed = eventTime(record.ts);
+    const given = eventTime(record.ts);
+    // A correction that moves an event before 1970 is refused like a negative `ts`.
+    const parsed = given === undefined || given + tsOffsetMs < 0 ? undefined : given + tsOffsetMs;
     if (parsed === undefined) {
       return fail(raw, index, 'PANECAST_ERR_EVENT_TS', {}, 'ts');
     }

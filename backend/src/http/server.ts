@@ -9,6 +9,7 @@ import type { Collector } from '../collect/collector';
 import { tenantOfRequest } from '../collect/collector-auth';
 import { IDEMPOTENCY_HEADER, idempotencyKeyOf } from '../collect/idempotency';
 import { formatFromContentType } from '../collect/parse';
+import { SENT_AT_HEADER, sentAtOf } from '../collect/sent-at';
 import { PanecastError } from '../errors';
 import type { ApiKeys } from '../live/auth';
 import { readBody } from './body';
@@ -41,8 +42,11 @@ export interface HttpDeps {
   dimensions: (params: URLSearchParams, reader: Reader | undefined) => Promise<unknown>;
   /** A live-channel token for the reader, for `POST /v1/live/token`; undefined: no live channel here, no route. */
   liveToken?: (reader: Reader | undefined) => unknown;
-  /** Extra figures for `GET /v1/stats`. */
-  stats: () => Record<string, unknown>;
+  /**
+   * Extra figures for `GET /v1/stats`, as `reader` may see them: they name metrics, so with read
+   * auth the route takes a read key like the other reads and per-metric figures are its tenant's.
+   */
+  stats: (reader: Reader | undefined) => Record<string, unknown>;
   /** Folder of static pages (index.html). */
   publicDir: string;
 }
@@ -80,12 +84,13 @@ export function createHttpServer(deps: HttpDeps): Server {
     // Before the body is read: a request without a valid key costs nothing more.
     const tenant = tenantOfRequest(deps.apiKeys, request.headers.authorization);
     const idempotencyKey = idempotencyKeyOf(request.headers[IDEMPOTENCY_HEADER]);
+    const sentAt = sentAtOf(request.headers[SENT_AT_HEADER]);
     const format = formatFromContentType(request.headers['content-type']);
     if (format === undefined) {
       throw new PanecastError('PANECAST_ERR_UNSUPPORTED_MEDIA_TYPE', { contentType: request.headers['content-type'] ?? '' });
     }
     const body = await readBody(request, deps.maxBodyBytes);
-    const accepted = await deps.collector.ingest(body, format, { tenant, idempotencyKey });
+    const accepted = await deps.collector.ingest(body, format, { tenant, idempotencyKey, sentAt });
     sendJson(response, 202, { accepted });
   };
 
@@ -137,7 +142,7 @@ export function createHttpServer(deps: HttpDeps): Server {
         allowCrossOrigin(response);
         response.writeHead(204, {
           'access-control-allow-methods': 'POST',
-          'access-control-allow-headers': `authorization, content-type, ${IDEMPOTENCY_HEADER}`,
+          'access-control-allow-headers': `authorization, content-type, ${IDEMPOTENCY_HEADER}, ${SENT_AT_HEADER}`,
           'access-control-max-age': '600',
         });
         response.end();
@@ -150,7 +155,7 @@ export function createHttpServer(deps: HttpDeps): Server {
     '/v1/dimensions': { GET: read((reader, params) => deps.dimensions(params, reader)) },
     '/v1/metrics': { GET: read((reader) => deps.metrics(reader)) },
     ...(deps.liveToken === undefined ? {} : { '/v1/live/token': { POST: read(deps.liveToken) } }),
-    '/v1/stats': { GET: async (_request, response) => sendJson(response, 200, deps.stats()) },
+    '/v1/stats': { GET: read((reader) => deps.stats(reader)) },
     '/': { GET: livePage },
   };
 

@@ -112,7 +112,7 @@ it('answers CORS preflights and lets pages read the answer', async () => {
   });
   expect(preflight.status).toBe(204);
   expect(preflight.headers.get('access-control-allow-origin')).toBe('*');
-  expect(preflight.headers.get('access-control-allow-headers')).toBe('authorization, content-type, idempotency-key');
+  expect(preflight.headers.get('access-control-allow-headers')).toBe('authorization, content-type, idempotency-key, sent-at');
   const refused = await send(events('x', 1), { origin: 'https://shop.example' });
   expect(refused.headers.get('access-control-allow-origin')).toBe('*');
   expect(refused.headers.get('access-control-expose-headers')).toBe('retry-after');

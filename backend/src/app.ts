@@ -222,6 +222,8 @@ export async function startApp(config: Config): Promise<App> {
     apiKeys,
     checks,
     maxBodyBytes: config.collector.maxBodyBytes,
+    bodyMemoryBytes: config.collector.bodyMemoryBytes,
+    requestTimeoutMs: config.collector.requestTimeoutMs,
     publicDir: join(__dirname, '..', 'public'),
     metrics: (reader) => reads.for(reader?.tenant).catalogue,
     stats: (reader) => {

@@ -33,6 +33,10 @@ export interface Config {
   readonly vmUrl: string;
   readonly collector: {
     readonly maxBodyBytes: number;
+    /** Bytes of request bodies all requests may hold while they are read; past it, 503. */
+    readonly bodyMemoryBytes: number;
+    /** Longest a request may take to arrive, headers and body. */
+    readonly requestTimeoutMs: number;
     readonly maxBatchEvents: number;
     /**
      * Per-tenant API keys as configured (`tenant:key,…`, from PANECAST_API_KEYS
@@ -266,6 +270,8 @@ export function loadConfig(env: Env = process.env): Config {
     vmUrl: url(env, 'PANECAST_VM_URL', 'http://127.0.0.1:18428', ['http:', 'https:'], false),
     collector: {
       maxBodyBytes: integer(env, 'PANECAST_MAX_BODY_BYTES', 5 * 1024 * 1024, 1024, 256 * 1024 * 1024),
+      bodyMemoryBytes: integer(env, 'PANECAST_BODY_MEMORY_BYTES', 256 * 1024 * 1024, 1024, 16 * 1024 * 1024 * 1024),
+      requestTimeoutMs: integer(env, 'PANECAST_REQUEST_TIMEOUT_MS', 30_000, 200, 600_000),
       maxBatchEvents: integer(env, 'PANECAST_MAX_BATCH_EVENTS', 10_000, 1, 1_000_000),
       apiKeys: apiKeysText(env),
       idempotencyWindowMs: integer(env, 'PANECAST_IDEMPOTENCY_WINDOW_MS', 600_000, 1000, 7 * 24 * 3_600_000),

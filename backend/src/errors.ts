@@ -27,6 +27,7 @@ export const ERRORS = {
   PANECAST_ERR_BAD_BATCH: { status: 400, message: 'A JSON body must be an array of events or one event object' },
   PANECAST_ERR_INVALID_EVENTS: { status: 400, message: '{count} of {total} events are invalid; none were accepted' },
   PANECAST_ERR_BUFFER_UNAVAILABLE: { status: 503, message: 'The event log did not acknowledge the batch: {detail}' },
+  PANECAST_ERR_BUSY: { status: 503, message: 'The collector is already reading {limit} bytes of request bodies; retry shortly' },
   PANECAST_ERR_INTERNAL: { status: 500, message: 'Internal error' },
   // Per-event codes, reported inside PANECAST_ERR_INVALID_EVENTS.
   PANECAST_ERR_EVENT_NOT_OBJECT: { status: 400, message: 'An event must be a JSON object' },

@@ -32,6 +32,8 @@ async function main(): Promise<void> {
     collector,
     checks: [{ name: 'kafka', ping: () => log.ping() }],
     maxBodyBytes: config.collector.maxBodyBytes,
+    bodyMemoryBytes: config.collector.bodyMemoryBytes,
+    requestTimeoutMs: config.collector.requestTimeoutMs,
     metrics: () => ({ metrics: [] }),
     query: notHere,
     history: notHere,

@@ -12,7 +12,7 @@ import { formatFromContentType } from '../collect/parse';
 import { SENT_AT_HEADER, sentAtOf } from '../collect/sent-at';
 import { PanecastError } from '../errors';
 import type { ApiKeys } from '../live/auth';
-import { readBody } from './body';
+import { BodyBudget, readBody } from './body';
 import type { ReadAuth, Reader } from './read-auth';
 
 export interface ReadinessCheck {
@@ -26,6 +26,10 @@ export interface HttpDeps {
   apiKeys?: ApiKeys;
   checks: readonly ReadinessCheck[];
   maxBodyBytes: number;
+  /** Bytes of request bodies all requests may hold while they are read (body.ts BodyBudget). */
+  bodyMemoryBytes: number;
+  /** Longest a request may take to arrive, headers and body; then the connection is closed. */
+  requestTimeoutMs: number;
   /**
    * Who may read (http/read-auth.ts); undefined: reads are open and see every
    * metric. The read handlers below get the reader (undefined when open) and
@@ -60,9 +64,12 @@ function sendJson(response: ServerResponse, status: number, body: unknown): void
 }
 
 function sendError(response: ServerResponse, error: PanecastError): void {
-  if (error.code === 'PANECAST_ERR_BODY_TOO_LARGE') {
+  if (error.code === 'PANECAST_ERR_BODY_TOO_LARGE' || error.code === 'PANECAST_ERR_BUSY') {
     // The rest of the body is not read: close the connection after answering.
     response.setHeader('connection', 'close');
+  }
+  if (error.code === 'PANECAST_ERR_BUSY') {
+    response.setHeader('retry-after', '1');
   }
   sendJson(response, error.status, { error: error.toJSON() });
 }
@@ -78,6 +85,7 @@ function allowCrossOrigin(response: ServerResponse): void {
 
 export function createHttpServer(deps: HttpDeps): Server {
   let page: string | undefined;
+  const bodies = new BodyBudget(deps.bodyMemoryBytes);
 
   const postEvents: Handler = async (request, response) => {
     allowCrossOrigin(response);
@@ -89,7 +97,7 @@ export function createHttpServer(deps: HttpDeps): Server {
     if (format === undefined) {
       throw new PanecastError('PANECAST_ERR_UNSUPPORTED_MEDIA_TYPE', { contentType: request.headers['content-type'] ?? '' });
     }
-    const body = await readBody(request, deps.maxBodyBytes);
+    const body = await readBody(request, deps.maxBodyBytes, bodies);
     const accepted = await deps.collector.ingest(body, format, { tenant, idempotencyKey, sentAt });
     sendJson(response, 202, { accepted });
   };
@@ -159,7 +167,14 @@ export function createHttpServer(deps: HttpDeps): Server {
     '/': { GET: livePage },
   };
 
-  return createServer((request, response) => {
+  // Node closes a request that has not fully arrived in time (slow headers or body); its check runs
+  // every connectionsCheckingInterval, so that is kept well under the timeout.
+  const timeouts = {
+    requestTimeout: deps.requestTimeoutMs,
+    headersTimeout: Math.min(60_000, deps.requestTimeoutMs),
+    connectionsCheckingInterval: Math.max(50, Math.min(30_000, Math.floor(deps.requestTimeoutMs / 4))),
+  };
+  return createServer(timeouts, (request, response) => {
     const path = (request.url ?? '/').split('?', 1)[0] as string;
     const method = request.method ?? 'GET';
     const route = routes[path];

@@ -10,11 +10,12 @@
  * within a pane's commit. Missing values ('') are not listed; the
  * `__other__` series beyond a metric's cardinality cap is.
  */
+import { DEFAULT_LIMITS } from '../collect/event';
 import { PanecastError } from '../errors';
 import type { PaneStateStore } from '../store/pane-state';
 import { decodeSeriesKey, MISSING, type MetricDefinition } from '../window';
 import { tiersAt, type TierOptions } from './history-plan';
-import { filterParams, integerParam } from './params';
+import { filterParams, integerParam, rejectRepeated } from './params';
 
 export const DEFAULT_DIMENSIONS_RANGE_MS = 3_600_000;
 
@@ -43,6 +44,7 @@ export class DimensionValuesService {
   ) {}
 
   async run(params: URLSearchParams): Promise<{ values: string[] }> {
+    rejectRepeated(params);
     const name = params.get('metric') ?? '';
     const dimensionName = params.get('dimension') ?? '';
     for (const [field, value] of [['metric', name], ['dimension', dimensionName]] as const) {
@@ -65,8 +67,10 @@ export class DimensionValuesService {
 
     const { paneMs, coarsePaneMs } = this.options.store;
     const tiers = tiersAt(now, await this.state.readProgress(), this.options);
+    // No pane starts after the collector's future limit: a `to` years ahead must not list years of pane starts.
+    const end = Math.min(to, now + DEFAULT_LIMITS.maxFutureMs + paneMs);
     const coarseStarts: number[] = [];
-    for (let t = floorTo(Math.max(from, tiers.coarseFloor), coarsePaneMs); t < to; t += coarsePaneMs) {
+    for (let t = floorTo(Math.max(from, tiers.coarseFloor), coarsePaneMs); t < end; t += coarsePaneMs) {
       coarseStarts.push(t);
     }
     // Panes not rolled up yet: each partition's newest minutes, within the fine tier and the range.

@@ -32,9 +32,25 @@ export function integerParam(params: URLSearchParams, name: string, fallback?: n
   return Number(raw);
 }
 
+/**
+ * Rejects a parameter given twice. URLSearchParams.get reads the first and a
+ * record keeps the last, so `groupBy=a&groupBy=b` or two `filter.x` would
+ * otherwise be answered for one of them, silently.
+ */
+export function rejectRepeated(params: URLSearchParams): void {
+  const seen = new Set<string>();
+  for (const name of params.keys()) {
+    if (seen.has(name)) {
+      throw new PanecastError('PANECAST_ERR_QUERY_INVALID', { field: name, rule: 'is given more than once; list several values comma-separated in one' });
+    }
+    seen.add(name);
+  }
+}
+
 /** `filter.<dimension>=v1,v2` parameters as dimension → accepted values. */
 export function filterParams(params: URLSearchParams): Record<string, string[]> {
-  const filter: Record<string, string[]> = {};
+  // No prototype: `filter.__proto__` must be an own key (and so an unknown dimension), not set the prototype.
+  const filter: Record<string, string[]> = Object.create(null) as Record<string, string[]>;
   for (const [name, value] of params) {
     if (name.startsWith('filter.')) {
       filter[name.slice('filter.'.length)] = value.split(',');
@@ -45,6 +61,7 @@ export function filterParams(params: URLSearchParams): Record<string, string[]> 
 
 /** Validates and compiles the parameters; throws the coded errors of compileQuery and QUERY_INVALID. */
 export function parseWindowParams(params: URLSearchParams, definitions: readonly MetricDefinition[], paneMs: number, now: number): WindowParams {
+  rejectRepeated(params);
   const sizeMs = integerParam(params, 'size');
   const groupBy = (params.get('groupBy') ?? '').split(',').filter((name) => name !== '');
   const query = compileQuery(

@@ -8,7 +8,7 @@ import { parseMetricDefinitions, resolveStoreOptions, WindowEngine } from '../wi
 import { WindowQueryService } from './window-query';
 
 const definitions = parseMetricDefinitions(
-  { metrics: [{ name: 'orders', description: 'o', match: { type: 'order' }, measure: 'amount', dimensions: ['shop'] }] },
+  { metrics: [{ name: 'orders', description: 'o', match: { type: 'order' }, measure: 'amount', quantiles: true, dimensions: ['shop'] }] },
   'window-query.yaml',
 );
 const T0 = 1_800_000_000_000; // a whole hour
@@ -43,5 +43,52 @@ describe('WindowQueryService', () => {
     const answer = await service.run(new URLSearchParams({ metric: 'orders', aggregate: 'count', size: '60000', from: String(T0), to: String(T0 + 10 * S) }));
     // The one window overlapping [from, to) is [T0, T0 + 60 s), final, over its whole extent: 60 events, not 11.
     expect(answer.groups).toEqual([{ group: {}, points: [{ start: T0, end: T0 + 60 * S, value: 60, final: true }] }]);
+  });
+});
+
+describe('WindowQueryService, bad parameters', () => {
+  const events = Array.from({ length: 10 }, (_, i) => order(T0 + i * S + 500, i + 1));
+  const now = T0 + 20 * S;
+  const run = async (params: Record<string, string> | string) => {
+    const service = await serviceWith(events, now);
+    return service.run(new URLSearchParams(params));
+  };
+  const codeOf = async (params: Record<string, string> | string) =>
+    run(params).then(
+      () => 'answered',
+      (error: { code?: string; message: string }) => error.code ?? error.message,
+    );
+
+  it.each(['valueOf', 'toString', 'hasOwnProperty', '__proto__', 'constructor'])('refuses aggregate=%s as not an aggregate', async (aggregate) => {
+    // These are keys of every object: they once passed as a quantile and answered a made-up value.
+    expect(await codeOf({ metric: 'orders', aggregate, size: '1000', from: String(T0), to: String(T0 + 10 * S) })).toBe('PANECAST_ERR_QUERY_INVALID');
+  });
+
+  it('refuses a filter on __proto__ as an unknown dimension instead of ignoring it', async () => {
+    expect(await codeOf({ metric: 'orders', aggregate: 'count', size: '1000', 'filter.__proto__': 'x' })).toBe('PANECAST_ERR_QUERY_UNKNOWN_DIMENSION');
+  });
+
+  it.each([
+    'metric=orders&aggregate=count&size=1000&size=2000',
+    'metric=orders&aggregate=count&size=1000&groupBy=shop&groupBy=shop',
+    'metric=orders&aggregate=count&size=1000&filter.shop=a&filter.shop=b',
+    'metric=orders&metric=orders&aggregate=count&size=1000',
+  ])('refuses a repeated parameter: %s', async (query) => {
+    expect(await codeOf(query)).toBe('PANECAST_ERR_QUERY_INVALID');
+  });
+
+  it('answers a `to` years ahead from the panes that can exist, without walking the years', async () => {
+    const started = Date.now();
+    const answer = await run({ metric: 'orders', aggregate: 'count', size: '1000', from: String(T0), to: String(now + 200 * 365 * 86_400_000) });
+    expect(answer.groups[0]?.points.map((p) => p.value)).toEqual(Array.from({ length: 10 }, () => 1));
+    expect(Date.now() - started).toBeLessThan(2000);
+    // A range wholly beyond any possible event time holds nothing.
+    expect((await run({ metric: 'orders', aggregate: 'count', size: '1000', from: String(now + 86_400_000), to: String(now + 2 * 86_400_000) })).groups).toEqual([]);
+  });
+
+  it('refuses a window longer than the fine tier, also with a range ahead of the clock', async () => {
+    const size = String(200 * 365 * 86_400_000);
+    const from = String(now + 200 * 365 * 86_400_000);
+    expect(await codeOf({ metric: 'orders', aggregate: 'count', size, from, to: String(Number(from) + 1000) })).toBe('PANECAST_ERR_QUERY_INVALID');
   });
 });

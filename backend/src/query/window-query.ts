@@ -11,9 +11,10 @@
  * to size), groupBy (comma-separated), filter.<dimension>=v1,v2, from and to
  * (epoch ms).
  */
+import { DEFAULT_LIMITS } from '../collect/event';
 import { PanecastError } from '../errors';
 import type { PaneStateStore } from '../store/pane-state';
-import { compose, PaneStore, watermarkOver, type MetricDefinition, type StoreOptions } from '../window';
+import { compose, PaneStore, watermarkOver, type CompiledQuery, type MetricDefinition, type StoreOptions } from '../window';
 import { parseWindowParams } from './params';
 
 export interface WindowQueryOptions {
@@ -55,11 +56,26 @@ export class WindowQueryService {
         rule: `reaches before the fine tier (${fineRetentionMs / 60_000} min of ${paneMs} ms panes); older ranges are served by GET /v1/history`,
       });
     }
+    if (sizeMs > fineRetentionMs) {
+      throw new PanecastError('PANECAST_ERR_QUERY_INVALID', {
+        field: 'size',
+        rule: `must be at most ${fineRetentionMs} ms (the fine tier); longer windows are served by GET /v1/history`,
+      });
+    }
+    // No pane starts after the collector's future limit: windows beyond it hold no event and are
+    // left out anyway, so the range stops there. Without this bound a `to` years ahead made the
+    // pane list below (and compose's walk over it) years long: seconds of a blocked event loop,
+    // then the process out of memory.
+    const dataEnd = Math.floor((now + DEFAULT_LIMITS.maxFutureMs) / paneMs) * paneMs + paneMs;
+    const readTo = Math.min(to, dataEnd);
+    if (readTo <= from) {
+      return this.answer(query, aggregate, await this.globalWatermark(), []);
+    }
     const first = Math.floor((from - sizeMs) / paneMs) * paneMs;
     // compose() answers every window overlapping [from, to) over its whole extent: read the panes
     // through the end of the last one, or that window comes out short (and may be marked final).
     const slideMs = query.windows.slideMs;
-    const lastEnd = Math.ceil(to / slideMs) * slideMs - slideMs + sizeMs;
+    const lastEnd = Math.ceil(readTo / slideMs) * slideMs - slideMs + sizeMs;
     const starts = Array.from({ length: Math.ceil((lastEnd - first) / paneMs) }, (_, i) => first + i * paneMs);
     const byPartition = await this.state.readPanes(query.metric.name, paneMs, starts);
     const stores = [...byPartition.values()].map((partials) => {
@@ -68,10 +84,14 @@ export class WindowQueryService {
       return store;
     });
     const watermark = await this.globalWatermark();
-    const groups = compose(stores, query, { from, to }, watermark).map((group) => ({
+    const groups = compose(stores, query, { from, to: readTo }, watermark).map((group) => ({
       group: group.group,
       points: group.points.map((point) => ({ start: point.window.start, end: point.window.end, value: point.value, final: point.final })),
     }));
+    return this.answer(query, aggregate, watermark, groups);
+  }
+
+  private answer(query: CompiledQuery, aggregate: string, watermark: number, groups: QueryAnswer['groups']): QueryAnswer {
     return {
       metric: query.metric.name,
       aggregate,

@@ -113,6 +113,16 @@ describe('parseMetricDefinitions', () => {
     expect(bad({})).toMatch(/must map field names/);
   });
 
+  it('rejects a measured or distinct-counted field that is also a dimension, naming file, metric and field', () => {
+    const measured = errorOf(() => parseMetricDefinitions({ metrics: [{ ...valid, dimensions: ['campaign', 'cost'] }] }, 'ads.yaml'));
+    expect(measured.code).toBe('PANECAST_ERR_METRIC_DEFINITION');
+    expect(measured.issues).toEqual([expect.objectContaining({ file: 'ads.yaml', metric: 'spend', field: 'dimensions' })]);
+    expect(measured.message).toMatch(/"cost", the metric's `measure`/);
+    const counted = errorOf(() => parseMetricDefinitions({ metrics: [{ ...valid, distinctOf: 'user', dimensions: ['user'] }] }, 'ads.yaml'));
+    expect(counted.issues).toEqual([expect.objectContaining({ metric: 'spend', field: 'dimensions' })]);
+    expect(counted.message).toMatch(/"user", the metric's `distinctOf`/);
+  });
+
   it('rejects a metric defined in two files, naming both', () => {
     const a = parseMetricDefinitions({ metrics: [valid] }, 'a.yaml');
     const b = parseMetricDefinitions({ metrics: [valid] }, 'b.yaml');

@@ -302,6 +302,13 @@ class EntryParser {
     const hllPrecision = this.integer('hllPrecision', entry.hllPrecision, MIN_HLL_PRECISION, MAX_HLL_PRECISION, DEFAULT_HLL_PRECISION);
     const dimensions = this.dimensions(entry.dimensions);
     const cardinalityCap = this.integer('cardinalityCap', entry.cardinalityCap, 1, MAX_CARDINALITY_CAP, DEFAULT_CARDINALITY_CAP);
+    // A field that is aggregated cannot also split the series: every distinct amount (or user) would be
+    // a tuple of its own, filling the cardinality cap and sending the rest to `__other__`.
+    for (const [field, aggregated] of [['measure', measure], ['distinctOf', distinctOf]] as const) {
+      if (aggregated !== undefined && dimensions?.includes(aggregated) === true) {
+        this.fail('dimensions', `lists "${aggregated}", the metric's \`${field}\`: a field is either aggregated or a dimension`);
+      }
+    }
     if (this.issues.length > 0 || match === undefined || dimensions === undefined) {
       return undefined;
     }

@@ -72,7 +72,8 @@ export function parseAggregate(text: unknown): AggregateSpec {
   if (SIMPLE.has(text as AggregateKind)) {
     return { kind: text as AggregateKind, q: Number.NaN, label: text };
   }
-  const percentile = PERCENTILES[text];
+  // Own keys only: `toString`, `valueOf`, `__proto__`… are on every object and are not aggregates.
+  const percentile = Object.hasOwn(PERCENTILES, text) ? PERCENTILES[text] : undefined;
   if (percentile !== undefined) {
     return { kind: 'quantile', q: percentile, label: text };
   }

@@ -42,8 +42,7 @@ EXPOSE 8080
 # while the process is up; /readyz would also need Kafka, Redis and VictoriaMetrics.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PANECAST_PORT||8080)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-# Node flags: backend/node-flags.json says why (checked by deploy-checks).
-CMD ["node", "--max-semi-space-size=64", "backend/dist/main.js"]
+CMD ["node", "backend/dist/main.js"]
 
 FROM node:20.20.2-bookworm-slim AS loadgen
 WORKDIR /app

@@ -4,11 +4,6 @@
  * prints, and stopped with TERM then KILL.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-
-/** The Node flags every launch of the backend passes (backend/node-flags.json says why), so a benchmark measures the backend as it ships. */
-export const BACKEND_NODE_FLAGS: readonly string[] = (JSON.parse(readFileSync(join(__dirname, '..', 'backend', 'node-flags.json'), 'utf8')) as { flags: string[] }).flags;
 
 export interface BackendChild {
   url: string;
@@ -17,9 +12,9 @@ export interface BackendChild {
   stderr: string[];
 }
 
-/** Spawns `node <backend flags> <args>` and resolves once it prints its URL; rejects if it exits or takes longer than `timeoutMs`. */
+/** Spawns `node <args>` and resolves once it prints its URL; rejects if it exits or takes longer than `timeoutMs`. */
 export function spawnBackend(args: readonly string[], options: { cwd: string; env: NodeJS.ProcessEnv; label: string; timeoutMs: number }): Promise<BackendChild> {
-  const child = spawn(process.execPath, [...BACKEND_NODE_FLAGS, ...args], { cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'], env: options.env });
+  const child = spawn(process.execPath, [...args], { cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'], env: options.env });
   const stderr: string[] = [];
   child.stderr?.setEncoding('utf8');
   child.stderr?.on('data', (chunk: string) => {

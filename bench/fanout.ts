@@ -60,7 +60,6 @@ import { join } from 'node:path';
 import Redis from 'ioredis';
 import { DEFAULT_LIMITS } from '@panecast/protocol';
 import { RedisLiveBus } from '../backend/src/live/redis-live-bus';
-import { BACKEND_NODE_FLAGS } from './backend-process';
 import type { ProfileSummary } from './fanout/profile';
 import { Publisher, type PublishMode } from './fanout/publisher';
 import { runStep, type StepFigures } from './fanout/step';
@@ -189,7 +188,7 @@ interface RoundResult {
 async function round(svc: Services, index: number): Promise<RoundResult> {
   const namespace = `bench-fanout-${Date.now().toString(36)}-${process.pid}-${index}`;
   const secret = AUTH ? randomBytes(32).toString('hex') : 'off';
-  const gateway = started(spawnChild(join(__dirname, 'fanout', 'gateway-process.ts'), [svc.redisUrl, namespace, secret, FLOOR ? 'floor' : 'panecast'], BACKEND_NODE_FLAGS), 'gateway');
+  const gateway = started(spawnChild(join(__dirname, 'fanout', 'gateway-process.ts'), [svc.redisUrl, namespace, secret, FLOOR ? 'floor' : 'panecast']), 'gateway');
   const redis = new Redis(svc.redisUrl, { enableAutoPipelining: true, maxRetriesPerRequest: 3 });
   const bus = new RedisLiveBus(redis, namespace, { replayFrames: DEFAULT_LIMITS.replayFrames, queryLeaseMs: 15_000 });
   const publisher = new Publisher(bus, Array.from({ length: SERIES }, (_, i) => queryKey(i)), RATE, PUBLISH);

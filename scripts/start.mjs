@@ -2,16 +2,13 @@
 // in one process with in-process twins of Kafka, Redis and VictoriaMetrics,
 // and demo traffic. Any PANECAST_* variable in the environment still applies.
 import { execFileSync, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 execFileSync(process.execPath, [join(root, 'scripts', 'setup.mjs'), '--build=backend'], { stdio: 'inherit' });
 
-// The backend's Node flags, as every launch passes them (the file says why).
-const { flags } = JSON.parse(readFileSync(join(root, 'backend', 'node-flags.json'), 'utf8'));
-const backend = spawn(process.execPath, [...flags, join(root, 'backend', 'dist', 'main.js')], {
+const backend = spawn(process.execPath, [join(root, 'backend', 'dist', 'main.js')], {
   stdio: 'inherit',
   env: { PANECAST_MODE: 'embedded', ...process.env },
 });

@@ -13,8 +13,7 @@ import { checkGrafanaService } from './compose/grafana';
 import { lintCompose } from './compose/lint';
 import { readCompose, type ComposeModel, type ComposeService } from './compose/model';
 import { checkHealth, checkImages, checkMounts, checkPortComments, type ImageVersions } from './compose/services';
-import { checkDockerfile, ignoreMatcher, nodeCommand, type ImageTarget } from './docker/checks';
-import { checkNodeFlags } from './docker/node-flags';
+import { checkDockerfile, entryFile, ignoreMatcher, type ImageTarget } from './docker/checks';
 import { effective, lineage, parseDockerfile, type Stage } from './docker/dockerfile';
 import { parseImage } from './images';
 import { IssueList, isRecord, type Issue } from './issues';
@@ -110,9 +109,9 @@ function checkComposeAndImage(
     dockerIssues.add('dockerfile', PATHS.dockerignore, 'is missing: the context would carry node_modules and host builds');
   }
   checkDockerfile(root, stages, ignoreMatcher(existsSync(ignoreFile) ? readFileSync(ignoreFile, 'utf8') : ''), variables, targets, dockerIssues);
-  const command = nodeCommand(stages, BACKEND_STAGE);
-  if (command === undefined || !existsSync(join(root, command.file))) {
-    dockerIssues.add('dockerfile', `stage ${BACKEND_STAGE}`, `CMD must be ["node", ...flags, "<file>"] with a file the build produces (${command?.file ?? 'none'} not found; run npm run build)`);
+  const entry = entryFile(stages, BACKEND_STAGE);
+  if (entry === undefined || !existsSync(join(root, entry))) {
+    dockerIssues.add('dockerfile', `stage ${BACKEND_STAGE}`, `CMD must be ["node", "<file>"] with a file the build produces (${entry ?? 'none'} not found; run npm run build)`);
   }
   for (const stage of stages) {
     if (stage.image?.name === 'node' && !/^20\./.test(stage.image.tag ?? '')) {
@@ -153,6 +152,5 @@ export function checkDeployment(root: string, options: DeploymentOptions = {}): 
   const composeIssues = new IssueList(PATHS.compose);
   const dockerIssues = new IssueList(PATHS.dockerfile);
   const { model, stages } = checkComposeAndImage(root, options, provisioning, composeIssues, dockerIssues);
-  const flagIssues = checkNodeFlags(root, nodeCommand(stages, BACKEND_STAGE)?.flags);
-  return { issues: [...provisioning.issues, ...composeIssues.items, ...dockerIssues.items, ...flagIssues], provisioning, compose: model, stages };
+  return { issues: [...provisioning.issues, ...composeIssues.items, ...dockerIssues.items], provisioning, compose: model, stages };
 }

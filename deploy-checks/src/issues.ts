@@ -34,9 +34,7 @@ export type CheckCode =
   | 'grafana'
   | 'credentials'
   // Dockerfile, .dockerignore
-  | 'dockerfile'
-  // backend/node-flags.json against each launch of the backend
-  | 'node-flags';
+  | 'dockerfile';
 
 export interface Issue {
   readonly check: CheckCode;

@@ -13,6 +13,4 @@ export const PATHS = Object.freeze({
   compose: 'docker-compose.yml',
   dockerfile: 'Dockerfile',
   dockerignore: '.dockerignore',
-  backendNodeFlags: 'backend/node-flags.json',
-  backendPackageJson: 'backend/package.json',
 });

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { readCompose } from '../src/compose/model';
 import { BACKEND_STAGE } from '../src/deployment';
-import { ignoreMatcher, nodeCommand } from '../src/docker/checks';
+import { entryFile, ignoreMatcher } from '../src/docker/checks';
 import { effective, parseDockerfile, type Stage } from '../src/docker/dockerfile';
 import { replayBuild, type BuiltStage } from '../src/docker/emulate';
 import { PATHS, REPO_ROOT } from '../src/repo';
@@ -108,7 +108,7 @@ describe('the Dockerfile replayed on the host', () => {
 
   it('ships the compiled backend with production dependencies only', () => {
     const image = built.get(BACKEND_STAGE) as BuiltStage;
-    expect(existsSync(join(image.dir, nodeCommand(stages, BACKEND_STAGE)?.file as string))).toBe(true);
+    expect(existsSync(join(image.dir, entryFile(stages, BACKEND_STAGE) as string))).toBe(true);
     expect(existsSync(join(image.dir, 'node_modules/kafkajs/package.json'))).toBe(true);
     expect(existsSync(join(image.dir, 'node_modules/@panecast/protocol/dist/index.js'))).toBe(true);
     // No sources, no compiler, no test tools in the runtime stage.

@@ -124,17 +124,15 @@ export function checkDockerfile(
 }
 
 /**
- * What `node [flags] <file>` starts, as a repo path, and the flags before it:
- * WORKDIR is the build context's root in every stage here, so
- * `backend/dist/main.js` in the image is `backend/dist/main.js` of the repo
- * once `npm run build` has run.
+ * The file `node <file>` starts, as a repo path: WORKDIR is the build
+ * context's root in every stage here, so `backend/dist/main.js` in the image
+ * is `backend/dist/main.js` of the repo once `npm run build` has run.
  */
-export function nodeCommand(stages: readonly Stage[], stage: string): { flags: string[]; file: string } | undefined {
+export function entryFile(stages: readonly Stage[], stage: string): string | undefined {
   const cmd = effective(stages, stage, 'cmd');
   if (cmd === undefined || typeof cmd.command === 'string') {
     return undefined;
   }
-  const [program, ...args] = cmd.command;
-  const at = args.findIndex((arg) => !arg.startsWith('-'));
-  return program === 'node' && at >= 0 ? { flags: args.slice(0, at), file: args[at] as string } : undefined;
+  const [program, file] = cmd.command;
+  return program === 'node' && file !== undefined && !file.startsWith('-') ? file : undefined;
 }

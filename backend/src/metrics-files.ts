@@ -5,7 +5,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { parse as parseYaml, parseDocument } from 'yaml';
 import { combineDefinitions, parseMetricDefinitions, type MetricDefinition } from './window';
 
 const PATTERN = /\.(ya?ml|json)$/i;
@@ -14,6 +14,20 @@ export class MetricFilesError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'MetricFilesError';
+  }
+}
+
+/**
+ * JSON.parse keeps the last of two equal keys, so a definition such as
+ * `"cardinalityCap": 5000, …, "cardinalityCap": 50` would load with a value
+ * its author did not see. The YAML parser (JSON is YAML 1.2) reports them, as
+ * it does for YAML files, with line and column.
+ */
+function refuseDuplicateKeys(name: string, text: string): void {
+  const duplicate = parseDocument(text).errors.find((error) => error.code === 'DUPLICATE_KEY');
+  if (duplicate !== undefined) {
+    const at = duplicate.linePos?.[0];
+    throw new MetricFilesError(`${name}: not valid JSON: a key appears twice in one object${at === undefined ? '' : ` at line ${at.line}, column ${at.col}`}`);
   }
 }
 
@@ -29,11 +43,15 @@ export function loadMetricFiles(folder: string): readonly MetricDefinition[] {
   }
   const lists = names.map((name) => {
     const text = readFileSync(join(folder, name), 'utf8');
+    const json = name.toLowerCase().endsWith('.json');
     let document: unknown;
     try {
-      document = name.toLowerCase().endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+      document = json ? JSON.parse(text) : parseYaml(text);
     } catch (error) {
-      throw new MetricFilesError(`${name}: not valid ${name.endsWith('.json') ? 'JSON' : 'YAML'}: ${(error as Error).message}`);
+      throw new MetricFilesError(`${name}: not valid ${json ? 'JSON' : 'YAML'}: ${(error as Error).message}`);
+    }
+    if (json) {
+      refuseDuplicateKeys(name, text);
     }
     return parseMetricDefinitions(document, name);
   });

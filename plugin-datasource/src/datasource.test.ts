@@ -1,61 +1,11 @@
-import { dateTime, LoadingState, type DataFrame, type DataQueryRequest, type DataQueryResponse } from '@grafana/data';
+import { dateTime, LoadingState, type DataFrame, type DataQueryResponse } from '@grafana/data';
 import type { SubscribeQuery } from '@panecast/protocol';
 
-import { DataSource, type PanecastInstanceSettings } from './datasource';
-import { BACKEND_URL, FakeBackend, PROXY_URL, READ_KEY, installFakeBackend, installTemplateVariables } from './test-support/fake-backend';
+import { DataSource } from './datasource';
+import { BACKEND_URL, FakeBackend, READ_KEY, installFakeBackend, installTemplateVariables } from './test-support/fake-backend';
 import { FakeLiveServer } from './test-support/fake-live-server';
 import { HistoryTruth } from './test-support/history-truth';
-import { FRAME_FIELDS, type PanecastQuery } from './types';
-
-const NOW = 1_700_000_060_000;
-const CLICK = { type: 'click' };
-/** What the datasource subscribes to for TARGET. */
-const LIVE_QUERY: SubscribeQuery = { metric: 'events', aggregate: 'count', window: { type: 'tumbling', size: 1000 }, groupBy: ['type'] };
-const TARGET: PanecastQuery = { refId: 'A', metric: 'events', aggregate: 'count', window: { type: 'tumbling', size: '1s' }, groupBy: ['type'], legendFormat: '{{type}}' };
-
-/** As Grafana gives them: the data proxy's url, jsonData, no secureJsonData. */
-function settings(): PanecastInstanceSettings {
-  return {
-    uid: 'panecast',
-    type: 'panecast-live-datasource',
-    name: 'Panecast',
-    access: 'proxy',
-    url: PROXY_URL,
-    readOnly: false,
-    jsonData: { url: `${BACKEND_URL}/`, liveUrl: 'ws://live.test:8080/v1/live' },
-    meta: {} as PanecastInstanceSettings['meta'],
-  };
-}
-
-function request(targets: PanecastQuery[], from = NOW - 60_000, to = NOW): DataQueryRequest<PanecastQuery> {
-  return {
-    requestId: 'q1',
-    interval: '1s',
-    intervalMs: 1000,
-    maxDataPoints: 1000,
-    range: { from: dateTime(from), to: dateTime(to), raw: { from: 'now-1m', to: 'now' } },
-    scopedVars: {},
-    targets,
-    timezone: 'utc',
-    app: 'dashboard',
-    startTime: NOW,
-  };
-}
-
-/** Rows of a frame as `offset=value`, offsets in seconds from NOW, ` open` / ` corrected` flags. */
-function rows(frame: DataFrame): string[] {
-  const field = (name: string) => frame.fields.find((f) => f.name === name)!.values;
-  const times = field(FRAME_FIELDS.time);
-  return times.map((t: number, i: number) => {
-    const open = field(FRAME_FIELDS.final)[i] ? '' : ' open';
-    const corrected = field(FRAME_FIELDS.corrected)[i] ? ' corrected' : '';
-    return `${(t - NOW) / 1000}=${field(FRAME_FIELDS.value)[i]}${open}${corrected}`;
-  });
-}
-
-function last(responses: DataQueryResponse[]): DataQueryResponse {
-  return responses[responses.length - 1]!;
-}
+import { CLICK, LIVE_QUERY, NOW, TARGET, last, request, rows, settings } from './test-support/query-harness';
 
 describe('DataSource.query', () => {
   let backend: FakeBackend;

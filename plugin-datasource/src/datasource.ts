@@ -24,7 +24,7 @@ import { Observable, lastValueFrom, merge, of } from 'rxjs';
 import { BackendApi, PanecastRequestError, proxyBase, toRequestError } from './api';
 import { LiveClient } from './live/live-client';
 import { liveUrl, type SocketFactory } from './live/socket';
-import { resolveQuery, validateQuery } from './query-model';
+import { liveServes, resolveQuery, validateQuery } from './query-model';
 import { checkBackend } from './check';
 import { streamTarget } from './stream/target-stream';
 import { DEFAULT_QUERY, type MetricCatalogue, type PanecastOptions, type PanecastQuery } from './types';
@@ -169,8 +169,9 @@ export class DataSource extends DataSourceApi<PanecastQuery, PanecastOptions> {
           // `now…` moves with time; anything else (a drag-zoom, absolute times) is where the axis stays.
           const rawTo = request.range.raw?.to;
           const absolute = rawTo !== undefined && !dateMath.isMathString(rawTo);
-          // A range that ended in the past has no live tail to show.
-          const streams = query.live && to >= now - Math.max(60_000, query.window.sizeMs);
+          // A range that ended in the past has no live tail to show; a window longer than the fine
+          // tier has none either (the gateway would refuse it): both are history only, and Done.
+          const streams = query.live && liveServes(query.window.sizeMs) && to >= now - Math.max(60_000, query.window.sizeMs);
           const live = streams ? this.liveClient() : undefined;
           if (streams && typeof this.live !== 'string') {
             fail(this.live.code, `${this.live.message}: set the live URL in the datasource settings`);
@@ -178,7 +179,7 @@ export class DataSource extends DataSourceApi<PanecastQuery, PanecastOptions> {
             return;
           }
           inner = streamTarget(
-            { api: this.api, live, now: this.hooks.now },
+            { api: this.api, live, now: this.hooks.now, random: this.hooks.random },
             { query, from, to, maxDataPoints: request.maxDataPoints ?? 1000, absolute, unit: unitOf(catalogue, query) },
           ).subscribe(subscriber);
         })

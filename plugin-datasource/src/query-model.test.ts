@@ -1,5 +1,5 @@
 import { GAMES_CATALOGUE } from './test-support/fake-backend';
-import { formatDuration, historyParams, parseDuration, resolveQuery, sizeChoices, slideChoices, toSubscribeQuery, validateQuery } from './query-model';
+import { formatDuration, historyOnlyHint, historyParams, liveServes, parseDuration, resolveQuery, sizeChoices, slideChoices, toSubscribeQuery, validateQuery } from './query-model';
 import type { PanecastQuery } from './types';
 
 const base: PanecastQuery = { refId: 'A', metric: 'matches', aggregate: 'p99', window: { type: 'tumbling', size: '10s' } };
@@ -88,5 +88,17 @@ describe('the requests a query becomes', () => {
       groupBy: 'region',
       'filter.platform': 'pc,xbox',
     });
+  });
+});
+
+describe('the live window limit', () => {
+  it('streams windows up to the fine tier (1 h) and notes that longer ones with Live on are history only', () => {
+    expect(liveServes(3_600_000)).toBe(true);
+    expect(liveServes(3_600_001)).toBe(false);
+    expect(historyOnlyHint({ ...base, window: { type: 'tumbling', size: '1h' } })).toBeUndefined();
+    expect(historyOnlyHint({ ...base, window: { type: 'sliding', size: '61m', slide: '1m' } })).toMatch(/^History only: live updates cover windows up to 1h, so a 61m window/);
+    // Live off: history only anyway; a variable: known only once interpolated (query() decides then).
+    expect(historyOnlyHint({ ...base, live: false, window: { type: 'tumbling', size: '2h' } })).toBeUndefined();
+    expect(historyOnlyHint({ ...base, window: { type: 'tumbling', size: '$window' } })).toBeUndefined();
   });
 });

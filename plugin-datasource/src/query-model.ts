@@ -52,6 +52,34 @@ export function sizeChoices(paneMs: number): number[] {
   return choices.includes(paneMs) ? choices : [paneMs, ...choices];
 }
 
+/**
+ * The longest window the live channel serves: the engine's fine tier. The gateway refuses longer
+ * ones (PANECAST_ERR_LIVE_WINDOW_TOO_LONG, PROTOCOL.md); history serves them from the coarse tier.
+ * Neither GET /v1/metrics nor welcome.limits announces the tier, so this is the protocol's
+ * documented default, which is also the only value the backend runs with (pane-store.ts
+ * DEFAULT_FINE_RETENTION_MS; no setting changes it).
+ */
+export const MAX_LIVE_WINDOW_MS = 3_600_000;
+
+/** Whether the live channel serves windows of this size; longer ones are history only. */
+export function liveServes(sizeMs: number): boolean {
+  return sizeMs <= MAX_LIVE_WINDOW_MS;
+}
+
+/**
+ * The editor's note for a query with Live on whose window the live channel does not serve (not a
+ * problem: the query runs, from history only); undefined otherwise, or while the size is a variable.
+ */
+export function historyOnlyHint(query: PanecastQuery): string | undefined {
+  const size = query.window?.size ?? '';
+  const sizeMs = hasVariable(size) ? undefined : parseDuration(size);
+  if (query.live === false || sizeMs === undefined || liveServes(sizeMs)) {
+    return undefined;
+  }
+  const limit = formatDuration(MAX_LIVE_WINDOW_MS);
+  return `History only: live updates cover windows up to ${limit}, so a ${size} window is read from history and refreshes with the dashboard, not live.`;
+}
+
 /** Slides the engine can compose for this size: multiples of the pane, at most the size. */
 export function slideChoices(paneMs: number, sizeMs: number | undefined): number[] {
   return sizeChoices(paneMs).filter((ms) => sizeMs === undefined || ms <= sizeMs);

@@ -190,6 +190,30 @@ describe('QueryEditor', () => {
     expect(onRunQuery).toHaveBeenCalledTimes(2);
   });
 
+  it('notes that windows longer than the live limit are history only, without calling it an error', async () => {
+    const { onRunQuery } = setup({ window: { type: 'tumbling', size: '1h' } });
+    await loaded();
+    expect(screen.queryByTestId('panecast-history-only')).not.toBeInTheDocument();
+    // The size menu labels the sizes that have no live updates (typed to an hour, as the menu is virtualised).
+    const size = document.getElementById('panecast-window-size') as HTMLInputElement;
+    await act(async () => {
+      fireEvent.click(size);
+      fireEvent.change(size, { target: { value: 'h' } });
+    });
+    expect(within(screen.getByRole('option', { name: /^2h/ })).getByText('History only (no live updates)')).toBeInTheDocument();
+    expect(within(screen.getByRole('option', { name: /^1h/ })).queryByText('History only (no live updates)')).not.toBeInTheDocument();
+    await act(async () => {
+      fireEvent.click(screen.getByRole('option', { name: /^2h/ }));
+    });
+
+    expect(screen.getByTestId('panecast-history-only')).toHaveTextContent('History only: live updates cover windows up to 1h, so a 2h window is read from history');
+    expect(screen.queryByTestId('panecast-query-error-window-size')).not.toBeInTheDocument();
+    expect(onRunQuery).toHaveBeenCalledTimes(1);
+    // With Live off the query is history only anyway: nothing to note.
+    fireEvent.click(screen.getByTestId('panecast-live'));
+    expect(screen.queryByTestId('panecast-history-only')).not.toBeInTheDocument();
+  });
+
   it('flags a metric the catalogue does not know', async () => {
     setup({ metric: 'gone' });
     await loaded();

@@ -1,10 +1,10 @@
 import React, { useCallback, useEffect, useMemo, useState } from 'react';
 import { QueryEditorProps } from '@grafana/data';
-import { Alert, Combobox, InlineField, InlineSwitch, Input, MultiCombobox, Stack, type ComboboxOption } from '@grafana/ui';
+import { Alert, Combobox, InlineField, InlineSwitch, Input, MultiCombobox, Stack, Text, type ComboboxOption } from '@grafana/ui';
 import { AGGREGATES } from '@panecast/protocol';
 
 import type { DataSource } from '../datasource';
-import { aggregatesOf, hasVariable, validateQuery } from '../query-model';
+import { aggregatesOf, hasVariable, historyOnlyHint, validateQuery } from '../query-model';
 import { DEFAULT_QUERY, type MetricCatalogue, type PanecastOptions, type PanecastQuery } from '../types';
 import { variableOptions } from '../variables';
 import { FiltersEditor } from './FiltersEditor';
@@ -46,6 +46,7 @@ export function QueryEditor({ datasource, query: rawQuery, onChange, onRunQuery 
   const paneMs = catalogue?.paneMs ?? 1000;
   const quantileMatch = QUANTILE_CALL.exec(query.aggregate);
   const [q, setQ] = useState(quantileMatch?.[1] ?? '0.999');
+  const historyOnly = historyOnlyHint(query);
 
   const change = useCallback(
     (next: PanecastQuery, run = true) => {
@@ -137,6 +138,7 @@ export function QueryEditor({ datasource, query: rawQuery, onChange, onRunQuery 
           paneMs={paneMs}
           variables={variables}
           problems={problems}
+          live={query.live !== false}
           onChange={(window) => change({ ...query, window })}
         />
       </Stack>
@@ -180,6 +182,12 @@ export function QueryEditor({ datasource, query: rawQuery, onChange, onRunQuery 
           />
         </InlineField>
       </Stack>
+      {historyOnly !== undefined && (
+        // A note, not an error: the query runs, from history only.
+        <Text element="p" variant="bodySmall" color="secondary" italic data-testid="panecast-history-only">
+          {historyOnly}
+        </Text>
+      )}
     </Stack>
   );
 }

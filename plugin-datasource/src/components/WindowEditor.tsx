@@ -1,7 +1,7 @@
 import React from 'react';
 import { Combobox, InlineField, RadioButtonGroup, type ComboboxOption } from '@grafana/ui';
 
-import { formatDuration, parseDuration, sizeChoices, slideChoices, type QueryProblem } from '../query-model';
+import { formatDuration, liveServes, parseDuration, sizeChoices, slideChoices, type QueryProblem } from '../query-model';
 import type { PanecastQuery, WindowType } from '../types';
 import { problemText } from './problems';
 
@@ -10,6 +10,8 @@ interface Props {
   paneMs: number;
   variables: string[];
   problems: QueryProblem[];
+  /** Live is on: sizes the live channel does not serve are labelled history only. */
+  live: boolean;
   onChange(window: PanecastQuery['window']): void;
 }
 
@@ -18,8 +20,11 @@ const TYPES: Array<{ label: string; value: WindowType; description: string }> = 
   { label: 'Sliding', value: 'sliding', description: 'Windows of the size, one starting every slide' },
 ];
 
-function durationOptions(choices: number[], variables: string[], current: string | undefined): Array<ComboboxOption<string>> {
-  const options: Array<ComboboxOption<string>> = choices.map((ms) => ({ value: formatDuration(ms) }));
+function durationOptions(choices: number[], variables: string[], current: string | undefined, live = false): Array<ComboboxOption<string>> {
+  const options: Array<ComboboxOption<string>> = choices.map((ms) => ({
+    value: formatDuration(ms),
+    ...(live && !liveServes(ms) ? { description: 'History only (no live updates)' } : {}),
+  }));
   options.push(...variables.map((v) => ({ value: v, description: 'Dashboard variable' })));
   // A custom value typed earlier stays selectable (and is explained if the engine cannot compose it).
   if (current !== undefined && current !== '' && !options.some((o) => o.value === current)) {
@@ -29,7 +34,7 @@ function durationOptions(choices: number[], variables: string[], current: string
 }
 
 /** Window type, size and slide; the pickers offer only what the engine can compose from its panes. */
-export function WindowEditor({ window, paneMs, variables, problems, onChange }: Props) {
+export function WindowEditor({ window, paneMs, variables, problems, live, onChange }: Props) {
   const sizeMs = parseDuration(window.size);
   const sizeError = problemText(problems, 'window.size');
   const slideError = problemText(problems, 'window.slide');
@@ -53,7 +58,7 @@ export function WindowEditor({ window, paneMs, variables, problems, onChange }: 
           data-testid="panecast-window-size"
           width={14}
           createCustomValue
-          options={durationOptions(sizeChoices(paneMs), variables, window.size)}
+          options={durationOptions(sizeChoices(paneMs), variables, window.size, live)}
           value={window.size}
           onChange={(option) => onChange({ ...window, size: option.value })}
         />

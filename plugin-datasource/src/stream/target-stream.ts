@@ -10,16 +10,20 @@
  *    oldest window still open) and the snapshot's first window is fetched from history again.
  *    The same happens after a reconnect whose resume the server could not serve (a snapshot that
  *    replaces): the gap is everything after the last healthy live window.
- * Teardown unsubscribes, cancels pending requests and the flush timer.
+ * 4. While the target streams, a history read that failed transiently is retried with backoff
+ *    (history-retry.ts). Its error shows meanwhile and goes once every failed read has answered;
+ *    the first answer then fills the seam as in 3, however late it comes.
+ * Teardown unsubscribes, cancels pending requests and retries, and the flush timer.
  */
 import { LoadingState, type DataQueryError, type DataQueryResponse } from '@grafana/data';
 import { Observable, Subscription } from 'rxjs';
 
-import { toRequestError, type BackendApi } from '../api';
+import { toRequestError, type BackendApi, type PanecastRequestError } from '../api';
 import type { LiveClient, LiveState } from '../live/live-client';
 import { historyParams, toSubscribeQuery, type ResolvedQuery } from '../query-model';
-import type { FrameConnection, PanecastFrameMeta } from '../types';
+import type { FrameConnection, PanecastFrameMeta, QueryAnswer } from '../types';
 import { FrameBuilder } from './frames';
+import { retryingRead } from './history-retry';
 import { WindowStore, earliestStart } from './window-store';
 
 /** Most windows kept per series whatever the range: a memory guard, not a display limit. */
@@ -46,6 +50,8 @@ export interface TargetDeps {
   live?: LiveClient;
   now?: () => number;
   flushMs?: number;
+  /** Jitter of the history retries' backoff. */
+  random?: () => number;
 }
 
 /** Windows per series to keep: the range's windows (one window's worth more), at least maxDataPoints. */
@@ -93,8 +99,16 @@ export function streamTarget(deps: TargetDeps, request: TargetRequest): Observab
       timeOffsetMs: query.window.type === 'sliding' ? sizeMs : 0,
     });
     const requests = new Subscription();
-    let error: DataQueryError | undefined;
+    /** The live subscription was refused, or the client stopped for good. */
+    let liveError: DataQueryError | undefined;
+    /** The latest failure among history reads still failing (ids in failingReads). */
+    let historyError: DataQueryError | undefined;
+    const failingReads = new Set<number>();
+    let reads = 0;
+    /** History answered or failed: emits may start. */
     let historyDone = false;
+    /** History's range is in the store: the first seam can be measured against it. */
+    let historyApplied = false;
     let firstSnapshotStart: number | undefined;
     let seamChecked = false;
     // The live tail refreshes only windows ending at most about a slide past the newest event. A
@@ -123,8 +137,9 @@ export function streamTarget(deps: TargetDeps, request: TargetRequest): Observab
       const data = builder.frames(store.all(), meta, metaChanged);
       metaChanged = false;
       const response: DataQueryResponse = { data, key: refId, state: live === undefined ? LoadingState.Done : LoadingState.Streaming };
-      if (error !== undefined) {
-        response.errors = [error];
+      const errors = [historyError, liveError].filter((e): e is DataQueryError => e !== undefined);
+      if (errors.length > 0) {
+        response.errors = errors;
       }
       subscriber.next(response);
       if (live === undefined) {
@@ -141,9 +156,44 @@ export function streamTarget(deps: TargetDeps, request: TargetRequest): Observab
       }
       timer ??= setTimeout(emit, delay);
     };
-    const fail = (e: unknown) => {
+    const readFailed = (id: number, e: unknown) => {
       const coded = toRequestError(e, deps.api.base);
-      error = dataError(refId, coded.code, coded.message);
+      failingReads.add(id);
+      historyError = dataError(refId, coded.code, coded.message);
+    };
+    /**
+     * GET /v1/history for `params`; retried while the target streams (a history-only target
+     * completes on its first emit, so there is nobody to show a later answer to). `failed` runs on
+     * every failed attempt, the last one included.
+     */
+    const readHistory = (params: Record<string, string>, answered: (answer: QueryAnswer) => void, failed: () => void) => {
+      const id = ++reads;
+      const read = () => deps.api.history(params);
+      const source =
+        live === undefined
+          ? read()
+          : retryingRead(read, {
+              base: deps.api.base,
+              random: deps.random,
+              retrying: (e: PanecastRequestError) => {
+                readFailed(id, e);
+                failed();
+              },
+            });
+      requests.add(
+        source.subscribe({
+          next: (answer) => {
+            if (failingReads.delete(id) && failingReads.size === 0) {
+              historyError = undefined;
+            }
+            answered(answer);
+          },
+          error: (e: unknown) => {
+            readFailed(id, e);
+            failed();
+          },
+        }),
+      );
     };
 
     /** Fetches the windows starting in [fromStart, toStart) again; history may not overwrite final live values. */
@@ -155,17 +205,13 @@ export function streamTarget(deps: TargetDeps, request: TargetRequest): Observab
       // A gap shorter than size − slide makes that range empty, which the backend refuses (from ≥ to):
       // ask from just before toStart then (windows from toStart − size on); applyHistory keeps the gap's.
       const params = historyParams(query, Math.min(fromStart + sizeMs - slideMs, toStart - 1), toStart, maxDataPoints);
-      requests.add(
-        deps.api.history(params).subscribe({
-          next: (answer) => {
-            store.applyHistory(answer, { from: fromStart, to: toStart });
-            schedule();
-          },
-          error: (e: unknown) => {
-            fail(e);
-            schedule();
-          },
-        }),
+      readHistory(
+        params,
+        (answer) => {
+          store.applyHistory(answer, { from: fromStart, to: toStart });
+          schedule();
+        },
+        () => schedule(),
       );
     };
     const seam = (snapshotStart: number) => {
@@ -173,27 +219,27 @@ export function streamTarget(deps: TargetDeps, request: TargetRequest): Observab
       fill(Math.min(open ?? Number.POSITIVE_INFINITY, coveredTo), snapshotStart);
     };
     const firstSeam = () => {
-      if (!seamChecked && historyDone && error === undefined && firstSnapshotStart !== undefined) {
+      if (!seamChecked && historyApplied && liveError === undefined && firstSnapshotStart !== undefined) {
         seamChecked = true;
         seam(firstSnapshotStart);
       }
     };
 
-    requests.add(
+    readHistory(
       // With a range shorter than a window historyTo may fall before `from`: ask from just before it then (as fill() does).
-      deps.api.history(historyParams(query, Math.min(from, historyTo - 1), historyTo, maxDataPoints)).subscribe({
-        next: (answer) => {
-          store.applyHistory(answer);
-          historyDone = true;
-          firstSeam();
-          schedule(0);
-        },
-        error: (e: unknown) => {
-          fail(e);
-          historyDone = true;
-          schedule(0);
-        },
-      }),
+      historyParams(query, Math.min(from, historyTo - 1), historyTo, maxDataPoints),
+      (answer) => {
+        store.applyHistory(answer);
+        historyDone = true;
+        historyApplied = true;
+        firstSeam();
+        schedule(0);
+      },
+      // The live tail shows meanwhile, with the error beside it.
+      () => {
+        historyDone = true;
+        schedule(0);
+      },
     );
 
     if (live !== undefined) {
@@ -234,7 +280,7 @@ export function streamTarget(deps: TargetDeps, request: TargetRequest): Observab
           schedule();
         },
         error: (code, message) => {
-          error = dataError(refId, code, message);
+          liveError = dataError(refId, code, message);
           schedule();
         },
       });

@@ -14,7 +14,8 @@
  * per-query sequence numbers shared by every connection (rule 3), a replay buffer of
  * `replayFrames` frames per query, resume exactly when the buffer holds what followed the
  * client's seq and a `fresh` snapshot otherwise, pong, unsubscribe, close codes 4001/4005,
- * `expiring` on demand (announceExpiry).
+ * `expiring` on demand (announceExpiry), live windows longer than the fine tier refused
+ * (PANECAST_ERR_LIVE_WINDOW_TOO_LONG, backend live/session.ts).
  * What it leaves out: limits (but the subscribe rate, with `rateLimit`), backpressure, tenants. Frames travel in microtasks, in order;
  * `flush()` lets them all arrive.
  */
@@ -52,6 +53,8 @@ export interface FakeLiveServerOptions {
   rateLimit?: boolean;
   /** Overrides of what the welcome announces (the rate enforced stays the default's): a gateway stricter than it says. */
   announce?: Partial<typeof DEFAULT_LIMITS>;
+  /** Longest live window served (the backend's fine tier, default 1 h); longer ones are refused. */
+  maxLiveWindowMs?: number;
 }
 
 /** The gateway closes after this many refused subscribes in a row (backend RATE_STRIKES_BEFORE_CLOSE). */
@@ -304,6 +307,12 @@ export class FakeLiveServer {
         }
         if (connection.subs.has(message.sub)) {
           connection.send({ type: 'error', code: 'PANECAST_ERR_SUB_EXISTS', message: `Subscription ${message.sub} already exists`, id: message.id });
+          return;
+        }
+        const liveLimit = this.options.maxLiveWindowMs ?? 3_600_000;
+        if (message.query.window.size > liveLimit) {
+          const text = `Live windows may span at most ${liveLimit} ms (the fine tier); got ${message.query.window.size}. Longer windows are served by GET /v1/history`;
+          connection.send({ type: 'error', code: 'PANECAST_ERR_LIVE_WINDOW_TOO_LONG', message: text, id: message.id });
           return;
         }
         const key = queryKey(message.query);

@@ -1,0 +1,62 @@
+/**
+ * Shared fixtures of the datasource's query tests: a fixed clock, one `events` target grouped by
+ * type, the settings Grafana passes a proxy-access instance, a request for a range, and frames
+ * read back as `offset=value` rows.
+ */
+import { dateTime, type DataFrame, type DataQueryRequest, type DataQueryResponse } from '@grafana/data';
+import type { SubscribeQuery } from '@panecast/protocol';
+
+import type { PanecastInstanceSettings } from '../datasource';
+import { FRAME_FIELDS, type PanecastQuery } from '../types';
+import { BACKEND_URL, PROXY_URL } from './fake-backend';
+
+export const NOW = 1_700_000_060_000;
+export const CLICK = { type: 'click' };
+/** What the datasource subscribes to for TARGET. */
+export const LIVE_QUERY: SubscribeQuery = { metric: 'events', aggregate: 'count', window: { type: 'tumbling', size: 1000 }, groupBy: ['type'] };
+export const TARGET: PanecastQuery = { refId: 'A', metric: 'events', aggregate: 'count', window: { type: 'tumbling', size: '1s' }, groupBy: ['type'], legendFormat: '{{type}}' };
+
+/** As Grafana gives them: the data proxy's url, jsonData, no secureJsonData. */
+export function settings(): PanecastInstanceSettings {
+  return {
+    uid: 'panecast',
+    type: 'panecast-live-datasource',
+    name: 'Panecast',
+    access: 'proxy',
+    url: PROXY_URL,
+    readOnly: false,
+    jsonData: { url: `${BACKEND_URL}/`, liveUrl: 'ws://live.test:8080/v1/live' },
+    meta: {} as PanecastInstanceSettings['meta'],
+  };
+}
+
+/** A dashboard request for [from, to), relative to now (`now-1m` … `now`) unless the test changes `raw`. */
+export function request(targets: PanecastQuery[], from = NOW - 60_000, to = NOW): DataQueryRequest<PanecastQuery> {
+  return {
+    requestId: 'q1',
+    interval: '1s',
+    intervalMs: 1000,
+    maxDataPoints: 1000,
+    range: { from: dateTime(from), to: dateTime(to), raw: { from: 'now-1m', to: 'now' } },
+    scopedVars: {},
+    targets,
+    timezone: 'utc',
+    app: 'dashboard',
+    startTime: NOW,
+  };
+}
+
+/** Rows of a frame as `offset=value`, offsets in seconds from NOW, ` open` / ` corrected` flags. */
+export function rows(frame: DataFrame): string[] {
+  const field = (name: string) => frame.fields.find((f) => f.name === name)!.values;
+  const times = field(FRAME_FIELDS.time);
+  return times.map((t: number, i: number) => {
+    const open = field(FRAME_FIELDS.final)[i] ? '' : ' open';
+    const corrected = field(FRAME_FIELDS.corrected)[i] ? ' corrected' : '';
+    return `${(t - NOW) / 1000}=${field(FRAME_FIELDS.value)[i]}${open}${corrected}`;
+  });
+}
+
+export function last(responses: DataQueryResponse[]): DataQueryResponse {
+  return responses[responses.length - 1]!;
+}

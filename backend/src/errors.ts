@@ -84,6 +84,12 @@ export const ERRORS = {
     status: 400,
     message: 'The range holds {count} windows per group; the limit is {limit}: narrow the range or widen the slide',
   },
+  // 400, not 413: the request is small and well formed; what it asks for is too much (413 is about request content).
+  PANECAST_ERR_QUERY_ANSWER_TOO_LARGE: {
+    status: 400,
+    message:
+      'The answer would hold more than {maxPoints} points (windows with events × groups; {windows} windows per group, {groups} groups): ask for a coarser slide or a shorter range, filter the series, or groupBy fewer dimensions',
+  },
   // History (GET /v1/history): parts of a range no store can serve, and the history store itself.
   PANECAST_ERR_HISTORY_TOO_MANY_POINTS: {
     status: 400,

@@ -13,12 +13,16 @@
  * - partial=1: answer the windows that can be served and list the others in
  *   `gaps` (code and message each); without it, any gap fails the request
  *   with the gap's code.
+ * The whole answer, panes and history together, holds at most
+ * MAX_ANSWER_POINTS points (window/compose.ts): past it,
+ * PANECAST_ERR_QUERY_ANSWER_TOO_LARGE, whatever partial says.
  */
 import { PanecastError } from '../errors';
 import type { History } from '../store/history';
 import type { PaneStateStore } from '../store/pane-state';
 import { compose, PaneStore, watermarkOver, type CompiledQuery, type MetricDefinition, type StoredPartial } from '../window';
 import { gcd } from '../window/assigners';
+import { MAX_ANSWER_POINTS } from '../window/compose';
 import {
   describeGap,
   gapsError,
@@ -71,6 +75,10 @@ export class HistoryQueryService {
     private readonly clock: () => number = Date.now,
   ) {}
 
+  private get maxPoints(): number {
+    return this.options.maxAnswerPoints ?? MAX_ANSWER_POINTS;
+  }
+
   async run(params: URLSearchParams): Promise<HistoryAnswer> {
     const now = this.clock();
     const { paneMs, coarsePaneMs } = this.options.store;
@@ -118,6 +126,13 @@ export class HistoryQueryService {
     ]);
     if (gaps.length > plan.gaps.length && !partial) {
       throw gapsError(gaps.slice(plan.gaps.length));
+    }
+    // Each part kept to the budget while it was built; together they may still pass it.
+    const pointCount = [...paneGroups, ...historyGroups.values()].reduce((sum, group) => sum + group.points.length, 0);
+    if (pointCount > this.maxPoints) {
+      const groupCount = new Set([...paneGroups.map((group) => group.key), ...historyGroups.keys()]).size;
+      const figures = { maxPoints: this.maxPoints, windows: windows.count, groups: groupCount };
+      throw new PanecastError('PANECAST_ERR_QUERY_ANSWER_TOO_LARGE', figures, figures);
     }
     // One list per group, windows in order, groups in compose()'s order.
     const groups = new Map<string, AnswerGroup>(historyGroups);
@@ -185,7 +200,7 @@ export class HistoryQueryService {
     const wanted = new Set(plan.panes);
     const dimensions = query.groupBy.map((index) => query.metric.dimensions[index] as string);
     // The range whose windows are exactly first … last (see windowStarts).
-    const composed = compose(stores, query, { from: first + sizeMs - slideMs + 1, to: last + 1 }, watermark);
+    const composed = compose(stores, query, { from: first + sizeMs - slideMs + 1, to: last + 1 }, watermark, { maxPoints: this.maxPoints });
     return composed.map((group) => ({
       key: JSON.stringify(dimensions.map((dimension) => group.group[dimension] ?? '')),
       group: group.group,
@@ -204,10 +219,11 @@ export class HistoryQueryService {
     }
     const { sizeMs } = query.windows;
     try {
-      const { groups } = await readHistoryWindows(this.history, query, starts, this.options.store.paneMs);
+      const { groups } = await readHistoryWindows(this.history, query, starts, this.options.store.paneMs, this.maxPoints);
       return groups;
     } catch (error) {
-      if (!(error instanceof PanecastError)) {
+      // Too large an answer is the request's fault, not a gap in the store.
+      if (!(error instanceof PanecastError) || error.code === 'PANECAST_ERR_QUERY_ANSWER_TOO_LARGE') {
         throw error;
       }
       gaps.push({ from: first, to: last + sizeMs, code: error.code, params: {}, cause: error });

@@ -91,7 +91,17 @@ function quantileOf(bins: ReadonlyMap<number, number>, q: number, min: number | 
   return sketchQuantile(deserializeSketch(sketchWriter.finish()), q, min, max);
 }
 
-export async function readHistoryWindows(history: History, query: CompiledQuery, starts: readonly number[], paneMs: number): Promise<HistoryWindows> {
+/**
+ * The query's windows at `starts` from history. Past `maxPoints` points over
+ * all groups, PANECAST_ERR_QUERY_ANSWER_TOO_LARGE, before any more are built.
+ */
+export async function readHistoryWindows(
+  history: History,
+  query: CompiledQuery,
+  starts: readonly number[],
+  paneMs: number,
+  maxPoints = Number.POSITIVE_INFINITY,
+): Promise<HistoryWindows> {
   const groups = new Map<string, AnswerGroup>();
   if (starts.length === 0) {
     return { groups };
@@ -114,7 +124,12 @@ export async function readHistoryWindows(history: History, query: CompiledQuery,
       windowMs,
       ...span,
     });
+  let pointCount = 0;
   const add = (key: string, labels: Record<string, string>, t: number, value: number) => {
+    if (++pointCount > maxPoints) {
+      const figures = { maxPoints, windows: starts.length, groups: groups.size };
+      throw new PanecastError('PANECAST_ERR_QUERY_ANSWER_TOO_LARGE', figures, figures);
+    }
     let group = groups.get(key);
     if (group === undefined) {
       group = { key, group: Object.fromEntries(dimensions.map((dimension) => [dimension, labels[dimension] ?? ''])), points: [] };

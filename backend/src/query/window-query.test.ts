@@ -5,6 +5,7 @@
 import type { PanecastEvent } from '../collect/event';
 import { MemoryPaneState } from '../store/memory-pane-state';
 import { parseMetricDefinitions, resolveStoreOptions, WindowEngine } from '../window';
+import { MAX_ANSWER_POINTS } from '../window/compose';
 import { WindowQueryService } from './window-query';
 
 const definitions = parseMetricDefinitions(
@@ -16,7 +17,7 @@ const S = 1000;
 const store = resolveStoreOptions({});
 const options = { store, outOfOrdernessMs: 2000, idleMs: 3000 };
 
-async function serviceWith(events: PanecastEvent[], now: number): Promise<WindowQueryService> {
+async function serviceWith(events: PanecastEvent[], now: number, maxAnswerPoints?: number): Promise<WindowQueryService> {
   const state = new MemoryPaneState(() => now);
   const engine = new WindowEngine(definitions, store);
   engine.applyBatch(events, Number.NEGATIVE_INFINITY);
@@ -30,7 +31,7 @@ async function serviceWith(events: PanecastEvent[], now: number): Promise<Window
     partials: engine.drainDirty(),
     retentionMs: () => store.coarseRetentionMs,
   });
-  return new WindowQueryService(state, definitions, options, () => now);
+  return new WindowQueryService(state, definitions, { ...options, maxAnswerPoints }, () => now);
 }
 
 const order = (ts: number, amount = 1): PanecastEvent => ({ type: 'order', ts, tsSource: 'event', fields: { shop: 'a', amount } });
@@ -43,6 +44,31 @@ describe('WindowQueryService', () => {
     const answer = await service.run(new URLSearchParams({ metric: 'orders', aggregate: 'count', size: '60000', from: String(T0), to: String(T0 + 10 * S) }));
     // The one window overlapping [from, to) is [T0, T0 + 60 s), final, over its whole extent: 60 events, not 11.
     expect(answer.groups).toEqual([{ group: {}, points: [{ start: T0, end: T0 + 60 * S, value: 60, final: true }] }]);
+  });
+});
+
+describe('WindowQueryService, points per answer', () => {
+  // Three shops, one order each per second for 10 s: 30 points by shop, 10 in total.
+  const events = Array.from({ length: 30 }, (_, i): PanecastEvent => ({ type: 'order', ts: T0 + Math.floor(i / 3) * S + 500, tsSource: 'event', fields: { shop: `s${i % 3}`, amount: 1 } }));
+  const params = { metric: 'orders', aggregate: 'count', size: '1000', from: String(T0), to: String(T0 + 10 * S) };
+
+  it('refuses an answer over the budget with a code, and answers it coarser, filtered or with fewer groups', async () => {
+    const service = await serviceWith(events, T0 + 20 * S, 20);
+    await expect(service.run(new URLSearchParams({ ...params, groupBy: 'shop' }))).rejects.toMatchObject({
+      code: 'PANECAST_ERR_QUERY_ANSWER_TOO_LARGE',
+      status: 400,
+      details: { maxPoints: 20, windows: 10, groups: 3 },
+    });
+    const pointsOf = async (extra: Record<string, string>) =>
+      (await service.run(new URLSearchParams({ ...params, ...extra }))).groups.reduce((sum, group) => sum + group.points.length, 0);
+    expect(await pointsOf({ groupBy: 'shop', size: '2000' })).toBe(15);
+    expect(await pointsOf({ groupBy: 'shop', 'filter.shop': 's0,s1' })).toBe(20);
+    expect(await pointsOf({})).toBe(10);
+  });
+
+  it('allows MAX_ANSWER_POINTS by default: what Grafana asks of a few hundred series', () => {
+    // maxDataPoints of 11,000 (the most a panel asks) for 360 series.
+    expect(MAX_ANSWER_POINTS).toBeGreaterThanOrEqual(360 * 11_000);
   });
 });
 

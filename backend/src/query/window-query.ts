@@ -9,18 +9,22 @@
  * Parameters (params.ts): metric, aggregate (count, sum, avg, min, max,
  * rate, distinct, p50…p99, quantile(q)), size and slide (ms; slide defaults
  * to size), groupBy (comma-separated), filter.<dimension>=v1,v2, from and to
- * (epoch ms).
+ * (epoch ms). An answer holds at most MAX_ANSWER_POINTS points over all its
+ * groups (window/compose.ts): past it, PANECAST_ERR_QUERY_ANSWER_TOO_LARGE.
  */
 import { DEFAULT_LIMITS } from '../collect/event';
 import { PanecastError } from '../errors';
 import type { PaneStateStore } from '../store/pane-state';
 import { compose, PaneStore, watermarkOver, type CompiledQuery, type MetricDefinition, type StoreOptions } from '../window';
+import { MAX_ANSWER_POINTS } from '../window/compose';
 import { parseWindowParams } from './params';
 
 export interface WindowQueryOptions {
   store: Readonly<StoreOptions>;
   outOfOrdernessMs: number;
   idleMs: number;
+  /** Most points one answer may hold (PANECAST_ERR_QUERY_ANSWER_TOO_LARGE past it); MAX_ANSWER_POINTS by default. */
+  maxAnswerPoints?: number;
 }
 
 export interface QueryAnswer {
@@ -84,7 +88,8 @@ export class WindowQueryService {
       return store;
     });
     const watermark = await this.globalWatermark();
-    const groups = compose(stores, query, { from, to: readTo }, watermark).map((group) => ({
+    const maxPoints = this.options.maxAnswerPoints ?? MAX_ANSWER_POINTS;
+    const groups = compose(stores, query, { from, to: readTo }, watermark, { maxPoints }).map((group) => ({
       group: group.group,
       points: group.points.map((point) => ({ start: point.window.start, end: point.window.end, value: point.value, final: point.final })),
     }));

@@ -288,6 +288,29 @@ export interface SourceView {
 }
 
 /**
+ * [start, end) covering every non-empty pane of every source, either tier;
+ * undefined when there is none. No pane position outside it holds data, so
+ * a read may skip it whatever its windows span: a window of 1000 days over
+ * an hour of panes costs that hour, not 86 million empty look-ups. One pass
+ * over the panes held (a read folds each of them anyway).
+ */
+export function heldSpan(views: readonly SourceView[]): { start: number; end: number } | undefined {
+  let start = Number.POSITIVE_INFINITY;
+  let end = Number.NEGATIVE_INFINITY;
+  for (const view of views) {
+    for (const tier of [view.panes.fine, view.panes.coarse]) {
+      for (const [t, pane] of tier.panes) {
+        if (pane.size > 0) {
+          start = Math.min(start, t);
+          end = Math.max(end, t + tier.paneMs);
+        }
+      }
+    }
+  }
+  return start < end ? { start, end } : undefined;
+}
+
+/**
  * Folds every pane of [start, end) of every source into `target`: the fine
  * tier where the source still has it, the coarse tier before its fine floor.
  */

@@ -5,12 +5,10 @@
  * answer that names metrics or counts their events needs a read key and
  * names only the key's tenant's metrics.
  */
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { startApp, type App } from '../../src/app';
 import { loadConfig } from '../../src/config';
 import { uniqueType, waitFor } from '../support';
+import { startTenantApp, type TenantApp } from './tenant-app';
 
 const SECRET = 'http-surface-test-secret-0123456789abcdef';
 const READ_DEFAULT = 'surface-read-default-0123';
@@ -18,30 +16,15 @@ const READ_ACME = 'surface-read-acme-012345';
 const WRITE_ACME = 'surface-write-acme-01234';
 
 let app: App;
-let metricsDir: string;
+let tenants: TenantApp;
 
 beforeAll(async () => {
-  // The shipped `events` metric (default tenant) beside one owned by tenant acme, with a name
-  // that must not reach anyone but acme.
-  metricsDir = mkdtempSync(join(tmpdir(), 'panecast-http-surface-'));
-  copyFileSync(join(__dirname, '..', '..', 'metrics', 'events.yaml'), join(metricsDir, 'events.yaml'));
-  writeFileSync(
-    join(metricsDir, 'acme.yaml'),
-    'metrics:\n  - name: acme__secret_launch\n    description: acme events by type\n    match: { type: "*" }\n    dimensions: [type]\n',
-  );
-  app = await startApp(
-    loadConfig({
-      PANECAST_PORT: '0',
-      PANECAST_DEMO_EVENTS_PER_SEC: '0',
-      PANECAST_OUT_OF_ORDERNESS_MS: '200',
-      PANECAST_IDLE_MS: '300',
-      PANECAST_METRICS_DIR: metricsDir,
-      PANECAST_AUTH: 'on',
-      PANECAST_TOKEN_SECRETS: SECRET,
-      PANECAST_READ_KEYS: `default:${READ_DEFAULT},acme:${READ_ACME}`,
-      PANECAST_API_KEYS: `acme:${WRITE_ACME}`,
-    }),
-  );
+  tenants = await startTenantApp('acme__secret_launch', {
+    PANECAST_TOKEN_SECRETS: SECRET,
+    PANECAST_READ_KEYS: `default:${READ_DEFAULT},acme:${READ_ACME}`,
+    PANECAST_API_KEYS: `acme:${WRITE_ACME}`,
+  });
+  app = tenants.app;
   // Some acme traffic, processed, so the figures have something to tell.
   const sent = await fetch(`${app.url}/v1/events`, {
     method: 'POST',
@@ -53,8 +36,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await app.stop();
-  rmSync(metricsDir, { recursive: true, force: true });
+  await tenants.stop();
 });
 
 interface Answer {
@@ -128,7 +110,7 @@ describe('with auth off (the embedded default)', () => {
   let open: App;
 
   beforeAll(async () => {
-    open = await startApp(loadConfig({ PANECAST_PORT: '0', PANECAST_DEMO_EVENTS_PER_SEC: '0', PANECAST_METRICS_DIR: metricsDir }));
+    open = await startApp(loadConfig({ PANECAST_PORT: '0', PANECAST_DEMO_EVENTS_PER_SEC: '0', PANECAST_METRICS_DIR: tenants.metricsDir }));
     // Engines exist per partition once it has events.
     const sent = await fetch(`${open.url}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ type: uniqueType('open') }) });
     expect(sent.status).toBe(202);

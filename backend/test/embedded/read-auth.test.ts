@@ -6,14 +6,12 @@
  * key's tenant and a subject derived from the key, and opens the live
  * channel. With live auth off (the embedded default) reads stay open.
  */
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { SubscribeQuery } from '@panecast/protocol';
 import { startApp, type App } from '../../src/app';
 import { loadConfig } from '../../src/config';
 import { verifyToken } from '../../src/live/auth';
 import { openLiveClient, uniqueType, waitFor } from '../support';
+import { startTenantApp, type TenantApp } from './tenant-app';
 
 const SECRET = 'read-auth-test-secret-0123456789abcdef';
 const READ_DEFAULT = 'read-default-0123456789';
@@ -24,35 +22,20 @@ const TTL_S = 300;
 const ACME_EVENTS: SubscribeQuery = { metric: 'acme__events', aggregate: 'count', window: { type: 'tumbling', size: 1000 }, groupBy: ['type'] };
 
 let app: App;
-let metricsDir: string;
+let tenants: TenantApp;
 
 beforeAll(async () => {
-  // The shipped `events` metric (default tenant) beside one owned by tenant acme.
-  metricsDir = mkdtempSync(join(tmpdir(), 'panecast-read-auth-'));
-  copyFileSync(join(__dirname, '..', '..', 'metrics', 'events.yaml'), join(metricsDir, 'events.yaml'));
-  writeFileSync(
-    join(metricsDir, 'acme.yaml'),
-    'metrics:\n  - name: acme__events\n    description: acme events by type\n    match: { type: "*" }\n    dimensions: [type]\n',
-  );
-  app = await startApp(
-    loadConfig({
-      PANECAST_PORT: '0',
-      PANECAST_DEMO_EVENTS_PER_SEC: '0',
-      PANECAST_OUT_OF_ORDERNESS_MS: '200',
-      PANECAST_IDLE_MS: '300',
-      PANECAST_METRICS_DIR: metricsDir,
-      PANECAST_AUTH: 'on',
-      PANECAST_TOKEN_SECRETS: SECRET,
-      PANECAST_READ_KEYS: `default:${READ_DEFAULT},acme:${READ_ACME},default:${READ_DEFAULT_2}`,
-      PANECAST_API_KEYS: `acme:${WRITE_ACME}`,
-      PANECAST_LIVE_TOKEN_TTL_MS: String(TTL_S * 1000),
-    }),
-  );
+  tenants = await startTenantApp('acme__events', {
+    PANECAST_TOKEN_SECRETS: SECRET,
+    PANECAST_READ_KEYS: `default:${READ_DEFAULT},acme:${READ_ACME},default:${READ_DEFAULT_2}`,
+    PANECAST_API_KEYS: `acme:${WRITE_ACME}`,
+    PANECAST_LIVE_TOKEN_TTL_MS: String(TTL_S * 1000),
+  });
+  app = tenants.app;
 });
 
 afterAll(async () => {
-  await app.stop();
-  rmSync(metricsDir, { recursive: true, force: true });
+  await tenants.stop();
 });
 
 interface Answer {
@@ -220,7 +203,7 @@ describe('with live auth off (the embedded default)', () => {
   let open: App;
 
   beforeAll(async () => {
-    open = await startApp(loadConfig({ PANECAST_PORT: '0', PANECAST_DEMO_EVENTS_PER_SEC: '0', PANECAST_METRICS_DIR: metricsDir }));
+    open = await startApp(loadConfig({ PANECAST_PORT: '0', PANECAST_DEMO_EVENTS_PER_SEC: '0', PANECAST_METRICS_DIR: tenants.metricsDir }));
   });
 
   afterAll(async () => {

@@ -188,7 +188,8 @@ export function createHttpServer(deps: HttpDeps): Server {
               : new PanecastError('PANECAST_ERR_METHOD_NOT_ALLOWED', { method, path, allowed: Object.keys(route).join(', ') }),
           );
     run.catch((error: unknown) => {
-      if (response.headersSent) {
+      // Already answering, or the client went away mid-request (an aborted body): nobody to tell.
+      if (response.headersSent || (request.destroyed && !(error instanceof PanecastError))) {
         response.destroy();
         return;
       }

@@ -5,11 +5,11 @@
  */
 import { LoadingState, type DataQueryResponse } from '@grafana/data';
 
-import { DataSource } from './datasource';
-import { FakeBackend, installFakeBackend } from './test-support/fake-backend';
-import { FakeLiveServer } from './test-support/fake-live-server';
-import { HistoryTruth } from './test-support/history-truth';
-import { CLICK, LIVE_QUERY, NOW, TARGET, last, request, rows, settings } from './test-support/query-harness';
+import type { DataSource } from './datasource';
+import type { FakeBackend } from './test-support/fake-backend';
+import type { FakeLiveServer } from './test-support/fake-live-server';
+import type { HistoryTruth } from './test-support/history-truth';
+import { CLICK, LIVE_QUERY, NOW, TARGET, last, request, rows, settle as settleRig, startQueryRig } from './test-support/query-harness';
 import { HISTORY_RETRIES } from './stream/history-retry';
 
 const UNAVAILABLE = { status: 503, data: { error: { code: 'PANECAST_ERR_HISTORY_UNAVAILABLE', message: 'VictoriaMetrics did not answer' } } };
@@ -21,23 +21,12 @@ describe('DataSource.query: history retried while the panel streams', () => {
   let truth: HistoryTruth;
   let ds: DataSource;
 
-  const settle = async () => {
-    for (let i = 0; i < 4; i++) {
-      await server.flush();
-      jest.advanceTimersByTime(50);
-    }
-    await server.flush();
-  };
+  const settle = () => settleRig(server);
   const historyCalls = () => backend.calls('/v1/history').length;
 
   beforeEach(() => {
-    jest.useFakeTimers({ now: NOW });
-    backend = installFakeBackend(new FakeBackend());
-    truth = new HistoryTruth(1000);
-    backend.history = (params) => truth.answer(params);
-    server = new FakeLiveServer({ tokens: backend.tokens });
     // Jitter fixed at 0.9: retry n comes 0.9 × min(30 s, 1 s · 2^n) after the failure before it.
-    ds = new DataSource(settings(), { socket: server.socket, random: () => 0.9 });
+    ({ backend, server, truth, ds } = startQueryRig());
   });
   afterEach(() => jest.useRealTimers());
 

@@ -6,10 +6,10 @@ import { LoadingState, type DataQueryResponse } from '@grafana/data';
 
 import { DataSource } from './datasource';
 import { LiveClient } from './live/live-client';
-import { FakeBackend, installFakeBackend } from './test-support/fake-backend';
+import type { FakeBackend } from './test-support/fake-backend';
 import { FakeLiveServer } from './test-support/fake-live-server';
 import { HistoryTruth } from './test-support/history-truth';
-import { CLICK, NOW, TARGET, request, rows, settings } from './test-support/query-harness';
+import { CLICK, NOW, TARGET, request, rows, settle as settleRig, startQueryRig } from './test-support/query-harness';
 import type { PanecastQuery } from './types';
 
 const HOUR = 3_600_000;
@@ -19,19 +19,10 @@ describe('DataSource.query: live window limit', () => {
   let server: FakeLiveServer;
   let ds: DataSource;
 
-  const settle = async () => {
-    for (let i = 0; i < 4; i++) {
-      await server.flush();
-      jest.advanceTimersByTime(50);
-    }
-    await server.flush();
-  };
+  const settle = () => settleRig(server);
 
   beforeEach(() => {
-    jest.useFakeTimers({ now: NOW });
-    backend = installFakeBackend(new FakeBackend());
-    server = new FakeLiveServer({ tokens: backend.tokens });
-    ds = new DataSource(settings(), { socket: server.socket, random: () => 0.9 });
+    ({ backend, server, ds } = startQueryRig());
   });
   afterEach(() => jest.useRealTimers());
 

@@ -3,9 +3,9 @@ import type { SubscribeQuery } from '@panecast/protocol';
 
 import { DataSource } from './datasource';
 import { BACKEND_URL, FakeBackend, READ_KEY, installFakeBackend, installTemplateVariables } from './test-support/fake-backend';
-import { FakeLiveServer } from './test-support/fake-live-server';
+import type { FakeLiveServer } from './test-support/fake-live-server';
 import { HistoryTruth } from './test-support/history-truth';
-import { CLICK, LIVE_QUERY, NOW, TARGET, last, request, rows, settings } from './test-support/query-harness';
+import { CLICK, LIVE_QUERY, NOW, TARGET, last, request, rows, settings, settle as settleRig, startQueryRig } from './test-support/query-harness';
 
 describe('DataSource.query', () => {
   let backend: FakeBackend;
@@ -13,23 +13,10 @@ describe('DataSource.query', () => {
   let truth: HistoryTruth;
   let ds: DataSource;
 
-  const settle = async () => {
-    for (let i = 0; i < 4; i++) {
-      await server.flush();
-      jest.advanceTimersByTime(50);
-    }
-    await server.flush();
-  };
+  const settle = () => settleRig(server);
 
   beforeEach(() => {
-    jest.useFakeTimers({ now: NOW });
-    backend = installFakeBackend(new FakeBackend());
-    truth = new HistoryTruth(1000);
-    backend.history = (params) => truth.answer(params);
-    // The gateway takes only tokens the backend minted for the datasource's key.
-    server = new FakeLiveServer({ tokens: backend.tokens });
-    // Jitter fixed at 0.9: the first retry comes 450 ms after a drop, later than settle() reaches.
-    ds = new DataSource(settings(), { socket: server.socket, random: () => 0.9 });
+    ({ backend, server, truth, ds } = startQueryRig());
   });
   afterEach(() => jest.useRealTimers());
 

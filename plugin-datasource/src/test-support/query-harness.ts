@@ -6,9 +6,11 @@
 import { dateTime, type DataFrame, type DataQueryRequest, type DataQueryResponse } from '@grafana/data';
 import type { SubscribeQuery } from '@panecast/protocol';
 
-import type { PanecastInstanceSettings } from '../datasource';
+import { DataSource, type PanecastInstanceSettings } from '../datasource';
 import { FRAME_FIELDS, type PanecastQuery } from '../types';
-import { BACKEND_URL, PROXY_URL } from './fake-backend';
+import { BACKEND_URL, FakeBackend, PROXY_URL, installFakeBackend } from './fake-backend';
+import { FakeLiveServer } from './fake-live-server';
+import { HistoryTruth } from './history-truth';
 
 export const NOW = 1_700_000_060_000;
 export const CLICK = { type: 'click' };
@@ -59,4 +61,38 @@ export function rows(frame: DataFrame): string[] {
 
 export function last(responses: DataQueryResponse[]): DataQueryResponse {
   return responses[responses.length - 1]!;
+}
+
+/** What a datasource query test drives: the fake backend and gateway, history's truth, the datasource. */
+export interface QueryRig {
+  backend: FakeBackend;
+  server: FakeLiveServer;
+  /** History answers from it (1 s windows). */
+  truth: HistoryTruth;
+  ds: DataSource;
+}
+
+/**
+ * A datasource on fake timers at NOW, against a fake backend whose history answers from `truth`
+ * and a fake gateway that takes only tokens the backend minted. Backoff jitter is fixed at 0.9:
+ * a retry comes at 0.9 of its ceiling (the first reconnect 450 ms after a drop, later than
+ * settle() reaches). The caller restores real timers after each test.
+ */
+export function startQueryRig(): QueryRig {
+  jest.useFakeTimers({ now: NOW });
+  const backend = installFakeBackend(new FakeBackend());
+  const truth = new HistoryTruth(1000);
+  backend.history = (params) => truth.answer(params);
+  const server = new FakeLiveServer({ tokens: backend.tokens });
+  const ds = new DataSource(settings(), { socket: server.socket, random: () => 0.9 });
+  return { backend, server, truth, ds };
+}
+
+/** Lets the fake gateway's frames and the datasource's 50 ms flushes run a few rounds. */
+export async function settle(server: FakeLiveServer): Promise<void> {
+  for (let i = 0; i < 4; i++) {
+    await server.flush();
+    jest.advanceTimersByTime(50);
+  }
+  await server.flush();
 }

@@ -104,6 +104,12 @@ export async function post(baseUrl: string, body: string, contentType = 'applica
   return { status: response.status, json: text === '' ? undefined : JSON.parse(text) };
 }
 
+/** GET `path` with query `params`, the JSON answer and its status (the read routes). */
+export async function getJson(baseUrl: string, path: string, params: Record<string, string>): Promise<{ status: number; body: any }> {
+  const response = await fetch(`${baseUrl}${path}?${new URLSearchParams(params)}`);
+  return { status: response.status, body: await response.json() };
+}
+
 /** A type name no other test run uses, so counts start from zero. */
 export function uniqueType(prefix: string): string {
   return `${prefix}_${Date.now().toString(36)}_${Math.floor(Math.random() * 1e6).toString(36)}`;

@@ -6,7 +6,7 @@
  */
 import { startApp, type App } from '../../src/app';
 import { loadConfig } from '../../src/config';
-import { post, uniqueType, waitFor } from '../support';
+import { getJson, post, uniqueType, waitFor } from '../support';
 
 let app: App;
 
@@ -18,10 +18,7 @@ afterAll(async () => {
   await app.stop();
 });
 
-async function get(path: string, params: Record<string, string>): Promise<{ status: number; body: any }> {
-  const response = await fetch(`${app.url}${path}?${new URLSearchParams(params)}`);
-  return { status: response.status, body: await response.json() };
-}
+const get = (path: string, params: Record<string, string>) => getJson(app.url, path, params);
 
 it('answers a recent range as /v1/query does, and lists the dimension values seen', async () => {
   const service = uniqueType('svc');

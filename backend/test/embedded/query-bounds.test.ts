@@ -5,7 +5,7 @@
  */
 import { startApp, type App } from '../../src/app';
 import { loadConfig } from '../../src/config';
-import { post, uniqueType, waitFor } from '../support';
+import { getJson, post, uniqueType, waitFor } from '../support';
 
 let app: App;
 
@@ -17,10 +17,7 @@ afterAll(async () => {
   await app.stop();
 });
 
-async function get(path: string, params: Record<string, string>): Promise<{ status: number; body: any }> {
-  const response = await fetch(`${app.url}${path}?${new URLSearchParams(params)}`);
-  return { status: response.status, body: await response.json() };
-}
+const get = (path: string, params: Record<string, string>) => getJson(app.url, path, params);
 
 it('answers windows of 1000 days and more over the last hour at once, whatever their size', async () => {
   const type = uniqueType('long');

@@ -10,7 +10,7 @@ import { HistoryQueryService, type HistoryAnswer } from '../../src/query/history
 import { VictoriaMetricsHistory } from '../../src/store/victoria-metrics-history';
 import { resolveStoreOptions } from '../../src/window';
 import { historyContract } from '../history-contract';
-import { post, uniqueType, waitFor } from '../support';
+import { getJson, post, uniqueType, waitFor } from '../support';
 import { VM_URL, flushVictoriaMetrics, servicesConfig } from './services-env';
 
 historyContract('victoriametrics', async () => new VictoriaMetricsHistory(VM_URL), flushVictoriaMetrics);
@@ -109,10 +109,7 @@ it('serves distinct counts where history keeps them and says where it does not',
 });
 
 describe('over HTTP', () => {
-  async function get(path: string, params: Record<string, string>): Promise<{ status: number; body: any }> {
-    const response = await fetch(`${app.url}${path}?${new URLSearchParams(params)}`);
-    return { status: response.status, body: await response.json() };
-  }
+  const get = (path: string, params: Record<string, string>) => getJson(app.url, path, params);
 
   it('answers a recent range as /v1/query does', async () => {
     const params = { metric: 'http_latency_ms', aggregate: 'p50', size: '2000', slide: '1000', groupBy: 'route', 'filter.service': service, ...range() };

@@ -288,26 +288,37 @@ export interface SourceView {
 }
 
 /**
- * [start, end) covering every non-empty pane of every source, either tier;
- * undefined when there is none. No pane position outside it holds data, so
- * a read may skip it whatever its windows span: a window of 1000 days over
- * an hour of panes costs that hour, not 86 million empty look-ups. One pass
- * over the panes held (a read folds each of them anyway).
+ * The part of [from, to) a read must walk: [start, end) covering every
+ * non-empty pane of every source (either tier) within it; undefined when there
+ * is none. No pane position outside it holds data, so a read may skip it
+ * whatever its windows span: a window of 1000 days over an hour of panes costs
+ * that hour, not 86 million empty look-ups. Finding it takes a pass over the
+ * panes held, so a range no longer (in fine panes) than the panes held is
+ * walked as it is: a correction of a few panes (live-tail.ts) does not pay a
+ * pass over the whole store.
  */
-export function heldSpan(views: readonly SourceView[]): { start: number; end: number } | undefined {
+export function heldSpan(views: readonly SourceView[], from: number, to: number): { start: number; end: number } | undefined {
+  let held = 0;
+  for (const view of views) {
+    held += view.panes.fine.panes.size + view.panes.coarse.panes.size;
+  }
+  const paneMs = views[0]?.panes.options.paneMs ?? 1;
+  if ((to - from) / paneMs <= held) {
+    return from < to ? { start: from, end: to } : undefined;
+  }
   let start = Number.POSITIVE_INFINITY;
   let end = Number.NEGATIVE_INFINITY;
   for (const view of views) {
     for (const tier of [view.panes.fine, view.panes.coarse]) {
       for (const [t, pane] of tier.panes) {
-        if (pane.size > 0) {
+        if (pane.size > 0 && t + tier.paneMs > from && t < to) {
           start = Math.min(start, t);
           end = Math.max(end, t + tier.paneMs);
         }
       }
     }
   }
-  return start < end ? { start, end } : undefined;
+  return start < end ? { start: Math.max(start, from), end: Math.min(end, to) } : undefined;
 }
 
 /**

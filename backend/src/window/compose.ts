@@ -121,7 +121,7 @@ export function compose(
   checkResolution(views, sliceMs, firstStart);
   const groupCount = groups.size;
   const points: WindowPoint[][] = groups.labels.map(() => []);
-  const held = heldSpan(views);
+  const held = heldSpan(views, firstStart, lastStart + sizeMs);
   if (groupCount === 0 || held === undefined) {
     return [];
   }

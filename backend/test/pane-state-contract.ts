@@ -93,6 +93,34 @@ export function paneStateContract(name: string, make: () => Promise<PaneStateSto
       await store.writeMark('history', 123_000);
       expect(await store.readMark('history')).toBe(123_000);
     });
+
+    it('raises a mark only upwards, and refuses a commit changing a pane below its seal, writing nothing', async () => {
+      const store = await make();
+      const seal = 1_800_000_010_000;
+      expect(await store.raiseMark('seal', seal)).toBe(seal);
+      expect(await store.raiseMark('seal', seal - 5000)).toBe(seal);
+      expect(await store.readMark('seal')).toBe(seal);
+      const { epoch } = await store.loadPartition(4, () => Number.NEGATIVE_INFINITY);
+      const commit = (offset: number, oldestPane: number) => ({
+        epoch,
+        partition: 4,
+        offset,
+        progress: { maxEventTime: oldestPane, committedAt: 1 },
+        partials: [partial('m', oldestPane, A, offset)],
+        retentionMs: retention,
+        admissions: [admission([[A, oldestPane]])],
+        seal: { mark: 'seal', oldestPane },
+      });
+      expect(await store.commit(commit(1, seal - 1000))).toEqual({ status: 'sealed', ledgers: [], seal });
+      // Nothing of it stayed: offset, panes, nor the ledger's admission.
+      expect((await store.loadPartition(4, () => Number.NEGATIVE_INFINITY)).offset).toBe(-1);
+      expect(await store.readPanes('m', 1000, [seal - 1000])).toEqual(new Map());
+      expect((await store.readLedger('m')).count).toBe(0);
+      const { epoch: next } = await store.loadPartition(4, () => Number.NEGATIVE_INFINITY);
+      expect(await store.commit({ ...commit(2, seal), epoch: next })).toMatchObject({ status: 'committed' });
+      // A mark never raised seals nothing.
+      expect(await store.commit({ ...commit(3, seal - 1000), epoch: next, seal: { mark: 'other', oldestPane: 0 } })).toMatchObject({ status: 'committed' });
+    });
   });
   admissionContract(name, make);
 }

@@ -3,7 +3,10 @@
  * change: when the global watermark (minimum over ALL partitions' committed
  * progress, read from the pane-state store, idle ones following the wall
  * clock) has passed the pane's end by the allowed lateness. History is thus
- * immutable and exact; the live channel serves the mutable tail. Partials of
+ * immutable and exact; the live channel serves the mutable tail. Before
+ * reading panes it raises the history seal past them: from then on no
+ * commit changes them (a partition back from idleness with an event there
+ * finds it too late, processor.ts), so what it reads is what they keep. Partials of
  * every partition are merged here, so any process may run the writer: the
  * values and timestamps are deterministic, and a re-write lands on the same
  * points. A cursor in the pane-state store lets a restart resume.
@@ -19,7 +22,7 @@
  *                                                            dimensions are all missing has none either)
  * The MetricsQL for each aggregate over any window is in the README.
  */
-import type { PaneStateStore } from '../store/pane-state';
+import { HISTORY_SEAL, type PaneStateStore } from '../store/pane-state';
 import type { History, Sample } from '../store/history';
 import { seriesName } from '../store/history';
 import { vmrangeOf } from '../store/vmrange';
@@ -126,6 +129,8 @@ export class HistoryWriter {
       // high-cardinality metric holds a few panes' partials and samples, not the whole run's.
       for (let i = 0; i < starts.length; i += PANES_PER_SLICE) {
         const slice = starts.slice(i, i + PANES_PER_SLICE);
+        const sliceEnd = (slice[slice.length - 1] as number) + paneMs;
+        await this.state.raiseMark(HISTORY_SEAL, sliceEnd);
         const samples: Sample[] = [];
         let written = 0;
         for (const definition of this.definitions) {
@@ -144,7 +149,7 @@ export class HistoryWriter {
           }
         }
         await this.history.writeSamples(samples);
-        await this.state.writeMark(CURSOR, (slice[slice.length - 1] as number) + paneMs);
+        await this.state.writeMark(CURSOR, sliceEnd);
         this.written += written + samples.length;
       }
     } catch (error) {

@@ -7,10 +7,18 @@
  * rebalance — loads that state and skips what it already includes; its load
  * fences off the previous owner, whose later commits the store refuses.
  *
- * Lateness is judged per partition with a watermark that depends only on the
+ * Lateness is judged per partition with a watermark that depends on the
  * partition's own records (newest event time − allowed out-of-orderness), so
  * the same records give the same panes whichever process reads them, however
- * Kafka cuts them into batches. Idleness only matters for emitting (emitter).
+ * Kafka cuts them into batches, with one exception. History is written once
+ * the watermark over all partitions has passed a pane, an idle partition's
+ * there following the clock (history-writer.ts): a partition waking from
+ * idleness could otherwise accept an event into a pane history has already
+ * read, and history would never have it. So, as in Flink, where a partition
+ * that was idle rejoins behind the watermark the others set, an event is also
+ * too late when its pane lies below the history seal: the writer raises the
+ * seal before reading, and a commit changing a pane below it is refused
+ * (pane-state.ts) and the batch applied again with the newer seal.
  *
  * Batches of different partitions may be in flight at once (the kafkajs
  * adapter handles a fetch's partitions side by side, so their Redis commits
@@ -28,7 +36,7 @@ import { PanecastError } from '../errors';
 import { encodeEvent } from '../collect/event';
 import { decodeRecordEvents } from '../collect/event-records';
 import type { DedupStore } from '../store/dedup-store';
-import { FencedError, type PaneStateStore } from '../store/pane-state';
+import { FencedError, HISTORY_SEAL, type PaneStateStore } from '../store/pane-state';
 import { BatchDedup, type BatchDedupOptions } from './batch-dedup';
 import { AdmissionGate, WindowEngine, resolveStoreOptions, type MetricDefinition, type PaneStore, type StoreOptions } from '../window';
 
@@ -54,6 +62,8 @@ export interface ProcessorStats {
   failedCommits: number;
   /** Batches applied again because the admission ledger refused how they routed new tuples. */
   reroutedBatches: number;
+  /** Batches applied again because an event of theirs landed in a pane history had read meanwhile. */
+  sealedBatches: number;
   /** Per metric, committed events that went to `__other__` (beyond the cardinality cap). */
   overflowEvents: Record<string, number>;
   partitions: number[];
@@ -66,6 +76,8 @@ interface PartitionWork {
   /** Last offset whose effect is in the engine (and, after a commit, in the store). */
   applied: number;
   maxEventTime: number;
+  /** The history seal at load: panes below it are read by history, so events there are too late. */
+  readonly historySeal: number;
   /** First attempt of each recent batch; undefined without options.dedup. */
   readonly dedup: BatchDedup | undefined;
 }
@@ -74,7 +86,8 @@ interface PartitionWork {
 interface BatchRun {
   /** Offset of the last new record (the partition's applied offset when there was none). */
   last: number;
-  late: OutgoingRecord[];
+  /** Too-late events, each with its place in the batch (record offset / index in the record). */
+  late: Array<{ place: string; record: OutgoingRecord }>;
   consumed: number;
   duplicatesSkipped: number;
   retriedEvents: number;
@@ -100,7 +113,7 @@ export class Processor {
   private readonly fenced = new Set<number>();
   private readonly storeOptions: Readonly<StoreOptions>;
   private consumer: LogConsumer | undefined;
-  private readonly stats = { consumed: 0, duplicatesSkipped: 0, retriedEvents: 0, undecodable: 0, tooLate: 0, commits: 0, failedCommits: 0, reroutedBatches: 0 };
+  private readonly stats = { consumed: 0, duplicatesSkipped: 0, retriedEvents: 0, undecodable: 0, tooLate: 0, commits: 0, failedCommits: 0, reroutedBatches: 0, sealedBatches: 0 };
   /** Per metric, this processor's view of the admission ledger, shared by its engines. */
   private readonly gates = new Map<string, AdmissionGate>();
   private readonly overflowEvents: Record<string, number> = {};
@@ -185,13 +198,17 @@ export class Processor {
   private async load(partition: number): Promise<PartitionWork> {
     await this.syncGates();
     const { allowedLatenessMs, coarsePaneMs } = this.storeOptions;
-    const { epoch, offset, progress: stored, partials } = await this.state.loadPartition(
-      partition,
-      // Panes older than this are final and already rolled up into coarse panes. Whole coarse
-      // panes only: a cut inside one would load its later fine panes but not the coarse pane, and
-      // the rebuilt (partial) coarse pane would overwrite the complete one in the store.
-      ({ maxEventTime }) => Math.floor((maxEventTime - this.options.outOfOrdernessMs - allowedLatenessMs - 2 * coarsePaneMs) / coarsePaneMs) * coarsePaneMs,
-    );
+    const [{ epoch, offset, progress: stored, partials }, historySeal] = await Promise.all([
+      this.state.loadPartition(
+        partition,
+        // Panes older than this are final and already rolled up into coarse panes. Whole coarse
+        // panes only: a cut inside one would load its later fine panes but not the coarse pane, and
+        // the rebuilt (partial) coarse pane would overwrite the complete one in the store.
+        ({ maxEventTime }) => Math.floor((maxEventTime - this.options.outOfOrdernessMs - allowedLatenessMs - 2 * coarsePaneMs) / coarsePaneMs) * coarsePaneMs,
+      ),
+      // Read with the load or after it: a seal raised since is caught by the commit.
+      this.state.readMark(HISTORY_SEAL),
+    ]);
     const engine = new WindowEngine(this.definitions, this.storeOptions, this.gates);
     const report = engine.load(partials);
     if (report.rejected.length > 0) {
@@ -199,7 +216,7 @@ export class Processor {
     }
     const dedupOptions = this.options.dedup;
     const dedup = dedupOptions === undefined ? undefined : BatchDedup.restore(await dedupOptions.store.load(partition), offset, dedupOptions);
-    const work: PartitionWork = { engine, epoch, applied: offset, maxEventTime: stored.maxEventTime, dedup };
+    const work: PartitionWork = { engine, epoch, applied: offset, maxEventTime: stored.maxEventTime, historySeal: historySeal ?? Number.NEGATIVE_INFINITY, dedup };
     this.work.set(partition, work);
     return work;
   }
@@ -218,20 +235,21 @@ export class Processor {
       throw new FencedError(batch.partition, -1);
     }
     let work = await this.partition(batch.partition);
-    let lateSent = false;
+    // Across applications: a later one (on a newer seal) finds the same late events and maybe more.
+    const lateSent = new Set<string>();
     for (let attempt = 1; ; attempt++) {
       const run = this.apply(work, batch);
       if (run.last === work.applied) {
         this.count(run);
         return;
       }
-      let committed: boolean;
+      let committed: boolean | 'sealed';
       try {
-        if (run.late.length > 0 && !lateSent) {
-          // Once: applying the batch again finds the same late records.
-          await this.log.appendLate(run.late);
-          this.stats.tooLate += run.late.length;
-          lateSent = true;
+        const unsent = run.late.filter(({ place }) => !lateSent.has(place));
+        if (unsent.length > 0) {
+          await this.log.appendLate(unsent.map(({ record }) => record));
+          this.stats.tooLate += unsent.length;
+          unsent.forEach(({ place }) => lateSent.add(place));
         }
         committed = await this.commit(batch.partition, work, run.last);
       } catch (error) {
@@ -243,7 +261,7 @@ export class Processor {
         }
         throw error;
       }
-      if (committed) {
+      if (committed === true) {
         this.count(run);
         for (const [metric, now] of overflowCounts(work.engine)) {
           const added = now - (run.overflowBefore.get(metric) ?? 0);
@@ -257,7 +275,7 @@ export class Processor {
         work.engine.drainCorrections([]);
         return;
       }
-      this.stats.reroutedBatches++;
+      this.stats[committed === 'sealed' ? 'sealedBatches' : 'reroutedBatches']++;
       this.drop(batch.partition, work);
       if (attempt === ROUTING_ATTEMPTS) {
         this.stats.failedCommits++;
@@ -271,6 +289,8 @@ export class Processor {
   private apply(work: PartitionWork, batch: RecordBatch): BatchRun {
     const run: BatchRun = { last: work.applied, late: [], consumed: 0, duplicatesSkipped: 0, retriedEvents: 0, undecodable: 0, overflowBefore: overflowCounts(work.engine) };
     const ooo = this.options.outOfOrdernessMs;
+    // The engine's watermark at which a pane below the seal is too late (see the class comment).
+    const sealFloor = work.historySeal + this.storeOptions.allowedLatenessMs;
     work.engine.beginBatch();
     for (const record of batch.records) {
       if (record.offset <= work.applied) {
@@ -283,7 +303,9 @@ export class Processor {
       // of strings held to its end survived scavenges and was copied and promoted.
       // A record holds one event or several of one key (collect/event-records.ts); it is
       // applied whole, so the batch's offset bookkeeping stays per record.
+      let index = -1;
       for (const event of decodeRecordEvents(recordText(record.value))) {
+        index++;
         if (event === undefined) {
           run.undecodable++;
           continue;
@@ -294,10 +316,10 @@ export class Processor {
           continue;
         }
         run.consumed++;
-        // Watermark before this event: a function of the events before it only.
-        const outcome = work.engine.apply(event, work.maxEventTime - ooo);
+        // Watermark before this event: a function of the events before it only (and of the seal).
+        const outcome = work.engine.apply(event, Math.max(work.maxEventTime - ooo, sealFloor));
         if (outcome === 'too-late') {
-          run.late.push({ key: keyText(record.key), value: encodeEvent(event), timestamp: event.ts });
+          run.late.push({ place: `${record.offset}/${index}`, record: { key: keyText(record.key), value: encodeEvent(event), timestamp: event.ts } });
         }
         if (event.ts > work.maxEventTime) {
           work.maxEventTime = event.ts;
@@ -309,16 +331,22 @@ export class Processor {
 
   /**
    * Commits the applied batch: true when it went through, false when the
-   * ledger refused its admissions and the batch must be routed again. A
+   * ledger refused its admissions and the batch must be routed again,
+   * 'sealed' when it changed a pane below the history seal and must be
+   * applied again on the newer seal. A
    * refusal that only says the batch routed tuples to `__other__` on an
    * older ledger is settled here when none of the tuples admitted since was
    * among them: the same cells are committed again at the newer version.
    */
-  private async commit(partition: number, work: PartitionWork, last: number): Promise<boolean> {
+  private async commit(partition: number, work: PartitionWork, last: number): Promise<boolean | 'sealed'> {
     const fresh = work.dedup?.drainFresh() ?? [];
     if (fresh.length > 0 && work.dedup !== undefined) {
       // Before the commit: entries past the committed offset are ignored on load (dedup-store.ts).
       await this.options.dedup?.store.record(partition, fresh, work.dedup.horizon);
+    }
+    let oldestPane = Number.POSITIVE_INFINITY;
+    for (const { paneStart } of work.engine.drainChanged()) {
+      oldestPane = Math.min(oldestPane, paneStart);
     }
     work.engine.maintain(work.maxEventTime - this.options.outOfOrdernessMs);
     const partials = work.engine.drainDirty();
@@ -332,7 +360,12 @@ export class Processor {
         partials,
         admissions: work.engine.drainAdmissions(),
         retentionMs: (resolution) => (resolution === paneMs ? fineRetentionMs : coarseRetentionMs) + allowedLatenessMs,
+        // Only the panes events changed: a roll-up writes coarse panes far behind the seal.
+        ...(Number.isFinite(oldestPane) ? { seal: { mark: HISTORY_SEAL, oldestPane } } : {}),
       });
+      if (outcome.status === 'sealed') {
+        return 'sealed';
+      }
       for (const view of outcome.ledgers) {
         this.gates.get(view.metric)?.apply(view);
       }

@@ -67,6 +67,11 @@ export class MemoryPaneState implements PaneStateStore {
     if ((this.epochs.get(commit.partition) ?? 0) !== commit.epoch) {
       throw new FencedError(commit.partition, commit.epoch);
     }
+    // Before the ledger: a sealed commit must leave the ledger untouched too.
+    const seal = commit.seal === undefined ? undefined : this.marks.get(commit.seal.mark);
+    if (seal !== undefined && commit.seal !== undefined && commit.seal.oldestPane < seal) {
+      return { status: 'sealed', ledgers: [], seal };
+    }
     const outcome = this.ledgers.admit(commit.admissions ?? []);
     if (outcome.status !== 'committed') {
       return outcome;
@@ -149,5 +154,11 @@ export class MemoryPaneState implements PaneStateStore {
 
   async writeMark(name: string, value: number): Promise<void> {
     this.marks.set(name, value);
+  }
+
+  async raiseMark(name: string, value: number): Promise<number> {
+    const raised = Math.max(this.marks.get(name) ?? Number.NEGATIVE_INFINITY, value);
+    this.marks.set(name, raised);
+    return raised;
   }
 }

@@ -27,7 +27,7 @@
  *   :progress                hash  partition → JSON {maxEventTime, committedAt}
  *   :pane:<metric>:<res>:<paneStart>  hash  "<partition>/<seriesKey>" → partial bytes
  *   :index:<partition>       zset  pane key suffix, scored by pane start (to reload a partition)
- *   :marks                   hash  writer name → position (e.g. the history cursor)
+ *   :marks                   hash  writer name → position (the history cursor, and its seal)
  *   :epoch:<partition>       string fencing epoch, incremented by each load
  *   :ledger:<metric>         zset  series key → newest pane start written for it (the admitted tuples)
  *   :ledger-seq:<metric>     zset  series key → ledger version that admitted it (the gates' deltas)
@@ -68,18 +68,26 @@ export interface PartitionCommit {
   retentionMs: (resolutionMs: number) => number;
   /** Admission work per metric (window/admission.ts); none: the commit touches no ledger. */
   admissions?: readonly AdmissionRequest[];
+  /**
+   * The oldest fine pane the batch's events changed, checked against the
+   * seal `seal.mark` (see raiseMark): a commit changing a pane below the
+   * seal writes nothing and is answered `sealed` with the seal. None: no check.
+   */
+  seal?: { mark: string; oldestPane: number };
 }
 
 /**
  * What a commit did: `committed`; `conflict` when a claim found the ledger
- * full; `stale` when refusals rest on an older ledger version. Only
+ * full; `stale` when refusals rest on an older ledger version; `sealed` when
+ * it changed a pane below its seal (`seal` then holds the seal). Only
  * `committed` wrote cells and offset. `ledgers` holds one view per
  * admission request, in order (complete for a conflicting metric; for a
  * stale one, the members added since the version the refusals rest on).
  */
 export interface CommitOutcome {
-  status: 'committed' | 'conflict' | 'stale';
+  status: 'committed' | 'conflict' | 'stale' | 'sealed';
   ledgers: LedgerView[];
+  seal?: number;
 }
 
 export interface PaneStateStore {
@@ -100,6 +108,13 @@ export interface PaneStateStore {
   /** A named position of a downstream writer (e.g. the history cursor); undefined if never set. */
   readMark(name: string): Promise<number | undefined>;
   writeMark(name: string, value: number): Promise<void>;
+  /**
+   * Raises the named mark to `value` unless it is higher already, in one step
+   * ordered with the commits, and returns the mark. A seal: once a reader has
+   * raised it past a pane, no commit changes that pane any more (the commit's
+   * `seal`), so what the reader reads next is final.
+   */
+  raiseMark(name: string, value: number): Promise<number>;
   /**
    * Tells the listener about every commit from now on, in commit order (the
    * live composer reloads the panes named). `resync` is called when notices
@@ -151,6 +166,14 @@ export class FencedError extends Error {
     this.name = 'FencedError';
   }
 }
+
+/**
+ * The mark below which the history writer has read the fine panes
+ * (process/history-writer.ts). Processors commit with it as their seal, so
+ * an event cannot land in a pane history has already read: the processor
+ * judges such an event too late (process/processor.ts).
+ */
+export const HISTORY_SEAL = 'history-seal';
 
 export const NO_PROGRESS: PartitionProgress = Object.freeze({ maxEventTime: Number.NEGATIVE_INFINITY, committedAt: 0 });
 

@@ -152,11 +152,12 @@ export function admissionArgs(prefix: string, requests: readonly AdmissionReques
 
 type RawView = [number, number, string[], number];
 
-const STATUS: Record<number, CommitOutcome['status']> = { 1: 'committed', 2: 'conflict', 3: 'stale' };
+const STATUS: Record<number, CommitOutcome['status']> = { 1: 'committed', 2: 'conflict', 3: 'stale', 4: 'sealed' };
 
 export function decodeOutcome(reply: unknown, requests: readonly AdmissionRequest[]): CommitOutcome {
-  const [status, views] = reply as [number, RawView[]];
+  const [status, views, seal] = reply as [number, RawView[], string | undefined];
   return {
+    ...(seal === undefined ? {} : { seal: Number(seal) }),
     status: STATUS[status] ?? 'conflict',
     ledgers: (views ?? []).map(([version, count, members, complete], i) => ({
       metric: (requests[i] as AdmissionRequest).metric,

@@ -22,23 +22,31 @@ import {
 } from './pane-state';
 
 /**
- * One partition's commit, atomic in Redis: refuse a stale epoch; run the
- * admission requests (redis-ledger.ts) and stop there, writing nothing
- * else, unless they all pass; then write the panes (HSET in chunks: Lua's
+ * One partition's commit, atomic in Redis: refuse a stale epoch; refuse
+ * (status 4 and the seal, writing nothing) a commit changing a pane below
+ * its seal mark; run the admission requests (redis-ledger.ts) and stop
+ * there, writing nothing else, unless they all pass; then write the panes (HSET in chunks: Lua's
  * unpack has a stack limit), their expiry and index entries, trim the index,
  * set offset and progress, and publish the commit notice (in the script, so
  * a notice never announces a commit that did not happen, and notices arrive
  * in commit order). Returns {status, ledger views}.
- * KEYS: epoch, offsets, progress, index, 3 per admission request, then one
- * pane hash per pane.
+ * KEYS: epoch, offsets, progress, index, 3 per admission request, one
+ * pane hash per pane, then the marks hash.
  * ARGV: epoch, partition, offset, progress, oldest index score ('' = none),
- * notice channel, notice, admission request count, 5 per request, then per
+ * notice channel, notice, admission request count, 5 per request, per
  * pane: suffix, pane start, retention ms, and its fields and values as one
- * MessagePack array (see PanePayload).
+ * MessagePack array (see PanePayload); then the seal's mark name ('' = no
+ * seal) and the oldest pane changed.
  */
 const COMMIT_SCRIPT = `${ADMISSION_LUA}
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then
   return redis.error_reply('PANECAST_FENCED')
+end
+if ARGV[#ARGV - 1] ~= '' then
+  local seal = redis.call('HGET', KEYS[#KEYS], ARGV[#ARGV - 1])
+  if seal and tonumber(ARGV[#ARGV]) < tonumber(seal) then
+    return {4, {}, seal}
+  end
 end
 local requests = tonumber(ARGV[8])
 local status, views = 1, {}
@@ -49,7 +57,7 @@ if requests > 0 then
   end
 end
 local i = 9 + requests * 5
-for k = 5 + requests * 3, #KEYS do
+for k = 5 + requests * 3, #KEYS - 1 do
   local suffix, start, ttl = ARGV[i], ARGV[i + 1], ARGV[i + 2]
   local items = cmsgpack.unpack(ARGV[i + 3])
   i = i + 4
@@ -66,6 +74,16 @@ redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
 redis.call('HSET', KEYS[3], ARGV[2], ARGV[4])
 redis.call('PUBLISH', ARGV[6], ARGV[7])
 return {1, views}
+`;
+
+/** Raises a mark to ARGV[2] unless it is higher; returns the mark as stored (a string: Lua prints big numbers in exponent form). */
+const RAISE_MARK_SCRIPT = `
+local mark = redis.call('HGET', KEYS[1], ARGV[1])
+if mark and tonumber(mark) >= tonumber(ARGV[2]) then
+  return mark
+end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+return ARGV[2]
 `;
 
 const MSGPACK_ARRAY32 = 0xdd;
@@ -235,7 +253,9 @@ export class RedisPaneState implements PaneStateStore {
       panes[p * 4 + 3] = bytes.subarray(from, to);
       from = to;
     }
+    keys.push(`${this.prefix}:marks`);
     args.push(Number.isFinite(oldest) ? String(oldest) : '', this.commitChannel, encodeNotice(commit), String(requests.length), ...admission.args, ...panes);
+    args.push(commit.seal?.mark ?? '', String(commit.seal?.oldestPane ?? 0));
     try {
       return decodeOutcome(await this.redis.eval(COMMIT_SCRIPT, keys.length, ...keys, ...args), requests);
     } catch (error) {
@@ -273,6 +293,10 @@ export class RedisPaneState implements PaneStateStore {
 
   async writeMark(name: string, value: number): Promise<void> {
     await this.redis.hset(`${this.prefix}:marks`, name, String(value));
+  }
+
+  async raiseMark(name: string, value: number): Promise<number> {
+    return Number(await this.redis.eval(RAISE_MARK_SCRIPT, 1, `${this.prefix}:marks`, name, String(value)));
   }
 
   async readProgress(): Promise<Map<number, PartitionProgress>> {

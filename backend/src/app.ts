@@ -181,6 +181,8 @@ export async function startApp(config: Config): Promise<App> {
     initialLookbackMs: 2 * 60_000,
   });
   // Each worker is safe to run in any number of processes (consumer group, composer lease,
+    retentionMs: storeOptions.fineRetentionMs + storeOptions.allowedLatenessMs,
+    holdMs: config.historyHoldMs,
   // history cursor); PANECAST_WORKERS only decides which of them this process spends its core on.
   if (config.mode === 'services' && config.workers.size < WORKERS.length) {
     console.log(`panecast: workers in this process: ${[...config.workers].join(', ') || 'none'}`);

@@ -88,6 +88,8 @@ export interface Config {
   /**
    * PANECAST_WORKERS: which background workers this process runs (default all).
    * A deployment can run collector/gateway processes with none, and
+  /** While VictoriaMetrics cannot be written, panes not written yet stay in the pane store this much longer. */
+  readonly historyHoldMs: number;
    * processors apart, so that ingest and processing use separate cores.
    */
   readonly workers: ReadonlySet<Worker>;
@@ -288,3 +290,4 @@ export function loadConfig(env: Env = process.env): Config {
     workers: workers(env),
   });
 }
+    historyHoldMs: integer(env, 'PANECAST_HISTORY_HOLD_MS', 3 * 3_600_000, 0, 7 * 24 * 3_600_000),

@@ -94,6 +94,24 @@ export function paneStateContract(name: string, make: () => Promise<PaneStateSto
       expect(await store.readMark('history')).toBe(123_000);
     });
 
+    it('holds panes past their retention, never shortening one', async () => {
+      const store = await make();
+      const { epoch } = await store.loadPartition(5, () => Number.NEGATIVE_INFINITY);
+      const progress = { maxEventTime: 3000, committedAt: 1 };
+      const partials = [partial('h', 1000, A, 1), partial('h', 2000, A, 2), partial('h', 3000, A, 3)];
+      await store.commit({ epoch, partition: 5, offset: 1, progress, partials, retentionMs: (resolution) => (resolution === 1000 ? 400 : 0) });
+      await store.holdPanes('h', 1000, [1000], Date.now() + 10_000);
+      // A hold shorter than what the pane has left does not cut it.
+      await store.holdPanes('h', 1000, [2000], Date.now() + 1);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect((await store.readPanes('h', 1000, [2000])).size).toBe(1);
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      expect([...(await store.readPanes('h', 1000, [1000, 2000, 3000])).values()].flat().map((p) => p.paneStart)).toEqual([1000]);
+      // An expired pane is not brought back.
+      await store.holdPanes('h', 1000, [3000], Date.now() + 10_000);
+      expect((await store.readPanes('h', 1000, [3000])).size).toBe(0);
+    });
+
     it('raises a mark only upwards, and refuses a commit changing a pane below its seal, writing nothing', async () => {
       const store = await make();
       const seal = 1_800_000_010_000;

@@ -41,6 +41,8 @@ function rig() {
     tickMs: S,
     maxPanesPerTick: 1000,
     initialLookbackMs: 60_000,
+    retentionMs: 3_660_000,
+    holdMs: 0,
   }, clock);
   /** Partition 0 commits once at T0 + 6 s, then goes idle; partition 1 stays busy until `until`. */
   const run = async (until: number) => {

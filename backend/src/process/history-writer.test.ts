@@ -27,6 +27,8 @@ function writer(state: MemoryPaneState, history: MemoryHistory, definitions: Par
     tickMs: 1000,
     maxPanesPerTick: 300,
     initialLookbackMs: 60_000,
+    retentionMs: 3_660_000,
+    holdMs: 0,
   }, clock);
 }
 

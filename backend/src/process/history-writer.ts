@@ -42,6 +42,10 @@ export interface HistoryWriterOptions {
   maxPanesPerTick: number;
   /** Without a cursor, start this far behind the first writable pane. */
   initialLookbackMs: number;
+  /** How long the pane store keeps a fine pane after its last commit (fine retention + allowed lateness). */
+  retentionMs: number;
+  /** While history cannot be written, panes not written yet are kept this much longer (0: not at all). */
+  holdMs: number;
 }
 
 const CURSOR = 'history';
@@ -51,6 +55,10 @@ const SKETCH_FLAG = 2;
 const PANES_PER_SLICE = 10;
 /** Samples held before they are written (bounds a high-cardinality pane's memory). */
 const SAMPLES_PER_WRITE = 50_000;
+/** The log says at most this often that panes were written past their retention (all are counted). */
+const REPORT_EVERY_MS = 60_000;
+/** Panes held per store call. */
+const HOLD_CHUNK = 1000;
 
 interface SeriesTotals {
   labels: Record<string, string>;
@@ -86,6 +94,12 @@ export class HistoryWriter {
   private timer: NodeJS.Timeout | undefined;
   private running = false;
   private written = 0;
+  /** Panes before this are held (this process placed the holds). */
+  private heldTo = Number.NEGATIVE_INFINITY;
+  private panesHeld = 0;
+  private panesPastRetention = 0;
+  private reportedTo = Number.NEGATIVE_INFINITY;
+  private reportedAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly state: PaneStateStore,
@@ -111,51 +125,118 @@ export class HistoryWriter {
       return;
     }
     this.running = true;
+    let run: { from: number; limit: number } | undefined;
     try {
       const { paneMs } = this.options;
       const limit = Math.floor((await this.writableUpTo()) / paneMs) * paneMs;
       if (!Number.isFinite(limit)) {
         return;
       }
-      const from = (await this.state.readMark(CURSOR)) ?? limit - this.options.initialLookbackMs;
-      const starts: number[] = [];
-      for (let start = from; start + paneMs <= limit && starts.length < this.options.maxPanesPerTick; start += paneMs) {
-        starts.push(start);
+      let from = await this.state.readMark(CURSOR);
+      if (from === undefined) {
+        // Marked at once: if history is down from the start, the next run resumes (and holds) from here.
+        from = limit - this.options.initialLookbackMs;
+        await this.state.writeMark(CURSOR, from);
       }
-      if (starts.length === 0) {
-        return;
-      }
-      // Slices of the run, each written and marked before the next is read: a catch-up of a
-      // high-cardinality metric holds a few panes' partials and samples, not the whole run's.
-      for (let i = 0; i < starts.length; i += PANES_PER_SLICE) {
-        const slice = starts.slice(i, i + PANES_PER_SLICE);
-        const sliceEnd = (slice[slice.length - 1] as number) + paneMs;
-        await this.state.raiseMark(HISTORY_SEAL, sliceEnd);
-        const samples: Sample[] = [];
-        let written = 0;
-        for (const definition of this.definitions) {
-          // One read per metric for the slice, then per pane.
-          const byPane = groupByPane(await this.state.readPanes(definition.name, paneMs, slice));
-          for (const [paneStart, byPartition] of byPane) {
-            // One by one: spreading a big pane's samples into push() overflows the stack (~120k).
-            for (const sample of await this.paneSamples(definition, paneStart, byPartition)) {
-              samples.push(sample);
-            }
-            if (samples.length >= SAMPLES_PER_WRITE) {
-              await this.history.writeSamples(samples);
-              written += samples.length;
-              samples.length = 0;
-            }
-          }
-        }
-        await this.history.writeSamples(samples);
-        await this.state.writeMark(CURSOR, sliceEnd);
-        this.written += written + samples.length;
-      }
+      run = { from, limit };
+      await this.write(run.from, run.limit);
     } catch (error) {
       console.warn(`history writer: will retry: ${(error as Error).message}`);
+      if (run !== undefined) {
+        await this.hold(run.from, run.limit);
+      }
     } finally {
       this.running = false;
+    }
+  }
+
+  private async write(from: number, limit: number): Promise<void> {
+    const { paneMs } = this.options;
+    const starts: number[] = [];
+    for (let start = from; start + paneMs <= limit && starts.length < this.options.maxPanesPerTick; start += paneMs) {
+      starts.push(start);
+    }
+    this.reportPastRetention(starts);
+    // Slices of the run, each written and marked before the next is read: a catch-up of a
+    // high-cardinality metric holds a few panes' partials and samples, not the whole run's.
+    for (let i = 0; i < starts.length; i += PANES_PER_SLICE) {
+      const slice = starts.slice(i, i + PANES_PER_SLICE);
+      const sliceEnd = (slice[slice.length - 1] as number) + paneMs;
+      await this.state.raiseMark(HISTORY_SEAL, sliceEnd);
+      const samples: Sample[] = [];
+      let written = 0;
+      for (const definition of this.definitions) {
+        // One read per metric for the slice, then per pane.
+        const byPane = groupByPane(await this.state.readPanes(definition.name, paneMs, slice));
+        for (const [paneStart, byPartition] of byPane) {
+          // One by one: spreading a big pane's samples into push() overflows the stack (~120k).
+          for (const sample of await this.paneSamples(definition, paneStart, byPartition)) {
+            samples.push(sample);
+          }
+          if (samples.length >= SAMPLES_PER_WRITE) {
+            await this.history.writeSamples(samples);
+            written += samples.length;
+            samples.length = 0;
+          }
+        }
+      }
+      await this.history.writeSamples(samples);
+      await this.state.writeMark(CURSOR, sliceEnd);
+      this.written += written + samples.length;
+    }
+  }
+
+  /**
+   * While history cannot be written, keeps the panes not written yet in the
+   * store past their retention (by holdMs), so an outage of the history
+   * store shorter than that loses nothing: the writer catches up after it.
+   * Each pane is held once (from the first failure on, new panes as they
+   * become writable); a restarted writer holds them again, harmlessly.
+   */
+  private async hold(from: number, limit: number): Promise<void> {
+    const { holdMs, paneMs, retentionMs } = this.options;
+    const first = Math.max(from, this.heldTo);
+    if (holdMs <= 0 || first >= limit) {
+      return;
+    }
+    const starts: number[] = [];
+    for (let start = first; start < limit; start += paneMs) {
+      starts.push(start);
+    }
+    const until = this.clock() + retentionMs + holdMs;
+    try {
+      for (const definition of this.definitions) {
+        for (let i = 0; i < starts.length; i += HOLD_CHUNK) {
+          await this.state.holdPanes(definition.name, paneMs, starts.slice(i, i + HOLD_CHUNK), until);
+        }
+      }
+      this.heldTo = limit;
+      this.panesHeld += starts.length;
+    } catch (error) {
+      console.warn(`history writer: could not hold the panes not written yet: ${(error as Error).message}`);
+    }
+  }
+
+  /**
+   * Counts (and says, at most once a minute) the panes about to be written
+   * after the store may have dropped them: a pane lives `retentionMs` after its last commit,
+   * `holdMs` more when held. History of those panes may be incomplete.
+   */
+  private reportPastRetention(starts: readonly number[]): void {
+    const { holdMs, paneMs, retentionMs } = this.options;
+    const now = this.clock();
+    // Once per pane: a failing write leaves the cursor, and the next run starts there again.
+    const past = starts.filter((start) => start >= this.reportedTo && start + paneMs + retentionMs + (start < this.heldTo ? holdMs : 0) < now);
+    if (past.length > 0) {
+      this.reportedTo = (past[past.length - 1] as number) + paneMs;
+      this.panesPastRetention += past.length;
+      if (now - this.reportedAt < REPORT_EVERY_MS) {
+        return;
+      }
+      this.reportedAt = now;
+      const from = new Date(past[0] as number).toISOString();
+      const to = new Date((past[past.length - 1] as number) + paneMs).toISOString();
+      console.error(`history writer: panes from ${from} to ${to} outlived their retention in the pane store before history took them; their history may be incomplete (${this.panesPastRetention} panes so far)`);
     }
   }
 
@@ -258,8 +339,8 @@ export class HistoryWriter {
     return samples;
   }
 
-  snapshot(): { samplesWritten: number } {
-    return { samplesWritten: this.written };
+  snapshot(): { samplesWritten: number; panesHeld: number; panesPastRetention: number } {
+    return { samplesWritten: this.written, panesHeld: this.panesHeld, panesPastRetention: this.panesPastRetention };
   }
 
   async stop(): Promise<void> {

@@ -86,6 +86,8 @@ beforeAll(async () => {
     tickMs: 1000,
     maxPanesPerTick: 10_000,
     initialLookbackMs: 10 * 60_000,
+    retentionMs: 3_660_000,
+    holdMs: 0,
   }, clock);
   await writer.tick();
   expect((await state.readMark('history')) ?? 0).toBeGreaterThanOrEqual(T0 + 200 * S);

@@ -142,6 +142,16 @@ export class MemoryPaneState implements PaneStateStore {
     return result;
   }
 
+  async holdPanes(metric: string, resolutionMs: number, paneStarts: readonly number[], until: number): Promise<void> {
+    const now = this.clock();
+    for (const paneStart of paneStarts) {
+      const pane = this.panes.get(paneSuffix(metric, resolutionMs, paneStart));
+      if (pane !== undefined && pane.expiresAt > now) {
+        pane.expiresAt = Math.max(pane.expiresAt, until);
+      }
+    }
+  }
+
   async readProgress(): Promise<Map<number, PartitionProgress>> {
     return new Map(this.progress);
   }

@@ -103,6 +103,12 @@ export interface PaneStateStore {
   readLedger(metric: string): Promise<LedgerView>;
   /** Every partition's partials for the given panes, keyed by partition. */
   readPanes(metric: string, resolutionMs: number, paneStarts: readonly number[]): Promise<Map<number, StoredPartial[]>>;
+  /**
+   * Keeps the named panes (those still stored) at least until `until` (epoch
+   * ms), past their retention: while the history store is down, the history
+   * writer holds the panes it has not written yet.
+   */
+  holdPanes(metric: string, resolutionMs: number, paneStarts: readonly number[], until: number): Promise<void>;
   /** Progress of every partition ever committed. */
   readProgress(): Promise<Map<number, PartitionProgress>>;
   /** A named position of a downstream writer (e.g. the history cursor); undefined if never set. */

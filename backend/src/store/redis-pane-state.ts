@@ -286,6 +286,18 @@ export class RedisPaneState implements PaneStateStore {
     return result;
   }
 
+  async holdPanes(metric: string, resolutionMs: number, paneStarts: readonly number[], until: number): Promise<void> {
+    const pipeline = this.redis.pipeline();
+    for (const start of paneStarts) {
+      // GT: only ever lengthens (a pane a late commit keeps longer stays so); an expired pane is not revived.
+      pipeline.pexpireat(`${this.prefix}:pane:${paneSuffix(metric, resolutionMs, start)}`, until, 'GT');
+    }
+    const failed = (await pipeline.exec())?.find(([error]) => error !== null);
+    if (failed !== undefined) {
+      throw failed[0] as Error;
+    }
+  }
+
   async readMark(name: string): Promise<number | undefined> {
     const value = await this.redis.hget(`${this.prefix}:marks`, name);
     return value === null ? undefined : Number(value);

@@ -166,6 +166,7 @@ export async function startApp(config: Config): Promise<App> {
     instanceId: config.instanceId,
     heartbeatMs: config.live.heartbeatMs,
     expiryNoticeMs: config.live.expiryNoticeMs,
+    maxConnectionsPerSubject: config.live.maxConnectionsPerKey,
     paneMs: config.window.paneMs,
     maxLiveWindowMs: storeOptions.fineRetentionMs,
     secrets,

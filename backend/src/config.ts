@@ -72,6 +72,11 @@ export interface Config {
     readonly allowedOrigins: string;
     /** The gateway pings every this many ms and reaps connections silent for two rounds. */
     readonly heartbeatMs: number;
+    /**
+     * Live connections of one read key across all the tokens minted for it (one token subject),
+     * counted across every gateway; the per-token limit alone leaves a key holder unbounded.
+     */
+    readonly maxConnectionsPerKey: number;
   };
   readonly window: {
     /** Base pane resolution in milliseconds: every window is a multiple of it. */
@@ -83,13 +88,13 @@ export interface Config {
     /** A partition silent for this long stops holding the watermark back. */
     readonly idleMs: number;
   };
+  /** While VictoriaMetrics cannot be written, panes not written yet stay in the pane store this much longer. */
+  readonly historyHoldMs: number;
   /** Demo traffic in events per second; 0 disables it. */
   readonly demoEventsPerSec: number;
   /**
    * PANECAST_WORKERS: which background workers this process runs (default all).
    * A deployment can run collector/gateway processes with none, and
-  /** While VictoriaMetrics cannot be written, panes not written yet stay in the pane store this much longer. */
-  readonly historyHoldMs: number;
    * processors apart, so that ingest and processing use separate cores.
    */
   readonly workers: ReadonlySet<Worker>;
@@ -244,6 +249,7 @@ function liveConfig(env: Env, mode: Mode): Config['live'] {
     tokenSecrets,
     allowedOrigins: env.PANECAST_ALLOWED_ORIGINS ?? '*',
     heartbeatMs: integer(env, 'PANECAST_LIVE_HEARTBEAT_MS', 15_000, 100, 600_000),
+    maxConnectionsPerKey: integer(env, 'PANECAST_LIVE_MAX_CONNECTIONS_PER_KEY', 1000, 1, 1_000_000),
   };
 }
 
@@ -286,8 +292,8 @@ export function loadConfig(env: Env = process.env): Config {
       outOfOrdernessMs: integer(env, 'PANECAST_OUT_OF_ORDERNESS_MS', 2000, 0, 3_600_000),
       idleMs: integer(env, 'PANECAST_IDLE_MS', 3000, 100, 3_600_000),
     },
+    historyHoldMs: integer(env, 'PANECAST_HISTORY_HOLD_MS', 3 * 3_600_000, 0, 7 * 24 * 3_600_000),
     demoEventsPerSec: integer(env, 'PANECAST_DEMO_EVENTS_PER_SEC', mode === 'embedded' ? 40 : 0, 0, 1_000_000),
     workers: workers(env),
   });
 }
-    historyHoldMs: integer(env, 'PANECAST_HISTORY_HOLD_MS', 3 * 3_600_000, 0, 7 * 24 * 3_600_000),

@@ -26,6 +26,7 @@ export const LIVE_ERROR_MESSAGES = {
   PANECAST_ERR_TOO_MANY_SUBSCRIPTIONS: 'A connection may hold at most {limit} subscriptions',
   PANECAST_ERR_RATE_LIMITED: 'More than {limit} subscribe requests per second',
   PANECAST_ERR_TOO_MANY_CONNECTIONS: 'This token already has {limit} open connections',
+  PANECAST_ERR_TOO_MANY_KEY_CONNECTIONS: "The token's subject (the read key it was minted for) already has {limit} open connections",
   PANECAST_ERR_CONNECTION_COUNT_UNAVAILABLE: "The token's open connections could not be counted; retry shortly",
   PANECAST_ERR_TOO_SLOW: 'The client did not keep up: more than {limit} bytes stayed queued',
   // Credentials (backend/src/live/auth.ts).

@@ -283,6 +283,7 @@ export class Client<E extends EventSchema<E> = AnyEvents> implements PanecastCli
       timeoutMs: this.o.timeoutMs,
       maxRetryAfterMs: this.o.maxRetryAfterMs,
       now: this.o.now,
+      sendSentAt: this.o.sendSentAt,
       keepalive,
     });
     batch.requests--;

@@ -18,6 +18,7 @@ export interface Resolved {
   random: () => number;
   now: () => number;
   onError: (error: DeliveryError) => void;
+  sendSentAt: boolean;
 }
 
 function positive(name: string, value: number | undefined, fallback: number): number {
@@ -37,6 +38,10 @@ export function resolveOptions(options: ClientOptions): Resolved {
     throw new TypeError('createClient: no fetch in this runtime; pass options.fetch');
   }
   const onError = options.onError;
+  if (options.sendSentAt !== undefined && typeof options.sendSentAt !== 'boolean') {
+    // A string 'false' from a config file would otherwise turn the header on.
+    throw new TypeError(`createClient: sendSentAt must be a boolean, got ${String(options.sendSentAt)}`);
+  }
   return {
     endpoint: `${options.url.replace(/\/+$/, '')}/v1/events`,
     apiKey: options.apiKey,
@@ -54,6 +59,7 @@ export function resolveOptions(options: ClientOptions): Resolved {
     fetch: (input, init) => fetchImpl(input, init),
     random: options.random ?? Math.random,
     now: options.now ?? Date.now,
+    sendSentAt: options.sendSentAt ?? true,
     onError: (error) => {
       try {
         onError?.(error);

@@ -9,7 +9,9 @@
  * gap to its own clock when the device clock is off, so a phone running fast
  * does not lose its events as "in the future" (backend/src/collect/sent-at.ts).
  * A header, not a body field: the body (and with it the idempotency digest)
- * stays the same across attempts while the send time does not.
+ * stays the same across attempts while the send time does not. A sender whose
+ * times are not by its own clock (a replay of logged events) turns it off
+ * (`sendSentAt: false`): a correction would move those times.
  */
 import { retryAfterMs } from './backoff';
 import { SDK_CODES } from './codes';
@@ -42,6 +44,8 @@ export interface SendOptions {
   timeoutMs: number;
   maxRetryAfterMs: number;
   now: () => number;
+  /** Whether to send `sent-at` (ClientOptions.sendSentAt). */
+  sendSentAt: boolean;
   /** Outlive the page (page hide): the browser finishes the request after unload. */
   keepalive?: boolean;
 }
@@ -92,7 +96,7 @@ export async function sendBatch(batch: Batch, options: SendOptions): Promise<Out
 
 async function exchange(batch: Batch, options: SendOptions, signal: AbortSignal): Promise<Outcome> {
   const headers: Record<string, string> = { 'content-type': 'application/json', 'idempotency-key': batch.key };
-  const sentAt = sentAtHeader(options.now());
+  const sentAt = options.sendSentAt ? sentAtHeader(options.now()) : undefined;
   if (sentAt !== undefined) {
     headers['sent-at'] = sentAt;
   }

@@ -96,6 +96,14 @@ export interface ClientOptions {
   random?: () => number;
   /** Clock for event times and each request's `sent-at`, epoch ms (default Date.now). */
   now?: () => number;
+  /**
+   * Send each request's `sent-at` header (default true), so the collector corrects the event
+   * times of a device whose clock is off by more than 5 s. Set false when the `ts` values do not
+   * come from this process's clock, or come from a clock you trust: a server replaying events
+   * from a log with their original (old) times, or relaying times stamped elsewhere. With the
+   * header, the collector would move those times by the gap between `now` and its own clock.
+   */
+  sendSentAt?: boolean;
 }
 
 export type ClientState = 'idle' | 'sending' | 'backoff' | 'closed';

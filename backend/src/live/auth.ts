@@ -207,6 +207,16 @@ export function connectionKey(claims: TokenClaims): string {
 }
 
 /**
+ * What the per-subject connection limit counts by: every token of one subject, whatever its jti. A
+ * token minted by POST /v1/live/token has its read key's subject, so this is the key holder's
+ * budget, which minting more tokens does not raise. Apart from connectionKey's `sub` keys: a token
+ * without a jti counts under both, against each limit.
+ */
+export function subjectKey(claims: TokenClaims): string {
+  return `subject\u0000${claims.tenant}\u0000${claims.sub}`;
+}
+
+/**
  * Token secrets from configuration: comma-separated, the first signs. Throws
  * a ConfigError naming the setting (never echoing a secret) when there is
  * none or one is shorter than MIN_SECRET_BYTES.

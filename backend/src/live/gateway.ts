@@ -6,8 +6,8 @@
  * the live bus through the Hub; any number of gateways can serve the same
  * queries with the same numbering. The only file that imports ws; numbered
  * frames bypass ws.send through FramedSocket (framed-socket.ts says why).
- * Connections per token are counted in the connection ledger, across every
- * gateway sharing it (token-connections.ts).
+ * Connections per token, and per token subject (a read key), are counted in
+ * the connection ledger, across every gateway sharing it (token-connections.ts).
  */
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -15,7 +15,7 @@ import { WebSocketServer, WebSocket, type RawData } from 'ws';
 import { CLOSE, DEFAULT_LIMITS, LIVE_PATH, type Limits } from '@panecast/protocol';
 import { PanecastError } from '../errors';
 import type { MetricDefinition } from '../window';
-import { DEFAULT_TENANT, metricsVisibleTo, originAllowed, verifyToken, type Secret, type TokenResult } from './auth';
+import { connectionKey, DEFAULT_TENANT, metricsVisibleTo, originAllowed, subjectKey, verifyToken, type Secret, type TokenClaims, type TokenResult } from './auth';
 import type { ConnectionLedger } from './connection-ledger';
 import { FramedSocket } from './framed-socket';
 import { Hub } from './hub';
@@ -28,6 +28,12 @@ import { WriteTurns } from './write-turns';
 export interface GatewayOptions {
   instanceId: string;
   limits: Limits;
+  /**
+   * Connections of one token subject across all its tokens and every gateway (a read key's: tokens
+   * minted for it share its subject), beside `limits.maxConnectionsPerToken` per token. Without it a
+   * key holder minting a token per connection would have no bound.
+   */
+  maxConnectionsPerSubject: number;
   heartbeatMs: number;
   paneMs: number;
   maxLiveWindowMs: number;
@@ -49,6 +55,7 @@ export interface GatewayOptions {
 
 export const GATEWAY_DEFAULTS = Object.freeze({
   limits: DEFAULT_LIMITS,
+  maxConnectionsPerSubject: 1000,
   heartbeatMs: 15_000,
   helloTimeoutMs: 10_000,
   expiryNoticeMs: 60_000,
@@ -90,7 +97,12 @@ export class LiveGateway {
     private readonly definitions: readonly MetricDefinition[],
     private readonly options: GatewayOptions,
   ) {
-    this.tokens = new TokenConnections(ledger, { instanceId: options.instanceId, limit: options.limits.maxConnectionsPerToken, answerTimeoutMs: options.ledgerTimeoutMs });
+    this.tokens = new TokenConnections(ledger, {
+      instanceId: options.instanceId,
+      limit: options.limits.maxConnectionsPerToken,
+      subjectLimit: options.maxConnectionsPerSubject,
+      answerTimeoutMs: options.ledgerTimeoutMs,
+    });
     // ws closes with 1009 by itself when a frame exceeds maxPayload.
     this.wss = new WebSocketServer({ noServer: true, maxPayload: options.limits.maxFrameBytes, perMessageDeflate: false });
     this.hub = new Hub(bus, options.leaseRenewMs);
@@ -148,7 +160,8 @@ export class LiveGateway {
         bus: this.bus,
         verify: (token) => this.verify(token),
         definitionsFor: (tenant) => metricsVisibleTo(tenant, this.definitions),
-        acquire: (token) => this.acquire(token),
+        acquire: (claims) => this.acquire(claims),
+        maxConnectionsPerSubject: this.options.maxConnectionsPerSubject,
         pauseInput: () => socket.pause(),
         resumeInput: () => socket.resume(),
         clock: this.options.clock,
@@ -174,12 +187,12 @@ export class LiveGateway {
     socket.on('error', gone);
   }
 
-  private acquire(token: string): Promise<Admission> {
+  private acquire(claims: TokenClaims): Promise<Admission> {
     if (this.options.secrets.length === 0) {
       // Auth off: every client is the same anonymous subject; a per-token cap would cap the gateway.
       return Promise.resolve({ admitted: true, release: () => {} });
     }
-    return this.tokens.acquire(token);
+    return this.tokens.acquire(connectionKey(claims), subjectKey(claims));
   }
 
   private pumpBacklogged(): void {

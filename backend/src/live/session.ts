@@ -27,7 +27,7 @@ import {
 } from '@panecast/protocol';
 import { PanecastError, type ErrorCode } from '../errors';
 import { compileQuery, type CompiledQuery, type MetricDefinition, type WindowQuery } from '../window';
-import { connectionKey, type TokenClaims, type TokenResult } from './auth';
+import type { TokenClaims, TokenResult } from './auth';
 import { shareFrames, type Hub } from './hub';
 import type { LiveBus } from './live-bus';
 import type { Outbox } from './outbox';
@@ -53,10 +53,13 @@ export interface SessionContext {
   /** The metrics a tenant may see. */
   definitionsFor(tenant: string): readonly MetricDefinition[];
   /**
-   * Counts a connection of a token (auth.ts connectionKey) across gateways. Never rejects: a ledger
-   * that cannot answer yields `unavailable`. The admission's release() frees the slot.
+   * Counts a connection of a token across gateways, per token (auth.ts connectionKey) and per
+   * subject (auth.ts subjectKey). Never rejects: a ledger that cannot answer yields `unavailable`.
+   * The admission's release() frees the slots.
    */
-  acquire(token: string): Promise<Admission>;
+  acquire(claims: TokenClaims): Promise<Admission>;
+  /** Connections of one subject (a read key's tokens) across gateways; what `subject-limit` refusals name. */
+  maxConnectionsPerSubject: number;
   /** Stop and restart the socket's delivery of frames (backpressure while hello waits for the ledger). */
   pauseInput(): void;
   resumeInput(): void;
@@ -205,7 +208,7 @@ export class Session {
     this.state = 'authenticating';
     this.context.pauseInput();
     void this.context
-      .acquire(connectionKey(result.claims))
+      .acquire(result.claims)
       .then((admission) => this.admitted(result.claims, admission))
       .catch((error: Error) => {
         // A throw here has no socket handler above it to land in: end this session, not the process.
@@ -227,6 +230,10 @@ export class Session {
       if (admission.reason === 'limit') {
         this.error('PANECAST_ERR_TOO_MANY_CONNECTIONS', { limit: this.context.limits.maxConnectionsPerToken });
         this.close(CLOSE.TOO_MANY_CONNECTIONS, 'PANECAST_ERR_TOO_MANY_CONNECTIONS');
+      } else if (admission.reason === 'subject-limit') {
+        // The same close as the token's limit (reconnect with backoff); the code says which limit.
+        this.error('PANECAST_ERR_TOO_MANY_KEY_CONNECTIONS', { limit: this.context.maxConnectionsPerSubject });
+        this.close(CLOSE.TOO_MANY_CONNECTIONS, 'PANECAST_ERR_TOO_MANY_KEY_CONNECTIONS');
       } else {
         // Refuse rather than admit uncounted: an unlimited token is what the limit exists to prevent,
         // and the client's reconnect with backoff finds the ledger (or another gateway) back.

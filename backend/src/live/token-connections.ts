@@ -4,6 +4,14 @@
  * (connection-ledger.ts), keeps the slots this gateway holds and renews their
  * leases every third of the lease, so one missed renewal never drops a slot.
  *
+ * A connection may also count under its subject (`subjectKey`: every token
+ * minted with one read key has the same subject), against `subjectLimit`:
+ * minting a token per connection then gets a key holder no more connections
+ * than that. The two slots are taken one after the other (token, then
+ * subject) with the same member; a refusal of the second frees the first, so
+ * no connection is ever admitted over either limit. Racing hellos at a limit
+ * may meanwhile see the first slot taken and be refused too: on the safe side.
+ *
  * Every admission answers within `answerTimeoutMs`: a ledger that does not
  * answer in time (Redis unreachable) refuses the connection as `unavailable`
  * rather than admitting it uncounted, and a slot whose grant arrives after
@@ -14,13 +22,19 @@ import { randomBytes } from 'node:crypto';
 import type { ConnectionLedger } from './connection-ledger';
 
 export type Admission =
-  | { admitted: true; /** Frees the slot; idempotent. */ release(): void }
-  | { admitted: false; reason: 'limit' | 'unavailable' };
+  | { admitted: true; /** Frees the slot(s); idempotent. */ release(): void }
+  | {
+      admitted: false;
+      /** `limit`: the token's limit; `subject-limit`: its subject's (the read key's). */
+      reason: 'limit' | 'subject-limit' | 'unavailable';
+    };
 
 export interface TokenConnectionsOptions {
   /** The gateway's instance id; a random boot id is appended (two processes may share an id). */
   instanceId: string;
   limit: number;
+  /** Connections of one subject across all its tokens; undefined: subjects are not counted. */
+  subjectLimit?: number;
   /** Longest wait for the ledger's answer before refusing as unavailable. */
   answerTimeoutMs: number;
 }
@@ -32,6 +46,7 @@ export interface TokenConnectionsOptions {
 const RENEW_SLICES = 20;
 
 const FULL: Admission = Object.freeze({ admitted: false, reason: 'limit' });
+const SUBJECT_FULL: Admission = Object.freeze({ admitted: false, reason: 'subject-limit' });
 const UNAVAILABLE: Admission = Object.freeze({ admitted: false, reason: 'unavailable' });
 
 export class TokenConnections {
@@ -61,7 +76,7 @@ export class TokenConnections {
     this.timer.unref();
   }
 
-  /** Slots held by this gateway. */
+  /** Slots held by this gateway (a connection counted under its subject too holds two). */
   get size(): number {
     let size = 0;
     for (const members of this.held.values()) {
@@ -70,11 +85,19 @@ export class TokenConnections {
     return size;
   }
 
-  acquire(key: string): Promise<Admission> {
+  /**
+   * Admits a connection of the token whose connection key is `key` (auth.ts connectionKey) and, when
+   * subjects are counted, whose subject key is `subjectKey` (auth.ts subjectKey).
+   */
+  acquire(key: string, subjectKey?: string): Promise<Admission> {
     if (this.closed) {
       return Promise.resolve(UNAVAILABLE);
     }
     const member = `${this.owner}/${++this.seq}`;
+    const limits: Array<[string, number, Admission]> = [[key, this.options.limit, FULL]];
+    if (subjectKey !== undefined && this.options.subjectLimit !== undefined) {
+      limits.push([subjectKey, this.options.subjectLimit, SUBJECT_FULL]);
+    }
     return new Promise<Admission>((resolve) => {
       let answered = false;
       const answer = (admission: Admission) => {
@@ -96,17 +119,22 @@ export class TokenConnections {
         });
       }, this.options.answerTimeoutMs);
       timer.unref();
-      this.ledger.acquire(key, member, this.options.limit).then(
-        (granted) => {
+      this.grant(limits, member).then(
+        (refusal) => {
           this.failing = false;
-          if (!granted) {
-            answer(FULL);
+          const keys = limits.map(([slotKey]) => slotKey);
+          if (refusal !== undefined) {
+            answer(refusal);
           } else if (answered || this.closed) {
-            // Granted after we gave up (or shut down): nobody holds this slot, free it now.
-            this.track(this.ledger.release(key, member));
+            // Granted after we gave up (or shut down): nobody holds these slots, free them now.
+            for (const slotKey of keys) {
+              this.track(this.ledger.release(slotKey, member));
+            }
           } else {
-            this.hold(key, member);
-            answer({ admitted: true, release: once(() => this.release(key, member)) });
+            for (const slotKey of keys) {
+              this.hold(slotKey, member);
+            }
+            answer({ admitted: true, release: once(() => keys.forEach((slotKey) => this.release(slotKey, member))) });
           }
         },
         (error: Error) => {
@@ -115,6 +143,28 @@ export class TokenConnections {
         },
       );
     });
+  }
+
+  /**
+   * Takes `member`'s slot under each key in turn; on a refusal (resolves with it) or a failure
+   * (rejects), frees the slots already taken, so only a full grant leaves slots behind.
+   */
+  private async grant(limits: ReadonlyArray<readonly [string, number, Admission]>, member: string): Promise<Admission | undefined> {
+    const taken: string[] = [];
+    try {
+      for (const [key, limit, refusal] of limits) {
+        if (!(await this.ledger.acquire(key, member, limit))) {
+          return refusal;
+        }
+        taken.push(key);
+      }
+      taken.length = 0;
+      return undefined;
+    } finally {
+      for (const key of taken) {
+        this.track(this.ledger.release(key, member));
+      }
+    }
   }
 
   private hold(key: string, member: string): void {

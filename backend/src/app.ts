@@ -5,6 +5,7 @@
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import Redis from 'ioredis';
+import type { MetricCatalogue } from '@panecast/protocol';
 import type { EventLog } from './buffer/event-log';
 import { createKafkaLog } from './buffer/kafka-logs';
 import { MemoryLog } from './buffer/memory-log';
@@ -165,8 +166,8 @@ export async function startApp(config: Config): Promise<App> {
     ...GATEWAY_DEFAULTS,
     instanceId: config.instanceId,
     heartbeatMs: config.live.heartbeatMs,
-    expiryNoticeMs: config.live.expiryNoticeMs,
     maxConnectionsPerSubject: config.live.maxConnectionsPerKey,
+    expiryNoticeMs: config.live.expiryNoticeMs,
     paneMs: config.window.paneMs,
     maxLiveWindowMs: storeOptions.fineRetentionMs,
     secrets,
@@ -180,10 +181,10 @@ export async function startApp(config: Config): Promise<App> {
     tickMs: 1000,
     maxPanesPerTick: 300,
     initialLookbackMs: 2 * 60_000,
-  });
-  // Each worker is safe to run in any number of processes (consumer group, composer lease,
     retentionMs: storeOptions.fineRetentionMs + storeOptions.allowedLatenessMs,
     holdMs: config.historyHoldMs,
+  });
+  // Each worker is safe to run in any number of processes (consumer group, composer lease,
   // history cursor); PANECAST_WORKERS only decides which of them this process spends its core on.
   if (config.mode === 'services' && config.workers.size < WORKERS.length) {
     console.log(`panecast: workers in this process: ${[...config.workers].join(', ') || 'none'}`);
@@ -212,7 +213,8 @@ export async function startApp(config: Config): Promise<App> {
       window: new WindowQueryService(paneState, visible, tierOptions),
       history: new HistoryQueryService(paneState, history, visible, tierOptions),
       dimensions: new DimensionValuesService(paneState, visible, tierOptions),
-      catalogue: { paneMs: config.window.paneMs, metrics: metricsList.filter((metric) => names.has(metric.name)) },
+      // The gateway's own limit (maxLiveWindowMs above): the datasource reads it to keep longer windows history only.
+      catalogue: { paneMs: config.window.paneMs, maxLiveWindowMs: storeOptions.fineRetentionMs, metrics: metricsList.filter((metric) => names.has(metric.name)) } satisfies MetricCatalogue,
     };
   });
   const server = createHttpServer({

@@ -123,8 +123,9 @@ export class BackendApi {
     return this.request<QueryAnswer>('GET', '/v1/history', params);
   }
 
-  dimensionValues(metric: string, dimension: string): Observable<DimensionValues> {
-    return this.request<DimensionValues>('GET', '/v1/dimensions', { metric, dimension });
+  /** `narrow`: further parameters of the route, `filter.<dimension>`, `from`, `to`. */
+  dimensionValues(metric: string, dimension: string, narrow: Record<string, string> = {}): Observable<DimensionValues> {
+    return this.request<DimensionValues>('GET', '/v1/dimensions', { ...narrow, metric, dimension });
   }
 
   /** A fresh live-channel token for the API key's tenant. */

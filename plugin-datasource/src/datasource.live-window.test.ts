@@ -1,8 +1,10 @@
 /**
- * Windows longer than the live channel serves (the fine tier, 1 h: the gateway refuses longer
- * ones with PANECAST_ERR_LIVE_WINDOW_TOO_LONG) are history only: no subscription, no error, Done.
+ * Windows longer than the live channel serves (the fine tier: the gateway refuses longer ones with
+ * PANECAST_ERR_LIVE_WINDOW_TOO_LONG) are history only: no subscription, no error, Done. The limit
+ * is the catalogue's `maxLiveWindowMs`; a backend that does not announce it gets the protocol's 1 h.
  */
 import { LoadingState, type DataQueryResponse } from '@grafana/data';
+import type { SubscribeQuery } from '@panecast/protocol';
 
 import { DataSource } from './datasource';
 import { LiveClient } from './live/live-client';
@@ -59,6 +61,41 @@ describe('DataSource.query: live window limit', () => {
     expect(responses[responses.length - 1]!.state).toBe(LoadingState.Streaming);
     expect(responses[responses.length - 1]!.errors).toBeUndefined();
     subscription.unsubscribe();
+  });
+
+  it('takes the limit from the catalogue: a backend serving 2 h live windows streams a 2 h window', async () => {
+    ({ backend, server, ds } = startQueryRig({ maxLiveWindowMs: 2 * HOUR }));
+    backend.catalogue = { ...backend.catalogue, maxLiveWindowMs: 2 * HOUR };
+    const responses: DataQueryResponse[] = [];
+    const subscription = ds.query(request([{ ...TARGET, window: { type: 'tumbling', size: '2h' } }], NOW - 6 * HOUR, NOW)).subscribe((r) => responses.push(r));
+    await settle();
+
+    expect(server.framesOf('subscribe')[0]).toMatchObject({ query: { window: { type: 'tumbling', size: 2 * HOUR } } });
+    expect(responses[responses.length - 1]!.state).toBe(LoadingState.Streaming);
+    expect(responses[responses.length - 1]!.errors).toBeUndefined();
+    subscription.unsubscribe();
+  });
+
+  it('takes the limit from the catalogue: a backend serving 30 min live windows reads a 1 h window from history only', async () => {
+    ({ backend, server, ds } = startQueryRig({ maxLiveWindowMs: HOUR / 2 }));
+    backend.catalogue = { ...backend.catalogue, maxLiveWindowMs: HOUR / 2 };
+    const responses: DataQueryResponse[] = [];
+    let completed = false;
+    ds.query(request([{ ...TARGET, window: { type: 'tumbling', size: '1h' } }], NOW - 6 * HOUR, NOW)).subscribe({ next: (r) => responses.push(r), complete: () => (completed = true) });
+    await settle();
+
+    expect(completed).toBe(true);
+    expect(responses.map((r) => [r.state, r.errors])).toEqual([[LoadingState.Done, undefined]]);
+    expect(server.connections).toHaveLength(0);
+  });
+
+  it('falls back to the protocol default (1 h) when the catalogue announces no usable limit', async () => {
+    backend.catalogue = { ...backend.catalogue, maxLiveWindowMs: -1 };
+    ds.query(request([{ ...TARGET, window: { type: 'tumbling', size: '2h' } }], NOW - 6 * HOUR, NOW)).subscribe();
+    ds.query(request([{ ...TARGET, window: { type: 'tumbling', size: '1h' } }], NOW - 6 * HOUR, NOW)).subscribe();
+    await settle();
+
+    expect(server.framesOf('subscribe').map((f) => (f.query as SubscribeQuery).window.size)).toEqual([HOUR]);
   });
 
   it('has a fake gateway that refuses longer live windows as the real one does (what the datasource now avoids)', async () => {

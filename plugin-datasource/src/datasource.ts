@@ -12,22 +12,28 @@ import {
   LoadingState,
   dateMath,
   type CoreApp,
+  type AdHocVariableFilter,
   type DataQueryRequest,
   type DataQueryResponse,
+  type DataSourceGetTagKeysOptions,
+  type DataSourceGetTagValuesOptions,
   type DataSourceInstanceSettings,
+  type GetTagResponse,
   type MetricFindValue,
   type ScopedVars,
   type TestDataSourceResponse,
 } from '@grafana/data';
+import { maxLiveWindowOf } from '@panecast/protocol';
 import { Observable, lastValueFrom, merge, of } from 'rxjs';
 
+import { applyAdhocFilters, lookupFilter } from './adhoc-filters';
 import { BackendApi, PanecastRequestError, proxyBase, toRequestError } from './api';
 import { LiveClient } from './live/live-client';
 import { liveUrl, type SocketFactory } from './live/socket';
 import { liveServes, resolveQuery, validateQuery } from './query-model';
 import { checkBackend } from './check';
 import { streamTarget } from './stream/target-stream';
-import { DEFAULT_QUERY, type MetricCatalogue, type PanecastOptions, type PanecastQuery } from './types';
+import { DEFAULT_QUERY, type MetricCatalogue, type MetricInfo, type PanecastOptions, type PanecastQuery } from './types';
 import { interpolateQuery, interpolateText, parseFindQuery } from './variables';
 import { unitOf } from './units';
 
@@ -61,6 +67,8 @@ export class DataSource extends DataSourceApi<PanecastQuery, PanecastOptions> {
   readonly api: BackendApi;
   private client?: LiveClient;
   private catalogueRequest?: Promise<MetricCatalogue>;
+  /** The catalogue once fetched, for what must answer synchronously (interpolateVariablesInQueries). */
+  private loadedCatalogue?: MetricCatalogue;
   /** ws(s):// URL of the live channel, or the configuration error that stops live queries. */
   readonly live: string | PanecastRequestError;
   private readonly dimensionCache = new Map<string, { at: number; values: Promise<string[]> }>();
@@ -88,24 +96,32 @@ export class DataSource extends DataSourceApi<PanecastQuery, PanecastOptions> {
     if (this.catalogueRequest === undefined) {
       const request = lastValueFrom(this.api.catalogue());
       this.catalogueRequest = request;
-      request.catch(() => {
-        if (this.catalogueRequest === request) {
-          this.catalogueRequest = undefined;
-        }
-      });
+      request.then(
+        (catalogue) => {
+          this.loadedCatalogue = catalogue;
+        },
+        () => {
+          if (this.catalogueRequest === request) {
+            this.catalogueRequest = undefined;
+          }
+        },
+      );
     }
     return this.catalogueRequest;
   }
 
-  /** Values of a dimension seen recently (GET /v1/dimensions), kept 30 s: the editor asks on every keystroke. */
-  getDimensionValues(metric: string, dimension: string): Promise<string[]> {
-    const key = JSON.stringify([metric, dimension]);
+  /**
+   * Values of a dimension seen recently (GET /v1/dimensions, `narrow`: its filter and range
+   * parameters), kept 30 s: the editor asks on every keystroke.
+   */
+  getDimensionValues(metric: string, dimension: string, narrow: Record<string, string> = {}): Promise<string[]> {
+    const key = JSON.stringify([metric, dimension, narrow]);
     const now = (this.hooks.now ?? Date.now)();
     const cached = this.dimensionCache.get(key);
     if (cached !== undefined && now - cached.at < DIMENSION_CACHE_MS) {
       return cached.values;
     }
-    const values = lastValueFrom(this.api.dimensionValues(metric, dimension)).then((answer) => answer.values);
+    const values = lastValueFrom(this.api.dimensionValues(metric, dimension, narrow)).then((answer) => answer.values);
     this.dimensionCache.set(key, { at: now, values });
     values.catch(() => this.dimensionCache.delete(key));
     return values;
@@ -162,7 +178,23 @@ export class DataSource extends DataSourceApi<PanecastQuery, PanecastOptions> {
             subscriber.complete();
             return;
           }
-          const query = resolveQuery(interpolated, catalogue?.paneMs ?? 1000);
+          const resolved = resolveQuery(interpolated, catalogue?.paneMs ?? 1000);
+          const dimensions = catalogue?.metrics.find((m) => m.name === resolved.metric)?.dimensions;
+          const adhoc = applyAdhocFilters(resolved.filter, request.filters, dimensions);
+          if (adhoc.kind === 'unsupported') {
+            fail(adhoc.code, adhoc.message);
+            subscriber.complete();
+            return;
+          }
+          if (adhoc.kind === 'empty') {
+            // The query's filter and the ad-hoc filters on one dimension share no value: no series
+            // can match, now or later, so there is nothing to read or watch.
+            subscriber.next({ data: [], key: target.refId, state: LoadingState.Done });
+            subscriber.complete();
+            return;
+          }
+          // History and the live subscription are both built from `filter`: both see the ad-hoc filters.
+          const query = { ...resolved, filter: adhoc.filter };
           const from = request.range.from.valueOf();
           const to = request.range.to.valueOf();
           const now = (this.hooks.now ?? Date.now)();
@@ -170,8 +202,9 @@ export class DataSource extends DataSourceApi<PanecastQuery, PanecastOptions> {
           const rawTo = request.range.raw?.to;
           const absolute = rawTo !== undefined && !dateMath.isMathString(rawTo);
           // A range that ended in the past has no live tail to show; a window longer than the fine
-          // tier has none either (the gateway would refuse it): both are history only, and Done.
-          const streams = query.live && liveServes(query.window.sizeMs) && to >= now - Math.max(60_000, query.window.sizeMs);
+          // tier (as the catalogue announces it) has none either (the gateway would refuse it): both are
+          // history only, and Done.
+          const streams = query.live && liveServes(query.window.sizeMs, maxLiveWindowOf(catalogue)) && to >= now - Math.max(60_000, query.window.sizeMs);
           const live = streams ? this.liveClient() : undefined;
           if (streams && typeof this.live !== 'string') {
             fail(this.live.code, `${this.live.message}: set the live URL in the datasource settings`);
@@ -195,8 +228,94 @@ export class DataSource extends DataSourceApi<PanecastQuery, PanecastOptions> {
     });
   }
 
-  interpolateVariablesInQueries(queries: PanecastQuery[], scopedVars: ScopedVars): PanecastQuery[] {
-    return queries.map((q) => interpolateQuery(q, scopedVars));
+  /**
+   * The metrics an ad-hoc lookup is about: those the dashboard's queries name when Grafana passes
+   * them (the variable's "use queries to filter options"), else every metric of the catalogue.
+   */
+  private lookupMetrics(catalogue: MetricCatalogue, queries: PanecastQuery[] | undefined): MetricInfo[] {
+    const named = new Set((queries ?? []).filter((q) => this.filterQuery(q)).map((q) => interpolateText(q.metric)));
+    const queried = catalogue.metrics.filter((m) => named.has(m.name));
+    return queried.length > 0 ? queried : catalogue.metrics;
+  }
+
+  /** An ad-hoc lookup's answer from the catalogue; a catalogue that cannot load is the answer's error, with its code. */
+  private async withCatalogue(answer: (catalogue: MetricCatalogue) => GetTagResponse | Promise<GetTagResponse>): Promise<GetTagResponse> {
+    let catalogue: MetricCatalogue;
+    try {
+      catalogue = await this.getCatalogue();
+    } catch (error) {
+      return { data: [], error: { message: toRequestError(error, this.api.base).describe() } };
+    }
+    return answer(catalogue);
+  }
+
+  /** Ad-hoc filter keys: the declared dimensions of the metrics (GET /v1/metrics). */
+  getTagKeys(options?: DataSourceGetTagKeysOptions<PanecastQuery>): Promise<GetTagResponse> {
+    return this.withCatalogue((catalogue) => {
+      const keys = new Set(this.lookupMetrics(catalogue, options?.queries).flatMap((m) => m.dimensions));
+      return { data: [...keys].sort().map((key) => ({ text: key, value: key })) };
+    });
+  }
+
+  /**
+   * Ad-hoc filter values of one key: GET /v1/dimensions for every metric declaring it, over the
+   * dashboard's range, narrowed by the other filters that apply to that metric. What some metrics
+   * answered is listed even when others failed; the failure rides along as the response's error.
+   */
+  getTagValues(options: DataSourceGetTagValuesOptions<PanecastQuery>): Promise<GetTagResponse> {
+    return this.withCatalogue(async (catalogue) => {
+      const range: Record<string, string> = {};
+      if (options.timeRange !== undefined) {
+        // Whole minutes (the route reads 1-minute panes anyway), so lookups within a minute share the cache.
+        range.from = String(Math.floor(options.timeRange.from.valueOf() / 60_000) * 60_000);
+        range.to = String(Math.ceil(options.timeRange.to.valueOf() / 60_000) * 60_000);
+      }
+      const lookups = this.lookupMetrics(catalogue, options.queries)
+        .filter((m) => m.dimensions.includes(options.key))
+        .flatMap((m) => {
+          const filter = lookupFilter(options.key, options.filters, m.dimensions);
+          if (filter === undefined) {
+            return []; // the other filters leave this metric no series
+          }
+          const narrow = { ...range };
+          for (const [dimension, values] of Object.entries(filter)) {
+            narrow[`filter.${dimension}`] = values.join(',');
+          }
+          return [this.getDimensionValues(m.name, options.key, narrow)];
+        });
+      const answers = await Promise.allSettled(lookups);
+      const values = new Set(answers.flatMap((a) => (a.status === 'fulfilled' ? a.value : [])));
+      const failed = answers.find((a): a is PromiseRejectedResult => a.status === 'rejected');
+      const response: GetTagResponse = { data: [...values].sort().map((v) => ({ text: v, value: v })) };
+      if (failed !== undefined) {
+        response.error = { message: toRequestError(failed.reason, this.api.base).describe() };
+      }
+      return response;
+    });
+  }
+
+  /**
+   * Queries with variables replaced. With `filters` (the ad-hoc filters: Grafana passes them when a
+   * panel opens in Explore, which has no ad-hoc variable) those that apply are written into each
+   * query's own filters. That needs the metric's dimensions: until the catalogue has loaded, or
+   * when a filter cannot be expressed or leaves no value, the query keeps its own filters.
+   */
+  interpolateVariablesInQueries(queries: PanecastQuery[], scopedVars: ScopedVars, filters?: AdHocVariableFilter[]): PanecastQuery[] {
+    return queries.map((q) => {
+      const query = interpolateQuery(q, scopedVars);
+      const dimensions = this.loadedCatalogue?.metrics.find((m) => m.name === query.metric)?.dimensions;
+      if (filters === undefined || filters.length === 0 || dimensions === undefined) {
+        return query;
+      }
+      const own: Record<string, string[]> = {};
+      for (const f of query.filters ?? []) {
+        if (f.dimension !== '' && f.values.length > 0) {
+          own[f.dimension] = [...new Set([...(own[f.dimension] ?? []), ...f.values])];
+        }
+      }
+      const outcome = applyAdhocFilters(own, filters, dimensions);
+      return outcome.kind === 'filter' ? { ...query, filters: Object.entries(outcome.filter).map(([dimension, values]) => ({ dimension, values })) } : query;
+    });
   }
 
   /** Variable queries: `metrics()` and `dimensions(metric, dimension)`. */

@@ -101,4 +101,11 @@ describe('the live window limit', () => {
     expect(historyOnlyHint({ ...base, live: false, window: { type: 'tumbling', size: '2h' } })).toBeUndefined();
     expect(historyOnlyHint({ ...base, window: { type: 'tumbling', size: '$window' } })).toBeUndefined();
   });
+
+  it('uses the limit the backend announces (the catalogue\'s maxLiveWindowMs)', () => {
+    expect(liveServes(7_200_000, 7_200_000)).toBe(true);
+    expect(liveServes(3_600_000, 1_800_000)).toBe(false);
+    expect(historyOnlyHint({ ...base, window: { type: 'tumbling', size: '2h' } }, 7_200_000)).toBeUndefined();
+    expect(historyOnlyHint({ ...base, window: { type: 'tumbling', size: '1h' } }, 1_800_000)).toMatch(/^History only: live updates cover windows up to 30m, so a 1h window/);
+  });
 });

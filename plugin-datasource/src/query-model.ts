@@ -5,7 +5,7 @@
  * the aggregates a metric serves, its declared dimensions. Each problem carries the code the
  * backend would answer with, so the editor and the server speak alike.
  */
-import { DEFAULT_LIMITS, isAggregate, type SubscribeQuery } from '@panecast/protocol';
+import { DEFAULT_LIMITS, DEFAULT_MAX_LIVE_WINDOW_MS, isAggregate, type SubscribeQuery } from '@panecast/protocol';
 
 import type { MetricCatalogue, MetricInfo, PanecastQuery, WindowType } from './types';
 
@@ -53,30 +53,27 @@ export function sizeChoices(paneMs: number): number[] {
 }
 
 /**
- * The longest window the live channel serves: the engine's fine tier. The gateway refuses longer
- * ones (PANECAST_ERR_LIVE_WINDOW_TOO_LONG, PROTOCOL.md); history serves them from the coarse tier.
- * Neither GET /v1/metrics nor welcome.limits announces the tier, so this is the protocol's
- * documented default, which is also the only value the backend runs with (pane-store.ts
- * DEFAULT_FINE_RETENTION_MS; no setting changes it).
+ * Whether the live channel serves windows of this size; longer ones are history only. The limit is
+ * the engine's fine tier, which the backend announces in GET /v1/metrics (`maxLiveWindowMs`; read it
+ * with maxLiveWindowOf, which gives a backend older than the field, or no catalogue, the protocol's
+ * 1 h). The gateway refuses longer windows (PANECAST_ERR_LIVE_WINDOW_TOO_LONG, PROTOCOL.md); history
+ * serves them from the coarse tier.
  */
-export const MAX_LIVE_WINDOW_MS = 3_600_000;
-
-/** Whether the live channel serves windows of this size; longer ones are history only. */
-export function liveServes(sizeMs: number): boolean {
-  return sizeMs <= MAX_LIVE_WINDOW_MS;
+export function liveServes(sizeMs: number, maxLiveWindowMs: number = DEFAULT_MAX_LIVE_WINDOW_MS): boolean {
+  return sizeMs <= maxLiveWindowMs;
 }
 
 /**
  * The editor's note for a query with Live on whose window the live channel does not serve (not a
  * problem: the query runs, from history only); undefined otherwise, or while the size is a variable.
  */
-export function historyOnlyHint(query: PanecastQuery): string | undefined {
+export function historyOnlyHint(query: PanecastQuery, maxLiveWindowMs: number = DEFAULT_MAX_LIVE_WINDOW_MS): string | undefined {
   const size = query.window?.size ?? '';
   const sizeMs = hasVariable(size) ? undefined : parseDuration(size);
-  if (query.live === false || sizeMs === undefined || liveServes(sizeMs)) {
+  if (query.live === false || sizeMs === undefined || liveServes(sizeMs, maxLiveWindowMs)) {
     return undefined;
   }
-  const limit = formatDuration(MAX_LIVE_WINDOW_MS);
+  const limit = formatDuration(maxLiveWindowMs);
   return `History only: live updates cover windows up to ${limit}, so a ${size} window is read from history and refreshes with the dashboard, not live.`;
 }
 
@@ -86,7 +83,7 @@ export function slideChoices(paneMs: number, sizeMs: number | undefined): number
 }
 
 /** The aggregates a metric serves; `quantile(q)` stands for any quantile. */
-export function aggregatesOf(metric: MetricInfo): string[] {
+export function aggregatesOf(metric: MetricInfo): readonly string[] {
   if (metric.aggregates !== undefined) {
     return metric.aggregates;
   }

@@ -20,6 +20,7 @@
  */
 import { DataSourceJsonData } from '@grafana/data';
 import { DataQuery } from '@grafana/schema';
+import type { CatalogueMetric, MetricCatalogue as ProtocolCatalogue } from '@panecast/protocol';
 
 /** Tumbling: back-to-back windows of `size`. Sliding: windows of `size` starting every `slide`. */
 export type WindowType = 'tumbling' | 'sliding';
@@ -86,23 +87,23 @@ export const PROXY_ROUTE = 'panecast';
 // ---------------------------------------------------------------------------
 // Backend JSON
 
-/** One metric of GET /v1/metrics. `aggregates` is what the backend serves; the rest is optional detail. */
-export interface MetricInfo {
-  name: string;
-  description?: string;
-  unit?: string;
-  dimensions: string[];
-  /** e.g. ['count', 'rate', 'sum', …, 'quantile(q)', 'distinct']. */
-  aggregates?: string[];
+/**
+ * One metric of GET /v1/metrics (the protocol's CatalogueMetric). `aggregates` is what the backend
+ * serves; an older catalogue gives the definition (measure, quantiles, distinctOf) instead.
+ */
+export interface MetricInfo extends Omit<CatalogueMetric, 'aggregates'> {
+  aggregates?: readonly string[];
   measure?: string;
   quantiles?: boolean;
   distinctOf?: string;
 }
 
-/** GET /v1/metrics. */
-export interface MetricCatalogue {
-  /** The engine's pane: window sizes and slides must be multiples of it. */
-  paneMs: number;
+/**
+ * GET /v1/metrics (the protocol's MetricCatalogue) as any backend answers it: one older than
+ * `maxLiveWindowMs` leaves it out (read it with maxLiveWindowOf, which falls back to the protocol's 1 h).
+ */
+export interface MetricCatalogue extends Omit<ProtocolCatalogue, 'maxLiveWindowMs' | 'metrics'> {
+  maxLiveWindowMs?: number;
   metrics: MetricInfo[];
 }
 

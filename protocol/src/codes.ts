@@ -56,6 +56,9 @@ export const CLIENT_ERROR_MESSAGES = {
   PANECAST_ERR_CLIENT_HANDSHAKE_TIMEOUT: 'No welcome within {ms} ms of hello',
   PANECAST_ERR_CLIENT_VERSION: 'The gateway speaks protocol version {version}; this client speaks {supported}',
   PANECAST_ERR_CLIENT_PING_TIMEOUT: 'No frame within {ms} ms of a ping: the connection is taken for dead',
+  // Grafana applies a dashboard's ad-hoc filters to every query; Panecast filters only select listed values.
+  PANECAST_ERR_CLIENT_FILTER_UNSUPPORTED:
+    'The ad-hoc filter {filter} cannot be applied: {reason}. Panecast filters select listed values of a dimension: use =, =| (one of) or =~ with exact values such as a|b',
 } as const;
 
 export type ClientErrorCode = keyof typeof CLIENT_ERROR_MESSAGES;

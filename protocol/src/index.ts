@@ -10,10 +10,12 @@
  * client.ts    the client's side: parse server frames, encode, check sequences
  * query.ts     aggregate vocabulary; subscribe query → engine window query
  * frame.ts     cheap size and nesting checks before JSON.parse
+ * catalogue.ts GET /v1/metrics: the metric catalogue, the live channel's longest window
  */
 export * from './messages';
 export * from './limits';
 export * from './codes';
+export * from './catalogue';
 export { parseClientMessage, type ParseResult } from './parse';
 export { parseServerMessage, encode, checkSequence } from './client';
 export { AGGREGATES, isAggregate, toEngineQuery, type EngineWindowQuery } from './query';

@@ -8,7 +8,7 @@ import { problemText } from './problems';
 interface Props {
   filters: QueryFilter[];
   /** The metric's declared dimensions (empty while the metric is unknown or a variable). */
-  dimensions: string[];
+  dimensions: readonly string[];
   variables: string[];
   problems: QueryProblem[];
   /** Values seen recently for a dimension (GET /v1/dimensions). */
@@ -16,13 +16,13 @@ interface Props {
   onChange(filters: QueryFilter[]): void;
 }
 
-const toOptions = (values: string[], description?: string): Array<ComboboxOption<string>> =>
+const toOptions = (values: readonly string[], description?: string): Array<ComboboxOption<string>> =>
   values.map((value) => ({ value, ...(description !== undefined ? { description } : {}) }));
 
 function FilterRow({ index, filter, dimensions, variables, loadValues, onChange, onRemove }: {
   index: number;
   filter: QueryFilter;
-  dimensions: string[];
+  dimensions: readonly string[];
   variables: string[];
   loadValues(dimension: string): Promise<string[]>;
   onChange(filter: QueryFilter): void;

@@ -214,6 +214,20 @@ describe('QueryEditor', () => {
     expect(screen.queryByTestId('panecast-history-only')).not.toBeInTheDocument();
   });
 
+  it('takes the live limit from the catalogue when the backend announces one', async () => {
+    backend.catalogue = { ...backend.catalogue, maxLiveWindowMs: 2 * 3_600_000 };
+    setup({ window: { type: 'tumbling', size: '3h' } });
+    await loaded();
+    expect(screen.getByTestId('panecast-history-only')).toHaveTextContent('History only: live updates cover windows up to 2h, so a 3h window is read from history');
+    const size = document.getElementById('panecast-window-size') as HTMLInputElement;
+    await act(async () => {
+      fireEvent.click(size);
+      fireEvent.change(size, { target: { value: 'h' } });
+    });
+    expect(within(screen.getByRole('option', { name: /^2h/ })).queryByText('History only (no live updates)')).not.toBeInTheDocument();
+    expect(within(screen.getByRole('option', { name: /^3h/ })).getByText('History only (no live updates)')).toBeInTheDocument();
+  });
+
   it('flags a metric the catalogue does not know', async () => {
     setup({ metric: 'gone' });
     await loaded();

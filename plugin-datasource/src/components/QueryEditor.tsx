@@ -1,7 +1,7 @@
 import React, { useCallback, useEffect, useMemo, useState } from 'react';
 import { QueryEditorProps } from '@grafana/data';
 import { Alert, Combobox, InlineField, InlineSwitch, Input, MultiCombobox, Stack, Text, type ComboboxOption } from '@grafana/ui';
-import { AGGREGATES } from '@panecast/protocol';
+import { AGGREGATES, maxLiveWindowOf } from '@panecast/protocol';
 
 import type { DataSource } from '../datasource';
 import { aggregatesOf, hasVariable, historyOnlyHint, validateQuery } from '../query-model';
@@ -46,7 +46,8 @@ export function QueryEditor({ datasource, query: rawQuery, onChange, onRunQuery 
   const paneMs = catalogue?.paneMs ?? 1000;
   const quantileMatch = QUANTILE_CALL.exec(query.aggregate);
   const [q, setQ] = useState(quantileMatch?.[1] ?? '0.999');
-  const historyOnly = historyOnlyHint(query);
+  const maxLiveWindowMs = maxLiveWindowOf(catalogue);
+  const historyOnly = historyOnlyHint(query, maxLiveWindowMs);
 
   const change = useCallback(
     (next: PanecastQuery, run = true) => {
@@ -139,6 +140,7 @@ export function QueryEditor({ datasource, query: rawQuery, onChange, onRunQuery 
           variables={variables}
           problems={problems}
           live={query.live !== false}
+          maxLiveWindowMs={maxLiveWindowMs}
           onChange={(window) => change({ ...query, window })}
         />
       </Stack>

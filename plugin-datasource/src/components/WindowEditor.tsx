@@ -12,6 +12,8 @@ interface Props {
   problems: QueryProblem[];
   /** Live is on: sizes the live channel does not serve are labelled history only. */
   live: boolean;
+  /** The live channel's longest window (the catalogue's maxLiveWindowMs). */
+  maxLiveWindowMs: number;
   onChange(window: PanecastQuery['window']): void;
 }
 
@@ -20,10 +22,10 @@ const TYPES: Array<{ label: string; value: WindowType; description: string }> = 
   { label: 'Sliding', value: 'sliding', description: 'Windows of the size, one starting every slide' },
 ];
 
-function durationOptions(choices: number[], variables: string[], current: string | undefined, live = false): Array<ComboboxOption<string>> {
+function durationOptions(choices: number[], variables: string[], current: string | undefined, maxLiveWindowMs?: number): Array<ComboboxOption<string>> {
   const options: Array<ComboboxOption<string>> = choices.map((ms) => ({
     value: formatDuration(ms),
-    ...(live && !liveServes(ms) ? { description: 'History only (no live updates)' } : {}),
+    ...(maxLiveWindowMs !== undefined && !liveServes(ms, maxLiveWindowMs) ? { description: 'History only (no live updates)' } : {}),
   }));
   options.push(...variables.map((v) => ({ value: v, description: 'Dashboard variable' })));
   // A custom value typed earlier stays selectable (and is explained if the engine cannot compose it).
@@ -34,7 +36,7 @@ function durationOptions(choices: number[], variables: string[], current: string
 }
 
 /** Window type, size and slide; the pickers offer only what the engine can compose from its panes. */
-export function WindowEditor({ window, paneMs, variables, problems, live, onChange }: Props) {
+export function WindowEditor({ window, paneMs, variables, problems, live, maxLiveWindowMs, onChange }: Props) {
   const sizeMs = parseDuration(window.size);
   const sizeError = problemText(problems, 'window.size');
   const slideError = problemText(problems, 'window.slide');
@@ -58,7 +60,7 @@ export function WindowEditor({ window, paneMs, variables, problems, live, onChan
           data-testid="panecast-window-size"
           width={14}
           createCustomValue
-          options={durationOptions(sizeChoices(paneMs), variables, window.size, live)}
+          options={durationOptions(sizeChoices(paneMs), variables, window.size, live ? maxLiveWindowMs : undefined)}
           value={window.size}
           onChange={(option) => onChange({ ...window, size: option.value })}
         />

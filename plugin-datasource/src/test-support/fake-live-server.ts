@@ -22,6 +22,7 @@
 import {
   CLOSE,
   DEFAULT_LIMITS,
+  DEFAULT_MAX_LIVE_WINDOW_MS,
   PROTOCOL_VERSION,
   encode,
   parseClientMessage,
@@ -309,7 +310,7 @@ export class FakeLiveServer {
           connection.send({ type: 'error', code: 'PANECAST_ERR_SUB_EXISTS', message: `Subscription ${message.sub} already exists`, id: message.id });
           return;
         }
-        const liveLimit = this.options.maxLiveWindowMs ?? 3_600_000;
+        const liveLimit = this.options.maxLiveWindowMs ?? DEFAULT_MAX_LIVE_WINDOW_MS;
         if (message.query.window.size > liveLimit) {
           const text = `Live windows may span at most ${liveLimit} ms (the fine tier); got ${message.query.window.size}. Longer windows are served by GET /v1/history`;
           connection.send({ type: 'error', code: 'PANECAST_ERR_LIVE_WINDOW_TOO_LONG', message: text, id: message.id });

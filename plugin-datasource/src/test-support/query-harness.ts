@@ -9,7 +9,7 @@ import type { SubscribeQuery } from '@panecast/protocol';
 import { DataSource, type PanecastInstanceSettings } from '../datasource';
 import { FRAME_FIELDS, type PanecastQuery } from '../types';
 import { BACKEND_URL, FakeBackend, PROXY_URL, installFakeBackend } from './fake-backend';
-import { FakeLiveServer } from './fake-live-server';
+import { FakeLiveServer, type FakeLiveServerOptions } from './fake-live-server';
 import { HistoryTruth } from './history-truth';
 
 export const NOW = 1_700_000_060_000;
@@ -76,14 +76,15 @@ export interface QueryRig {
  * A datasource on fake timers at NOW, against a fake backend whose history answers from `truth`
  * and a fake gateway that takes only tokens the backend minted. Backoff jitter is fixed at 0.9:
  * a retry comes at 0.9 of its ceiling (the first reconnect 450 ms after a drop, later than
- * settle() reaches). The caller restores real timers after each test.
+ * settle() reaches). `gateway` sets the fake gateway's other options (e.g. its live window limit).
+ * The caller restores real timers after each test.
  */
-export function startQueryRig(): QueryRig {
+export function startQueryRig(gateway: Omit<FakeLiveServerOptions, 'tokens'> = {}): QueryRig {
   jest.useFakeTimers({ now: NOW });
   const backend = installFakeBackend(new FakeBackend());
   const truth = new HistoryTruth(1000);
   backend.history = (params) => truth.answer(params);
-  const server = new FakeLiveServer({ tokens: backend.tokens });
+  const server = new FakeLiveServer({ ...gateway, tokens: backend.tokens });
   const ds = new DataSource(settings(), { socket: server.socket, random: () => 0.9 });
   return { backend, server, truth, ds };
 }

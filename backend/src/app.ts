@@ -102,7 +102,7 @@ function adaptersFor(config: Config): Adapters {
   // issued in one tick into one round trip.
   const redis = new Redis(config.redisUrl, { enableAutoPipelining: true, maxRetriesPerRequest: 3 });
   redis.on('error', (error: Error) => console.warn(`redis: ${error.message}`));
-  const history = new VictoriaMetricsHistory(config.vmUrl);
+  const history = new VictoriaMetricsHistory(config.vmUrl, config.vmMaxAnswerBytes);
   return {
     log,
     paneState: new RedisPaneState(redis, config.kafka.groupId),

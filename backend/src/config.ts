@@ -31,6 +31,8 @@ export interface Config {
   };
   readonly redisUrl: string;
   readonly vmUrl: string;
+  /** The most bytes of one VictoriaMetrics query answer read; past it the read is refused. */
+  readonly vmMaxAnswerBytes: number;
   readonly collector: {
     readonly maxBodyBytes: number;
     /** Bytes of request bodies all requests may hold while they are read; past it, 503. */
@@ -276,6 +278,7 @@ export function loadConfig(env: Env = process.env): Config {
     },
     redisUrl: url(env, 'PANECAST_REDIS_URL', 'redis://127.0.0.1:16379', ['redis:', 'rediss:'], true),
     vmUrl: url(env, 'PANECAST_VM_URL', 'http://127.0.0.1:18428', ['http:', 'https:'], false),
+    vmMaxAnswerBytes: integer(env, 'PANECAST_VM_MAX_ANSWER_BYTES', 256 * 1024 * 1024, 1024, 512 * 1024 * 1024),
     collector: {
       maxBodyBytes: integer(env, 'PANECAST_MAX_BODY_BYTES', 5 * 1024 * 1024, 1024, 256 * 1024 * 1024),
       bodyMemoryBytes: integer(env, 'PANECAST_BODY_MEMORY_BYTES', 256 * 1024 * 1024, 1024, 16 * 1024 * 1024 * 1024),

@@ -103,6 +103,12 @@ export const ERRORS = {
       'Windows from {from} to {to} are older than the pane store keeps ({fineFloor}) and history holds panes up to {written} only; retry shortly',
   },
   PANECAST_ERR_HISTORY_UNAVAILABLE: { status: 503, message: 'The history store did not answer: {detail}' },
+  // 400 like PANECAST_ERR_QUERY_ANSWER_TOO_LARGE: the same query asked again gets the same answer.
+  PANECAST_ERR_HISTORY_ANSWER_TOO_LARGE: {
+    status: 400,
+    message:
+      "VictoriaMetrics' answer to this query passed {maxBytes} bytes, more than the backend reads for one query: ask for a coarser slide or a shorter range, filter the series, or groupBy fewer dimensions",
+  },
   PANECAST_ERR_HISTORY_EVICTED: {
     status: 410,
     message: 'The in-memory history keeps the newest {limit} samples; those up to {through} are gone',

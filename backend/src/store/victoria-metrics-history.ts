@@ -10,6 +10,8 @@ import { PanecastError } from '../errors';
 import { checkAggregation, type AggregatedSeries, type History, type RangeAggregation, type Sample } from './history';
 
 const REQUEST_TIMEOUT_MS = 10_000;
+/** Default bound of one query_range answer read (see boundedText). */
+export const DEFAULT_MAX_ANSWER_BYTES = 256 * 1024 * 1024;
 const MAX_LINES_PER_REQUEST = 20_000;
 
 /** A MetricsQL string literal. */
@@ -53,9 +55,45 @@ interface QueryRangeBody {
   data?: { resultType?: string; result?: Array<{ metric: Record<string, string>; values: Array<[number, string]> }> };
 }
 
-export class VictoriaMetricsHistory implements History {
+/**
+ * A body read up to `maxBytes`, refused past it without reading the rest.
+ * Why: the points budget of a read (MAX_ANSWER_POINTS) applies once the
+ * answer is parsed, but a query over many series can make VictoriaMetrics
+ * answer hundreds of MB; read whole, that answer held the memory (or, past
+ * V8's longest string, failed as "unavailable") before any budget applied.
+ */
+async function boundedText(response: Response, maxBytes: number): Promise<string> {
+  const tooLarge = () => new PanecastError('PANECAST_ERR_HISTORY_ANSWER_TOO_LARGE', { maxBytes }, { maxBytes });
+  if (Number(response.headers.get('content-length') ?? 0) > maxBytes) {
+    await response.body?.cancel();
+    throw tooLarge();
+  }
+  if (response.body === null) {
+    return '';
+  }
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  let bytes = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) {
+      return text + decoder.decode();
+    }
+    bytes += value.byteLength;
+    if (bytes > maxBytes) {
+      await reader.cancel();
+      throw tooLarge();
+    }
+    text += decoder.decode(value, { stream: true });
+  }
+}
 
-  constructor(private readonly baseUrl: string) {}
+export class VictoriaMetricsHistory implements History {
+  constructor(
+    private readonly baseUrl: string,
+    private readonly maxAnswerBytes = DEFAULT_MAX_ANSWER_BYTES,
+  ) {}
 
   async writeSamples(samples: readonly Sample[]): Promise<void> {
     // Bounded requests: a catch-up after an outage may hold many panes.
@@ -107,12 +145,15 @@ export class VictoriaMetricsHistory implements History {
         body,
         signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
       });
-      const text = await response.text();
+      const text = await boundedText(response, this.maxAnswerBytes);
       answer = JSON.parse(text) as QueryRangeBody;
       if (!response.ok || answer.status !== 'success') {
         throw new Error(`query_range answered ${response.status}: ${answer.error ?? text.slice(0, 200)}`);
       }
     } catch (error) {
+      if (error instanceof PanecastError) {
+        throw error;
+      }
       throw new PanecastError('PANECAST_ERR_HISTORY_UNAVAILABLE', { detail: (error as Error).message.slice(0, 300) });
     }
     return (answer.data?.result ?? []).map((series) => ({

@@ -85,7 +85,7 @@ describe('the history seal', () => {
     expect(await counts(T0 + 100 * S)).toEqual({ history: 1, panes: 1 });
   });
 
-  it('lets the same partition correct a pane at or above the seal, which history then writes', async () => {
+  it('lets the same partition correct a pane at or above the seal, which history then writes; the commit brings the seal along', async () => {
     const { state, log, processor, writer, run, counts, setNow } = rig();
     await run(T0 + 200 * S);
     const seal = (await state.readMark(HISTORY_SEAL)) as number;
@@ -94,6 +94,10 @@ describe('the history seal', () => {
     await processor.onBatch({ partition: 0, records: [click(0, 1, seal + 200)] });
     expect(processor.snapshot()).toMatchObject({ sealedBatches: 0, tooLate: 0 });
     expect(log.late).toEqual([]);
+    // That commit brought the seal along: an event behind it is now judged too late at once,
+    // with no refused commit and no reload of the partition.
+    await processor.onBatch({ partition: 0, records: [click(0, 2, T0 + 100 * S)] });
+    expect(processor.snapshot()).toMatchObject({ sealedBatches: 0, tooLate: 1 });
     setNow(T0 + 400 * S);
     await writer.tick();
     expect(await counts(seal)).toEqual({ history: before.panes + 1, panes: before.panes + 1 });

@@ -76,8 +76,8 @@ interface PartitionWork {
   /** Last offset whose effect is in the engine (and, after a commit, in the store). */
   applied: number;
   maxEventTime: number;
-  /** The history seal at load: panes below it are read by history, so events there are too late. */
-  readonly historySeal: number;
+  /** The history seal as of the load or the last commit: panes below it are read by history, so events there are too late. */
+  historySeal: number;
   /** First attempt of each recent batch; undefined without options.dedup. */
   readonly dedup: BatchDedup | undefined;
 }
@@ -363,6 +363,10 @@ export class Processor {
         // Only the panes events changed: a roll-up writes coarse panes far behind the seal.
         ...(Number.isFinite(oldestPane) ? { seal: { mark: HISTORY_SEAL, oldestPane } } : {}),
       });
+      if (outcome.seal !== undefined) {
+        // Fresh with every commit, so a partition back from idleness rarely has a batch refused.
+        work.historySeal = Math.max(work.historySeal, outcome.seal);
+      }
       if (outcome.status === 'sealed') {
         return 'sealed';
       }

@@ -72,10 +72,11 @@ export class MemoryPaneState implements PaneStateStore {
     if (seal !== undefined && commit.seal !== undefined && commit.seal.oldestPane < seal) {
       return { status: 'sealed', ledgers: [], seal };
     }
-    const outcome = this.ledgers.admit(commit.admissions ?? []);
-    if (outcome.status !== 'committed') {
-      return outcome;
+    const admitted = this.ledgers.admit(commit.admissions ?? []);
+    if (admitted.status !== 'committed') {
+      return admitted;
     }
+    const outcome = seal === undefined ? admitted : { ...admitted, seal };
     const now = this.clock();
     let index = this.indexes.get(commit.partition);
     if (index === undefined) {

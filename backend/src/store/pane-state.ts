@@ -79,8 +79,9 @@ export interface PartitionCommit {
 /**
  * What a commit did: `committed`; `conflict` when a claim found the ledger
  * full; `stale` when refusals rest on an older ledger version; `sealed` when
- * it changed a pane below its seal (`seal` then holds the seal). Only
- * `committed` wrote cells and offset. `ledgers` holds one view per
+ * it changed a pane below its seal. `seal` holds the commit's seal as it
+ * found it, when it named one that is set. Only `committed` wrote cells and
+ * offset. `ledgers` holds one view per
  * admission request, in order (complete for a conflicting metric; for a
  * stale one, the members added since the version the refusals rest on).
  */

@@ -29,7 +29,7 @@ import {
  * unpack has a stack limit), their expiry and index entries, trim the index,
  * set offset and progress, and publish the commit notice (in the script, so
  * a notice never announces a commit that did not happen, and notices arrive
- * in commit order). Returns {status, ledger views}.
+ * in commit order). Returns {status, ledger views, the seal if any}.
  * KEYS: epoch, offsets, progress, index, 3 per admission request, one
  * pane hash per pane, then the marks hash.
  * ARGV: epoch, partition, offset, progress, oldest index score ('' = none),
@@ -42,8 +42,9 @@ const COMMIT_SCRIPT = `${ADMISSION_LUA}
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then
   return redis.error_reply('PANECAST_FENCED')
 end
+local seal = false
 if ARGV[#ARGV - 1] ~= '' then
-  local seal = redis.call('HGET', KEYS[#KEYS], ARGV[#ARGV - 1])
+  seal = redis.call('HGET', KEYS[#KEYS], ARGV[#ARGV - 1])
   if seal and tonumber(ARGV[#ARGV]) < tonumber(seal) then
     return {4, {}, seal}
   end
@@ -73,6 +74,9 @@ end
 redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
 redis.call('HSET', KEYS[3], ARGV[2], ARGV[4])
 redis.call('PUBLISH', ARGV[6], ARGV[7])
+if seal then
+  return {1, views, seal}
+end
 return {1, views}
 `;
 

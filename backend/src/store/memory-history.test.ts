@@ -20,6 +20,33 @@ describe('MemoryHistory', () => {
     expect(history.samples()).toHaveLength(9);
   });
 
+  it('answers sliding windows exactly as summing each window afresh would, for every op, window and step', async () => {
+    // Gaps, bursts and negative values over 10 min; windows shorter and longer than the step.
+    let seed = 7;
+    const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+    const samples = Array.from({ length: 600 }, (_, i) => i * 1000)
+      .filter(() => random() < 0.7)
+      .map((timestamp) => sample(timestamp, Math.round(random() * 2000) - 1000));
+    const history = new MemoryHistory();
+    await history.writeSamples(samples);
+    const fold = { sum: (a: number, b: number) => a + b, min: (a: number, b: number) => Math.min(a, b), max: (a: number, b: number) => Math.max(a, b) };
+    for (const op of ['sum', 'min', 'max'] as const) {
+      for (const [windowMs, stepMs] of [[1000, 1000], [60_000, 1000], [300_000, 7000], [5000, 60_000], [600_000, 600_000]] as const) {
+        const start = 30_000;
+        const end = 650_000;
+        const expected: Array<[number, number]> = [];
+        for (let t = start; t <= end; t += stepMs) {
+          const inside = samples.filter((s) => s.timestamp > t - windowMs && s.timestamp <= t).map((s) => s.value);
+          if (inside.length > 0) {
+            expected.push([t, inside.reduce(fold[op])]);
+          }
+        }
+        const answer = await history.aggregate({ name: 'm', match: {}, op, by: [], windowMs, start, end, stepMs });
+        expect({ op, windowMs, stepMs, points: answer[0]?.points ?? [] }).toEqual({ op, windowMs, stepMs, points: expected });
+      }
+    }
+  });
+
   it('rejects aggregations that break the port rules', async () => {
     const history = new MemoryHistory();
     await expect(history.aggregate({ ...query(1000), stepMs: 0 })).rejects.toThrow('bad aggregation');

@@ -46,6 +46,52 @@ function upperBound(times: readonly number[], t: number): number {
   return low;
 }
 
+/**
+ * A window's fold under an operation without an inverse (min, max; sums
+ * without subtracting, so without drift): the two-stacks queue, as in
+ * window/sliding-aggregator.ts. `front` holds suffix folds of the older
+ * values (its last entry covers them all), `back` the newer values and their
+ * running fold; when the front runs out, the back is turned into suffixes.
+ */
+class SlidingFold {
+  private readonly front: number[] = [];
+  private readonly back: number[] = [];
+  private backFold = 0;
+
+  constructor(private readonly op: (a: number, b: number) => number) {}
+
+  get length(): number {
+    return this.front.length + this.back.length;
+  }
+
+  push(value: number): void {
+    this.backFold = this.back.length === 0 ? value : this.op(this.backFold, value);
+    this.back.push(value);
+  }
+
+  /** Drops the oldest value. */
+  shift(): void {
+    if (this.front.length === 0) {
+      // Oldest last, so the front pops from its end.
+      for (let i = this.back.length - 1; i >= 0; i--) {
+        const value = this.back[i] as number;
+        this.front.push(this.front.length === 0 ? value : this.op(value, this.front[this.front.length - 1] as number));
+      }
+      this.back.length = 0;
+    }
+    this.front.pop();
+  }
+
+  /** The fold of the values held; call only when length > 0. */
+  value(): number {
+    if (this.front.length === 0) {
+      return this.backFold;
+    }
+    const older = this.front[this.front.length - 1] as number;
+    return this.back.length === 0 ? older : this.op(older, this.backFold);
+  }
+}
+
 function seriesKeyOf(name: string, labels: Record<string, string>): string {
   const present = Object.keys(labels)
     .filter((label) => labels[label] !== '')
@@ -144,17 +190,24 @@ export class MemoryHistory implements History {
         group = { labels, values: new Map() };
         groups.set(key, group);
       }
+      // Samples in (t − W, t]: indices [upperBound(t − W), upperBound(t)). Both bounds only move
+      // forward as t does, so the window slides over a two-stacks queue: each sample enters and
+      // leaves once, and a 1 h window evaluated every second costs what its samples cost, not
+      // 3,600 times that (as summing each window afresh did).
+      const fold = new SlidingFold(op);
+      let from = upperBound(series.times, (times[0] ?? 0) - query.windowMs);
+      let to = from;
       for (const t of times) {
-        // Samples in (t − W, t]: indices [upperBound(t − W), upperBound(t)).
-        const from = upperBound(series.times, t - query.windowMs);
-        const to = upperBound(series.times, t);
-        if (from === to) {
+        for (; to < series.times.length && (series.times[to] as number) <= t; to++) {
+          fold.push(series.values[to] as number);
+        }
+        for (const start = t - query.windowMs; from < to && (series.times[from] as number) <= start; from++) {
+          fold.shift();
+        }
+        if (fold.length === 0) {
           continue;
         }
-        let value = series.values[from] as number;
-        for (let i = from + 1; i < to; i++) {
-          value = op(value, series.values[i] as number);
-        }
+        const value = fold.value();
         const previous = group.values.get(t);
         group.values.set(t, previous === undefined ? value : op(previous, value));
       }

@@ -13,6 +13,7 @@ import { SENT_AT_HEADER, sentAtOf } from '../collect/sent-at';
 import { PanecastError } from '../errors';
 import type { ApiKeys } from '../live/auth';
 import { BodyBudget, readBody } from './body';
+import { sendJsonStreamed } from './json-stream';
 import type { ReadAuth, Reader } from './read-auth';
 import { ReadinessProbe, type ReadinessCheck } from './readiness';
 
@@ -118,7 +119,8 @@ export function createHttpServer(deps: HttpDeps): Server {
       const body = await answer(reader, new URL(request.url ?? '/', 'http://local').searchParams);
       // Answers differ per key: no shared cache may keep one for another reader.
       response.setHeader('cache-control', 'no-store');
-      sendJson(response, 200, body);
+      // In pieces: an answer may hold millions of points (json-stream.ts says why).
+      await sendJsonStreamed(response, 200, body);
     };
 
   /** Open to probes; a failing check's error text (hosts, ports) only with a read key (readiness.ts). */

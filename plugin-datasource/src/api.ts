@@ -123,7 +123,7 @@ export class BackendApi {
     return this.request<QueryAnswer>('GET', '/v1/history', params);
   }
 
-  /** `narrow`: further parameters of the route, `filter.<dimension>`, `from`, `to`. */
+  /** `narrow`: further parameters of the route, `filter.<dimension>` (built by filterParams), `from`, `to`. */
   dimensionValues(metric: string, dimension: string, narrow: Record<string, string> = {}): Observable<DimensionValues> {
     return this.request<DimensionValues>('GET', '/v1/dimensions', { ...narrow, metric, dimension });
   }

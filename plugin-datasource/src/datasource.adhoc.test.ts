@@ -37,7 +37,7 @@ describe('DataSource: ad-hoc filters', () => {
       const { responses, stop } = await run(target, [f('type', '=~', 'click|view'), f('region', '=', 'eu')]);
 
       // `region` is no dimension of `events`: skipped for this metric; `type` must hold both ways.
-      expect(backend.calls('/v1/history')[0]!.params).toMatchObject({ metric: 'events', 'filter.type': 'click' });
+      expect(backend.calls('/v1/history')[0]!.params).toMatchObject({ metric: 'events', 'filter.type': '["click"]' });
       expect(Object.keys(backend.calls('/v1/history')[0]!.params).filter((k) => k.startsWith('filter.'))).toEqual(['filter.type']);
       expect(server.framesOf('subscribe')[0]!.query).toEqual({ metric: 'events', aggregate: 'count', window: { type: 'tumbling', size: 1000 }, groupBy: ['type'], filter: { type: ['click'] } });
       expect(responses[responses.length - 1]!.state).toBe(LoadingState.Streaming);
@@ -47,7 +47,7 @@ describe('DataSource: ad-hoc filters', () => {
 
     it('takes a one-of filter (=|) as the list of values', async () => {
       const { stop } = await run(TARGET, [f('type', '=|', '', ['click', 'view'])]);
-      expect(backend.calls('/v1/history')[0]!.params['filter.type']).toBe('click,view');
+      expect(backend.calls('/v1/history')[0]!.params['filter.type']).toBe('["click","view"]');
       expect(server.framesOf('subscribe')[0]!.query).toMatchObject({ filter: { type: ['click', 'view'] } });
       stop();
     });
@@ -93,8 +93,8 @@ describe('DataSource: ad-hoc filters', () => {
       const from = String(Math.floor((NOW - 3_601_500) / 60_000) * 60_000);
       const to = String(Math.ceil((NOW + 1_500) / 60_000) * 60_000);
       expect(calls).toEqual([
-        { metric: 'active_players', dimension: 'region', from, to, 'filter.mode': 'ranked' },
-        { metric: 'matches', dimension: 'region', from, to, 'filter.mode': 'ranked', 'filter.result': 'win,loss' },
+        { metric: 'active_players', dimension: 'region', from, to, 'filter.mode': '["ranked"]' },
+        { metric: 'matches', dimension: 'region', from, to, 'filter.mode': '["ranked"]', 'filter.result': '["win","loss"]' },
       ]);
     });
 

@@ -30,7 +30,7 @@ import { applyAdhocFilters, lookupFilter } from './adhoc-filters';
 import { BackendApi, PanecastRequestError, proxyBase, toRequestError } from './api';
 import { LiveClient } from './live/live-client';
 import { liveUrl, type SocketFactory } from './live/socket';
-import { liveServes, resolveQuery, validateQuery } from './query-model';
+import { filterParams, liveServes, resolveQuery, validateQuery } from './query-model';
 import { checkBackend } from './check';
 import { streamTarget } from './stream/target-stream';
 import { DEFAULT_QUERY, type MetricCatalogue, type MetricInfo, type PanecastOptions, type PanecastQuery } from './types';
@@ -277,11 +277,7 @@ export class DataSource extends DataSourceApi<PanecastQuery, PanecastOptions> {
           if (filter === undefined) {
             return []; // the other filters leave this metric no series
           }
-          const narrow = { ...range };
-          for (const [dimension, values] of Object.entries(filter)) {
-            narrow[`filter.${dimension}`] = values.join(',');
-          }
-          return [this.getDimensionValues(m.name, options.key, narrow)];
+          return [this.getDimensionValues(m.name, options.key, { ...range, ...filterParams(filter) })];
         });
       const answers = await Promise.allSettled(lookups);
       const values = new Set(answers.flatMap((a) => (a.status === 'fulfilled' ? a.value : [])));

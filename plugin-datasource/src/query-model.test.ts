@@ -86,7 +86,8 @@ describe('the requests a query becomes', () => {
       to: '2000',
       maxPoints: '500',
       groupBy: 'region',
-      'filter.platform': 'pc,xbox',
+      // The JSON form (backend/src/query/filter-values.ts): any value, commas included, reads back exactly.
+      'filter.platform': '["pc","xbox"]',
     });
   });
 });

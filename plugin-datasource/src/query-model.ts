@@ -262,6 +262,22 @@ export function toSubscribeQuery(query: ResolvedQuery): SubscribeQuery {
   return result;
 }
 
+/**
+ * The `filter.<dimension>` query parameters of the backend's read routes (GET /v1/history,
+ * GET /v1/dimensions), always in their JSON form: `filter.city=["Washington, DC","FR"]`
+ * (backend/src/query/filter-values.ts). The short form `a,b` splits on commas, so it cannot carry a
+ * value holding a comma ("Washington, DC", a user agent) or one beginning with `[`; the JSON form
+ * carries any value, is the list the live subscription sends (toSubscribeQuery), and so history and
+ * live select the same series.
+ */
+export function filterParams(filter: Readonly<Record<string, readonly string[]>>): Record<string, string> {
+  const params: Record<string, string> = {};
+  for (const [dimension, values] of Object.entries(filter)) {
+    params[`filter.${dimension}`] = JSON.stringify(values);
+  }
+  return params;
+}
+
 /** Query-string parameters of GET /v1/history for windows overlapping [from, to). */
 export function historyParams(query: ResolvedQuery, from: number, to: number, maxPoints: number): Record<string, string> {
   const params: Record<string, string> = {
@@ -276,8 +292,5 @@ export function historyParams(query: ResolvedQuery, from: number, to: number, ma
   if (query.groupBy.length > 0) {
     params.groupBy = query.groupBy.join(',');
   }
-  for (const [dimension, values] of Object.entries(query.filter)) {
-    params[`filter.${dimension}`] = values.join(',');
-  }
-  return params;
+  return { ...params, ...filterParams(query.filter) };
 }

@@ -2,9 +2,10 @@
  * `GET /v1/dimensions?metric=&dimension=`: the values of one declared
  * dimension seen in the pane store, for Grafana template variables.
  *
- * Parameters: metric and dimension (required); filter.<dimension>=v1,v2 to
- * list only values seen together with those (chained variables); from and
- * to (epoch ms, default: the last hour). Values come from the series keys
+ * Parameters: metric and dimension (required); filter.<dimension>=v1,v2 or
+ * =["v1","v2"] (filter-values.ts) to list only values seen together with
+ * those (chained variables); from and to (epoch ms, default: the last
+ * hour). Values come from the series keys
  * of the 1-minute panes of the range and of the 1 s panes each partition has
  * not rolled up yet (history-plan.ts), so the newest values are listed
  * within a pane's commit. Missing values ('') are not listed; the

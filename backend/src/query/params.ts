@@ -2,11 +2,13 @@
  * The query-string form of a window query, shared by `GET /v1/query` and
  * `GET /v1/history` so both read the same parameters the same way:
  * metric, aggregate, size and slide (ms; slide defaults to size), groupBy
- * (comma-separated), filter.<dimension>=v1,v2, from and to (epoch ms; to
- * defaults to now, from to 5 minutes before to).
+ * (comma-separated), filter.<dimension>=v1,v2 or filter.<dimension>=["v1","v2"]
+ * (filter-values.ts: the JSON form carries any value, commas included), from
+ * and to (epoch ms; to defaults to now, from to 5 minutes before to).
  */
 import { PanecastError } from '../errors';
 import { compileQuery, type CompiledQuery, type MetricDefinition } from '../window';
+import { decodeFilterValues } from './filter-values';
 
 export const DEFAULT_RANGE_MS = 5 * 60_000;
 
@@ -41,19 +43,20 @@ export function rejectRepeated(params: URLSearchParams): void {
   const seen = new Set<string>();
   for (const name of params.keys()) {
     if (seen.has(name)) {
-      throw new PanecastError('PANECAST_ERR_QUERY_INVALID', { field: name, rule: 'is given more than once; list several values comma-separated in one' });
+      const how = name.startsWith('filter.') ? 'comma-separated or as a JSON list (["a","b"])' : 'comma-separated';
+      throw new PanecastError('PANECAST_ERR_QUERY_INVALID', { field: name, rule: `is given more than once; list several values ${how} in one` });
     }
     seen.add(name);
   }
 }
 
-/** `filter.<dimension>=v1,v2` parameters as dimension → accepted values. */
+/** `filter.<dimension>=v1,v2` and `filter.<dimension>=["v1","v2"]` parameters as dimension → accepted values. */
 export function filterParams(params: URLSearchParams): Record<string, string[]> {
   // No prototype: `filter.__proto__` must be an own key (and so an unknown dimension), not set the prototype.
   const filter: Record<string, string[]> = Object.create(null) as Record<string, string[]>;
   for (const [name, value] of params) {
     if (name.startsWith('filter.')) {
-      filter[name.slice('filter.'.length)] = value.split(',');
+      filter[name.slice('filter.'.length)] = decodeFilterValues(name, value);
     }
   }
   return filter;

@@ -8,9 +8,10 @@
  *
  * Parameters (params.ts): metric, aggregate (count, sum, avg, min, max,
  * rate, distinct, p50…p99, quantile(q)), size and slide (ms; slide defaults
- * to size), groupBy (comma-separated), filter.<dimension>=v1,v2, from and to
- * (epoch ms). An answer holds at most MAX_ANSWER_POINTS points over all its
- * groups (window/compose.ts): past it, PANECAST_ERR_QUERY_ANSWER_TOO_LARGE.
+ * to size), groupBy (comma-separated), filter.<dimension>=v1,v2 or
+ * =["v1","v2"] (filter-values.ts), from and to (epoch ms). An answer holds
+ * at most MAX_ANSWER_POINTS points over all its groups (window/compose.ts):
+ * past it, PANECAST_ERR_QUERY_ANSWER_TOO_LARGE.
  */
 import { DEFAULT_LIMITS } from '../collect/event';
 import { PanecastError } from '../errors';

@@ -5,7 +5,11 @@
  *
  * One composer leads at a time (a lease on the bus); every backend process
  * runs one and the others stand by, so losing the leader costs one lease
- * period, and the numbering (kept on the bus) carries on.
+ * period, and the numbering (kept on the bus) carries on. A new tail (a new
+ * leader's, or a query watched again) starts its frame filter from the
+ * query's state on the bus, so it publishes only what changed since the last
+ * frames there: what the previous leader sent, however far its last round
+ * got (each query's publish is one step), stays sent.
  *
  * The leader keeps a mirror PaneStore per partition (pane-mirrors.ts),
  * reloading the panes each commit notice names, so the watermark never runs
@@ -24,7 +28,7 @@
  * average and up to 250 ms for the next round.
  */
 import type { PaneStateStore, CommitNotice } from '../store/pane-state';
-import type { WindowResults, WindowSink } from '../store/window-sink';
+import type { WindowResults, WindowSink, WindowValue } from '../store/window-sink';
 import { compileQuery, LiveTail, type CompiledQuery, type MetricDefinition, type PaneStore, type StoreOptions, type WindowQuery } from '../window';
 import { NotLeaderError, type LiveBus, type RegisteredQuery } from './live-bus';
 import { FrameFilter } from './frame-filter';
@@ -55,6 +59,8 @@ interface Tail {
   tail: LiveTail;
   filter: FrameFilter;
   pinned: boolean;
+  /** The sinks have not had this tail's first poll yet (they get it whole). */
+  sinksBehind: boolean;
 }
 
 /** Every metric's count per pane-sized window, grouped by all its dimensions. */
@@ -202,6 +208,7 @@ export class LiveComposer {
         this.tails.delete(key);
       }
     }
+    const created: Tail[] = [];
     for (const [key, { input, pinned }] of wanted) {
       if (this.tails.has(key)) {
         continue;
@@ -220,7 +227,19 @@ export class LiveComposer {
       // newest events that much later (measured: ~2.3 s p50 freshness with one, ~0.3 s with all).
       const inProgress = Math.ceil((this.options.outOfOrdernessMs + this.options.store.paneMs) / query.windows.slideMs) + 1;
       const tail = new LiveTail(key, query, { inProgress, backfillWindows });
-      this.tails.set(key, { key, input, query, tail, filter: new FrameFilter(this.options.seriesIntervalMs), pinned });
+      created.push({ key, input, query, tail, filter: new FrameFilter(this.options.seriesIntervalMs), pinned, sinksBehind: pinned });
+    }
+    // Read under the lease, before this leader publishes the query: nothing else can have published it since.
+    await Promise.all(
+      created.map(async (entry) => {
+        const held = await this.bus.snapshot(entry.key);
+        if (held !== undefined) {
+          entry.filter.seed(held.frames);
+        }
+      }),
+    );
+    for (const entry of created) {
+      this.tails.set(entry.key, entry);
     }
   }
 
@@ -298,23 +317,27 @@ export class LiveComposer {
     const updates = entry.tail.poll(stores, watermark);
     const horizon = watermark - (this.options.backfillWindows + 1) * entry.query.windows.slideMs - entry.query.windows.sizeMs;
     const { frames, dueAt } = entry.filter.changed(updates, horizon, now);
-    if (frames.length === 0 && entry.filter.announced) {
-      return dueAt;
+    if (frames.length > 0 || !entry.filter.announced) {
+      entry.filter.announced = true;
+      await this.bus.publish(entry.key, frames, horizon);
+      this.published += frames.length;
     }
-    entry.filter.announced = true;
-    await this.bus.publish(entry.key, frames, horizon);
-    this.published += frames.length;
-    if (entry.pinned && frames.length > 0) {
-      const batch: WindowResults = {
-        metric: entry.query.metric.name,
-        aggregate: entry.input.aggregate,
-        sizeMs: entry.query.windows.sizeMs,
-        slideMs: entry.query.windows.slideMs,
-        results: frames.map((frame) => ({ group: frame.series, window: frame.window, value: frame.value, final: frame.final, correction: frame.kind === 'correction' })),
-      };
-      await Promise.all(this.sinks.map((sink) => sink.write(batch).catch((error: Error) => console.warn(`composer: sink ${sink.name}: ${error.message}`))));
+    if (entry.pinned) {
+      // A new tail's first poll goes to the sinks whole, news or not: a leader that died between its
+      // publish and its sink writes left the sinks short of frames the bus holds (sink writes are idempotent).
+      const results: readonly WindowValue[] = entry.sinksBehind
+        ? updates
+        : frames.map((frame) => ({ group: frame.series, window: frame.window, value: frame.value, final: frame.final, correction: frame.kind === 'correction' }));
+      entry.sinksBehind = false;
+      if (results.length > 0) {
+        await this.write({ metric: entry.query.metric.name, aggregate: entry.input.aggregate, sizeMs: entry.query.windows.sizeMs, slideMs: entry.query.windows.slideMs, results });
+      }
     }
     return dueAt;
+  }
+
+  private async write(batch: WindowResults): Promise<void> {
+    await Promise.all(this.sinks.map((sink) => sink.write(batch).catch((error: Error) => console.warn(`composer: sink ${sink.name}: ${error.message}`))));
   }
 
   snapshot(): { leader: boolean; queries: number; partitions: number; watermark: number | null; published: number } {

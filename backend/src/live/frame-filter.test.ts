@@ -1,5 +1,6 @@
 import type { LiveUpdate } from '../window';
 import { FrameFilter } from './frame-filter';
+import type { NewFrame } from './live-bus';
 
 function update(group: Record<string, string>, start: number, value: number, extra: Partial<LiveUpdate> = {}): LiveUpdate {
   return { group, window: { start, end: start + 1000 }, value, final: false, correction: false, ...extra };
@@ -41,6 +42,31 @@ describe('FrameFilter', () => {
     ]);
     const corrected = filter.changed([update(A, 0, 6, { final: true, correction: true })], -Infinity, 1060);
     expect(corrected.frames.map((f) => f.kind)).toEqual(['correction']);
+  });
+
+  it('starting from the bus\u2019s state, sends only what changed since, with finals kept final', () => {
+    const held = (group: Record<string, string>, start: number, value: number, final: boolean): NewFrame => ({ kind: 'update', series: { ...group }, window: { start, end: start + 1000 }, value, final });
+    const filter = new FrameFilter(250);
+    filter.seed([held(A, 0, 4, true), held(A, 1000, 2, false), held(A, 2000, 1, false), held(B, 0, 3, true), held(B, 1000, 5, true)]);
+    expect(filter.announced).toBe(true);
+    const out = filter.changed(
+      [
+        update(A, 0, 4, { final: true }), // unchanged final: not again
+        update(A, 1000, 2, { final: true }), // turned final, same value: the final goes out
+        update(A, 2000, 1), // unchanged in progress: not again
+        update(A, 3000, 1), // new window
+        update(B, 0, 6, { final: true }), // a final that changed: a correction
+        update(B, 1000, 4), // in progress where the bus holds a final (a trailing watermark): never sent
+      ],
+      -Infinity,
+      1000,
+    );
+    expect(out.frames.map((f) => [f.series.type, f.window.start, f.value, f.final, f.kind])).toEqual([
+      ['a', 1000, 2, true, 'update'],
+      ['a', 3000, 1, false, 'update'],
+      ['b', 0, 6, true, 'correction'],
+    ]);
+    expect(filter.changed([update(B, 1000, 5, { final: true })], -Infinity, 1100).frames).toHaveLength(0);
   });
 
   it('forgets windows that end before the horizon', () => {

@@ -11,6 +11,16 @@
  * next poll at or after `dueAt` offers it again (with whatever it became).
  * Finals and corrections are never held, and carry the series' other changed
  * windows along with them.
+ *
+ * A filter may start from what the bus already holds for its query (seed():
+ * the latest frame published per series × window). That is how a new leader,
+ * or a tail started again for a query still on the bus, sends only what
+ * changed since: re-sending a whole backfill would push the replay ring's
+ * frames out (clients could no longer resume across a handover) and give
+ * every watcher a burst of duplicates. What the bus holds as final stays
+ * final: a final window whose value differs goes out as a correction, and an
+ * in-progress value for it (a new leader whose watermark trails its
+ * predecessor's, by clock skew) is not sent at all.
  */
 import type { LiveUpdate } from '../window';
 import type { NewFrame } from './live-bus';
@@ -75,14 +85,34 @@ export class FrameFilter {
     return state;
   }
 
+  /**
+   * Records frames the bus already published for the query (its snapshot state) as sent, and the query
+   * as announced: from now on only news goes out.
+   */
+  seed(frames: readonly NewFrame[]): void {
+    this.announced = true;
+    for (const frame of frames) {
+      this.series(frame.series).sent.set(frame.window.start, { value: frame.value, final: frame.final, end: frame.window.end });
+    }
+  }
+
   /** The frames to publish now for these updates; forgets windows ending before `horizon`. */
   changed(updates: readonly LiveUpdate[], horizon: number, now = 0): FilterResult {
     const touched: SeriesState[] = [];
-    for (const update of updates) {
+    for (let update of updates) {
       const state = this.series(update.group);
       const last = state.sent.get(update.window.start);
-      if (!update.correction && last !== undefined && last.value === update.value && last.final === update.final) {
-        continue;
+      if (!update.correction && last !== undefined) {
+        if (last.value === update.value && last.final === update.final) {
+          continue;
+        }
+        if (last.final) {
+          // Only after seed(): a tail never offers a window it finalized again unless as a correction.
+          if (!update.final) {
+            continue;
+          }
+          update = { ...update, correction: true };
+        }
       }
       if (state.pending.length === 0) {
         touched.push(state);

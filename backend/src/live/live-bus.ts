@@ -93,7 +93,10 @@ export interface LiveBus {
    */
   onResubscribed(listener: () => void): void;
   unwatch(key: string, listener: FrameListener): Promise<void>;
-  /** The current state and its seq; undefined until the composer first published the query. */
+  /**
+   * The current state and its seq; undefined until the composer first published the query. Also read by
+   * the composer when it starts a query's tail (a new leader): it publishes only what differs from it.
+   */
   snapshot(key: string): Promise<LiveSnapshot | undefined>;
   /**
    * Every frame after `afterSeq` up to the query's seq, or undefined when the ring no longer (or never)

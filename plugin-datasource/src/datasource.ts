@@ -27,6 +27,7 @@ import { maxLiveWindowOf } from '@panecast/protocol';
 import { Observable, lastValueFrom, merge, of } from 'rxjs';
 
 import { applyAdhocFilters, lookupFilter } from './adhoc-filters';
+import { applyGroupByKeys } from './group-by';
 import { BackendApi, PanecastRequestError, proxyBase, toRequestError } from './api';
 import { LiveClient } from './live/live-client';
 import { liveUrl, type SocketFactory } from './live/socket';
@@ -186,6 +187,13 @@ export class DataSource extends DataSourceApi<PanecastQuery, PanecastOptions> {
             subscriber.complete();
             return;
           }
+          // The dashboard's group-by variable: its keys the metric declares join the query's groupBy.
+          const grouped = applyGroupByKeys(resolved.groupBy, request.groupByKeys, dimensions);
+          if (grouped.kind === 'too-many') {
+            fail(grouped.code, grouped.message);
+            subscriber.complete();
+            return;
+          }
           if (adhoc.kind === 'empty') {
             // The query's filter and the ad-hoc filters on one dimension share no value: no series
             // can match, now or later, so there is nothing to read or watch.
@@ -193,8 +201,9 @@ export class DataSource extends DataSourceApi<PanecastQuery, PanecastOptions> {
             subscriber.complete();
             return;
           }
-          // History and the live subscription are both built from `filter`: both see the ad-hoc filters.
-          const query = { ...resolved, filter: adhoc.filter };
+          // History and the live subscription are both built from `filter` and `groupBy`: both see
+          // the ad-hoc filters and the group-by variable.
+          const query = { ...resolved, filter: adhoc.filter, groupBy: grouped.groupBy };
           const from = request.range.from.valueOf();
           const to = request.range.to.valueOf();
           const now = (this.hooks.now ?? Date.now)();
@@ -258,6 +267,14 @@ export class DataSource extends DataSourceApi<PanecastQuery, PanecastOptions> {
   }
 
   /**
+   * Group-by variable keys: the same declared dimensions (group-by.ts). Grafana's ad-hoc variable
+   * with group-by and its new dashboards look for this method; its GroupByVariable may ask getTagKeys.
+   */
+  getGroupByKeys(options?: DataSourceGetTagKeysOptions<PanecastQuery>): Promise<GetTagResponse> {
+    return this.getTagKeys(options);
+  }
+
+  /**
    * Ad-hoc filter values of one key: GET /v1/dimensions for every metric declaring it, over the
    * dashboard's range, narrowed by the other filters that apply to that metric. What some metrics
    * answered is listed even when others failed; the failure rides along as the response's error.
@@ -295,6 +312,8 @@ export class DataSource extends DataSourceApi<PanecastQuery, PanecastOptions> {
    * panel opens in Explore, which has no ad-hoc variable) those that apply are written into each
    * query's own filters. That needs the metric's dimensions: until the catalogue has loaded, or
    * when a filter cannot be expressed or leaves no value, the query keeps its own filters.
+   * Grafana hands Explore no group-by keys (getExploreUrl passes the filters only), so a query
+   * opened there keeps its own groupBy.
    */
   interpolateVariablesInQueries(queries: PanecastQuery[], scopedVars: ScopedVars, filters?: AdHocVariableFilter[]): PanecastQuery[] {
     return queries.map((q) => {

@@ -173,7 +173,7 @@ export async function startApp(config: Config): Promise<App> {
     secrets,
     allowedOrigins: parseOriginAllowList(config.live.allowedOrigins),
   });
-  const historyWriter = new HistoryWriter(paneState, definitions, history, {
+  const historyWriter = new HistoryWriter(paneState, log, definitions, history, {
     paneMs: config.window.paneMs,
     outOfOrdernessMs: config.window.outOfOrdernessMs,
     idleMs: config.window.idleMs,

@@ -53,6 +53,7 @@ export function paneStateContract(name: string, make: () => Promise<PaneStateSto
       expect(panes.get(1)?.map((p) => [p.paneStart, p.seriesKey])).toEqual([[2000, '["a/b"]']]);
       const progress = await store.readProgress();
       expect(progress.get(1)).toEqual({ maxEventTime: 2500, committedAt: 9 });
+      expect(await store.readOffsets()).toEqual(new Map([[0, 50], [1, 7]]));
     });
 
     it('refuses a commit from an owner a newer load has fenced off, and keeps the newer state', async () => {

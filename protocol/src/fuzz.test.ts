@@ -45,6 +45,15 @@ function prng(seed: number): () => number {
 }
 
 const random = prng(SEED);
+
+/** String(value), or its JSON where String throws: an object a mutation gave a `toString` field that is not a function. */
+function asText(value: unknown): string {
+  try {
+    return String(value);
+  } catch {
+    return JSON.stringify(value) ?? '';
+  }
+}
 const int = (n: number) => Math.floor(random() * n);
 const pick = <T>(items: readonly T[]): T => items[int(items.length)] as T;
 
@@ -254,7 +263,7 @@ function mutate(valid: object): string {
         break;
       }
       case 4:
-        parent[last] = pick(ODD_STRINGS) + String(parent[last]) + pick(ODD_STRINGS);
+        parent[last] = pick(ODD_STRINGS) + asText(parent[last]) + pick(ODD_STRINGS);
         break;
       default:
         parent[random() < 0.5 ? pick(KEYS) : randomString()] = randomJson(3);

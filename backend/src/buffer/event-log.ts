@@ -72,6 +72,13 @@ export interface EventLog {
   appendLate(records: readonly OutgoingRecord[]): Promise<void>;
   /** Joins the consumer group and delivers batches until stopped. */
   consume(groupId: string, handlers: ConsumerHandlers): Promise<LogConsumer>;
+  /**
+   * Per partition of the topic, the offset its next record will get (its
+   * high watermark): a partition whose last applied offset is below that − 1
+   * has records waiting. The history writer needs it to tell a quiet
+   * partition from one whose processor is behind or down.
+   */
+  endOffsets(): Promise<Map<number, number>>;
   /** Resolves when the log answers a metadata request. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -221,6 +221,12 @@ export class KafkaLog implements EventLog {
     };
   }
 
+  async endOffsets(): Promise<Map<number, number>> {
+    await this.connectAdmin();
+    const offsets = await withTimeout(this.admin.fetchTopicOffsets(this.options.topic), PING_TIMEOUT_MS, 'Kafka offsets request');
+    return new Map(offsets.map(({ partition, high }) => [partition, Number(high)]));
+  }
+
   async ping(): Promise<void> {
     await withTimeout(
       (async () => {

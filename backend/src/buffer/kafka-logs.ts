@@ -35,6 +35,7 @@ export function createKafkaLog(options: KafkaLogOptions & KafkaClients): EventLo
     append: (records) => appender.append(records),
     appendLate: (records) => appender.appendLate(records),
     consume: (groupId, handlers) => reader.consume(groupId, handlers),
+    endOffsets: () => reader.endOffsets(),
     ping: async () => {
       await Promise.all([appender.ping(), reader.ping()]);
     },

@@ -71,6 +71,10 @@ export class MemoryLog implements EventLog {
     return this.partitions[partition] ?? [];
   }
 
+  async endOffsets(): Promise<Map<number, number>> {
+    return new Map(this.partitions.map((log, partition) => [partition, log.length]));
+  }
+
   /** Number of records in each partition (for tests and the status page). */
   sizes(): number[] {
     return this.partitions.map((log) => log.length);

@@ -25,6 +25,8 @@ type StringProducer = Producer<string, string, string, string>;
 type Outgoing = MessageToProduce<string, string, string, string>;
 
 const PING_TIMEOUT_MS = 3000;
+/** ListOffsets' timestamp for "the next offset" (the high watermark). */
+const LATEST = -1n;
 const TOPIC_LEADERS_TIMEOUT_MS = 10_000;
 /**
  * Appends coalesced into one request stay under this many value bytes: below
@@ -225,6 +227,14 @@ export class PlatformaticLog implements EventLog {
         await consumer.stop();
       },
     };
+  }
+
+  async endOffsets(): Promise<Map<number, number>> {
+    const metadata = await withTimeout(this.admin.metadata({ topics: [this.options.topic] }), PING_TIMEOUT_MS, 'Kafka metadata request');
+    const partitions = metadata.topics.get(this.options.topic)?.partitions.length ?? 0;
+    const request = { name: this.options.topic, partitions: Array.from({ length: partitions }, (_, partitionIndex) => ({ partitionIndex, timestamp: LATEST })) };
+    const [topic] = await withTimeout(this.admin.listOffsets({ topics: [request] }), PING_TIMEOUT_MS, 'Kafka offsets request');
+    return new Map((topic?.partitions ?? []).map(({ partitionIndex, offset }) => [partitionIndex, Number(offset)]));
   }
 
   async ping(): Promise<void> {

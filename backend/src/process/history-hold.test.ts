@@ -35,9 +35,10 @@ async function outage(holdMs: number, outageMs: number) {
   const clock = () => now;
   const state = new MemoryPaneState(clock);
   const history = new FlakyHistory(1_000_000);
-  const processor = new Processor(new MemoryLog(1), state, definitions, { groupId: 'g', outOfOrdernessMs: 2000, engine: {} }, clock);
+  const log = new MemoryLog(1);
+  const processor = new Processor(log, state, definitions, { groupId: 'g', outOfOrdernessMs: 2000, engine: {} }, clock);
   await processor.onBatch({ partition: 0, records: [{ partition: 0, offset: 0, key: 'click', value: encodeEvent({ type: 'click', ts: T0 + 5 * S, tsSource: 'event', fields: {} }), timestamp: T0 }] });
-  const writer = new HistoryWriter(state, definitions, history, {
+  const writer = new HistoryWriter(state, log, definitions, history, {
     paneMs: S,
     outOfOrdernessMs: 2000,
     idleMs: 3000,

@@ -33,7 +33,7 @@ function rig() {
   const history = new MemoryHistory(1_000_000);
   const log = new MemoryLog(2);
   const processor = new Processor(log, state, definitions, { groupId: 'g', outOfOrdernessMs: 2000, engine: {} }, clock);
-  const writer = new HistoryWriter(state, definitions, history, {
+  const writer = new HistoryWriter(state, log, definitions, history, {
     paneMs: S,
     outOfOrdernessMs: 2000,
     idleMs: 3000,

@@ -19,7 +19,7 @@ function record(offset: number, ts: number, fields: Record<string, FieldValue>):
 }
 
 function writer(state: MemoryPaneState, history: MemoryHistory, definitions: Parameters<typeof parseMetricDefinitions>[0], clock: () => number): HistoryWriter {
-  return new HistoryWriter(state, parseMetricDefinitions(definitions, 'test.yaml'), history, {
+  return new HistoryWriter(state, new MemoryLog(1), parseMetricDefinitions(definitions, 'test.yaml'), history, {
     paneMs: 1000,
     outOfOrdernessMs: 2000,
     idleMs: 3000,

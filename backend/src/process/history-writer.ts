@@ -1,8 +1,9 @@
 /**
  * Writes every metric's panes to the history store once they can no longer
  * change: when the global watermark (minimum over ALL partitions' committed
- * progress, read from the pane-state store, idle ones following the wall
- * clock) has passed the pane's end by the allowed lateness. History is thus
+ * progress, read from the pane-state store, idle ones with nothing waiting in
+ * the log following the wall clock) has passed the pane's end by the allowed
+ * lateness. History is thus
  * immutable and exact; the live channel serves the mutable tail. Before
  * reading panes it raises the history seal past them: from then on no
  * commit changes them (a partition back from idleness with an event there
@@ -29,7 +30,8 @@ import { vmrangeOf } from '../store/vmrange';
 import { ByteReader } from '../window/aggregates/bytes';
 import { readSketchBins } from '../window/aggregates/quantile-sketch';
 import { readSummary } from '../window/aggregates/summary';
-import { compileQuery, compose, decodeSeriesKey, PaneStore, watermarkOver, type MetricDefinition, type StoredPartial } from '../window';
+import { compileQuery, compose, decodeSeriesKey, PaneStore, watermarkOver, type MetricDefinition, type PartitionActivity, type StoredPartial } from '../window';
+import type { EventLog } from '../buffer/event-log';
 import { windowLabel } from '../store/window-sink';
 
 export interface HistoryWriterOptions {
@@ -103,6 +105,7 @@ export class HistoryWriter {
 
   constructor(
     private readonly state: PaneStateStore,
+    private readonly log: Pick<EventLog, 'endOffsets'>,
     private readonly definitions: readonly MetricDefinition[],
     private readonly history: History,
     private readonly options: HistoryWriterOptions,
@@ -113,10 +116,30 @@ export class HistoryWriter {
     this.timer = setInterval(() => void this.tick(), this.options.tickMs);
   }
 
-  /** Pane ends at or before this are immutable; -Infinity when nothing was committed. */
+  /**
+   * Pane ends at or before this are immutable; -Infinity while nothing can
+   * be. The watermark over every partition of the log, where a partition
+   * silent for idleMs follows the clock only when no record of it is
+   * waiting (its last applied offset is its end offset − 1): one whose
+   * processor is behind or down, or that no processor has applied yet, holds
+   * history back. Without that, the seal would pass its backlog, and the
+   * backlog would then be too late.
+   */
   async writableUpTo(): Promise<number> {
-    const progress = [...(await this.state.readProgress()).values()].map(({ maxEventTime, committedAt }) => ({ maxEventTime, lastActivity: committedAt }));
-    return watermarkOver(progress, this.clock(), this.options) - this.options.allowedLatenessMs;
+    const [progress, applied, ends] = await Promise.all([this.state.readProgress(), this.state.readOffsets(), this.log.endOffsets()]);
+    const activity: PartitionActivity[] = [];
+    for (const [partition, end] of ends) {
+      const waiting = (applied.get(partition) ?? -1) < end - 1;
+      const seen = progress.get(partition);
+      if (seen === undefined) {
+        if (waiting) {
+          return Number.NEGATIVE_INFINITY;
+        }
+        continue;
+      }
+      activity.push({ maxEventTime: seen.maxEventTime, lastActivity: waiting ? Number.POSITIVE_INFINITY : seen.committedAt });
+    }
+    return watermarkOver(activity, this.clock(), this.options) - this.options.allowedLatenessMs;
   }
 
   /** Writes the next run of immutable panes; safe to call concurrently (runs once at a time). */

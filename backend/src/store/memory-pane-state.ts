@@ -157,6 +157,10 @@ export class MemoryPaneState implements PaneStateStore {
     return new Map(this.progress);
   }
 
+  async readOffsets(): Promise<Map<number, number>> {
+    return new Map(this.offsets);
+  }
+
   private readonly marks = new Map<string, number>();
 
   async readMark(name: string): Promise<number | undefined> {

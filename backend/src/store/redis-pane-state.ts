@@ -315,6 +315,11 @@ export class RedisPaneState implements PaneStateStore {
     return Number(await this.redis.eval(RAISE_MARK_SCRIPT, 1, `${this.prefix}:marks`, name, String(value)));
   }
 
+  async readOffsets(): Promise<Map<number, number>> {
+    const all = await this.redis.hgetall(`${this.prefix}:offsets`);
+    return new Map(Object.entries(all).map(([partition, offset]) => [Number(partition), Number(offset)]));
+  }
+
   async readProgress(): Promise<Map<number, PartitionProgress>> {
     const all = await this.redis.hgetall(`${this.prefix}:progress`);
     return new Map(Object.entries(all).map(([partition, text]) => [Number(partition), decodeProgress(text)]));

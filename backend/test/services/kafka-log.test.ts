@@ -54,6 +54,14 @@ describe.each<KafkaClient>(['platformatic', 'kafkajs'])('the %s adapter', (clien
     expect({ main: await stored(topic), late: await stored(`${topic}.late`) }).toEqual({ main: 1600, late: 5 });
   });
 
+  it('tells the end offset of each partition: 0 for an empty one, the next offset for the rest', async () => {
+    expect(await log.endOffsets()).toEqual(new Map(Array.from({ length: PARTITIONS }, (_, partition) => [partition, 0])));
+    await log.append(records(7, 'one-key', 'e'));
+    const ends = await log.endOffsets();
+    expect(ends.size).toBe(PARTITIONS);
+    expect([...ends.values()].sort((a, b) => a - b)).toEqual([...Array.from({ length: PARTITIONS - 1 }, () => 0), 7]);
+  });
+
   it('fails an append the broker refuses and stores the next one', async () => {
     // Over the broker's message.max.bytes (1 MiB): refused, not retried.
     const tooLarge = [{ key: 'k', value: 'x'.repeat(2 * 1024 * 1024), timestamp: Date.now() }];

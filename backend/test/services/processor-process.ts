@@ -30,6 +30,11 @@ export function startProcessor(options: { topic: string; group: string; partitio
       PANECAST_KAFKA_GROUP: options.group,
       PANECAST_KAFKA_PARTITIONS: String(options.partitions),
       PANECAST_METRICS_DIR: options.metricsDir,
+      // These tests replay streams minutes to an hour old, a backfill, with pauses (a kill, a
+      // rebalance). With the 3 s default a partition caught up during a pause would go idle and
+      // the clock would carry the watermark, and the history seal, past the rest of the stream,
+      // which would then be too late. A backfill with pauses raises the idle time (README).
+      PANECAST_IDLE_MS: '600000',
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

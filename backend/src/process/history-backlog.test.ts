@@ -13,6 +13,7 @@ import { HISTORY_SEAL } from '../store/pane-state';
 import { parseMetricDefinitions } from '../window';
 import { HistoryWriter } from './history-writer';
 import { Processor } from './processor';
+import { writerOptions } from '../../test/history-writer-options';
 
 const T0 = 1_800_000_000_000; // a whole minute
 const S = 1000;
@@ -34,17 +35,7 @@ function rig() {
   const log = new MemoryLog(2);
   const history = new MemoryHistory(1_000_000);
   const processor = new Processor(log, state, definitions, { groupId: 'g', outOfOrdernessMs: 2000, engine: {} }, clock);
-  const writer = new HistoryWriter(state, log, definitions, history, {
-    paneMs: S,
-    outOfOrdernessMs: 2000,
-    idleMs: 3000,
-    allowedLatenessMs: 60_000,
-    tickMs: S,
-    maxPanesPerTick: 1000,
-    initialLookbackMs: 60_000,
-    retentionMs: 3_660_000,
-    holdMs: 0,
-  }, clock);
+  const writer = new HistoryWriter(state, log, definitions, history, writerOptions(), clock);
   /** Appends clicks at these event times to one partition's log, under a key found to land there. */
   const append = async (partition: number, times: number[]) => {
     const key = keyFor(partition);

@@ -11,6 +11,7 @@ import { MemoryPaneState } from '../store/memory-pane-state';
 import { parseMetricDefinitions } from '../window';
 import { HistoryWriter } from './history-writer';
 import { Processor } from './processor';
+import { writerOptions } from '../../test/history-writer-options';
 
 const T0 = 1_800_000_000_000; // a whole minute
 const S = 1000;
@@ -38,17 +39,7 @@ async function outage(holdMs: number, outageMs: number) {
   const log = new MemoryLog(1);
   const processor = new Processor(log, state, definitions, { groupId: 'g', outOfOrdernessMs: 2000, engine: {} }, clock);
   await processor.onBatch({ partition: 0, records: [{ partition: 0, offset: 0, key: 'click', value: encodeEvent({ type: 'click', ts: T0 + 5 * S, tsSource: 'event', fields: {} }), timestamp: T0 }] });
-  const writer = new HistoryWriter(state, log, definitions, history, {
-    paneMs: S,
-    outOfOrdernessMs: 2000,
-    idleMs: 3000,
-    allowedLatenessMs: 60_000,
-    tickMs: S,
-    maxPanesPerTick: 20_000,
-    initialLookbackMs: 60_000,
-    retentionMs: RETENTION_MS,
-    holdMs,
-  }, clock);
+  const writer = new HistoryWriter(state, log, definitions, history, writerOptions({ maxPanesPerTick: 20_000, retentionMs: RETENTION_MS, holdMs }), clock);
   const warn = jest.spyOn(console, 'warn').mockImplementation(() => {});
   const error = jest.spyOn(console, 'error').mockImplementation(() => {});
   try {

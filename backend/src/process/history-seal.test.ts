@@ -16,6 +16,7 @@ import { HISTORY_SEAL } from '../store/pane-state';
 import { compileQuery, compose, PaneStore, parseMetricDefinitions } from '../window';
 import { HistoryWriter } from './history-writer';
 import { Processor } from './processor';
+import { writerOptions } from '../../test/history-writer-options';
 
 const T0 = 1_800_000_000_000; // a whole minute
 const S = 1000;
@@ -33,17 +34,7 @@ function rig() {
   const history = new MemoryHistory(1_000_000);
   const log = new MemoryLog(2);
   const processor = new Processor(log, state, definitions, { groupId: 'g', outOfOrdernessMs: 2000, engine: {} }, clock);
-  const writer = new HistoryWriter(state, log, definitions, history, {
-    paneMs: S,
-    outOfOrdernessMs: 2000,
-    idleMs: 3000,
-    allowedLatenessMs: 60_000,
-    tickMs: S,
-    maxPanesPerTick: 1000,
-    initialLookbackMs: 60_000,
-    retentionMs: 3_660_000,
-    holdMs: 0,
-  }, clock);
+  const writer = new HistoryWriter(state, log, definitions, history, writerOptions(), clock);
   /** Partition 0 commits once at T0 + 6 s, then goes idle; partition 1 stays busy until `until`. */
   const run = async (until: number) => {
     now = T0 + 6 * S;

@@ -10,6 +10,7 @@ import { MemoryPaneState } from '../store/memory-pane-state';
 import { parseMetricDefinitions } from '../window';
 import { HistoryWriter } from './history-writer';
 import { Processor } from './processor';
+import { writerOptions } from '../../test/history-writer-options';
 
 const T0 = 1_800_000_000_000; // a whole minute
 const S = 1000;
@@ -19,17 +20,7 @@ function record(offset: number, ts: number, fields: Record<string, FieldValue>):
 }
 
 function writer(state: MemoryPaneState, history: MemoryHistory, definitions: Parameters<typeof parseMetricDefinitions>[0], clock: () => number): HistoryWriter {
-  return new HistoryWriter(state, new MemoryLog(1), parseMetricDefinitions(definitions, 'test.yaml'), history, {
-    paneMs: 1000,
-    outOfOrdernessMs: 2000,
-    idleMs: 3000,
-    allowedLatenessMs: 60_000,
-    tickMs: 1000,
-    maxPanesPerTick: 300,
-    initialLookbackMs: 60_000,
-    retentionMs: 3_660_000,
-    holdMs: 0,
-  }, clock);
+  return new HistoryWriter(state, new MemoryLog(1), parseMetricDefinitions(definitions, 'test.yaml'), history, writerOptions({ maxPanesPerTick: 300 }), clock);
 }
 
 it('writes a pane of a metric with tens of thousands of series (more samples than one call can spread)', async () => {

@@ -16,6 +16,7 @@ import { PanecastError } from '../errors';
 import { resolveStoreOptions } from '../window';
 import { DimensionValuesService } from './dimensions';
 import { HistoryQueryService, type HistoryAnswer } from './history-query';
+import { writerOptions } from '../../test/history-writer-options';
 
 const definitions = loadMetricFiles(join(__dirname, '..', '..', 'metrics'));
 const T0 = 1_800_000_000_000; // a whole minute
@@ -79,17 +80,7 @@ beforeAll(async () => {
   // Both partitions idle: the watermark follows the clock, every pane becomes immutable and is written.
   now = T0 + 300 * S;
   // The records reach the processor directly, not through the log: it holds none waiting.
-  const writer = new HistoryWriter(state, new MemoryLog(2), definitions, history, {
-    paneMs: 1000,
-    outOfOrdernessMs: 2000,
-    idleMs: 3000,
-    allowedLatenessMs: 60_000,
-    tickMs: 1000,
-    maxPanesPerTick: 10_000,
-    initialLookbackMs: 10 * 60_000,
-    retentionMs: 3_660_000,
-    holdMs: 0,
-  }, clock);
+  const writer = new HistoryWriter(state, new MemoryLog(2), definitions, history, writerOptions({ maxPanesPerTick: 10_000, initialLookbackMs: 10 * 60_000 }), clock);
   await writer.tick();
   expect((await state.readMark('history')) ?? 0).toBeGreaterThanOrEqual(T0 + 200 * S);
   service = new HistoryQueryService(state, history, definitions, options, clock);

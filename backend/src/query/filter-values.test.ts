@@ -12,7 +12,7 @@ function roundTrip(values: string[]): string[] {
   return filterParams(new URLSearchParams(query)).city as string[];
 }
 
-const AWKWARD = ['Washington, DC', ',', ',,', '\\', '\\,', '[', ']', '[x]', '"', '\'', '""', 'a=b&c=d', '%2C', '+', ' ', '', 'Zürich 東京 🚀', '\u0000\u2028', 'x'.repeat(500)];
+const AWKWARD = ['Washington, DC', ',', ',,', '\\', '\\,', '[', ']', '[x]', '"', '\'', '""', 'a=b&c=d', '%2C', '+', ' ', '', 'Zürich 東京 🚀', '\u0000\u2028', 'x'.repeat(256)];
 
 describe('decodeFilterValues', () => {
   it('reads the short form as before: values separated by commas', () => {
@@ -28,6 +28,18 @@ describe('decodeFilterValues', () => {
   it.each(AWKWARD.map((value) => [value]))('round-trips %j alone and among others in the JSON form', (value) => {
     expect(roundTrip([value])).toEqual([value]);
     expect(roundTrip(['FR', value, 'Washington, DC'])).toEqual([...new Set(['FR', value, 'Washington, DC'])]);
+  });
+
+  it("takes at most the live channel's 100 values of at most 256 characters, in either form", () => {
+    const hundred = Array.from({ length: 100 }, (_, i) => `v${i}`);
+    expect(decodeFilterValues('filter.route', hundred.join(','))).toHaveLength(100);
+    expect(decodeFilterValues('filter.route', JSON.stringify(['y'.repeat(256)]))).toEqual(['y'.repeat(256)]);
+    for (const raw of [[...hundred, 'v100'].join(','), JSON.stringify([...hundred, 'v100'])]) {
+      expect(() => decodeFilterValues('filter.route', raw)).toThrow(expect.objectContaining({ code: 'PANECAST_ERR_QUERY_INVALID', message: expect.stringContaining('at most 100 values') }));
+    }
+    for (const raw of [`a,${'y'.repeat(257)}`, JSON.stringify(['a', 'y'.repeat(257)])]) {
+      expect(() => decodeFilterValues('filter.route', raw)).toThrow(expect.objectContaining({ message: expect.stringContaining('filter.route[1]') }));
+    }
   });
 
   it('round-trips every awkward value in one list', () => {

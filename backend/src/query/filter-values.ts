@@ -24,6 +24,7 @@
  * structured filters; every client has an encoder, and its grammar is unambiguous. The one cost: a
  * short-form value beginning with `[` now reads as JSON; send such a value in the JSON form.
  */
+import { DEFAULT_LIMITS } from '@panecast/protocol';
 import { PanecastError } from '../errors';
 
 /** The JSON form starts with this character; no short-form value may. */
@@ -43,9 +44,28 @@ function describeSyntaxError(error: unknown): string {
  * something other than strings, finite numbers and booleans.
  */
 export function decodeFilterValues(field: string, raw: string): string[] {
-  if (!raw.startsWith(JSON_LIST_START)) {
-    return raw.split(',');
+  return withinLimits(field, raw.startsWith(JSON_LIST_START) ? jsonValues(field, raw) : raw.split(','));
+}
+
+/**
+ * The live channel's bounds on a filter (protocol limits: values per
+ * dimension, characters per value), so a read route takes exactly the
+ * filters a subscription may carry, and a panel's history and live tail are
+ * refused alike.
+ */
+function withinLimits(field: string, values: string[]): string[] {
+  const { maxFilterValues, maxValueLength } = DEFAULT_LIMITS;
+  if (values.length > maxFilterValues) {
+    throw invalid(field, `may list at most ${maxFilterValues} values, as a live subscription's filter may; got ${values.length}`);
   }
+  const long = values.findIndex((value) => value.length > maxValueLength);
+  if (long >= 0) {
+    throw invalid(`${field}[${long}]`, `must be at most ${maxValueLength} characters, as in a live subscription's filter`);
+  }
+  return values;
+}
+
+function jsonValues(field: string, raw: string): string[] {
   let parsed: unknown;
   try {
     parsed = JSON.parse(raw);

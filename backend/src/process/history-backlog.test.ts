@@ -65,7 +65,18 @@ describe('history writer and the log behind it', () => {
     await consume(0);
     // Partition 0's processor goes down: its records keep arriving, unapplied, while partition 1 runs on.
     await append(0, [T0 + 30 * S, T0 + 60 * S, T0 + 90 * S]);
-    await busy(T0 + 200 * S);
+    const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      await busy(T0 + 200 * S);
+      // An operator hears of it, at most once a minute, and /v1/stats counts what waits.
+      const said = warn.mock.calls.map((call) => String(call[0]));
+      expect(said.length).toBeGreaterThan(0);
+      expect(said.length).toBeLessThanOrEqual(3);
+      expect(said.every((text) => text.includes('partition 0: 3 records, no commit for'))).toBe(true);
+      expect(writer.snapshot().waitingRecords).toBe(3);
+    } finally {
+      warn.mockRestore();
+    }
     // History held at partition 0's own watermark (3 s), nothing sealed past it.
     expect((await state.readMark(HISTORY_SEAL)) ?? Number.NEGATIVE_INFINITY).toBeLessThanOrEqual(T0 + 5 * S);
     await consume(0);
@@ -77,6 +88,7 @@ describe('history writer and the log behind it', () => {
       await writer.tick();
     }
     expect(await counted()).toBe(4 + 40);
+    expect(writer.snapshot().waitingRecords).toBe(0);
   });
 
   it('writes nothing while a partition holds records no processor has applied yet', async () => {

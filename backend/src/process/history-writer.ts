@@ -3,14 +3,14 @@
  * change: when the global watermark (minimum over ALL partitions' committed
  * progress, read from the pane-state store, idle ones with nothing waiting in
  * the log following the wall clock) has passed the pane's end by the allowed
- * lateness. History is thus
- * immutable and exact; the live channel serves the mutable tail. Before
- * reading panes it raises the history seal past them: from then on no
- * commit changes them (a partition back from idleness with an event there
- * finds it too late, processor.ts), so what it reads is what they keep. Partials of
- * every partition are merged here, so any process may run the writer: the
- * values and timestamps are deterministic, and a re-write lands on the same
- * points. A cursor in the pane-state store lets a restart resume.
+ * lateness. History is thus immutable and exact; the live channel serves the
+ * mutable tail. Before reading panes it raises the history seal past them:
+ * from then on no commit changes them (a partition back from idleness with
+ * an event there finds it too late, processor.ts), so what it reads is what
+ * they keep. Partials of every partition are merged (pane-samples.ts), so any
+ * process may run the writer: the values and timestamps are deterministic,
+ * and a re-write lands on the same points. A cursor in the pane-state store
+ * lets a restart resume.
  *
  * Per fine pane (1 s) and full dimension tuple, stamped at the pane's END:
  *   panecast_<m>_count{…,window="1s"}                       every metric
@@ -25,14 +25,9 @@
  */
 import { HISTORY_SEAL, type PaneStateStore } from '../store/pane-state';
 import type { History, Sample } from '../store/history';
-import { seriesName } from '../store/history';
-import { vmrangeOf } from '../store/vmrange';
-import { ByteReader } from '../window/aggregates/bytes';
-import { readSketchBins } from '../window/aggregates/quantile-sketch';
-import { readSummary } from '../window/aggregates/summary';
-import { compileQuery, compose, decodeSeriesKey, PaneStore, watermarkOver, type MetricDefinition, type PartitionActivity, type StoredPartial } from '../window';
+import { watermarkOver, type MetricDefinition, type PartitionActivity } from '../window';
 import type { EventLog } from '../buffer/event-log';
-import { windowLabel } from '../store/window-sink';
+import { groupByPane, PaneSamples } from './pane-samples';
 
 export interface HistoryWriterOptions {
   paneMs: number;
@@ -51,8 +46,6 @@ export interface HistoryWriterOptions {
 }
 
 const CURSOR = 'history';
-const DISTINCT_WINDOW_MS = 60_000;
-const SKETCH_FLAG = 2;
 /** Panes read, written and marked together within a tick (bounds a catch-up's memory). */
 const PANES_PER_SLICE = 10;
 /** Samples held before they are written (bounds a high-cardinality pane's memory). */
@@ -62,46 +55,21 @@ const REPORT_EVERY_MS = 60_000;
 /** Panes held per store call. */
 const HOLD_CHUNK = 1000;
 
-interface SeriesTotals {
-  labels: Record<string, string>;
-  count: number;
-  sum: number;
-  min: number;
-  max: number;
-  bins: Map<number, number>;
-}
-
-/** Splits readPanes' partition → partials into pane start → partition → partials. */
-function groupByPane(byPartition: Map<number, StoredPartial[]>): Map<number, Map<number, StoredPartial[]>> {
-  const byPane = new Map<number, Map<number, StoredPartial[]>>();
-  for (const [partition, partials] of byPartition) {
-    for (const partial of partials) {
-      let partitions = byPane.get(partial.paneStart);
-      if (partitions === undefined) {
-        partitions = new Map();
-        byPane.set(partial.paneStart, partitions);
-      }
-      let list = partitions.get(partition);
-      if (list === undefined) {
-        list = [];
-        partitions.set(partition, list);
-      }
-      list.push(partial);
-    }
-  }
-  return byPane;
-}
-
 export class HistoryWriter {
   private timer: NodeJS.Timeout | undefined;
   private running = false;
   private written = 0;
   /** Panes before this are held (this process placed the holds). */
+  private readonly samples: PaneSamples;
   private heldTo = Number.NEGATIVE_INFINITY;
   private panesHeld = 0;
   private panesPastRetention = 0;
   private reportedTo = Number.NEGATIVE_INFINITY;
   private reportedAt = Number.NEGATIVE_INFINITY;
+  /** Records in the log not applied yet, as of the last round. */
+  private waitingRecords = 0;
+  private stalledSince: number | undefined;
+  private stalledReportedAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly state: PaneStateStore,
@@ -110,7 +78,9 @@ export class HistoryWriter {
     private readonly history: History,
     private readonly options: HistoryWriterOptions,
     private readonly clock: () => number = Date.now,
-  ) {}
+  ) {
+    this.samples = new PaneSamples(state, definitions, options);
+  }
 
   start(): void {
     this.timer = setInterval(() => void this.tick(), this.options.tickMs);
@@ -127,19 +97,47 @@ export class HistoryWriter {
    */
   async writableUpTo(): Promise<number> {
     const [progress, applied, ends] = await Promise.all([this.state.readProgress(), this.state.readOffsets(), this.log.endOffsets()]);
+    const now = this.clock();
     const activity: PartitionActivity[] = [];
+    const stalled: string[] = [];
+    let unapplied = false;
+    this.waitingRecords = 0;
     for (const [partition, end] of ends) {
-      const waiting = (applied.get(partition) ?? -1) < end - 1;
+      const waiting = end - 1 - (applied.get(partition) ?? -1);
+      this.waitingRecords += Math.max(0, waiting);
       const seen = progress.get(partition);
       if (seen === undefined) {
-        if (waiting) {
-          return Number.NEGATIVE_INFINITY;
+        if (waiting > 0) {
+          unapplied = true;
+          stalled.push(`partition ${partition}: ${waiting} records, none applied yet`);
         }
         continue;
       }
-      activity.push({ maxEventTime: seen.maxEventTime, lastActivity: waiting ? Number.POSITIVE_INFINITY : seen.committedAt });
+      if (waiting > 0 && now - seen.committedAt >= this.options.idleMs) {
+        stalled.push(`partition ${partition}: ${waiting} records, no commit for ${Math.round((now - seen.committedAt) / 1000)} s`);
+      }
+      activity.push({ maxEventTime: seen.maxEventTime, lastActivity: waiting > 0 ? Number.POSITIVE_INFINITY : seen.committedAt });
     }
-    return watermarkOver(activity, this.clock(), this.options) - this.options.allowedLatenessMs;
+    this.reportStalled(stalled, now);
+    return unapplied ? Number.NEGATIVE_INFINITY : watermarkOver(activity, now, this.options) - this.options.allowedLatenessMs;
+  }
+
+  /**
+   * Says (at most once a minute) which partitions hold history back with
+   * records waiting that no processor is applying: a processor down or
+   * behind, which an operator should hear of before panes run out of
+   * retention.
+   */
+  private reportStalled(stalled: readonly string[], now: number): void {
+    if (stalled.length === 0) {
+      this.stalledSince = undefined;
+      return;
+    }
+    this.stalledSince ??= now;
+    if (now - this.stalledSince >= REPORT_EVERY_MS && now - this.stalledReportedAt >= REPORT_EVERY_MS) {
+      this.stalledReportedAt = now;
+      console.warn(`history writer: waiting for ${stalled.join('; ')}: history holds until they are applied`);
+    }
   }
 
   /** Writes the next run of immutable panes; safe to call concurrently (runs once at a time). */
@@ -193,7 +191,7 @@ export class HistoryWriter {
         const byPane = groupByPane(await this.state.readPanes(definition.name, paneMs, slice));
         for (const [paneStart, byPartition] of byPane) {
           // One by one: spreading a big pane's samples into push() overflows the stack (~120k).
-          for (const sample of await this.paneSamples(definition, paneStart, byPartition)) {
+          for (const sample of await this.samples.paneSamples(definition, paneStart, byPartition)) {
             samples.push(sample);
           }
           if (samples.length >= SAMPLES_PER_WRITE) {
@@ -263,107 +261,8 @@ export class HistoryWriter {
     }
   }
 
-  private async paneSamples(definition: MetricDefinition, paneStart: number, byPartition: Map<number, StoredPartial[]>): Promise<Sample[]> {
-    const { paneMs } = this.options;
-    const end = paneStart + paneMs;
-    const window = windowLabel(paneMs);
-    const totals = this.mergeSummaries(definition, [...byPartition.values()].flat());
-    const samples: Sample[] = [];
-    const push = (aggregate: string, labels: Record<string, string>, value: number) =>
-      samples.push({ name: seriesName(definition.name, aggregate), labels: { ...labels, window }, timestamp: end, value });
-    for (const series of totals.values()) {
-      push('count', series.labels, series.count);
-      if (definition.measure !== undefined) {
-        push('sum', series.labels, series.sum);
-        push('min', series.labels, series.min);
-        push('max', series.labels, series.max);
-      }
-      for (const [bin, count] of series.bins) {
-        push('bucket', { ...series.labels, vmrange: vmrangeOf(bin) }, count);
-      }
-    }
-    if (definition.distinctOf !== undefined) {
-      // Appended one by one, as in tick: a spread of one sample per tuple can overflow the stack.
-      for (const sample of await this.distinctSamples(definition, paneStart, paneMs, byPartition)) {
-        samples.push(sample);
-      }
-      if ((end % DISTINCT_WINDOW_MS) === 0) {
-        const minute = end - DISTINCT_WINDOW_MS;
-        const starts = Array.from({ length: DISTINCT_WINDOW_MS / paneMs }, (_, i) => minute + i * paneMs);
-        for (const sample of await this.distinctSamples(definition, minute, DISTINCT_WINDOW_MS, await this.state.readPanes(definition.name, paneMs, starts))) {
-          samples.push(sample);
-        }
-      }
-    }
-    return samples;
-  }
-
-  /** Merges the partitions' partials per series: summary and sketch bins. */
-  private mergeSummaries(definition: MetricDefinition, partials: readonly StoredPartial[]): Map<string, SeriesTotals> {
-    const reader = new ByteReader(new Uint8Array(0), 'stored partial');
-    const totals = new Map<string, SeriesTotals>();
-    for (const partial of partials) {
-      const values = decodeSeriesKey(partial.seriesKey, definition.dimensions.length);
-      if (values === undefined) {
-        continue;
-      }
-      let series = totals.get(partial.seriesKey);
-      if (series === undefined) {
-        const labels = Object.fromEntries(definition.dimensions.map((dimension, i) => [dimension, values[i] as string]));
-        series = { labels, count: 0, sum: 0, min: Number.POSITIVE_INFINITY, max: Number.NEGATIVE_INFINITY, bins: new Map() };
-        totals.set(partial.seriesKey, series);
-      }
-      reader.load(partial.bytes);
-      reader.u8(); // partial format (checked when panes are loaded)
-      const flags = reader.u8();
-      const summary = readSummary(reader);
-      series.count += summary.count;
-      series.sum += summary.sum;
-      series.min = Math.min(series.min, summary.min);
-      series.max = Math.max(series.max, summary.max);
-      if ((flags & SKETCH_FLAG) !== 0) {
-        const bins = series.bins;
-        readSketchBins(reader, (bin, count) => bins.set(bin, (bins.get(bin) ?? 0) + count));
-      }
-    }
-    return totals;
-  }
-
-  /** Distinct counts of one window, per full tuple and in total, merged by the core. */
-  private async distinctSamples(
-    definition: MetricDefinition,
-    start: number,
-    sizeMs: number,
-    byPartition: Map<number, StoredPartial[]>,
-  ): Promise<Sample[]> {
-    const stores = [...byPartition.values()].map((partials) => {
-      const store = new PaneStore(this.definitions, { paneMs: this.options.paneMs, allowedLatenessMs: this.options.allowedLatenessMs });
-      store.load(partials);
-      return store;
-    });
-    const samples: Sample[] = [];
-    const groupings = definition.dimensions.length === 0 ? [[]] : [[...definition.dimensions], []];
-    for (const groupBy of groupings) {
-      const scope = groupBy.length === 0 && definition.dimensions.length > 0 ? 'total' : 'tuple';
-      const query = compileQuery({ metric: definition.name, aggregate: 'distinct', window: { sizeMs }, groupBy }, this.definitions, this.options.paneMs);
-      for (const group of compose(stores, query, { from: start, to: start + sizeMs }, Number.POSITIVE_INFINITY)) {
-        for (const point of group.points) {
-          if (point.window.start === start) {
-            samples.push({
-              name: seriesName(definition.name, 'distinct'),
-              labels: { ...group.group, window: windowLabel(sizeMs), scope },
-              timestamp: start + sizeMs,
-              value: point.value,
-            });
-          }
-        }
-      }
-    }
-    return samples;
-  }
-
-  snapshot(): { samplesWritten: number; panesHeld: number; panesPastRetention: number } {
-    return { samplesWritten: this.written, panesHeld: this.panesHeld, panesPastRetention: this.panesPastRetention };
+  snapshot(): { samplesWritten: number; panesHeld: number; panesPastRetention: number; waitingRecords: number } {
+    return { samplesWritten: this.written, panesHeld: this.panesHeld, panesPastRetention: this.panesPastRetention, waitingRecords: this.waitingRecords };
   }
 
   async stop(): Promise<void> {

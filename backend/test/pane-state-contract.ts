@@ -53,7 +53,12 @@ export function paneStateContract(name: string, make: () => Promise<PaneStateSto
       expect(panes.get(1)?.map((p) => [p.paneStart, p.seriesKey])).toEqual([[2000, '["a/b"]']]);
       const progress = await store.readProgress();
       expect(progress.get(1)).toEqual({ maxEventTime: 2500, committedAt: 9 });
-      expect(await store.readOffsets()).toEqual(new Map([[0, 50], [1, 7]]));
+      expect(await store.readCommitted()).toEqual(
+        new Map([
+          [0, { offset: 50, maxEventTime: 6000, committedAt: 10 }],
+          [1, { offset: 7, maxEventTime: 2500, committedAt: 9 }],
+        ]),
+      );
     });
 
     it('refuses a commit from an owner a newer load has fenced off, and keeps the newer state', async () => {
@@ -102,6 +107,8 @@ export function paneStateContract(name: string, make: () => Promise<PaneStateSto
       const partials = [partial('h', 1000, A, 1), partial('h', 2000, A, 2), partial('h', 3000, A, 3)];
       await store.commit({ epoch, partition: 5, offset: 1, progress, partials, retentionMs: (resolution) => (resolution === 1000 ? 400 : 0) });
       await store.holdPanes('h', 1000, [1000], Date.now() + 10_000);
+      // A later commit to the held pane (a late correction) keeps the hold.
+      await store.commit({ epoch, partition: 5, offset: 2, progress, partials: [partial('h', 1000, A, 9)], retentionMs: (resolution) => (resolution === 1000 ? 400 : 0) });
       // A hold shorter than what the pane has left does not cut it.
       await store.holdPanes('h', 1000, [2000], Date.now() + 1);
       await new Promise((resolve) => setTimeout(resolve, 100));

@@ -319,7 +319,17 @@ export class LiveComposer {
     const { frames, dueAt } = entry.filter.changed(updates, horizon, now);
     if (frames.length > 0 || !entry.filter.announced) {
       entry.filter.announced = true;
-      await this.bus.publish(entry.key, frames, horizon);
+      try {
+        await this.bus.publish(entry.key, frames, horizon);
+      } catch (error) {
+        // The filter took these frames as sent. Started again, the tail seeds itself from what the
+        // bus does hold, so the next round sends what this publish lost (finals included).
+        if (this.tails.get(entry.key) === entry) {
+          this.tails.delete(entry.key);
+          this.refreshNeeded = true;
+        }
+        throw error;
+      }
       this.published += frames.length;
     }
     if (entry.pinned) {

@@ -41,7 +41,7 @@ export interface HistoryWriterOptions {
   initialLookbackMs: number;
   /** How long the pane store keeps a fine pane after its last commit (fine retention + allowed lateness). */
   retentionMs: number;
-  /** While history cannot be written, panes not written yet are kept this much longer (0: not at all). */
+  /** While history cannot be written or waits for a stalled partition, panes not written yet are kept this much longer (0: not at all). */
   holdMs: number;
 }
 
@@ -52,6 +52,8 @@ const PANES_PER_SLICE = 10;
 const SAMPLES_PER_WRITE = 50_000;
 /** The log says at most this often that panes were written past their retention (all are counted). */
 const REPORT_EVERY_MS = 60_000;
+/** The window of the per-minute distinct samples (pane-samples.ts). */
+const DISTINCT_MINUTE_MS = 60_000;
 /** Panes held per store call. */
 const HOLD_CHUNK = 1000;
 
@@ -96,16 +98,18 @@ export class HistoryWriter {
    * backlog would then be too late.
    */
   async writableUpTo(): Promise<number> {
-    const [progress, applied, ends] = await Promise.all([this.state.readProgress(), this.state.readOffsets(), this.log.endOffsets()]);
+    // The log's ends first: a commit after them can only show less waiting than there is now.
+    const ends = await this.log.endOffsets();
+    const committed = await this.state.readCommitted();
     const now = this.clock();
     const activity: PartitionActivity[] = [];
     const stalled: string[] = [];
     let unapplied = false;
     this.waitingRecords = 0;
     for (const [partition, end] of ends) {
-      const waiting = end - 1 - (applied.get(partition) ?? -1);
+      const seen = committed.get(partition);
+      const waiting = end - 1 - (seen?.offset ?? -1);
       this.waitingRecords += Math.max(0, waiting);
-      const seen = progress.get(partition);
       if (seen === undefined) {
         if (waiting > 0) {
           unapplied = true;
@@ -146,25 +150,32 @@ export class HistoryWriter {
       return;
     }
     this.running = true;
-    let run: { from: number; limit: number } | undefined;
+    const { paneMs, outOfOrdernessMs, allowedLatenessMs, retentionMs } = this.options;
+    // Where history would be, were no partition holding it back: the clock's reach.
+    const reach = Math.floor((this.clock() - outOfOrdernessMs - allowedLatenessMs) / paneMs) * paneMs;
+    let from: number | undefined;
     try {
-      const { paneMs } = this.options;
+      from = await this.state.readMark(CURSOR);
       const limit = Math.floor((await this.writableUpTo()) / paneMs) * paneMs;
+      if (from !== undefined && reach - limit > retentionMs / 2) {
+        // Held back far behind the clock (a partition with records waiting: its processor down or
+        // behind): the other partitions' panes must outlive the wait, as in an outage.
+        await this.hold(from, reach);
+      }
       if (!Number.isFinite(limit)) {
         return;
       }
-      let from = await this.state.readMark(CURSOR);
       if (from === undefined) {
         // Marked at once: if history is down from the start, the next run resumes (and holds) from here.
         from = limit - this.options.initialLookbackMs;
         await this.state.writeMark(CURSOR, from);
       }
-      run = { from, limit };
-      await this.write(run.from, run.limit);
+      await this.write(from, limit);
     } catch (error) {
       console.warn(`history writer: will retry: ${(error as Error).message}`);
-      if (run !== undefined) {
-        await this.hold(run.from, run.limit);
+      if (from !== undefined) {
+        // VictoriaMetrics, Redis or Kafka (its end offsets) failing: keep what is not written yet.
+        await this.hold(from, reach);
       }
     } finally {
       this.running = false;
@@ -200,6 +211,16 @@ export class HistoryWriter {
             samples.length = 0;
           }
         }
+        if (definition.distinctOf !== undefined) {
+          // Each minute the slice completes, events in its last second or not.
+          for (const start of slice) {
+            if ((start + paneMs) % DISTINCT_MINUTE_MS === 0) {
+              for (const sample of await this.samples.minuteSamples(definition, start + paneMs)) {
+                samples.push(sample);
+              }
+            }
+          }
+        }
       }
       await this.history.writeSamples(samples);
       await this.state.writeMark(CURSOR, sliceEnd);
@@ -208,15 +229,17 @@ export class HistoryWriter {
   }
 
   /**
-   * While history cannot be written, keeps the panes not written yet in the
-   * store past their retention (by holdMs), so an outage of the history
-   * store shorter than that loses nothing: the writer catches up after it.
-   * Each pane is held once (from the first failure on, new panes as they
-   * become writable); a restarted writer holds them again, harmlessly.
+   * While history cannot be written (a store failing) or waits far behind
+   * the clock (a partition with records waiting), keeps the panes not
+   * written yet, up to the clock's reach, in the store past their retention
+   * (by holdMs), so an outage or a stall shorter than that loses nothing:
+   * the writer catches up after it. Each pane is held once (new panes as
+   * the clock moves on); a restarted writer holds them again, harmlessly.
    */
   private async hold(from: number, limit: number): Promise<void> {
     const { holdMs, paneMs, retentionMs } = this.options;
-    const first = Math.max(from, this.heldTo);
+    // From the cursor's minute: the minute's distinct count is read from all its panes.
+    const first = Math.max(Math.floor(from / DISTINCT_MINUTE_MS) * DISTINCT_MINUTE_MS, this.heldTo);
     if (holdMs <= 0 || first >= limit) {
       return;
     }

@@ -56,7 +56,7 @@ export class PaneSamples {
     private readonly options: { paneMs: number; allowedLatenessMs: number },
   ) {}
 
-  /** The samples of one fine pane of a metric: its summaries, sketch bins and distinct counts. */
+  /** The samples of one fine pane of a metric: its summaries, sketch bins and distinct counts (minuteSamples has the minute's). */
   async paneSamples(definition: MetricDefinition, paneStart: number, byPartition: Map<number, StoredPartial[]>): Promise<Sample[]> {
     const { paneMs } = this.options;
     const end = paneStart + paneMs;
@@ -81,15 +81,20 @@ export class PaneSamples {
       for (const sample of await this.distinctSamples(definition, paneStart, paneMs, byPartition)) {
         samples.push(sample);
       }
-      if ((end % DISTINCT_WINDOW_MS) === 0) {
-        const minute = end - DISTINCT_WINDOW_MS;
-        const starts = Array.from({ length: DISTINCT_WINDOW_MS / paneMs }, (_, i) => minute + i * paneMs);
-        for (const sample of await this.distinctSamples(definition, minute, DISTINCT_WINDOW_MS, await this.state.readPanes(definition.name, paneMs, starts))) {
-          samples.push(sample);
-        }
-      }
     }
     return samples;
+  }
+
+  /**
+   * The distinct counts of the minute ending at `end` (a whole minute), from
+   * all its fine panes: written for every minute history passes, whether or
+   * not its last second had events.
+   */
+  async minuteSamples(definition: MetricDefinition, end: number): Promise<Sample[]> {
+    const { paneMs } = this.options;
+    const minute = end - DISTINCT_WINDOW_MS;
+    const starts = Array.from({ length: DISTINCT_WINDOW_MS / paneMs }, (_, i) => minute + i * paneMs);
+    return this.distinctSamples(definition, minute, DISTINCT_WINDOW_MS, await this.state.readPanes(definition.name, paneMs, starts));
   }
 
   /** Merges the partitions' partials per series: summary and sketch bins. */

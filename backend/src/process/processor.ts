@@ -279,7 +279,7 @@ export class Processor {
       this.drop(batch.partition, work);
       if (attempt === ROUTING_ATTEMPTS) {
         this.stats.failedCommits++;
-        throw new PanecastError('PANECAST_ERR_INTERNAL', {}, `partition ${batch.partition}: the admission ledger kept refusing the batch's routing`);
+        throw new PanecastError('PANECAST_ERR_INTERNAL', {}, `partition ${batch.partition}: the store kept refusing the batch's commit (its routing on the admission ledger, or panes below the history seal)`);
       }
       work = await this.partition(batch.partition);
     }

@@ -93,7 +93,8 @@ export class MemoryPaneState implements PaneStateStore {
         // Copy: drained bytes are views into a buffer the engine reuses.
         pane.fields.set(partialField(commit.partition, item.seriesKey), item.bytes.slice());
       }
-      pane.expiresAt = now + commit.retentionMs(partial.resolutionMs);
+      // Never shorter: a pane the history writer holds keeps its hold through a late correction.
+      pane.expiresAt = Math.max(pane.expiresAt, now + commit.retentionMs(partial.resolutionMs));
       index.set(suffix, partial.paneStart);
     }
     this.offsets.set(commit.partition, commit.offset);
@@ -157,8 +158,8 @@ export class MemoryPaneState implements PaneStateStore {
     return new Map(this.progress);
   }
 
-  async readOffsets(): Promise<Map<number, number>> {
-    return new Map(this.offsets);
+  async readCommitted(): Promise<Map<number, PartitionProgress & { offset: number }>> {
+    return new Map([...this.progress].map(([partition, progress]) => [partition, { ...progress, offset: this.offsets.get(partition) ?? -1 }]));
   }
 
   private readonly marks = new Map<string, number>();

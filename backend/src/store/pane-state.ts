@@ -112,8 +112,12 @@ export interface PaneStateStore {
   holdPanes(metric: string, resolutionMs: number, paneStarts: readonly number[], until: number): Promise<void>;
   /** Progress of every partition ever committed. */
   readProgress(): Promise<Map<number, PartitionProgress>>;
-  /** The last applied offset of every partition ever committed. */
-  readOffsets(): Promise<Map<number, number>>;
+  /**
+   * Every partition ever committed: its last applied offset with its
+   * progress, read together (one commit writes both), so a reader never
+   * pairs a new offset with an older progress.
+   */
+  readCommitted(): Promise<Map<number, PartitionProgress & { offset: number }>>;
   /** A named position of a downstream writer (e.g. the history cursor); undefined if never set. */
   readMark(name: string): Promise<number | undefined>;
   writeMark(name: string, value: number): Promise<void>;

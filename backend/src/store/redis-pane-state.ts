@@ -65,7 +65,10 @@ for k = 5 + requests * 3, #KEYS - 1 do
   for j = 1, #items, 1000 do
     redis.call('HSET', KEYS[k], unpack(items, j, math.min(j + 999, #items)))
   end
-  redis.call('PEXPIRE', KEYS[k], ttl)
+  -- Never shorter: a pane the history writer holds keeps its hold through a late correction.
+  if redis.call('PTTL', KEYS[k]) < tonumber(ttl) then
+    redis.call('PEXPIRE', KEYS[k], ttl)
+  end
   redis.call('ZADD', KEYS[4], start, suffix)
 end
 if ARGV[5] ~= '' then
@@ -315,9 +318,15 @@ export class RedisPaneState implements PaneStateStore {
     return Number(await this.redis.eval(RAISE_MARK_SCRIPT, 1, `${this.prefix}:marks`, name, String(value)));
   }
 
-  async readOffsets(): Promise<Map<number, number>> {
-    const all = await this.redis.hgetall(`${this.prefix}:offsets`);
-    return new Map(Object.entries(all).map(([partition, offset]) => [Number(partition), Number(offset)]));
+  async readCommitted(): Promise<Map<number, PartitionProgress & { offset: number }>> {
+    // MULTI: both hashes as of one moment between commits.
+    const replies = await this.redis.multi().hgetall(`${this.prefix}:offsets`).hgetall(`${this.prefix}:progress`).exec();
+    const failed = replies?.find(([error]) => error !== null);
+    if (replies === null || failed !== undefined) {
+      throw (failed?.[0] as Error | undefined) ?? new Error('redis: the committed-state read was aborted');
+    }
+    const [offsets, progress] = replies.map(([, reply]) => reply as Record<string, string>) as [Record<string, string>, Record<string, string>];
+    return new Map(Object.entries(progress).map(([partition, text]) => [Number(partition), { ...decodeProgress(text), offset: Number(offsets[partition] ?? -1) }]));
   }
 
   async readProgress(): Promise<Map<number, PartitionProgress>> {

@@ -8,13 +8,12 @@
 import { MemoryLog } from '../buffer/memory-log';
 import { encodeEvent } from '../collect/event';
 import type { LogRecord } from '../buffer/event-log';
-import { MemoryHistory } from '../store/memory-history';
-import type { Sample } from '../store/history';
 import { MemoryPaneState } from '../store/memory-pane-state';
 import { parseMetricDefinitions } from '../window';
 import { HistoryWriter } from './history-writer';
 import { Processor } from './processor';
 import { writerOptions } from '../../test/history-writer-options';
+import { FlakyHistory } from '../../test/flaky-history';
 
 const T0 = 1_800_000_000_000; // a whole minute
 const S = 1000;
@@ -25,20 +24,6 @@ const definitions = parseMetricDefinitions(
   'test.yaml',
 );
 
-/** History that refuses writes while `down` and keeps what it was given. */
-class FlakyHistory extends MemoryHistory {
-  down = false;
-  readonly kept: Sample[] = [];
-
-  override async writeSamples(samples: readonly Sample[]): Promise<void> {
-    if (this.down) {
-      throw new Error('connect ECONNREFUSED');
-    }
-    this.kept.push(...samples);
-    await super.writeSamples(samples);
-  }
-}
-
 function visit(offset: number, ts: number, user: string): LogRecord {
   return { partition: 0, offset, key: 'v', value: encodeEvent({ type: 'visit', ts, tsSource: 'event', fields: { user } }), timestamp: ts };
 }
@@ -48,7 +33,7 @@ describe('a minute\u2019s distinct count, with and without a VictoriaMetrics out
     let now = T0 + 6 * S;
     const clock = () => now;
     const state = new MemoryPaneState(clock);
-    const history = new FlakyHistory(1_000_000);
+    const history = new FlakyHistory(false, 1_000_000);
     const processor = new Processor(new MemoryLog(1), state, definitions, { groupId: 'g', outOfOrdernessMs: 2000, engine: {} }, clock);
     // A first run reaching back before the minute, so the writer passes its end.
     const writer = new HistoryWriter(state, new MemoryLog(1), definitions, history, writerOptions({ initialLookbackMs: 10 * MINUTE }), clock);
@@ -67,7 +52,7 @@ describe('a minute\u2019s distinct count, with and without a VictoriaMetrics out
     let now = T0 + 6 * S;
     const clock = () => now;
     const state = new MemoryPaneState(clock);
-    const history = new FlakyHistory(1_000_000);
+    const history = new FlakyHistory(false, 1_000_000);
     const processor = new Processor(new MemoryLog(1), state, definitions, { groupId: 'g', outOfOrdernessMs: 2000, engine: {} }, clock);
     const writer = new HistoryWriter(state, new MemoryLog(1), definitions, history, writerOptions({ maxPanesPerTick: 20_000, retentionMs: HOUR + MINUTE, holdMs: 3 * HOUR }), clock);
     const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);

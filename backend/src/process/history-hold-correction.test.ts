@@ -8,30 +8,18 @@
 import { MemoryLog } from '../buffer/memory-log';
 import { encodeEvent } from '../collect/event';
 import type { LogRecord } from '../buffer/event-log';
-import { MemoryHistory } from '../store/memory-history';
-import type { Sample } from '../store/history';
 import { MemoryPaneState } from '../store/memory-pane-state';
 import { parseMetricDefinitions } from '../window';
 import { HistoryWriter } from './history-writer';
 import { Processor } from './processor';
 import { writerOptions } from '../../test/history-writer-options';
+import { FlakyHistory } from '../../test/flaky-history';
 
 const T0 = 1_800_000_000_000; // a whole minute
 const S = 1000;
 const MINUTE = 60_000;
 const HOUR = 3_600_000;
 const definitions = parseMetricDefinitions({ metrics: [{ name: 'clicks', description: 'x', match: { type: 'click' }, dimensions: [] }] }, 'test.yaml');
-
-class FlakyHistory extends MemoryHistory {
-  down = true;
-
-  override async writeSamples(samples: readonly Sample[]): Promise<void> {
-    if (this.down) {
-      throw new Error('connect ECONNREFUSED');
-    }
-    await super.writeSamples(samples);
-  }
-}
 
 function click(offset: number, ts: number): LogRecord {
   return { partition: 0, offset, key: 'click', value: encodeEvent({ type: 'click', ts, tsSource: 'event', fields: {} }), timestamp: ts };
@@ -42,7 +30,7 @@ describe('a commit to a held pane', () => {
     let now = T0 + 6 * S;
     const clock = () => now;
     const state = new MemoryPaneState(clock);
-    const history = new FlakyHistory(1_000_000);
+    const history = new FlakyHistory(true, 1_000_000);
     const log = new MemoryLog(1);
     const processor = new Processor(log, state, definitions, { groupId: 'g', outOfOrdernessMs: 2000, engine: {} }, clock);
     const writer = new HistoryWriter(state, log, definitions, history, writerOptions({ maxPanesPerTick: 20_000, retentionMs: HOUR + MINUTE, holdMs: 3 * HOUR }), clock);

@@ -5,13 +5,12 @@
  */
 import { MemoryLog } from '../buffer/memory-log';
 import { encodeEvent } from '../collect/event';
-import { MemoryHistory } from '../store/memory-history';
-import type { Sample } from '../store/history';
 import { MemoryPaneState } from '../store/memory-pane-state';
 import { parseMetricDefinitions } from '../window';
 import { HistoryWriter } from './history-writer';
 import { Processor } from './processor';
 import { writerOptions } from '../../test/history-writer-options';
+import { FlakyHistory } from '../../test/flaky-history';
 
 const T0 = 1_800_000_000_000; // a whole minute
 const S = 1000;
@@ -19,23 +18,11 @@ const HOUR = 3_600_000;
 const RETENTION_MS = HOUR + 60_000;
 const definitions = parseMetricDefinitions({ metrics: [{ name: 'clicks', description: 'x', match: { type: 'click' }, dimensions: [] }] }, 'test.yaml');
 
-/** History that refuses every write while `down`, as VictoriaMetrics unreachable does. */
-class FlakyHistory extends MemoryHistory {
-  down = true;
-
-  override async writeSamples(samples: readonly Sample[]): Promise<void> {
-    if (this.down) {
-      throw new Error('connect ECONNREFUSED');
-    }
-    await super.writeSamples(samples);
-  }
-}
-
 async function outage(holdMs: number, outageMs: number) {
   let now = T0 + 6 * S;
   const clock = () => now;
   const state = new MemoryPaneState(clock);
-  const history = new FlakyHistory(1_000_000);
+  const history = new FlakyHistory(true, 1_000_000);
   const log = new MemoryLog(1);
   const processor = new Processor(log, state, definitions, { groupId: 'g', outOfOrdernessMs: 2000, engine: {} }, clock);
   await processor.onBatch({ partition: 0, records: [{ partition: 0, offset: 0, key: 'click', value: encodeEvent({ type: 'click', ts: T0 + 5 * S, tsSource: 'event', fields: {} }), timestamp: T0 }] });

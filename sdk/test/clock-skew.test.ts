@@ -3,7 +3,10 @@
  * collector in embedded mode: every event is accepted and counted in the
  * windows of the collector's clock (its `sent-at` lets the collector correct
  * the times). Without it, a fast clock's events are all refused as in the
- * future, and a slow clock's land behind the allowed lateness.
+ * future, and a slow clock's land behind the allowed lateness. A relay
+ * forwarding events stamped by good clocks elsewhere turns `sent-at` off
+ * (`sendSentAt: false`): with it, the relay's slow clock would move every
+ * time 10 minutes ahead, past the future bound.
  */
 import { startApp, type App } from '../../backend/src/app';
 import { recordText } from '../../backend/src/buffer/event-log';
@@ -76,4 +79,38 @@ it.each([
   }
   expect(await counted(type, 25)).toBe(25);
   await sdk.close();
+});
+
+async function relay(type: string, sendSentAt: boolean | undefined): Promise<{ errors: DeliveryError[]; stamped: number[] }> {
+  const errors: DeliveryError[] = [];
+  const sdk = createClient({
+    url: app.url,
+    now: () => Date.now() - TEN_MINUTES,
+    batchSize: 10,
+    retry: { maxAttempts: 1 },
+    onError: (error) => errors.push(error),
+    ...(sendSentAt === undefined ? {} : { sendSentAt }),
+  });
+  // Times from the good clocks the events came from: the last minute, by the collector's own clock.
+  const stamped = Array.from({ length: 5 }, (_, i) => Date.now() - 60_000 + i * 1000);
+  for (const ts of stamped) {
+    sdk.track(type, { ts });
+  }
+  await sdk.flush(10_000);
+  await sdk.close(1000);
+  return { errors, stamped };
+}
+
+it('with sendSentAt: false keeps every ts as sent', async () => {
+  const type = uniqueType('sdk_relay_plain');
+  const { errors, stamped } = await relay(type, false);
+  expect(errors).toEqual([]);
+  expect(loggedTimes(type)).toEqual(stamped);
+});
+
+it('by default sends sent-at, and the relay clock moves the times out of bounds', async () => {
+  const type = uniqueType('sdk_relay_corrected');
+  const { errors } = await relay(type, undefined);
+  expect(errors.map((error) => error.code)).toContain('PANECAST_ERR_INVALID_EVENTS');
+  expect(loggedTimes(type)).toEqual([]);
 });

@@ -5,7 +5,7 @@
  * backlog is not sealed off and judged too late when it is applied.
  */
 import { MemoryLog } from '../buffer/memory-log';
-import { partitionFor } from '../buffer/partitioner';
+import { keyFor } from '../../test/partition-keys';
 import { encodeEvent } from '../collect/event';
 import { MemoryHistory } from '../store/memory-history';
 import { MemoryPaneState } from '../store/memory-pane-state';
@@ -19,15 +19,6 @@ const T0 = 1_800_000_000_000; // a whole minute
 const S = 1000;
 const definitions = parseMetricDefinitions({ metrics: [{ name: 'clicks', description: 'x', match: { type: 'click' }, dimensions: [] }] }, 'test.yaml');
 
-/** A record key that the log's partitioner puts in `partition` (of 2). */
-function keyFor(partition: number): string {
-  for (let k = 0; ; k++) {
-    if (partitionFor(`k${k}`, 2) === partition) {
-      return `k${k}`;
-    }
-  }
-}
-
 function rig() {
   let now = T0;
   const clock = () => now;
@@ -38,7 +29,7 @@ function rig() {
   const writer = new HistoryWriter(state, log, definitions, history, writerOptions(), clock);
   /** Appends clicks at these event times to one partition's log, under a key found to land there. */
   const append = async (partition: number, times: number[]) => {
-    const key = keyFor(partition);
+    const key = keyFor(partition, 2);
     await log.append(times.map((ts) => ({ key, value: encodeEvent({ type: 'click', ts, tsSource: 'event', fields: {} }), timestamp: ts })));
   };
   /** Applies what the log holds of `partition` past what was applied (the processor skips the rest). */

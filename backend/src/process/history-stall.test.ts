@@ -11,7 +11,7 @@
  * processor down for more than 1 h + 60 s.
  */
 import { MemoryLog } from '../buffer/memory-log';
-import { partitionFor } from '../buffer/partitioner';
+import { keyFor } from '../../test/partition-keys';
 import { encodeEvent } from '../collect/event';
 import { MemoryHistory } from '../store/memory-history';
 import { MemoryPaneState } from '../store/memory-pane-state';
@@ -26,14 +26,6 @@ const FINE_MS = 180_000;
 const RETENTION_MS = FINE_MS + 60_000;
 const definitions = parseMetricDefinitions({ metrics: [{ name: 'clicks', description: 'x', match: { type: 'click' }, dimensions: [] }] }, 'test.yaml');
 
-function keyFor(partition: number): string {
-  for (let k = 0; ; k++) {
-    if (partitionFor(`k${k}`, 2) === partition) {
-      return `k${k}`;
-    }
-  }
-}
-
 describe('a stalled partition and the other partitions\u2019 retention', () => {
   it('keeps the busy partition\u2019s panes until history has written them, however long the other one stalls', async () => {
     let now = T0 + 6 * S;
@@ -44,7 +36,7 @@ describe('a stalled partition and the other partitions\u2019 retention', () => {
     const processor = new Processor(log, state, definitions, { groupId: 'g', outOfOrdernessMs: 2000, engine: { fineRetentionMs: FINE_MS } }, clock);
     const writer = new HistoryWriter(state, log, definitions, history, writerOptions({ retentionMs: RETENTION_MS, holdMs: 3 * 3_600_000, maxPanesPerTick: 20_000 }), clock);
     const append = (partition: number, ts: number) =>
-      log.append([{ key: keyFor(partition), value: encodeEvent({ type: 'click', ts, tsSource: 'event', fields: {} }), timestamp: ts }]);
+      log.append([{ key: keyFor(partition, 2), value: encodeEvent({ type: 'click', ts, tsSource: 'event', fields: {} }), timestamp: ts }]);
     const consume = (partition: number) => processor.onBatch({ partition, records: [...log.records(partition)] });
     const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
     const error = jest.spyOn(console, 'error').mockImplementation(() => undefined);

@@ -9,6 +9,7 @@
  * the watermark never runs ahead of the panes the mirrors hold.
  */
 import type { CommitNotice, PaneStateStore, PartitionProgress } from '../store/pane-state';
+import { DEFAULT_LIMITS } from '../collect/event';
 import { PaneStore, watermarkOver, type MetricDefinition, type StoreOptions } from '../window';
 
 export interface MirrorOptions {
@@ -26,6 +27,8 @@ export class PaneMirrors {
   private pendingProgress = new Map<number, PartitionProgress>();
   /** Never moves back, even when a partition's progress is reloaded. */
   private watermark = Number.NEGATIVE_INFINITY;
+  /** The newest event time any progress (read, or noticed) names: no pane starts later. */
+  private newestEventTime = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly state: PaneStateStore,
@@ -41,6 +44,7 @@ export class PaneMirrors {
     this.dirty.clear();
     this.pendingProgress.clear();
     this.watermark = Number.NEGATIVE_INFINITY;
+    this.newestEventTime = Number.NEGATIVE_INFINITY;
   }
 
   get partitions(): number {
@@ -66,6 +70,11 @@ export class PaneMirrors {
       starts.add(start);
     }
     this.pendingProgress.set(notice.partition, notice.progress);
+    this.noteEventTime(notice.progress);
+  }
+
+  private noteEventTime(progress: PartitionProgress): void {
+    this.newestEventTime = Math.max(this.newestEventTime, progress.maxEventTime);
   }
 
   /** Drops queued notices and mirrors, then reads every partition's progress afresh; loads come after (ensureLoaded). */
@@ -75,6 +84,7 @@ export class PaneMirrors {
     const progress = await this.state.readProgress();
     this.mirrors.clear();
     this.loadedFrom.clear();
+    progress.forEach((value) => this.noteEventTime(value));
     return progress;
   }
 
@@ -82,6 +92,7 @@ export class PaneMirrors {
   setProgress(progress: ReadonlyMap<number, PartitionProgress>): void {
     for (const [partition, value] of progress) {
       this.progress.set(partition, value);
+      this.noteEventTime(value);
     }
   }
 
@@ -92,8 +103,12 @@ export class PaneMirrors {
       return;
     }
     // Mark first: commits arriving during the read are queued as dirty and reloaded by the next apply().
+    // A commit noticed before the mark had its panes dropped (metric not loaded), so the read reaches
+    // the newest event time noticed, not only the clock: events may be stamped ahead of it (up to the
+    // collector's future limit), and a round's clock is taken before its awaits.
     this.loadedFrom.set(metric, Math.min(from, loaded ?? Number.POSITIVE_INFINITY));
-    await this.load(metric, this.range(from, loaded ?? now + this.options.store.paneMs));
+    const newest = Math.min(Math.max(now, this.newestEventTime), now + DEFAULT_LIMITS.maxFutureMs);
+    await this.load(metric, this.range(from, loaded ?? newest + this.options.store.paneMs));
   }
 
   /** Reloads the panes notices named, then applies their progress; returns, per metric, the panes the watermark had passed. */

@@ -85,7 +85,16 @@ describe('history writer and the log behind it', () => {
   it('writes nothing while a partition holds records no processor has applied yet', async () => {
     const { state, append, busy } = rig();
     await append(0, [T0 + 5 * S]);
-    await busy(T0 + 200 * S);
+    const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      await busy(T0 + 200 * S);
+      // Named as never applied, not as behind: no processor has taken the partition at all.
+      const said = warn.mock.calls.map((call) => String(call[0]));
+      expect(said.length).toBeGreaterThan(0);
+      expect(said.every((text) => text.includes('partition 0: 1 records, none applied yet'))).toBe(true);
+    } finally {
+      warn.mockRestore();
+    }
     expect(await state.readMark(HISTORY_SEAL)).toBeUndefined();
     expect(await state.readMark('history')).toBeUndefined();
   });

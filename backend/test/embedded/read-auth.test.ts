@@ -222,8 +222,11 @@ describe('with live auth off (the embedded default)', () => {
 
 describe('token lifetime', () => {
   let short: App;
+  let startupWarnings: string[];
 
   beforeAll(async () => {
+    // This app sets no collector keys: it says so at start-up (asserted below).
+    const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
     short = await startApp(
       loadConfig({
         PANECAST_PORT: '0',
@@ -234,7 +237,16 @@ describe('token lifetime', () => {
         PANECAST_LIVE_EXPIRY_NOTICE_MS: '1000',
         PANECAST_LIVE_TOKEN_TTL_MS: '2000',
       }),
-    );
+    ).finally(() => {
+      startupWarnings = warn.mock.calls.map((call) => String(call[0]));
+      warn.mockRestore();
+    });
+  });
+
+  it('with auth on and no collector keys, warns at start-up and refuses every event', async () => {
+    expect(startupWarnings).toContain('panecast: PANECAST_API_KEYS is not set while auth is on, so every collector request is refused');
+    const sent = await fetch(`${short.url}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${READ_DEFAULT}` }, body: '[{"type":"a"}]' });
+    expect(sent.status).toBe(401);
   });
 
   afterAll(async () => {

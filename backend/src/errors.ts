@@ -118,10 +118,6 @@ export const ERRORS = {
   PANECAST_ERR_MEASURE_NOT_NUMBER: { status: 422, message: 'Metric "{metric}": measure field `{field}` is not a number' },
   PANECAST_ERR_MEASURE_NOT_FINITE: { status: 422, message: 'Metric "{metric}": measure field `{field}` is not finite' },
   PANECAST_ERR_DISTINCT_MISSING: { status: 422, message: 'Metric "{metric}": distinct field `{field}` is missing or null' },
-  PANECAST_ERR_EVENT_TOO_LATE: {
-    status: 422,
-    message: 'Event time {ts} is later than the allowed lateness ({lateness} ms) behind the watermark {watermark}',
-  },
   PANECAST_ERR_ENGINE_INTERNAL: { status: 500, message: 'The windowing engine failed on one event: {detail}' },
   // Serialized partial panes (hot store bytes).
   PANECAST_ERR_PARTIAL_FORMAT: { status: 500, message: 'Serialized {what} is malformed: {detail}' },

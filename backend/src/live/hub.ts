@@ -106,6 +106,8 @@ interface Channel {
   lastSeq: number;
   /** Serializes gap repair: batches wait for an in-flight replay read. */
   chain: Promise<void>;
+  /** Settles when the bus watches the query (a SUBSCRIBE round trip) and it is registered: every attach waits for it. */
+  ready: Promise<void>;
   listener: (frames: readonly LiveFrame[]) => void;
   /** Batches waiting for a delivery slice, conflated; undefined when none wait. */
   pending: PendingFrames | undefined;
@@ -184,16 +186,33 @@ export class Hub {
   async attach(query: RegisteredQuery, watcher: Watcher): Promise<void> {
     let channel = this.channels.get(query.key);
     if (channel === undefined) {
-      const created: Channel = { query, watchers: new Set(), lastSeq: -1, chain: Promise.resolve(), listener: () => {}, pending: undefined, repairedAfter: undefined };
+      const created: Channel = { query, watchers: new Set(), lastSeq: -1, chain: Promise.resolve(), ready: Promise.resolve(), listener: () => {}, pending: undefined, repairedAfter: undefined };
       created.listener = (frames) => this.receive(created, frames);
       this.channels.set(query.key, created);
+      created.ready = this.open(created);
       channel = created;
-      channel.watchers.add(watcher);
-      await this.bus.watch(query.key, channel.listener);
-      await this.bus.register([query]);
-      return;
     }
     channel.watchers.add(watcher);
+    // A watcher joining while the watch is on its way waits too: its session reads the snapshot next,
+    // and a frame published between that read and the SUBSCRIBE would never reach it.
+    await channel.ready;
+  }
+
+  private async open(channel: Channel): Promise<void> {
+    const key = channel.query.key;
+    try {
+      await this.bus.watch(key, channel.listener);
+      await this.bus.register([channel.query]);
+    } catch (error) {
+      // Every watcher of the channel fails with it (each session answers with an error, the client
+      // retries); the next attach watches afresh instead of joining a channel the bus may not watch.
+      if (this.channels.get(key) === channel) {
+        this.channels.delete(key);
+        this.dropPending(channel);
+      }
+      await this.bus.unwatch(key, channel.listener).catch(() => undefined);
+      throw error;
+    }
   }
 
   async detach(key: string, watcher: Watcher): Promise<void> {

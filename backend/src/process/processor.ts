@@ -38,6 +38,7 @@ import { decodeRecordEvents } from '../collect/event-records';
 import type { DedupStore } from '../store/dedup-store';
 import { FencedError, HISTORY_SEAL, type PaneStateStore } from '../store/pane-state';
 import { BatchDedup, type BatchDedupOptions } from './batch-dedup';
+import { PartitionTenures } from './partition-tenures';
 import { AdmissionGate, WindowEngine, resolveStoreOptions, type MetricDefinition, type PaneStore, type StoreOptions } from '../window';
 
 /** Applications of one batch before giving up (each after a commit refused for its admissions). */
@@ -109,8 +110,7 @@ function keyText(key: string | Uint8Array): string | undefined {
 export class Processor {
   private readonly work = new Map<number, PartitionWork>();
   private readonly loading = new Map<number, Promise<PartitionWork>>();
-  /** Partitions a newer owner took over; refused until the group assigns them to us again. */
-  private readonly fenced = new Set<number>();
+  private readonly tenures = new PartitionTenures();
   private readonly storeOptions: Readonly<StoreOptions>;
   private consumer: LogConsumer | undefined;
   private readonly stats = { consumed: 0, duplicatesSkipped: 0, retriedEvents: 0, undecodable: 0, tooLate: 0, commits: 0, failedCommits: 0, reroutedBatches: 0, sealedBatches: 0 };
@@ -141,12 +141,8 @@ export class Processor {
   }
 
   private onAssign(partitions: readonly number[]): void {
-    const owned = new Set(partitions);
-    for (const partition of owned) {
-      this.fenced.delete(partition);
-    }
-    const revoked = [...this.work.keys()].filter((partition) => !owned.has(partition));
-    for (const partition of revoked) {
+    // Loads in flight count as held: one finishing after the partition left must not be kept as its state.
+    for (const partition of this.tenures.assign(partitions, [...this.work.keys(), ...this.loading.keys()])) {
       // The new owner resumes from the store; what we hold is already there.
       this.work.delete(partition);
     }
@@ -196,6 +192,7 @@ export class Processor {
 
   /** Rebuilds a partition's engine from the store: its offset, progress and the panes that can still change. */
   private async load(partition: number): Promise<PartitionWork> {
+    const tenure = this.tenures.current(partition);
     await this.syncGates();
     const { allowedLatenessMs, coarsePaneMs } = this.storeOptions;
     const [{ epoch, offset, progress: stored, partials }, historySeal] = await Promise.all([
@@ -217,7 +214,10 @@ export class Processor {
     const dedupOptions = this.options.dedup;
     const dedup = dedupOptions === undefined ? undefined : BatchDedup.restore(await dedupOptions.store.load(partition), offset, dedupOptions);
     const work: PartitionWork = { engine, epoch, applied: offset, maxEventTime: stored.maxEventTime, historySeal: historySeal ?? Number.NEGATIVE_INFINITY, dedup };
-    this.work.set(partition, work);
+    if (this.tenures.current(partition) === tenure) {
+      // Else the batch in hand goes on with it (its commit is fenced if a new owner loaded); the next one reloads.
+      this.work.set(partition, work);
+    }
     return work;
   }
 
@@ -229,11 +229,12 @@ export class Processor {
    * failure: the batch is applied again on a fresh load of the partition.
    */
   async onBatch(batch: RecordBatch): Promise<void> {
-    if (this.fenced.has(batch.partition)) {
+    if (this.tenures.isFenced(batch.partition)) {
       // Throwing keeps the log from marking these records consumed; the
       // rebalance that follows takes the partition away from us.
       throw new FencedError(batch.partition, -1);
     }
+    const tenure = this.tenures.current(batch.partition);
     let work = await this.partition(batch.partition);
     // Across applications: a later one (on a newer seal) finds the same late events and maybe more.
     const lateSent = new Set<string>();
@@ -257,7 +258,7 @@ export class Processor {
         this.stats.failedCommits++;
         this.drop(batch.partition, work);
         if (error instanceof FencedError) {
-          this.fenced.add(batch.partition);
+          this.tenures.fence(batch.partition, tenure);
         }
         throw error;
       }

@@ -14,6 +14,8 @@
  *   without it is drawn as all final (plain history).
  * - `corrected` (CORRECTED_FIELD): optional boolean field, one value per row. `true` on a final
  *   value that was re-sent after a late event changed it; the panel marks those points.
+ *   Both flags are found by name whatever the field's type; a source without booleans may send
+ *   1/0 or "true"/"false" (anything else is no flag).
  * - `meta.custom.connection` (LiveFrameMeta): optional state of the live channel behind the
  *   frame, one of LIVE_CONNECTION_STATES. Set it on every frame you emit, including frames
  *   with no rows, so the panel can show a reconnect before any point arrives; when frames
@@ -24,7 +26,7 @@
  * Done → history (not live: no stale badge).
  *
  * An update is a new `PanelData` while the state is `connected`; the stale badge appears when
- * none arrived for `staleAfterSeconds`.
+ * none arrived for `staleAfterSeconds` after the last one (never before the first).
  */
 
 /** Name of the optional per-row boolean field: false while the window is still open. */

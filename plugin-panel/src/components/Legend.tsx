@@ -6,41 +6,50 @@ import { useStyles2 } from '@grafana/ui';
 import { type LegendItem } from '../data/legend';
 import { type LegendPlacement } from '../types';
 import { type Box, LEGEND_CELL_PX, LEGEND_ROW_PX } from './layout';
+import { visuallyHidden } from './visuallyHidden';
 
 interface Props {
   items: readonly LegendItem[];
   placement: LegendPlacement;
   box: Box;
+  /** Count corrections (the panel option *Mark corrected points*): off, nothing marks them. */
+  showCorrections: boolean;
 }
 
-/** Each series with its current value; an open window's value is in italics, corrections are counted. */
-export function Legend({ items, placement, box }: Props) {
+/**
+ * Each series with its current value; an open window's value is in italics, corrections are
+ * counted. A list for screen readers, which also hear in words what the italics and the ↻
+ * glyph show (the swatch colour alone says nothing to them).
+ */
+export function Legend({ items, placement, box, showCorrections }: Props) {
   const styles = useStyles2(getStyles);
   return (
     <div
       className={`${styles.legend} ${placement === 'right' ? styles.right : styles.bottom}`}
       style={{ width: box.width, height: box.height }}
+      role="list"
+      aria-label="Legend"
       data-testid="panecast-legend"
     >
       {items.map((item) => (
         <div
           key={item.key}
           className={styles.item}
+          role="listitem"
           data-testid="panecast-legend-item"
           data-series={item.name}
           data-final={String(item.final)}
         >
-          <span className={styles.swatch} style={{ background: item.color }} />
+          <span className={styles.swatch} style={{ background: item.color }} aria-hidden="true" />
           <span className={styles.name} title={item.name}>
             {item.name}
           </span>
-          {item.corrected > 0 && (
-            <span
-              className={styles.corrected}
-              data-testid="panecast-corrected"
-              title={`${item.corrected} corrected point${item.corrected === 1 ? '' : 's'} in view (ringed on the chart)`}
-            >
-              ↻{item.corrected}
+          {showCorrections && item.corrected > 0 && (
+            <span className={styles.corrected} title={`${correctedText(item.corrected)} (ringed on the chart)`}>
+              <span aria-hidden="true" data-testid="panecast-corrected">
+                ↻{item.corrected}
+              </span>
+              <span className={visuallyHidden}>{correctedText(item.corrected)}</span>
             </span>
           )}
           <span
@@ -51,10 +60,15 @@ export function Legend({ items, placement, box }: Props) {
           >
             {item.text}
           </span>
+          {!item.final && item.text !== '' && <span className={visuallyHidden}>(window in progress)</span>}
         </div>
       ))}
     </div>
   );
+}
+
+function correctedText(count: number): string {
+  return `${count} corrected point${count === 1 ? '' : 's'} in view`;
 }
 
 const getStyles = (theme: GrafanaTheme2) => ({

@@ -3,21 +3,32 @@ import { css } from '@emotion/css';
 import { type GrafanaTheme2 } from '@grafana/data';
 import { useStyles2 } from '@grafana/ui';
 
+import { type XRange } from '../data/legend';
 import { type ChartModel } from '../data/model';
 import { type ChartInput, PlotController } from '../render/controller';
 
 export interface LiveChartProps extends ChartInput {
   width: number;
   height: number;
-  /** Called after each repaint with the model it drew (at most ~20 times a second). */
-  onModel: (model: ChartModel) => void;
+  /** Called after each repaint with the model it drew and its x range (at most ~20 times a second). */
+  onModel: (model: ChartModel, xRange: XRange) => void;
 }
 
 /**
  * The uPlot canvas. React only hands new props to the controller; the controller repaints at
  * its own pace, so a burst of updates costs one repaint and no React work per point.
  */
-export const LiveChart = memo(function LiveChart({ width, height, onModel, data, timeRange, timeZone, options, theme }: LiveChartProps) {
+export const LiveChart = memo(function LiveChart({
+  width,
+  height,
+  onModel,
+  data,
+  timeRange,
+  timeZone,
+  options,
+  theme,
+  onChangeTimeRange,
+}: LiveChartProps) {
   const styles = useStyles2(getStyles);
   const root = useRef<HTMLDivElement>(null);
   const controller = useRef<PlotController | null>(null);
@@ -31,7 +42,7 @@ export const LiveChart = memo(function LiveChart({ width, height, onModel, data,
     if (element === null) {
       return undefined;
     }
-    const created = new PlotController(element, (model) => onModelRef.current(model));
+    const created = new PlotController(element, (model, xRange) => onModelRef.current(model, xRange));
     controller.current = created;
     return () => {
       created.destroy();
@@ -44,8 +55,8 @@ export const LiveChart = memo(function LiveChart({ width, height, onModel, data,
   }, [width, height]);
 
   useEffect(() => {
-    controller.current?.update({ data, timeRange, timeZone, options, theme });
-  }, [data, timeRange, timeZone, options, theme]);
+    controller.current?.update({ data, timeRange, timeZone, options, theme, onChangeTimeRange });
+  }, [data, timeRange, timeZone, options, theme, onChangeTimeRange]);
 
   return <div ref={root} className={styles.chart} style={{ width, height }} data-testid="panecast-chart" />;
 });
@@ -72,6 +83,6 @@ const getStyles = (theme: GrafanaTheme2) => ({
     },
     '.u-hz .u-cursor-x': { height: '100%', borderRight: `1px dashed ${theme.colors.text.disabled}` },
     '.u-cursor-x.u-off, .u-cursor-y.u-off, .u-select.u-off': { display: 'none' },
-    '.u-select': { position: 'absolute', pointerEvents: 'none' },
+    '.u-select': { position: 'absolute', pointerEvents: 'none', background: theme.colors.action.selected },
   }),
 });

@@ -1,9 +1,20 @@
 import React from 'react';
-import { act, render, screen, within } from '@testing-library/react';
-import { type DataFrame, LoadingState, type PanelData, dateTime } from '@grafana/data';
+import { render, screen, within } from '@testing-library/react';
+import { type DataFrame, LoadingState, dateTime } from '@grafana/data';
 
 import { T0, liveFrame, panelData, panelProps, seconds, timeRange } from '../testing/fixtures';
-import { type LiveConnection, type LiveOptions } from '../types';
+import {
+  advance,
+  canvasCalls,
+  canvasEvents,
+  clearCanvasEvents,
+  legendValues,
+  type Recorded,
+  repaints,
+  show,
+  withFakePanelTime,
+} from '../testing/panel';
+import { type LiveConnection } from '../types';
 import { LivePanel } from './LivePanel';
 
 /** Two series of ten 1 s windows, the newest open; `bump` changes the newest value. */
@@ -24,44 +35,7 @@ function frames(bump = 0, connection?: LiveConnection): DataFrame[] {
   ];
 }
 
-/** Moves fake time on, then lets uPlot's microtask-deferred first draw run. */
-async function advance(ms: number) {
-  await act(async () => {
-    jest.advanceTimersByTime(ms);
-  });
-}
-
-async function show(data: PanelData, options: Partial<LiveOptions> = {}) {
-  const view = render(<LivePanel {...panelProps(data, options)} />);
-  await advance(100);
-  return {
-    ...view,
-    update: (next: PanelData) => view.rerender(<LivePanel {...panelProps(next, options)} />),
-  };
-}
-
-const repaints = () => Number(screen.getByTestId('panecast-chart').dataset.repaints ?? 0);
-const legendValues = () => screen.getAllByTestId('panecast-legend-value').map((e) => e.textContent);
-
-type Recorded = { type: string; props: Record<string, unknown> };
-type Recording = { __getEvents(): Recorded[]; __clearEvents(): void };
-/** jest-canvas-mock's record of what was drawn on the chart's canvas. */
-function recording(): Recording | undefined {
-  const canvas = screen.getByTestId('panecast-chart').querySelector('canvas');
-  return canvas?.getContext('2d') as unknown as Recording | undefined;
-}
-const canvasEvents = (type: string) => recording()?.__getEvents().filter((e) => e.type === type) ?? [];
-const canvasCalls = (type: string) => canvasEvents(type).length;
-const clearCanvasEvents = () => recording()?.__clearEvents();
-
-beforeEach(() => {
-  // uPlot defers work to microtasks; only timers and animation frames are faked.
-  jest.useFakeTimers({ doNotFake: ['queueMicrotask', 'nextTick'] });
-});
-
-afterEach(() => {
-  jest.useRealTimers();
-});
+withFakePanelTime();
 
 describe('LivePanel', () => {
   it('draws the series with uPlot and lists them in the legend', async () => {

@@ -4,8 +4,9 @@ import { type GrafanaTheme2, type PanelProps } from '@grafana/data';
 import { useStyles2, useTheme2 } from '@grafana/ui';
 
 import { connectionOf } from '../data/connection';
-import { type LegendItem, legendOf, sameLegend } from '../data/legend';
+import { type LegendItem, type XRange, legendOf, sameLegend } from '../data/legend';
 import { type ChartModel } from '../data/model';
+import { undrawableReason } from '../data/shape';
 import { type LiveOptions } from '../types';
 import { Legend } from './Legend';
 import { LiveChart } from './LiveChart';
@@ -16,13 +17,13 @@ import { useStale } from './useStale';
 type Props = PanelProps<LiveOptions>;
 
 /** The Panecast live panel: uPlot chart, connection and stale badges, legend with current values. */
-export function LivePanel({ data, options, width, height, timeRange, timeZone }: Props) {
+export function LivePanel({ data, options, width, height, timeRange, timeZone, onChangeTimeRange }: Props) {
   const theme = useTheme2();
   const styles = useStyles2(getStyles);
   const [legend, setLegend] = useState<LegendItem[]>([]);
   // Runs after each repaint (≤ 20 Hz); an unchanged legend keeps its array so React skips it.
-  const onModel = useCallback((model: ChartModel) => {
-    const next = legendOf(model);
+  const onModel = useCallback((model: ChartModel, xRange: XRange) => {
+    const next = legendOf(model, xRange);
     setLegend((previous) => (sameLegend(previous, next) ? previous : next));
   }, []);
 
@@ -33,6 +34,9 @@ export function LivePanel({ data, options, width, height, timeRange, timeZone }:
   // A live query with no series yet is waiting for its first window; history that came back
   // empty, or a lost connection, has nothing coming.
   const waiting = connection !== 'history' && connection !== 'disconnected';
+  // Data that came but cannot be drawn says why: waiting for it would never end.
+  const unusable = useMemo(() => (seriesCount === 0 ? undrawableReason(data.series) : undefined), [seriesCount, data.series]);
+  const emptyState = unusable !== undefined ? 'unusable' : waiting ? 'waiting' : 'none';
 
   return (
     <div
@@ -47,18 +51,26 @@ export function LivePanel({ data, options, width, height, timeRange, timeZone }:
           timeRange={timeRange}
           timeZone={timeZone}
           theme={theme}
+          onChangeTimeRange={onChangeTimeRange}
           width={layout.chart.width}
           height={layout.chart.height}
           onModel={onModel}
         />
         <StatusBadges connection={connection} stale={stale} staleAfterSeconds={options.staleAfterSeconds} />
         {seriesCount === 0 && (
-          <div className={styles.empty} data-testid="panecast-empty" data-state={waiting ? 'waiting' : 'none'}>
-            {waiting ? 'Waiting for data' : 'No data'}
+          <div className={styles.empty} data-testid="panecast-empty" data-state={emptyState}>
+            {unusable ?? (waiting ? 'Waiting for data' : 'No data')}
           </div>
         )}
       </div>
-      {layout.legend !== undefined && <Legend items={legend} placement={options.legend.placement} box={layout.legend} />}
+      {layout.legend !== undefined && (
+        <Legend
+          items={legend}
+          placement={options.legend.placement}
+          box={layout.legend}
+          showCorrections={options.markCorrections}
+        />
+      )}
     </div>
   );
 }

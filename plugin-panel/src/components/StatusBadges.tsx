@@ -4,6 +4,7 @@ import { type GrafanaTheme2 } from '@grafana/data';
 import { useStyles2, useTheme2 } from '@grafana/ui';
 
 import { type ConnectionState } from '../types';
+import { visuallyHidden } from './visuallyHidden';
 
 const LABELS: Record<ConnectionState, string> = {
   connected: 'Live',
@@ -32,12 +33,17 @@ interface Props {
   staleAfterSeconds: number;
 }
 
-/** Connection state and the stale badge, over the chart's top-right corner. */
+/**
+ * Connection state and the stale badge, over the chart's top-right corner. The pair is one
+ * polite live region, present from the first render: a screen reader hears "Reconnecting…" or
+ * "Stale" when it happens, in words rather than only in the badge's colour.
+ */
 export function StatusBadges({ connection, stale, staleAfterSeconds }: Props) {
   const theme = useTheme2();
   const styles = useStyles2(getStyles);
+  const staleText = `no update for ${staleAfterSeconds} s or more`;
   return (
-    <div className={styles.badges}>
+    <div className={styles.badges} role="status">
       {stale && (
         <span
           className={styles.badge}
@@ -45,7 +51,7 @@ export function StatusBadges({ connection, stale, staleAfterSeconds }: Props) {
           data-testid="panecast-stale"
           title={`No update for ${staleAfterSeconds} s or more`}
         >
-          Stale
+          Stale<span className={visuallyHidden}>: {staleText}. </span>
         </span>
       )}
       <span
@@ -54,7 +60,8 @@ export function StatusBadges({ connection, stale, staleAfterSeconds }: Props) {
         data-testid="panecast-connection"
         data-state={connection}
       >
-        <span className={styles.dot} />
+        <span className={styles.dot} aria-hidden="true" />
+        <span className={visuallyHidden}>Connection: </span>
         {LABELS[connection]}
       </span>
     </div>
@@ -68,6 +75,8 @@ const getStyles = (theme: GrafanaTheme2) => ({
     right: theme.spacing(1),
     display: 'flex',
     gap: theme.spacing(0.5),
+    // The strip lets the chart's cursor through; the badges themselves take the pointer, so
+    // their title (what "Stale" means) shows on hover.
     pointerEvents: 'none',
     zIndex: 1,
   }),
@@ -82,6 +91,7 @@ const getStyles = (theme: GrafanaTheme2) => ({
     fontSize: theme.typography.bodySmall.fontSize,
     lineHeight: '18px',
     opacity: 0.9,
+    pointerEvents: 'auto',
   }),
   dot: css({
     width: 6,

@@ -13,11 +13,26 @@ export interface LegendItem {
   corrected: number;
 }
 
-export function legendOf(model: ChartModel): LegendItem[] {
+/** Time span of the chart's x axis, [min, max] in epoch ms. */
+export type XRange = readonly [number, number];
+
+/**
+ * The legend of a model. Corrections are counted within `xRange` only: the legend says how many
+ * rings the chart shows, and a datasource may keep windows older than the dashboard's range.
+ */
+export function legendOf(model: ChartModel, xRange: XRange = [-Infinity, Infinity]): LegendItem[] {
+  const [from, to] = xRange;
   return model.series.map((s) => {
     const current = s.current;
     const text = current === undefined ? '' : formattedValueToString(s.display(current.value));
-    return { key: s.key, name: s.name, color: s.color, text, final: current?.final ?? true, corrected: s.corrected.length };
+    let corrected = 0;
+    for (const i of s.corrected) {
+      const time = model.xs[i] as number;
+      if (time >= from && time <= to) {
+        corrected++;
+      }
+    }
+    return { key: s.key, name: s.name, color: s.color, text, final: current?.final ?? true, corrected };
   });
 }
 

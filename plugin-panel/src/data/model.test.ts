@@ -1,4 +1,4 @@
-import { ThresholdsMode } from '@grafana/data';
+import { FieldType, ThresholdsMode } from '@grafana/data';
 
 import { T0, liveFrame, seconds, theme, withFieldConfig } from '../testing/fixtures';
 import { type WindowStyle } from '../types';
@@ -173,6 +173,21 @@ describe('buildChartModel', () => {
     const empty = liveFrame({ name: '', times: [], values: [], final: [], corrected: [] });
     expect(model([empty]).series).toEqual([]);
     expect(model([empty, tail]).series.map((s) => s.name)).toEqual(['eu']);
+  });
+
+  it('reads flags sent as numbers or strings, as datasources without booleans send them', () => {
+    // A SQL or JSON source sends 0/1 or "true"/"false": the `final` column was taken for a flag
+    // (not drawn) but its 0 was not read as open, so windows in progress were drawn as final.
+    const frame = liveFrame({ name: 'n', times: seconds(4), values: [1, 2, 3, 4] });
+    frame.fields.push(
+      { name: 'final', type: FieldType.number, config: {}, values: [1, 1, 1, 0] },
+      { name: 'corrected', type: FieldType.string, config: {}, values: ['false', 'true', 'false', 'false'] }
+    );
+    const [n] = model([frame]).series;
+    expect(n?.final).toEqual([1, 2, 3, null]);
+    expect(n?.open).toEqual([{ indices: [2, 3], values: [3, 4] }]);
+    expect(n?.corrected).toEqual([1]);
+    expect(n?.current).toEqual({ time: T0 + 3000, value: 4, final: false });
   });
 
   it('skips frames with no time field', () => {

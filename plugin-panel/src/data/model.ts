@@ -169,6 +169,28 @@ function paletteSlots(names: readonly string[], previous: ChartModel | undefined
   });
 }
 
+/**
+ * A flag cell as a boolean: the contract says boolean fields, but a source without booleans
+ * (SQL, JSON and CSV sources, a field-type conversion) sends 1/0 or "true"/"false". The flag
+ * fields are found by name whatever their type, so their values must be read the same way:
+ * otherwise a 0 in `final` is no window in progress and the open window is drawn as final.
+ * Anything else (null, a missing cell) is no flag.
+ */
+export function flagOf(cell: unknown): boolean | undefined {
+  switch (cell) {
+    case true:
+    case 1:
+    case 'true':
+      return true;
+    case false:
+    case 0:
+    case 'false':
+      return false;
+    default:
+      return undefined;
+  }
+}
+
 type SeriesData = Pick<SeriesModel, 'final' | 'open' | 'openMin' | 'openMax' | 'corrected' | 'lone' | 'current'> & {
   changed: boolean;
 };
@@ -214,7 +236,7 @@ function buildSeries(
     j++;
     const raw = values[row];
     const value = typeof raw === 'number' && Number.isFinite(raw) ? raw : null;
-    const isOpen = finalFlags !== undefined && finalFlags[row] === false;
+    const isOpen = finalFlags !== undefined && flagOf(finalFlags[row]) === false;
     const cell = isOpen ? null : value;
     // A drawn open window joins the final point before it (its run starts there).
     const drawn = value !== null && (!isOpen || drawOpen);
@@ -249,7 +271,7 @@ function buildSeries(
         }
         path = undefined;
       }
-      if (value !== null && correctedFlags !== undefined && correctedFlags[row] === true) {
+      if (value !== null && correctedFlags !== undefined && flagOf(correctedFlags[row]) === true) {
         corrected.push(i);
       }
     }

@@ -4,7 +4,7 @@
  * `setData` inside `batch`, so model, scales, paths and overlays are done in one synchronous
  * step. uPlot is created again only when the chart's structure changes.
  */
-import { type GrafanaTheme2, type PanelData, type TimeRange } from '@grafana/data';
+import { type AbsoluteTimeRange, type GrafanaTheme2, type PanelData, type TimeRange, rangeUtil } from '@grafana/data';
 import { type TimeZone } from '@grafana/schema';
 import uPlot from 'uplot';
 
@@ -20,6 +20,8 @@ export interface ChartInput {
   timeZone: TimeZone;
   options: LiveOptions;
   theme: GrafanaTheme2;
+  /** Sets the dashboard's time range (Grafana's `onChangeTimeRange`): a drag over the chart zooms. */
+  onChangeTimeRange?: (range: AbsoluteTimeRange) => void;
 }
 
 /** User-timing name of one repaint (model + setData + draw); visible in the browser's profiler. */
@@ -28,16 +30,22 @@ export const REPAINT_MEASURE = 'panecast-live-panel:repaint';
 export const MODEL_MEASURE = 'panecast-live-panel:model';
 
 /**
- * The x window: the dashboard's range, slid forward when the data runs past its end (a live
- * dashboard whose range Grafana does not tick), so the newest windows stay in view. With a
- * plot width the end moves in whole-pixel steps: a live range ticking by 100 ms moves an hour
- * wide chart by a thirtieth of a pixel, not worth rebuilding every path for. The ends are whole
- * milliseconds: from a fractional min ≥ .5 uPlot places every time tick 1 ms early, and the
- * labels then read a whole minute (or second) behind the clock.
+ * The x window. A range ending at `now…` is live: when the data runs past its end (a live
+ * dashboard whose range Grafana does not tick) it slides forward so the newest windows stay in
+ * view. Any other range (absolute times, a drag-zoom) is where the axis stays: a sliding window
+ * is stamped at its end, so an absolute range's last windows lie past it, and sliding once moved
+ * the chart away from the times the user picked. With a plot width a live end moves in
+ * whole-pixel steps: a live range ticking by 100 ms moves an hour wide chart by a thirtieth of a
+ * pixel, not worth rebuilding every path for. The ends are whole milliseconds: from a fractional
+ * min ≥ .5 uPlot places every time tick 1 ms early, and the labels then read a whole minute (or
+ * second) behind the clock.
  */
 export function xRangeFor(xs: readonly number[], timeRange: TimeRange, widthPx = 0): [number, number] {
   const from = timeRange.from.valueOf();
   const span = timeRange.to.valueOf() - from;
+  if (!rangeUtil.isRelativeTime(timeRange.raw.to)) {
+    return [Math.round(from), Math.round(from + span)];
+  }
   const newest = xs[xs.length - 1];
   let end = newest === undefined ? from + span : Math.max(from + span, newest);
   if (widthPx > 0 && span > 0) {
@@ -70,11 +78,12 @@ export class PlotController {
     noteDataRange: (min, max) => {
       this.dataRange = [min, max];
     },
+    zoomTo: (from, to) => this.input?.onChangeTimeRange?.({ from: Math.round(from), to: Math.round(to) }),
   };
 
   constructor(
     private readonly root: HTMLElement,
-    private readonly onModel: (model: ChartModel) => void,
+    private readonly onModel: (model: ChartModel, xRange: [number, number]) => void,
     clock: SchedulerClock = browserClock
   ) {
     this.scheduler = new RepaintScheduler(() => this.repaint(), undefined, clock);
@@ -151,7 +160,7 @@ export class PlotController {
     this.root.dataset.repaints = String(this.repaints);
     this.root.dataset.repaintKind = kind;
     measure(REPAINT_MEASURE, start);
-    this.onModel(model);
+    this.onModel(model, range);
   }
 }
 

@@ -4,7 +4,15 @@ import type uPlot from 'uplot';
 import { type ChartModel, buildChartModel } from '../data/model';
 import { T0, liveFrame, seconds, theme, withFieldConfig } from '../testing/fixtures';
 import { xRangeFor } from './controller';
-import { type PlotContext, decimalsFor, plotData, plotOptions, structureKey, timeFormatFor } from './plotOptions';
+import {
+  type PlotContext,
+  decimalsFor,
+  plotData,
+  plotOptions,
+  structureKey,
+  timeFormatFor,
+  yRangeFor,
+} from './plotOptions';
 
 const frames = withFieldConfig([
   liveFrame({ name: 'a', times: seconds(3), values: [1, 2, 3], final: [true, true, false] }),
@@ -39,6 +47,7 @@ describe('plotOptions', () => {
       windowStyle: () => 'dashed',
       markCorrections: () => true,
       noteDataRange: () => undefined,
+      zoomTo: () => undefined,
     };
     const points = plotOptions(current, theme, { width: 800, height: 400 }, context).series[1]?.points;
     const lonePoints = () => {
@@ -68,6 +77,28 @@ describe('structureKey', () => {
     expect(structureKey(oneSeries, theme)).not.toBe(structureKey(model, theme));
     const wider = { ...model, series: model.series.map((s) => ({ ...s, lineWidth: 3 })) };
     expect(structureKey(wider, theme)).not.toBe(structureKey(model, theme));
+  });
+});
+
+describe('yRangeFor', () => {
+  const modelWith = (values: number[], config: { min?: number; max?: number }) => {
+    const frame = liveFrame({ name: 'a', times: seconds(values.length), values });
+    Object.assign(frame.fields[1]?.config ?? {}, config);
+    return buildChartModel(withFieldConfig([frame]), { windowStyle: 'dashed', theme });
+  };
+
+  it('takes the field min and max over the data range', () => {
+    expect(yRangeFor(modelWith([1, 5], { min: 0, max: 10 }), 1, 5)).toEqual([0, 10]);
+  });
+
+  it('never gives uPlot an upside-down range when the data lies beyond a set min or max', () => {
+    // Soft min 0 with every value below it (a negative rate): [0, -0.6] drew nothing at all.
+    const [low, high] = yRangeFor(modelWith([-5, -1], { min: 0 }), -5, -1);
+    expect(low).toBe(0);
+    expect(high).toBeGreaterThan(low);
+    const [low2, high2] = yRangeFor(modelWith([50, 80], { max: 10 }), 50, 80);
+    expect(high2).toBe(10);
+    expect(low2).toBeLessThan(high2);
   });
 });
 
@@ -103,5 +134,15 @@ describe('xRangeFor', () => {
 
   it('slides the same span forward when the data runs past its end', () => {
     expect(xRangeFor([T0 + 90_000], range)).toEqual([T0 + 30_000, T0 + 90_000]);
+  });
+
+  it('keeps an absolute range (a drag-zoom, fixed times) exactly where it is', () => {
+    const absolute = {
+      from: dateTime(T0),
+      to: dateTime(T0 + 60_000),
+      raw: { from: dateTime(T0), to: dateTime(T0 + 60_000) },
+    };
+    expect(xRangeFor([T0 + 90_000], absolute)).toEqual([T0, T0 + 60_000]);
+    expect(xRangeFor([T0 + 1000], absolute, 700)).toEqual([T0, T0 + 60_000]);
   });
 });

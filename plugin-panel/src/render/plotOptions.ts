@@ -27,13 +27,18 @@ export interface PlotContext {
   markCorrections(): boolean;
   /** Called with the range of the final columns each time uPlot ranges the y scale. */
   noteDataRange(min: number | null, max: number | null): void;
+  /** Called with the times a drag over the chart selected. */
+  zoomTo(from: number, to: number): void;
 }
+
+/** Shortest drag, in CSS px, that zooms: a click that slips a pixel is not a zoom. */
+export const ZOOM_MIN_DRAG_PX = 5;
 
 /**
  * The y range: the final columns' range (as uPlot found it) widened to the open windows drawn
  * beside them, padded, with the field's min/max taking precedence.
  */
-export function yRangeFor(model: ChartModel, dataMin: number | null, dataMax: number | null): uPlot.Range.MinMax {
+export function yRangeFor(model: ChartModel, dataMin: number | null, dataMax: number | null): [number, number] {
   const config = model.series[0]?.field.config;
   let low = dataMin ?? Infinity;
   let high = dataMax ?? -Infinity;
@@ -44,8 +49,28 @@ export function yRangeFor(model: ChartModel, dataMin: number | null, dataMax: nu
   if (low > high) {
     return [config?.min ?? 0, config?.max ?? 1];
   }
-  const [min, max] = uPlot.rangeNum(low, high, 0.1, true);
-  return [config?.min ?? min, config?.max ?? max];
+  const [paddedMin, paddedMax] = uPlot.rangeNum(low, high, 0.1, true);
+  const min = paddedMin ?? low;
+  const max = paddedMax ?? high;
+  const fixedMin = config?.min ?? undefined;
+  const fixedMax = config?.max ?? undefined;
+  let from = fixedMin ?? min;
+  let to = fixedMax ?? max;
+  // Data wholly beyond one set bound (every value under a min of 0) would give uPlot an
+  // upside-down range, which draws no line and no ticks: keep the set bound and the data's
+  // span on its side, so the axis still reads and the line sits off the chart, as it is.
+  if (!(from < to)) {
+    const span = max - min > 0 ? max - min : 1;
+    if (fixedMin !== undefined && fixedMax === undefined) {
+      to = from + span;
+    } else if (fixedMax !== undefined && fixedMin === undefined) {
+      from = to - span;
+    } else {
+      // Both set the wrong way round in the editor: take them in order rather than draw nothing.
+      [from, to] = from === to ? [from, from + 1] : [to, from];
+    }
+  }
+  return [from, to];
 }
 
 /** The data uPlot draws: x, then one column per series (its final windows). */
@@ -157,8 +182,11 @@ export function plotOptions(
     ms: 1,
     pxAlign: true,
     legend: { show: false },
-    select: { show: false, left: 0, top: 0, width: 0, height: 0 },
-    cursor: { y: false, points: { show: false }, drag: { x: false, y: false, setScale: false } },
+    // A drag along x selects a time range and zooms the dashboard to it, as in Grafana's own
+    // time series panels; uPlot's own rescale stays off: the dashboard's range is the one truth,
+    // and the datasource reads the new range's history.
+    select: { show: true, left: 0, top: 0, width: 0, height: 0 },
+    cursor: { y: false, points: { show: false }, drag: { x: true, y: false, setScale: false, dist: ZOOM_MIN_DRAG_PX } },
     series,
     tzDate: (ms) => zonedDate(ms, context.timeZone()),
     scales: {
@@ -203,6 +231,17 @@ export function plotOptions(
       },
     ],
     hooks: {
+      setSelect: [
+        (u) => {
+          const { left, width } = u.select;
+          if (width <= 0) {
+            return;
+          }
+          // Cleared first, without firing this hook again: the range change redraws the chart.
+          u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
+          context.zoomTo(u.posToVal(left, 'x'), u.posToVal(left + width, 'x'));
+        },
+      ],
       drawClear: [
         (u) => {
           const field = firstField();

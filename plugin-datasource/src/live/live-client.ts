@@ -25,6 +25,7 @@
  *   heartbeatMs and the connection is taken for dead.
  * - Subscribes are paced to the welcome's `limits.subscribesPerSecond` (pacer.ts): many panels
  *   resubscribing at once would otherwise get the connection closed with 4029, again and again.
+ *   One the gateway could not serve (PANECAST_ERR_INTERNAL) is sent again with backoff (subscribe-retries.ts).
  */
 import {
   DEFAULT_LIMITS,
@@ -36,79 +37,23 @@ import {
   parseServerMessage,
   type ClientErrorCode,
   type ClientMessage,
-  type CorrectionMessage,
   type Limits,
   type SequencedMessage,
   type ServerMessage,
   type SubscribeMessage,
   type SubscribeQuery,
-  type UpdateMessage,
-  type WindowValue,
 } from '@panecast/protocol';
 
-import { DEFAULT_BACKOFF, backoffDelay, type BackoffOptions } from './backoff';
+import { DEFAULT_BACKOFF, backoffDelay } from './backoff';
 import { SubscribePacer } from './pacer';
 import { Renewal } from './renewal';
-import { browserSocket, closeQuietly, type SocketFactory, type SocketLike } from './socket';
+import { browserSocket, closeQuietly, type SocketLike } from './socket';
+import { SubscribeRetries } from './subscribe-retries';
 import { Watchdog } from './watchdog';
 
-export type LiveState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'failed';
+import type { LiveClientOptions, LiveState, LiveSubscription, StateChange, Subscription, SubscriptionHandler } from './live-types';
 
-export interface StateChange {
-  state: LiveState;
-  previous: LiveState;
-  /** Why: a close code, a PANECAST_ERR_* code, or undefined for ordinary steps. */
-  code?: string | number;
-  reason?: string;
-}
-
-/** What a subscription's owner receives. Frames arrive in order, duplicates removed. */
-export interface SubscriptionHandler {
-  /**
-   * The subscription's current windows. `replaces` is true when frames may have been lost
-   * before it (a resume the server could not serve, or a re-subscribe without resume): the
-   * owner drops its live state of the snapshot's range and may fill the gap before it.
-   */
-  snapshot(windows: WindowValue[], replaces: boolean): void;
-  update(message: UpdateMessage): void;
-  correction(message: CorrectionMessage): void;
-  /** The server refused the subscription (a query error), or the client stopped for good. */
-  error(code: string, message: string): void;
-}
-
-export interface LiveSubscription {
-  unsubscribe(): void;
-}
-
-export interface LiveClientOptions {
-  /** ws(s):// URL of /v1/live. */
-  url: string;
-  /**
-   * A fresh token, asked for before every connection. A rejection (its `code`, e.g. a refused
-   * API key) fails that connection attempt; the client retries with backoff.
-   */
-  token: () => string | Promise<string>;
-  socket?: SocketFactory;
-  backoff?: BackoffOptions;
-  random?: () => number;
-  now?: () => number;
-  /** No welcome within this after opening: reconnect. */
-  handshakeTimeoutMs?: number;
-  /** The socket stays open this long after the last unsubscribe, so a refresh reuses it. */
-  lingerMs?: number;
-}
-
-interface Subscription {
-  /** Wire id: changes on every re-subscribe so frames of the old one are recognisably stale. */
-  wire: string;
-  readonly query: SubscribeQuery;
-  readonly handler: SubscriptionHandler;
-  lastSeq?: number;
-  /** The client held state when it last subscribed: the next snapshot replaces a possible gap. */
-  heldState: boolean;
-  requestId?: string;
-  failed: boolean;
-}
+export type { LiveClientOptions, LiveState, LiveSubscription, StateChange, SubscriptionHandler } from './live-types';
 
 type Timer = ReturnType<typeof setTimeout>;
 
@@ -132,6 +77,7 @@ export class LiveClient {
   private attempt = 0;
   private readonly watchdog: Watchdog;
   private readonly pacer: SubscribePacer<Subscription>;
+  private readonly retries: SubscribeRetries<Subscription>;
   private pendingError?: { code: string; message: string };
   private handshakeTimer?: Timer;
   private reconnectTimer?: Timer;
@@ -148,6 +94,10 @@ export class LiveClient {
       options.now ?? Date.now,
     );
     this.pacer = new SubscribePacer((sub) => this.sendSubscribeNow(sub), options.now ?? Date.now);
+    this.retries = new SubscribeRetries(
+      (sub) => this.sendSubscribe(sub),
+      (attempt) => backoffDelay(attempt, options.backoff ?? DEFAULT_BACKOFF, options.random),
+    );
   }
 
   get state(): LiveState {
@@ -187,9 +137,12 @@ export class LiveClient {
       return;
     }
     this.subs.delete(sub.wire);
-    // A subscribe still waiting in the pacer never reached the gateway: nothing to undo there.
+    // A subscribe still waiting in the pacer never reached the gateway, and one waiting for its
+    // retry was dropped there: nothing to undo on the gateway.
     const queued = this.pacer.remove(sub);
-    if (this.stateValue === 'connected' && !sub.failed && !queued) {
+    const dropped = this.retries.pending(sub);
+    this.retries.forget(sub);
+    if (this.stateValue === 'connected' && !sub.failed && !queued && !dropped) {
       this.send({ type: 'unsubscribe', id: this.id('u'), sub: sub.wire });
     }
     if (this.subs.size === 0) {
@@ -312,6 +265,7 @@ export class LiveClient {
     this.clearTimer('lingerTimer');
     this.watchdog.stop();
     this.pacer.stop();
+    this.retries.clear();
     const socket = this.socket;
     this.socket = undefined;
     closeQuietly(socket, 1000, typeof code === 'string' ? code : undefined);
@@ -376,6 +330,9 @@ export class LiveClient {
         return this.welcomed(message);
       case 'subscribed': {
         const sub = this.subs.get(message.sub);
+        if (sub !== undefined) {
+          this.retries.forget(sub);
+        }
         if (sub !== undefined && !message.resumed) {
           // A snapshot follows and resets the sequence.
           sub.lastSeq = undefined;
@@ -408,6 +365,8 @@ export class LiveClient {
     this.setState('connected', code, code === undefined ? undefined : 'a new connection with a fresh token took over');
     this.watchdog.start(heartbeatMs);
     this.pacer.reset(welcome.limits.subscribesPerSecond, DEFAULT_LIMITS.subscribesPerSecond);
+    // A renewal taking over: retries pending for the old connection would subscribe twice here.
+    this.retries.clear();
     for (const sub of this.subs.values()) {
       if (!sub.failed) {
         this.sendSubscribe(sub);
@@ -460,6 +419,11 @@ export class LiveClient {
       // Too many subscribes at once: retried first once the bucket refills, on this connection only
       // (a timer outliving it would subscribe twice on the next one: PANECAST_ERR_SUB_EXISTS).
       this.pacer.refused(sub);
+      return;
+    }
+    if (code === 'PANECAST_ERR_INTERNAL') {
+      // The gateway dropped it and asks for a new subscribe (PROTOCOL.md); it resumes from lastSeq.
+      this.retries.later(sub);
       return;
     }
     sub.failed = true;

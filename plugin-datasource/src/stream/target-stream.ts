@@ -73,6 +73,13 @@ export function frameConnection(state: LiveState): FrameConnection {
   }
 }
 
+/** Windows of the slide grid overlapping [from, to), as the backend counts them (history-plan.ts windowStarts). */
+export function windowsOverlapping(from: number, to: number, sizeMs: number, slideMs: number): number {
+  const first = Math.floor((from - sizeMs) / slideMs) * slideMs + slideMs;
+  const last = Math.ceil(to / slideMs) * slideMs - slideMs;
+  return last < first ? 0 : (last - first) / slideMs + 1;
+}
+
 function dataError(refId: string, code: string, message: string): DataQueryError {
   return { refId, message: `[${code}] ${message}`, status: undefined };
 }
@@ -119,6 +126,10 @@ export function streamTarget(deps: TargetDeps, request: TargetRequest): Observab
     const historyTo = live === undefined ? to : Math.min(to, Math.floor(now() / slideMs) * slideMs + 2 * slideMs - sizeMs);
     /** Windows starting before this are covered by history or by a healthy live connection. */
     let coveredTo = historyTo;
+    // With a range shorter than a window historyTo may fall before `from`: the first read asks from just before it then (as fill() does).
+    const firstReadFrom = Math.min(from, historyTo - 1);
+    /** How far back from its end a fill may reach: the first read's windows (fill() says why). */
+    const fillReachMs = windowsOverlapping(firstReadFrom, historyTo, sizeMs, slideMs) * slideMs;
     let connection = live === undefined ? undefined : frameConnection(live.state);
     let connectionCode: string | undefined;
     let metaChanged = true;
@@ -197,7 +208,13 @@ export function streamTarget(deps: TargetDeps, request: TargetRequest): Observab
     };
 
     /** Fetches the windows starting in [fromStart, toStart) again; history may not overwrite final live values. */
-    const fill = (fromStart: number, toStart: number) => {
+    const fill = (gapFrom: number, toStart: number) => {
+      // Never back further than the first read reached: older windows are outside the range the
+      // store keeps (trim drops them), and a longer read can hold more windows than maxPoints, which
+      // the backend refuses for good (PANECAST_ERR_HISTORY_TOO_MANY_POINTS). Coverage can lie far
+      // back: measured from the newest window with data (a quiet metric), or from the query's start
+      // (a gateway resync on a connection that never dropped).
+      const fromStart = Math.max(gapFrom, toStart - fillReachMs);
       if (fromStart >= toStart) {
         return;
       }
@@ -226,8 +243,7 @@ export function streamTarget(deps: TargetDeps, request: TargetRequest): Observab
     };
 
     readHistory(
-      // With a range shorter than a window historyTo may fall before `from`: ask from just before it then (as fill() does).
-      historyParams(query, Math.min(from, historyTo - 1), historyTo, maxDataPoints),
+      historyParams(query, firstReadFrom, historyTo, maxDataPoints),
       (answer) => {
         store.applyHistory(answer);
         historyDone = true;

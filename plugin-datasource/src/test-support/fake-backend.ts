@@ -11,6 +11,7 @@
  *   FakeLiveServer({ tokens: backend.tokens }) so the gateway takes only what the backend minted.
  * Install it with `installFakeBackend()`; set `history` to answer history requests from the
  * test's data; `requests` records what reached the backend, with its query and authorization.
+ * Like the backend, it refuses a history range holding more windows than its `maxPoints`.
  */
 import { setBackendSrv, setTemplateSrv, type BackendSrv, type BackendSrvRequest, type FetchResponse, type TemplateSrv } from '@grafana/runtime';
 import type { ScopedVars, TypedVariableModel } from '@grafana/data';
@@ -67,6 +68,24 @@ function fill(template: string, data: { JsonData: object; SecureJsonData: object
     const value = (data[scope] as Record<string, unknown>)[name];
     return value === undefined ? '<no value>' : String(value);
   });
+}
+
+/** Windows a history read's parameters cover, as the backend counts them (history-plan.ts windowStarts). */
+export function historyWindows(params: Record<string, string>): number | undefined {
+  const [from, to, size, slide] = [params.from, params.to, params.size, params.slide].map(Number) as [number, number, number, number];
+  if (![from, to, size, slide].every(Number.isFinite) || slide <= 0) {
+    return undefined;
+  }
+  const first = Math.floor((from - size) / slide) * slide + slide;
+  const last = Math.ceil(to / slide) * slide - slide;
+  return last < first ? 0 : (last - first) / slide + 1;
+}
+
+/** The backend's refusal of a history range holding more windows than `maxPoints` (history-query.ts): a 400 no retry fixes. */
+function tooManyWindows(params: Record<string, string>): string | undefined {
+  const windows = historyWindows(params);
+  const maxPoints = Number(params.maxPoints);
+  return windows !== undefined && windows > maxPoints ? `The range holds ${windows} windows of ${params.size} ms every ${params.slide} ms; maxPoints is ${maxPoints}` : undefined;
 }
 
 export class FakeBackend {
@@ -132,6 +151,10 @@ export class FakeBackend {
     if (params.from !== undefined && params.to !== undefined && Number(params.to) <= Number(params.from)) {
       // As the backend's params.ts refuses it.
       return throwError(() => ({ status: 400, data: { error: { code: 'PANECAST_ERR_QUERY_INVALID', message: 'Invalid query: from must be before to' } }, config: options }));
+    }
+    const tooMany = path === '/v1/history' ? tooManyWindows(params) : undefined;
+    if (tooMany !== undefined) {
+      return throwError(() => ({ status: 400, data: { error: { code: 'PANECAST_ERR_HISTORY_TOO_MANY_POINTS', message: tooMany } }, config: options }));
     }
     const answer = this.answer(method, path, params);
     if (answer === undefined) {

@@ -15,7 +15,8 @@
  * `replayFrames` frames per query, resume exactly when the buffer holds what followed the
  * client's seq and a `fresh` snapshot otherwise, pong, unsubscribe, close codes 4001/4005,
  * `expiring` on demand (announceExpiry), live windows longer than the fine tier refused
- * (PANECAST_ERR_LIVE_WINDOW_TOO_LONG, backend live/session.ts).
+ * (PANECAST_ERR_LIVE_WINDOW_TOO_LONG, backend live/session.ts), and on demand a subscribe it could
+ * not serve (`failSubscribes`: PANECAST_ERR_INTERNAL, the subscription dropped).
  * What it leaves out: limits (but the subscribe rate, with `rateLimit`), backpressure, tenants. Frames travel in microtasks, in order;
  * `flush()` lets them all arrive.
  */
@@ -138,6 +139,8 @@ export class FakeLiveServer {
   private numberingBase = 0;
   private readonly queue: Array<() => void> = [];
   private draining = false;
+  /** The next this many subscribes fail as when the bus cannot be read (backend live/session.ts): PANECAST_ERR_INTERNAL, dropped. */
+  failSubscribes = 0;
 
   constructor(readonly options: FakeLiveServerOptions = {}) {}
 
@@ -314,6 +317,11 @@ export class FakeLiveServer {
         if (message.query.window.size > liveLimit) {
           const text = `Live windows may span at most ${liveLimit} ms (the fine tier); got ${message.query.window.size}. Longer windows are served by GET /v1/history`;
           connection.send({ type: 'error', code: 'PANECAST_ERR_LIVE_WINDOW_TOO_LONG', message: text, id: message.id });
+          return;
+        }
+        if (this.failSubscribes > 0) {
+          this.failSubscribes -= 1;
+          connection.send({ type: 'error', code: 'PANECAST_ERR_INTERNAL', message: 'The subscription could not be served; retry', id: message.id });
           return;
         }
         const key = queryKey(message.query);

@@ -93,6 +93,15 @@ test('posted events show in the panel within 2 s', async ({}, testInfo) => {
   note(testInfo, 'POST sent → legend shows the value', shownMs);
   // The budget counts from the moment the events were sent, Kafka's acknowledgement included.
   expect(shownMs).toBeLessThanOrEqual(2_000);
+  // Hovering the newest window shows its value in the panel's tooltip (built from the @grafana/ui
+  // tooltip parts the host supplies as Grafana does), then it goes with the mouse. The plot area
+  // is uPlot's `u-over`, inside the axes and padding.
+  const plotArea = await panel(page, 1).locator('.u-over').boundingBox();
+  expect(plotArea).not.toBeNull();
+  await page.mouse.move((plotArea?.x ?? 0) + (plotArea?.width ?? 0) - 2, (plotArea?.y ?? 0) + (plotArea?.height ?? 0) / 2);
+  await expect(panel(page, 1).getByTestId('panecast-tooltip-row').filter({ hasText: region })).toContainText(/7\s+players/, { timeout: 2_000 });
+  await page.mouse.move(1, 1);
+  await expect(panel(page, 1).getByTestId('panecast-tooltip')).toHaveCount(0);
   await shot(testInfo, '1-live-points');
 });
 

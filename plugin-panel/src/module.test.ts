@@ -1,5 +1,7 @@
 import { type FieldConfigEditorBuilder, FieldConfigProperty, type PanelOptionsEditorBuilder } from '@grafana/data';
 
+import { TooltipDisplayMode } from '@grafana/schema';
+
 import { fieldConfig, plugin } from './module';
 import { DEFAULT_FIELD_CONFIG, DEFAULT_OPTIONS, type LiveFieldConfig, type LiveOptions } from './types';
 
@@ -40,7 +42,23 @@ describe('panel plugin', () => {
       staleAfterSeconds: 5,
       'legend.show': true,
       'legend.placement': 'bottom',
+      'tooltip.mode': 'multi',
+      'tooltip.sort': 'none',
     });
+  });
+
+  it("offers Grafana's tooltip modes, and the sort order only when the tooltip lists every series", () => {
+    const options = panelOptions();
+    const mode = options.find((o) => o.path === 'tooltip.mode') as Recorded & { settings: { options: unknown[] } };
+    expect(mode.settings.options).toEqual([
+      { value: 'single', label: 'Single' },
+      { value: 'multi', label: 'All' },
+      { value: 'none', label: 'Hidden' },
+    ]);
+    const sort = options.find((o) => o.path === 'tooltip.sort');
+    const withMode = (m: LiveOptions['tooltip']['mode']) => ({ ...DEFAULT_OPTIONS, tooltip: { ...DEFAULT_OPTIONS.tooltip, mode: m } });
+    expect(sort?.showIf?.(withMode(TooltipDisplayMode.Multi))).toBe(true);
+    expect(sort?.showIf?.(withMode(TooltipDisplayMode.Single))).toBe(false);
   });
 
   it('offers the legend placement only when the legend is shown', () => {

@@ -1,4 +1,5 @@
 import { FieldColorModeId, FieldConfigProperty, PanelPlugin, type SetFieldConfigOptionsArgs } from '@grafana/data';
+import { SortOrder, TooltipDisplayMode } from '@grafana/schema';
 
 import { LivePanel } from './components/LivePanel';
 import { DEFAULT_FIELD_CONFIG, DEFAULT_OPTIONS, type LiveFieldConfig, type LiveOptions } from './types';
@@ -87,5 +88,35 @@ export const plugin = new PanelPlugin<LiveOptions, LiveFieldConfig>(LivePanel)
           ],
         },
         showIf: (options) => options.legend.show,
+      })
+      // The two tooltip options of Grafana's own panels, with their labels; not
+      // commonOptionsBuilder.addTooltipOptions, which adds a max width and height this panel
+      // does not read (its tooltip keeps within the chart by itself).
+      .addRadio({
+        path: 'tooltip.mode',
+        name: 'Tooltip mode',
+        category: ['Tooltip'],
+        defaultValue: DEFAULT_OPTIONS.tooltip.mode,
+        settings: {
+          options: [
+            { value: TooltipDisplayMode.Single, label: 'Single' },
+            { value: TooltipDisplayMode.Multi, label: 'All' },
+            { value: TooltipDisplayMode.None, label: 'Hidden' },
+          ],
+        },
+      })
+      .addRadio({
+        path: 'tooltip.sort',
+        name: 'Values sort order',
+        category: ['Tooltip'],
+        defaultValue: DEFAULT_OPTIONS.tooltip.sort,
+        settings: {
+          options: [
+            { value: SortOrder.None, label: 'None' },
+            { value: SortOrder.Ascending, label: 'Ascending' },
+            { value: SortOrder.Descending, label: 'Descending' },
+          ],
+        },
+        showIf: (options) => options.tooltip.mode === TooltipDisplayMode.Multi,
       })
   );

@@ -28,6 +28,7 @@
  * An update is a new `PanelData` while the state is `connected`; the stale badge appears when
  * none arrived for `staleAfterSeconds` after the last one (never before the first).
  */
+import { SortOrder, TooltipDisplayMode } from '@grafana/schema';
 
 /** Name of the optional per-row boolean field: false while the window is still open. */
 export const FINAL_FIELD = 'final';
@@ -59,6 +60,16 @@ export interface LegendOptions {
   placement: LegendPlacement;
 }
 
+/**
+ * Tooltip options, named and valued as in Grafana's own panels (`VizTooltipOptions`), so a
+ * dashboard's JSON reads the same: `single` lists the series nearest the cursor, `multi` (All)
+ * every series, `none` (Hidden) shows no tooltip; `sort` orders All's rows by value.
+ */
+export interface TooltipOptions {
+  mode: TooltipDisplayMode;
+  sort: SortOrder;
+}
+
 /** Panel options (set in the panel editor). */
 export interface LiveOptions {
   windowStyle: WindowStyle;
@@ -66,6 +77,7 @@ export interface LiveOptions {
   staleAfterSeconds: number;
   markCorrections: boolean;
   legend: LegendOptions;
+  tooltip: TooltipOptions;
 }
 
 /** Defaults of the panel options (also what module.ts declares). */
@@ -74,6 +86,8 @@ export const DEFAULT_OPTIONS: LiveOptions = {
   staleAfterSeconds: 5,
   markCorrections: true,
   legend: { show: true, placement: 'bottom' },
+  // All, not Grafana's usual Single: a live panel compares its series at the same window.
+  tooltip: { mode: TooltipDisplayMode.Multi, sort: SortOrder.None },
 };
 
 /** How thresholds from the field config are drawn. */

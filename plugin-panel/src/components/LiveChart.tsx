@@ -1,11 +1,14 @@
-import React, { memo, useEffect, useLayoutEffect, useRef } from 'react';
+import React, { memo, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { css } from '@emotion/css';
 import { type GrafanaTheme2 } from '@grafana/data';
 import { useStyles2 } from '@grafana/ui';
 
-import { type XRange } from '../data/legend';
 import { type ChartModel } from '../data/model';
+import { type XRange } from '../data/visible';
 import { type ChartInput, PlotController } from '../render/controller';
+import { HoverChannel } from '../render/hover';
+import { browserClock } from '../render/scheduler';
+import { Tooltip } from './Tooltip';
 
 export interface LiveChartProps extends ChartInput {
   width: number;
@@ -15,8 +18,9 @@ export interface LiveChartProps extends ChartInput {
 }
 
 /**
- * The uPlot canvas. React only hands new props to the controller; the controller repaints at
- * its own pace, so a burst of updates costs one repaint and no React work per point.
+ * The uPlot canvas and its hover tooltip. React only hands new props to the controller; the
+ * controller repaints at its own pace, so a burst of updates costs one repaint and no React work
+ * per point. Cursor moves go from the controller to the tooltip through a channel, not props.
  */
 export const LiveChart = memo(function LiveChart({
   width,
@@ -32,6 +36,7 @@ export const LiveChart = memo(function LiveChart({
   const styles = useStyles2(getStyles);
   const root = useRef<HTMLDivElement>(null);
   const controller = useRef<PlotController | null>(null);
+  const [hovers] = useState(() => new HoverChannel());
   const onModelRef = useRef(onModel);
   useLayoutEffect(() => {
     onModelRef.current = onModel;
@@ -42,13 +47,18 @@ export const LiveChart = memo(function LiveChart({
     if (element === null) {
       return undefined;
     }
-    const created = new PlotController(element, (model, xRange) => onModelRef.current(model, xRange));
+    const created = new PlotController(
+      element,
+      (model, xRange) => onModelRef.current(model, xRange),
+      browserClock,
+      hovers.post
+    );
     controller.current = created;
     return () => {
       created.destroy();
       controller.current = null;
     };
-  }, []);
+  }, [hovers]);
 
   useEffect(() => {
     controller.current?.resize(width, height);
@@ -58,7 +68,20 @@ export const LiveChart = memo(function LiveChart({
     controller.current?.update({ data, timeRange, timeZone, options, theme, onChangeTimeRange });
   }, [data, timeRange, timeZone, options, theme, onChangeTimeRange]);
 
-  return <div ref={root} className={styles.chart} style={{ width, height }} data-testid="panecast-chart" />;
+  return (
+    <>
+      <div ref={root} className={styles.chart} style={{ width, height }} data-testid="panecast-chart" />
+      <Tooltip
+        hovers={hovers}
+        options={options.tooltip}
+        timeZone={timeZone}
+        windowStyle={options.windowStyle}
+        markCorrections={options.markCorrections}
+        width={width}
+        height={height}
+      />
+    </>
+  );
 });
 
 // The few rules of uPlot's stylesheet the chart needs, scoped here: Grafana ships the sheet

@@ -4,9 +4,10 @@ import { type GrafanaTheme2, type PanelProps } from '@grafana/data';
 import { useStyles2, useTheme2 } from '@grafana/ui';
 
 import { connectionOf } from '../data/connection';
-import { type LegendItem, type XRange, legendOf, sameLegend } from '../data/legend';
+import { type LegendItem, legendOf, sameLegend } from '../data/legend';
 import { type ChartModel } from '../data/model';
 import { undrawableReason } from '../data/shape';
+import { type XRange } from '../data/visible';
 import { type LiveOptions } from '../types';
 import { Legend } from './Legend';
 import { LiveChart } from './LiveChart';

@@ -1,5 +1,5 @@
 import { liveFrame, seconds } from '../testing/fixtures';
-import { LEGEND_ROW_PX, countSeries, panelLayout } from './layout';
+import { LEGEND_ROW_PX, countSeries, panelLayout, placeTooltip } from './layout';
 
 describe('countSeries', () => {
   it('counts number fields of frames with a time field, not the flags', () => {
@@ -36,5 +36,36 @@ describe('panelLayout', () => {
       chart: { width: 180, height: 200 },
       legend: { width: 120, height: 200 },
     });
+  });
+});
+
+describe('placeTooltip', () => {
+  const bounds = { width: 400, height: 200 };
+  const size = { width: 120, height: 80 };
+
+  it('sits right of and below the cursor where there is room', () => {
+    expect(placeTooltip({ x: 50, y: 40 }, size, bounds)).toEqual({ x: 62, y: 52 });
+  });
+
+  it('goes to the other side of the cursor near the right and bottom edges', () => {
+    expect(placeTooltip({ x: 350, y: 180 }, size, bounds)).toEqual({ x: 218, y: 88 });
+  });
+
+  it('stays inside the chart wherever the cursor is and however large it is', () => {
+    for (const x of [0, 100, 199, 300, 399]) {
+      for (const y of [0, 60, 120, 199]) {
+        for (const s of [size, { width: 390, height: 190 }, { width: 500, height: 300 }]) {
+          const at = placeTooltip({ x, y }, s, bounds);
+          expect(at.x).toBeGreaterThanOrEqual(0);
+          expect(at.y).toBeGreaterThanOrEqual(0);
+          if (s.width <= bounds.width) {
+            expect(at.x + s.width).toBeLessThanOrEqual(bounds.width);
+          }
+          if (s.height <= bounds.height) {
+            expect(at.y + s.height).toBeLessThanOrEqual(bounds.height);
+          }
+        }
+      }
+    }
   });
 });

@@ -48,3 +48,27 @@ export function panelLayout(width: number, height: number, legend: LegendOptions
   const legendHeight = Math.min(rows * LEGEND_ROW_PX + LEGEND_PADDING_PX, Math.floor(height * LEGEND_MAX_SHARE));
   return { chart: { width, height: Math.max(0, height - legendHeight) }, legend: { width, height: legendHeight } };
 }
+
+/** Gap between the cursor and the tooltip, px. */
+export const TOOLTIP_GAP_PX = 12;
+
+/**
+ * Where the tooltip's top-left corner goes: right of and below the cursor, on the other side
+ * where that would cross the chart's right or bottom edge, and always inside the chart (a
+ * tooltip larger than the chart sits at its top-left corner). Grafana's tooltips keep within the
+ * window; this one keeps within the panel, which it must not cover beyond.
+ */
+export function placeTooltip(
+  cursor: { x: number; y: number },
+  size: Box,
+  bounds: Box,
+  gap = TOOLTIP_GAP_PX
+): { x: number; y: number } {
+  const along = (at: number, length: number, room: number) => {
+    const after = at + gap;
+    const before = at - gap - length;
+    const start = after + length <= room || before < 0 ? after : before;
+    return Math.max(0, Math.min(start, room - length));
+  };
+  return { x: along(cursor.x, size.width, bounds.width), y: along(cursor.y, size.height, bounds.height) };
+}

@@ -1,4 +1,5 @@
-import { copyInto, orderRows, unionTimes } from './align';
+import { copySpan, orderRows, unionSpans } from './align';
+import { type Span } from './visible';
 
 describe('orderRows', () => {
   it('keeps rows in place, without copying, when times ascend', () => {
@@ -21,25 +22,31 @@ describe('orderRows', () => {
   });
 });
 
-describe('unionTimes', () => {
-  it('returns the shared column when every series has the same windows', () => {
-    const a = [1, 2, 3];
-    expect(unionTimes([a, [1, 2, 3], [1, 2, 3]])).toBe(a);
+const all = (times: number[]): Span => ({ times, start: 0, end: times.length });
+
+describe('unionSpans', () => {
+  it('returns the shared span when every series has the same windows', () => {
+    const a = all([1, 2, 3]);
+    expect(unionSpans([a, all([1, 2, 3]), { times: [0, 1, 2, 3], start: 1, end: 4 }])).toBe(a);
   });
 
-  it('merges different windows into one ascending column without duplicates', () => {
-    expect(unionTimes([[1, 3, 5], [2, 3, 6], [0]])).toEqual([0, 1, 2, 3, 5, 6]);
+  it('merges different windows into one ascending column without duplicates, within each span', () => {
+    const union = unionSpans([all([1, 3, 5]), { times: [-9, 2, 3, 6, 99], start: 1, end: 4 }, all([0])]);
+    expect(union.times.slice(union.start, union.end)).toEqual([0, 1, 2, 3, 5, 6]);
   });
 
-  it('is empty without columns', () => {
-    expect(unionTimes([])).toEqual([]);
+  it('is empty without spans', () => {
+    expect(unionSpans([])).toEqual({ times: [], start: 0, end: 0 });
   });
 });
 
-describe('copyInto', () => {
-  it('copies into the given array, trimming it to length', () => {
+describe('copySpan', () => {
+  it('copies into the given array, trimming it to length, and says whether that changed it', () => {
     const target = [9, 9, 9, 9];
-    expect(copyInto([1, 2], target)).toBe(target);
-    expect(target).toEqual([1, 2]);
+    const first = copySpan({ times: [0, 1, 2, 3], start: 1, end: 3 }, target);
+    expect(first).toEqual({ column: [1, 2], changed: true });
+    expect(first.column).toBe(target);
+    expect(copySpan(all([1, 2]), target).changed).toBe(false);
+    expect(copySpan(all([1, 3]), target).changed).toBe(true);
   });
 });

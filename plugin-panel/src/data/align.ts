@@ -1,8 +1,9 @@
 /**
  * Time alignment for uPlot, which wants one shared x array and one y array per series.
  * Runs on every repaint with 20 series × 3,600 rows, so it is linear and allocates only
- * what it returns.
+ * what it returns. It joins spans (visible.ts): the rows of each frame in view.
  */
+import { type Span } from './visible';
 
 /** A frame's rows in time order: ascending, unique times, and the row each came from. */
 export interface OrderedRows {
@@ -57,26 +58,28 @@ export function orderRows(values: ArrayLike<unknown>): OrderedRows {
   return { times: uniqueTimes, rows: Int32Array.from(rows) };
 }
 
-/** Element-wise equality of two number columns. */
-export function sameNumbers(a: readonly number[], b: readonly number[]): boolean {
-  if (a.length !== b.length) {
+/** Element-wise equality of two spans' times. */
+export function sameSpan(a: Span, b: Span): boolean {
+  const length = a.end - a.start;
+  if (b.end - b.start !== length) {
     return false;
   }
-  for (let i = a.length - 1; i >= 0; i--) {
-    if (a[i] !== b[i]) {
+  // From the newest end: where live spans differ, they differ there.
+  for (let k = length - 1; k >= 0; k--) {
+    if (a.times[a.start + k] !== b.times[b.start + k]) {
       return false;
     }
   }
   return true;
 }
 
-function mergeTimes(a: readonly number[], b: readonly number[]): number[] {
+function mergeSpans(a: Span, b: Span): Span {
   const merged: number[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < a.length && j < b.length) {
-    const x = a[i] as number;
-    const y = b[j] as number;
+  let i = a.start;
+  let j = b.start;
+  while (i < a.end && j < b.end) {
+    const x = a.times[i] as number;
+    const y = b.times[j] as number;
     if (x < y) {
       merged.push(x);
       i++;
@@ -89,36 +92,43 @@ function mergeTimes(a: readonly number[], b: readonly number[]): number[] {
       j++;
     }
   }
-  while (i < a.length) {
-    merged.push(a[i++] as number);
+  while (i < a.end) {
+    merged.push(a.times[i++] as number);
   }
-  while (j < b.length) {
-    merged.push(b[j++] as number);
+  while (j < b.end) {
+    merged.push(b.times[j++] as number);
   }
-  return merged;
+  return { times: merged, start: 0, end: merged.length };
 }
 
 /**
- * The union of ascending, unique time columns. When every series has a row in every window
- * (the usual case for grouped counts) the columns are equal and the first is returned as is
- * (not copied).
+ * The union of spans of ascending, unique time columns. When every series has a row in every
+ * window (the usual case for grouped counts) the spans are equal and the first is returned as
+ * is (not copied).
  */
-export function unionTimes(columns: ReadonlyArray<readonly number[]>): readonly number[] {
-  let union: readonly number[] = columns[0] ?? [];
-  for (let k = 1; k < columns.length; k++) {
-    const column = columns[k] as readonly number[];
-    if (!sameNumbers(union, column)) {
-      union = mergeTimes(union, column);
+export function unionSpans(spans: readonly Span[]): Span {
+  let union: Span = spans[0] ?? { times: [], start: 0, end: 0 };
+  for (let k = 1; k < spans.length; k++) {
+    const span = spans[k] as Span;
+    if (!sameSpan(union, span)) {
+      union = mergeSpans(union, span);
     }
   }
   return union;
 }
 
-/** Copies `source` into `target` (reused when given, so a repaint allocates no new column). */
-export function copyInto(source: readonly number[], target: number[] = []): number[] {
-  for (let i = 0; i < source.length; i++) {
-    target[i] = source[i] as number;
+/**
+ * Copies a span into `target` (reused when given, so a repaint allocates no new column) and
+ * says whether that changed it.
+ */
+export function copySpan(span: Span, target: number[] = []): { column: number[]; changed: boolean } {
+  const length = span.end - span.start;
+  let changed = target.length !== length;
+  for (let k = 0; k < length; k++) {
+    const time = span.times[span.start + k] as number;
+    changed ||= target[k] !== time;
+    target[k] = time;
   }
-  target.length = source.length;
-  return target;
+  target.length = length;
+  return { column: target, changed };
 }

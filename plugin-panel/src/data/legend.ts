@@ -1,6 +1,7 @@
 import { formattedValueToString } from '@grafana/data';
 
 import { type ChartModel } from './model';
+import { ALL_TIME, type XRange } from './visible';
 
 /** What the legend shows of one series. */
 export interface LegendItem {
@@ -13,14 +14,11 @@ export interface LegendItem {
   corrected: number;
 }
 
-/** Time span of the chart's x axis, [min, max] in epoch ms. */
-export type XRange = readonly [number, number];
-
 /**
  * The legend of a model. Corrections are counted within `xRange` only: the legend says how many
  * rings the chart shows, and a datasource may keep windows older than the dashboard's range.
  */
-export function legendOf(model: ChartModel, xRange: XRange = [-Infinity, Infinity]): LegendItem[] {
+export function legendOf(model: ChartModel, xRange: XRange = ALL_TIME): LegendItem[] {
   const [from, to] = xRange;
   return model.series.map((s) => {
     const current = s.current;

@@ -6,8 +6,9 @@
  * Column cells: a number is drawn, `null` breaks the line (uPlot's gap), `undefined` means the
  * series has no row at that time (another series does) and the line joins over it.
  *
- * Runs on every repaint (20 series × 3,600 rows in the benchmark): one pass per series, and
- * the columns of the previous model are overwritten rather than allocated again.
+ * Runs on every repaint (20 series × 3,600 rows in the benchmark): one pass per series over the
+ * rows in view (visible.ts), and the columns of the previous model are overwritten rather than
+ * allocated again.
  */
 import {
   type DataFrame,
@@ -23,12 +24,16 @@ import {
 import { type TimeZone } from '@grafana/schema';
 
 import { CORRECTED_FIELD, DEFAULT_FIELD_CONFIG, FINAL_FIELD, type LiveFieldConfig, type WindowStyle } from '../types';
-import { type OrderedRows, copyInto, orderRows, sameNumbers, unionTimes } from './align';
+import { type OrderedRows, copySpan, orderRows, unionSpans } from './align';
+import { ALL_TIME, type Span, type XRange, visibleSpan } from './visible';
 
 /** One y column as uPlot takes it. */
 export type Column = Array<number | null | undefined>;
 
-/** The newest point of a series (the newest final one when open windows are hidden). */
+/**
+ * The newest point of a series (the newest final one when open windows are hidden), from all
+ * its rows: the legend shows it even when it lies out of view (past an absolute range's end).
+ */
 export interface CurrentValue {
   time: number;
   value: number | null;
@@ -70,6 +75,7 @@ export interface SeriesModel {
 }
 
 export interface ChartModel {
+  /** Times of the rows modelled: those in `xRange` and the nearest one on each side per frame. */
   xs: number[];
   series: SeriesModel[];
   /**
@@ -77,17 +83,27 @@ export interface ChartModel {
    * current values or corrections flags moved): uPlot's paths can then be drawn again as cached.
    */
   changed: boolean;
+  /** The x range the model was cut to (ALL_TIME when none was given). */
+  xRange: XRange;
 }
 
 export interface ModelOptions {
   windowStyle: WindowStyle;
   theme: GrafanaTheme2;
   timeZone?: TimeZone;
+  /**
+   * The chart's x range, from the newest time in the frames (undefined when they have none, as
+   * a live range slides to keep it in view): only rows inside it, and the nearest one on each
+   * side, are modelled. Without it, every row is.
+   */
+  xRange?: (newest: number | undefined) => XRange;
 }
 
 interface FrameRows {
   frame: DataFrame;
   ordered: OrderedRows;
+  /** The rows of `ordered` the model covers. */
+  span: Span;
   final: Field | undefined;
   corrected: Field | undefined;
   values: Field[];
@@ -116,7 +132,8 @@ function readFrame(frame: DataFrame): FrameRows | undefined {
   }
   const final = frame.fields.find((f) => f.name === FINAL_FIELD);
   const corrected = frame.fields.find((f) => f.name === CORRECTED_FIELD);
-  return { frame, ordered: orderRows(time.values), final, corrected, values };
+  const ordered = orderRows(time.values);
+  return { frame, ordered, span: { times: ordered.times, start: 0, end: ordered.times.length }, final, corrected, values };
 }
 
 /**
@@ -191,9 +208,32 @@ export function flagOf(cell: unknown): boolean | undefined {
   }
 }
 
-type SeriesData = Pick<SeriesModel, 'final' | 'open' | 'openMin' | 'openMax' | 'corrected' | 'lone' | 'current'> & {
+type SeriesData = Pick<SeriesModel, 'final' | 'open' | 'openMin' | 'openMax' | 'corrected' | 'lone'> & {
   changed: boolean;
 };
+
+/** A value cell as drawn: finite numbers only, anything else is a gap. */
+function valueOf(raw: unknown): number | null {
+  return typeof raw === 'number' && Number.isFinite(raw) ? raw : null;
+}
+
+/**
+ * The newest point of a series, from all its rows (in view or not): backwards from the newest
+ * row, so one or two rows are read unless the series ends in gaps.
+ */
+function currentOf(rows: FrameRows, field: Field, style: WindowStyle): CurrentValue | undefined {
+  const { times, rows: order } = rows.ordered;
+  const finalFlags = rows.final?.values;
+  for (let k = times.length - 1; k >= 0; k--) {
+    const row = order === null ? k : (order[k] as number);
+    const value = valueOf(field.values[row]);
+    const isOpen = finalFlags !== undefined && flagOf(finalFlags[row]) === false;
+    if (value !== null && !(style === 'hidden' && isOpen)) {
+      return { time: times[k] as number, value, final: !isOpen };
+    }
+  }
+  return undefined;
+}
 
 function buildSeries(
   rows: FrameRows,
@@ -202,7 +242,8 @@ function buildSeries(
   style: WindowStyle,
   reuse: Column | undefined
 ): SeriesData {
-  const { times, rows: order } = rows.ordered;
+  const { rows: order } = rows.ordered;
+  const { times, start, end } = rows.span;
   const values = field.values;
   const finalFlags = rows.final?.values;
   const correctedFlags = rows.corrected?.values;
@@ -210,7 +251,7 @@ function buildSeries(
   // `hidden`): the columns then change only when a window closes or is corrected.
   const drawOpen = style !== 'hidden';
   // Every series has a row at every time (the usual case): xs index = own index, no lookups.
-  const aligned = times.length === xs.length;
+  const aligned = end - start === xs.length;
   const final: Column = reuse ?? [];
   // Compared while overwritten: free, and tells whether uPlot must rebuild its paths.
   let changed = reuse === undefined || reuse.length !== xs.length;
@@ -221,21 +262,19 @@ function buildSeries(
   let pending = -1;
   let openMin = Infinity;
   let openMax = -Infinity;
-  let current: CurrentValue | undefined;
   let path: OpenPath | undefined;
   let previousIndex = -1;
   let previousValue: number | null = null;
-  let j = 0;
+  let j = start;
   for (let i = 0; i < xs.length; i++) {
-    if (!aligned && (j >= times.length || times[j] !== xs[i])) {
+    if (!aligned && (j >= end || times[j] !== xs[i])) {
       changed ||= final[i] !== undefined;
       final[i] = undefined;
       continue;
     }
     const row = order === null ? j : (order[j] as number);
     j++;
-    const raw = values[row];
-    const value = typeof raw === 'number' && Number.isFinite(raw) ? raw : null;
+    const value = valueOf(values[row]);
     const isOpen = finalFlags !== undefined && flagOf(finalFlags[row]) === false;
     const cell = isOpen ? null : value;
     // A drawn open window joins the final point before it (its run starts there).
@@ -275,9 +314,6 @@ function buildSeries(
         corrected.push(i);
       }
     }
-    if (value !== null && !(style === 'hidden' && isOpen)) {
-      current = { time: xs[i] as number, value, final: !isOpen };
-    }
     previousIndex = i;
     previousValue = isOpen ? null : value;
   }
@@ -285,19 +321,32 @@ function buildSeries(
     lone.push(pending);
   }
   final.length = xs.length;
-  return { final, open, openMin, openMax, corrected, lone, current, changed };
+  return { final, open, openMin, openMax, corrected, lone, changed };
 }
 
 /**
- * Builds the chart model from the panel's frames (linear in rows × series). With `previous`
- * its columns are overwritten in place: the caller must be done with that model.
+ * Builds the chart model from the panel's frames (linear in rows in view × series). With
+ * `previous` its columns are overwritten in place: the caller must be done with that model.
  */
 export function buildChartModel(frames: DataFrame[], options: ModelOptions, previous?: ChartModel): ChartModel {
   const read = frames.map(readFrame).filter((r): r is FrameRows => r !== undefined && r.values.length > 0);
-  const times = unionTimes(read.map((r) => r.ordered.times));
-  let changed = previous === undefined || !sameNumbers(previous.xs, times);
+  let xRange = ALL_TIME;
+  if (options.xRange !== undefined) {
+    let newest: number | undefined;
+    for (const r of read) {
+      const last = r.ordered.times[r.ordered.times.length - 1];
+      if (last !== undefined && (newest === undefined || last > newest)) {
+        newest = last;
+      }
+    }
+    xRange = options.xRange(newest);
+    for (const r of read) {
+      r.span = visibleSpan(r.ordered.times, xRange);
+    }
+  }
   // Copied: the frames' own arrays may be buffers the datasource writes on.
-  const xs = copyInto(times, previous?.xs);
+  const { column: xs, changed: xsChanged } = copySpan(unionSpans(read.map((r) => r.span)), previous?.xs);
+  let changed = previous === undefined || xsChanged;
   const series: SeriesModel[] = [];
   for (const rows of read) {
     const frameIndex = frames.indexOf(rows.frame);
@@ -314,6 +363,7 @@ export function buildChartModel(frames: DataFrame[], options: ModelOptions, prev
         field,
         display: field.display ?? getDisplayProcessor({ field, theme: options.theme, timeZone: options.timeZone }),
         lineWidth: custom.lineWidth ?? DEFAULT_FIELD_CONFIG.lineWidth,
+        current: currentOf(rows, field, options.windowStyle),
         ...data,
       });
     }
@@ -324,5 +374,5 @@ export function buildChartModel(frames: DataFrame[], options: ModelOptions, prev
     s.color = seriesColor(s.field, s.paletteSlot, options.theme);
   });
   changed ||= previous?.series.length !== series.length;
-  return { xs, series, changed };
+  return { xs, series, changed, xRange };
 }

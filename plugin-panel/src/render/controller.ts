@@ -10,6 +10,7 @@ import uPlot from 'uplot';
 
 import { type ChartModel, buildChartModel } from '../data/model';
 import { type LiveOptions } from '../types';
+import { HoverTracker, type HoverListener } from './hover';
 import { type PlotContext, plotData, plotOptions, structureKey, yRangeFor } from './plotOptions';
 import { RepaintScheduler, type SchedulerClock, browserClock } from './scheduler';
 
@@ -30,9 +31,9 @@ export const REPAINT_MEASURE = 'panecast-live-panel:repaint';
 export const MODEL_MEASURE = 'panecast-live-panel:model';
 
 /**
- * The x window. A range ending at `now…` is live: when the data runs past its end (a live
- * dashboard whose range Grafana does not tick) it slides forward so the newest windows stay in
- * view. Any other range (absolute times, a drag-zoom) is where the axis stays: a sliding window
+ * The x window, given the newest time in the data. A range ending at `now…` is live: when the
+ * data runs past its end (a live dashboard whose range Grafana does not tick) it slides forward
+ * so the newest windows stay in view. Any other range (absolute times, a drag-zoom) is where the axis stays: a sliding window
  * is stamped at its end, so an absolute range's last windows lie past it, and sliding once moved
  * the chart away from the times the user picked. With a plot width a live end moves in
  * whole-pixel steps: a live range ticking by 100 ms moves an hour wide chart by a thirtieth of a
@@ -40,13 +41,12 @@ export const MODEL_MEASURE = 'panecast-live-panel:model';
  * min ≥ .5 uPlot places every time tick 1 ms early, and the labels then read a whole minute (or
  * second) behind the clock.
  */
-export function xRangeFor(xs: readonly number[], timeRange: TimeRange, widthPx = 0): [number, number] {
+export function xRangeFor(newest: number | undefined, timeRange: TimeRange, widthPx = 0): [number, number] {
   const from = timeRange.from.valueOf();
   const span = timeRange.to.valueOf() - from;
   if (!rangeUtil.isRelativeTime(timeRange.raw.to)) {
     return [Math.round(from), Math.round(from + span)];
   }
-  const newest = xs[xs.length - 1];
   let end = newest === undefined ? from + span : Math.max(from + span, newest);
   if (widthPx > 0 && span > 0) {
     const step = span / widthPx;
@@ -61,7 +61,7 @@ export type RepaintKind = 'create' | 'data' | 'redraw' | 'empty';
 export class PlotController {
   private plot: uPlot | undefined;
   private key = '';
-  private model: ChartModel = { xs: [], series: [], changed: true };
+  private model: ChartModel = { xs: [], series: [], changed: true, xRange: [0, 1] };
   private input: ChartInput | undefined;
   private range: [number, number] = [0, 1];
   private dataRange: [number | null, number | null] = [null, null];
@@ -69,6 +69,7 @@ export class PlotController {
   private size = { width: 0, height: 0 };
   private repaints = 0;
   private readonly scheduler: RepaintScheduler;
+  private readonly hover: HoverTracker;
   private readonly context: PlotContext = {
     model: () => this.model,
     xRange: () => this.range,
@@ -79,14 +80,18 @@ export class PlotController {
       this.dataRange = [min, max];
     },
     zoomTo: (from, to) => this.input?.onChangeTimeRange?.({ from: Math.round(from), to: Math.round(to) }),
+    cursorMoved: (u) => this.hover.moved(u),
   };
 
   constructor(
     private readonly root: HTMLElement,
     private readonly onModel: (model: ChartModel, xRange: [number, number]) => void,
-    clock: SchedulerClock = browserClock
+    clock: SchedulerClock = browserClock,
+    /** Told the window under the cursor: at most once per animation frame, and after repaints. */
+    onHover: HoverListener = () => undefined
   ) {
     this.scheduler = new RepaintScheduler(() => this.repaint(), undefined, clock);
+    this.hover = new HoverTracker(() => this.model, onHover, clock);
   }
 
   /** Stores the newest input and asks for a repaint (coalesced, at most every 50 ms). */
@@ -105,6 +110,7 @@ export class PlotController {
 
   destroy(): void {
     this.scheduler.dispose();
+    this.hover.dispose();
     this.plot?.destroy();
     this.plot = undefined;
   }
@@ -121,12 +127,18 @@ export class PlotController {
       return;
     }
     const start = performance.now();
-    const options = { windowStyle: input.options.windowStyle, theme: input.theme, timeZone: input.timeZone };
+    const options = {
+      windowStyle: input.options.windowStyle,
+      theme: input.theme,
+      timeZone: input.timeZone,
+      // The range comes first (a live one from the newest window), so the model covers only it.
+      xRange: (newest: number | undefined) => xRangeFor(newest, input.timeRange, this.size.width),
+    };
     // The previous model's columns are reused: uPlot gets them again below.
     const model = buildChartModel(input.data.series, options, this.model);
     measure(MODEL_MEASURE, start);
     this.model = model;
-    const range = xRangeFor(model.xs, input.timeRange, this.size.width);
+    const range: [number, number] = [model.xRange[0], model.xRange[1]];
     const sameRange = range[0] === this.range[0] && range[1] === this.range[1];
     this.range = range;
     const renderKey = renderKeyOf(model, input);
@@ -161,6 +173,8 @@ export class PlotController {
     this.root.dataset.repaintKind = kind;
     measure(REPAINT_MEASURE, start);
     this.onModel(model, range);
+    // New values under a resting cursor (uPlot fires setCursor after setData, not after a redraw).
+    this.hover.refresh(this.plot);
   }
 }
 

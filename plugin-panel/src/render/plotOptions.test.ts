@@ -10,9 +10,9 @@ import {
   plotData,
   plotOptions,
   structureKey,
-  timeFormatFor,
   yRangeFor,
 } from './plotOptions';
+import { timeFormatFor, tooltipTimeFormat } from './timeFormat';
 
 const frames = withFieldConfig([
   liveFrame({ name: 'a', times: seconds(3), values: [1, 2, 3], final: [true, true, false] }),
@@ -48,6 +48,7 @@ describe('plotOptions', () => {
       markCorrections: () => true,
       noteDataRange: () => undefined,
       zoomTo: () => undefined,
+      cursorMoved: () => undefined,
     };
     const points = plotOptions(current, theme, { width: 800, height: 400 }, context).series[1]?.points;
     const lonePoints = () => {
@@ -115,25 +116,35 @@ describe('axis formats', () => {
       'MM/DD HH:mm',
     ]);
   });
+
+  it("gives the tooltip the date and the axis' precision for the windows' spacing", () => {
+    expect([tooltipTimeFormat(250), tooltipTimeFormat(1000), tooltipTimeFormat(undefined), tooltipTimeFormat(60_000)]).toEqual([
+      'YYYY-MM-DD HH:mm:ss.SSS',
+      'YYYY-MM-DD HH:mm:ss',
+      'YYYY-MM-DD HH:mm:ss',
+      'YYYY-MM-DD HH:mm',
+    ]);
+    expect(tooltipTimeFormat(86_400_000)).toBe('YYYY-MM-DD HH:mm');
+  });
 });
 
 describe('xRangeFor', () => {
   const range = { from: dateTime(T0), to: dateTime(T0 + 60_000), raw: { from: 'now-1m', to: 'now' } };
 
   it('uses the dashboard range while the data stays inside it', () => {
-    expect(xRangeFor([T0 + 1000, T0 + 30_000], range)).toEqual([T0, T0 + 60_000]);
+    expect(xRangeFor(T0 + 30_000, range)).toEqual([T0, T0 + 60_000]);
   });
 
   it('snaps to whole pixels in whole milliseconds (uPlot puts ticks 1 ms early on a fractional min)', () => {
     // 60 s over 700 px: steps of 85.71… ms.
-    const [min, max] = xRangeFor([T0 + 1000], range, 700);
+    const [min, max] = xRangeFor(T0 + 1000, range, 700);
     expect([Number.isInteger(min), Number.isInteger(max)]).toEqual([true, true]);
     expect(max - min).toBe(60_000);
     expect(max).toBeGreaterThanOrEqual(T0 + 60_000);
   });
 
   it('slides the same span forward when the data runs past its end', () => {
-    expect(xRangeFor([T0 + 90_000], range)).toEqual([T0 + 30_000, T0 + 90_000]);
+    expect(xRangeFor(T0 + 90_000, range)).toEqual([T0 + 30_000, T0 + 90_000]);
   });
 
   it('keeps an absolute range (a drag-zoom, fixed times) exactly where it is', () => {
@@ -142,7 +153,7 @@ describe('xRangeFor', () => {
       to: dateTime(T0 + 60_000),
       raw: { from: dateTime(T0), to: dateTime(T0 + 60_000) },
     };
-    expect(xRangeFor([T0 + 90_000], absolute)).toEqual([T0, T0 + 60_000]);
-    expect(xRangeFor([T0 + 1000], absolute, 700)).toEqual([T0, T0 + 60_000]);
+    expect(xRangeFor(T0 + 90_000, absolute)).toEqual([T0, T0 + 60_000]);
+    expect(xRangeFor(T0 + 1000, absolute, 700)).toEqual([T0, T0 + 60_000]);
   });
 });

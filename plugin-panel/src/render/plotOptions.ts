@@ -16,6 +16,7 @@ import uPlot from 'uplot';
 import { type ChartModel } from '../data/model';
 import { DEFAULT_FIELD_CONFIG, type LiveFieldConfig, type WindowStyle } from '../types';
 import { drawCorrections, drawOpenWindows, drawThresholds, pointSize, thresholdLevels } from './overlays';
+import { timeFormatFor } from './timeFormat';
 import { zonedDate } from './timeZone';
 
 /** What uPlot's callbacks read at draw time: always the newest model and settings. */
@@ -29,6 +30,8 @@ export interface PlotContext {
   noteDataRange(min: number | null, max: number | null): void;
   /** Called with the times a drag over the chart selected. */
   zoomTo(from: number, to: number): void;
+  /** Called on every cursor move over the chart (uPlot's setCursor hook): cheap, for the tooltip. */
+  cursorMoved(u: uPlot): void;
 }
 
 /** Shortest drag, in CSS px, that zooms: a click that slips a pixel is not a zoom. */
@@ -81,23 +84,6 @@ export function plotData(model: ChartModel): uPlot.AlignedData {
 /** Changes only when the chart must be rebuilt rather than given new data. */
 export function structureKey(model: ChartModel, theme: GrafanaTheme2): string {
   return [theme.name, ...model.series.map((s) => `${s.color}:${s.lineWidth}`)].join('|');
-}
-
-/**
- * Tick label format for the spacing between ticks and the span of the axis. Past a day the hour
- * ticks carry the date, as in Grafana's own panels: "00:00" twice on one axis names two days.
- */
-export function timeFormatFor(incrementMs: number, rangeMs = 0): string {
-  if (incrementMs < 1000) {
-    return 'HH:mm:ss.SSS';
-  }
-  if (incrementMs < 60_000) {
-    return 'HH:mm:ss';
-  }
-  if (incrementMs < 86_400_000 && rangeMs <= 86_400_000) {
-    return 'HH:mm';
-  }
-  return 'MM/DD HH:mm';
 }
 
 /**
@@ -231,6 +217,7 @@ export function plotOptions(
       },
     ],
     hooks: {
+      setCursor: [(u) => context.cursorMoved(u)],
       setSelect: [
         (u) => {
           const { left, width } = u.select;

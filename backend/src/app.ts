@@ -25,6 +25,7 @@ import { MemoryLiveBus } from './live/memory-live-bus';
 import { RedisConnectionLedger } from './live/redis-connection-ledger';
 import { RedisLiveBus } from './live/redis-live-bus';
 import { loadMetricFiles } from './metrics-files';
+import { SelfMetrics } from './observe/exposition';
 import { HistoryWriter } from './process/history-writer';
 import { DEFAULT_DEDUP_MAX_ENTRIES } from './process/batch-dedup';
 import { Processor } from './process/processor';
@@ -217,8 +218,14 @@ export async function startApp(config: Config): Promise<App> {
       catalogue: { paneMs: config.window.paneMs, maxLiveWindowMs: storeOptions.fineRetentionMs, metrics: metricsList.filter((metric) => names.has(metric.name)) } satisfies MetricCatalogue,
     };
   });
+  // GET /metrics reads the same components /v1/stats does, at scrape time (observe/figures.ts).
+  const selfMetrics = new SelfMetrics(
+    { mode: config.mode, instanceId: config.instanceId, collector, processor, composer, history: historyWriter, gateway, clock: Date.now },
+    definitions,
+  );
   const server = createHttpServer({
     readAuth,
+    exposition: (reader) => selfMetrics.expose(reader),
     query: (params, reader) => reads.for(reader?.tenant).window.run(params),
     history: (params, reader) => reads.for(reader?.tenant).history.run(params),
     dimensions: (params, reader) => reads.for(reader?.tenant).dimensions.run(params),

@@ -12,6 +12,7 @@ import { checkCredentials } from './compose/credentials';
 import { checkGrafanaService } from './compose/grafana';
 import { lintCompose } from './compose/lint';
 import { readCompose, type ComposeModel, type ComposeService } from './compose/model';
+import { checkScrape } from './compose/scrape';
 import { checkHealth, checkImages, checkMounts, checkPortComments, type ImageVersions } from './compose/services';
 import { checkDockerfile, entryFile, ignoreMatcher, type ImageTarget } from './docker/checks';
 import { effective, lineage, parseDockerfile, type Stage } from './docker/dockerfile';
@@ -143,6 +144,12 @@ function checkComposeAndImage(
   const [grafana] = grafanas;
   if (backend !== undefined && grafana !== undefined) {
     checkCredentials(backend, { ...backendImageEnv, ...backend.environment }, grafana, provisioning.datasources.get('panecast'), loadgens, issues);
+  }
+  const [vm] = [...model.services.values()].filter((s) => s.image !== undefined && parseImage(s.image).name === 'victoriametrics/victoria-metrics');
+  if (vm === undefined) {
+    issues.add('required', 'services', 'needs a victoriametrics/victoria-metrics service');
+  } else if (backend !== undefined) {
+    checkScrape(vm, backend, { ...backendImageEnv, ...backend.environment }, provisioning.scrape, issues);
   }
   return { model, stages };
 }

@@ -22,6 +22,8 @@ export type CheckCode =
   | 'query-rules'
   | 'metricsql'
   | 'provider'
+  // provisioning/victoriametrics/scrape.yml, and its use in docker-compose.yml
+  | 'scrape'
   // docker-compose.yml
   | 'compose-schema'
   | 'compose-lint'

@@ -8,6 +8,7 @@ export const PATHS = Object.freeze({
   metricsDir: 'backend/metrics',
   datasources: 'provisioning/datasources',
   dashboards: 'provisioning/dashboards',
+  scrapeConfig: 'provisioning/victoriametrics/scrape.yml',
   datasourcePluginJson: 'plugin-datasource/src/plugin.json',
   panelPluginJson: 'plugin-panel/src/plugin.json',
   compose: 'docker-compose.yml',

@@ -86,6 +86,11 @@ describe('each compose check fails on a broken copy', () => {
     compose('dashboards mounted where the provider does not look', 'grafana', './provisioning/dashboards:/etc/grafana/provisioning/dashboards:ro', './provisioning/dashboards:/var/lib/grafana/dashboards:ro'),
     compose('a load generator running a script that does not exist', 'required', '"npm", "run", "loadgen"', '"npm", "run", "load-gen"'),
     compose('a build target the Dockerfile lacks', 'dockerfile', '      target: backend', '      target: server'),
+    compose('VictoriaMetrics not scraping the backend', 'scrape', '      - -promscrape.config=/etc/victoriametrics/scrape.yml\n', ''),
+    compose('the scrape config mounted elsewhere than the flag says', 'scrape', ':/etc/victoriametrics/scrape.yml:ro', ':/etc/vm/scrape.yml:ro'),
+    compose('the scrape key missing from VictoriaMetrics\' environment', 'scrape', '      PANECAST_SCRAPE_KEY: ${PANECAST_READ_KEY:-panecast-demo-read-key-change-me}\n', '      PANECAST_SCRAPE: ${PANECAST_READ_KEY:-panecast-demo-read-key-change-me}\n'),
+    compose('a scrape key the backend does not take', 'credentials', '      PANECAST_SCRAPE_KEY: ${PANECAST_READ_KEY:-panecast-demo-read-key-change-me}', '      PANECAST_SCRAPE_KEY: not-a-read-key-0123'),
+    compose('the backend on a port the scrape does not target', 'scrape', '      PANECAST_PORT: 8080', '      PANECAST_PORT: 8081'),
   ];
 
   it.each(cases)('%s → %s', (_title, code, change) => {

@@ -11,6 +11,8 @@ import { repoCopy, replaceOnce, type RepoCopy } from './support/repo-copy';
 const GAMES = 'provisioning/dashboards/games.json';
 const ADS = 'provisioning/dashboards/ads.json';
 const SERVERS = 'provisioning/dashboards/servers.json';
+const INTERNALS = 'provisioning/dashboards/internals.json';
+const SCRAPE = 'provisioning/victoriametrics/scrape.yml';
 const DATASOURCES = 'provisioning/datasources/panecast.yaml';
 const PROVIDERS = 'provisioning/dashboards/dashboards.yaml';
 
@@ -29,13 +31,32 @@ describe('the shipped provisioning', () => {
 
   it('has no issues', () => {
     expect(formatIssues(provisioning.issues)).toBe('');
-    expect([...provisioning.dashboards.keys()].sort()).toEqual([ADS, GAMES, SERVERS]);
+    expect([...provisioning.dashboards.keys()].sort()).toEqual([ADS, GAMES, INTERNALS, SERVERS]);
   });
 
   it('provisions the two datasources CONTRACTS.md fixes, their settings from the environment', () => {
     expect(provisioning.datasources.get('panecast')?.type).toBe('panecast-live-datasource');
     expect(provisioning.datasources.get('victoriametrics')?.type).toBe('prometheus');
     expect([...provisioning.environment].sort()).toEqual(['PANECAST_LIVE_URL', 'PANECAST_READ_KEY', 'PANECAST_URL', 'VICTORIAMETRICS_URL']);
+  });
+
+    it('shows the backend\'s own health on the internals dashboard, from series GET /metrics exposes', () => {
+    const dashboard = provisioning.dashboards.get(INTERNALS) as { panels: Array<{ datasource: { uid: string }; targets: Array<{ expr: string }> }> };
+    expect(dashboard.panels.every((panel) => panel.datasource.uid === 'victoriametrics')).toBe(true);
+    const exprs = dashboard.panels.flatMap((panel) => panel.targets.map((target) => target.expr)).join('\n');
+    for (const series of [
+      'panecast_collector_events_accepted_total',
+      'panecast_consumer_lag_records',
+      'panecast_composer_watermark_lag_seconds',
+      'panecast_processor_events_too_late_total',
+      'panecast_live_connections',
+      'panecast_composer_frames_published_total',
+      'process_cpu_seconds_total',
+      'process_resident_memory_bytes',
+    ]) {
+      expect(exprs).toContain(series);
+    }
+    expect(provisioning.scrape.jobs.map((job) => job.name)).toEqual(['panecast']);
   });
 
   // What issue 6 asks of every demo dashboard.
@@ -115,6 +136,19 @@ describe('each check fails on a broken copy', () => {
     dashboardCase('MetricsQL grouping by a label the series lack', 'metricsql', (d) => (d.panels[3].targets[0].expr = 'sum by (city) (sum_over_time(panecast_ad_clicks_count{window="1s"}[1m]))'), ADS),
     dashboardCase('MetricsQL with an unclosed bracket', 'metricsql', (d) => (d.panels[4].targets[0].expr += ')'), SERVERS),
     ['two dashboards with one uid', 'unique', (copy) => copy.editJson(ADS, (d) => (d.uid = 'panecast-games'))],
+    // The internals dashboard reads what VictoriaMetrics scrapes from the backend's GET /metrics.
+    dashboardCase('a scraped series /metrics does not expose', 'metric', (d) => (d.panels[0].targets[0].expr = 'sum(rate(panecast_collector_event_accepted_total{job="panecast"}[1m]))'), INTERNALS),
+    dashboardCase('a Node series prom-client does not expose', 'metric', (d) => (d.panels[6].targets[0].expr = 'rate(process_cpu_total{job="panecast"}[1m])'), INTERNALS),
+    dashboardCase('a history series mixed into a scraped query', 'metric', (d) => (d.panels[0].targets[0].expr = 'sum(rate(panecast_collector_events_accepted_total[1m])) / sum(panecast_events_count{window="1s"})'), INTERNALS),
+    dashboardCase('a label the scraped series lacks', 'metricsql', (d) => (d.panels[1].targets[0].expr = 'max(panecast_consumer_lag_records{job="panecast", partition="0"})'), INTERNALS),
+    dashboardCase('grouping scraped series by a label they lack', 'metricsql', (d) => (d.panels[4].targets[0].expr = 'sum by (metric) (panecast_live_connections{job="panecast"})'), INTERNALS),
+    dashboardCase('a job the scrape config does not define', 'scrape', (d) => (d.panels[1].targets[0].expr = 'max(panecast_consumer_lag_records{job="backend"})'), INTERNALS),
+    ['a scrape config that is not YAML', 'parse', (copy) => copy.edit(SCRAPE, replaceOnce('scrape_configs:', 'scrape_configs: ['))],
+    ['a scrape key VictoriaMetrics refuses at start-up', 'scrape', (copy) => copy.edit(SCRAPE, replaceOnce('    metrics_path: /metrics\n', '    metrics_path: /metrics\n    scrape_every: 10s\n'))],
+    ['a scrape job without targets', 'scrape', (copy) => copy.edit(SCRAPE, replaceOnce('      - targets: ["backend:8080"]\n', ''))],
+    ['a scrape interval that is no duration', 'scrape', (copy) => copy.edit(SCRAPE, replaceOnce('scrape_interval: 10s', 'scrape_interval: ten'))],
+    ['basic auth where the backend takes a bearer key', 'scrape', (copy) => copy.edit(SCRAPE, replaceOnce('    authorization:\n', '    authorization:\n      type: Basic\n'))],
+    ['a dashboard job after the scrape job was renamed', 'scrape', (copy) => copy.edit(SCRAPE, replaceOnce('job_name: panecast', 'job_name: backend'))],
   ];
 
   it.each(cases)('%s → %s', (_title, code, change) => {

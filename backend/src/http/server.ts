@@ -50,6 +50,11 @@ export interface HttpDeps {
    * auth the route takes a read key like the other reads and per-metric figures are its tenant's.
    */
   stats: (reader: Reader | undefined) => Record<string, unknown>;
+  /**
+   * `GET /metrics` in Prometheus' text format (observe/exposition.ts), read like `/v1/stats`: a read
+   * key when read auth is on, per-metric figures of its tenant only; undefined: no route.
+   */
+  exposition?: (reader: Reader | undefined) => Promise<{ contentType: string; text: string }>;
   /** Folder of static pages (index.html). */
   publicDir: string;
 }
@@ -102,6 +107,16 @@ export function createHttpServer(deps: HttpDeps): Server {
     sendJson(response, 202, { accepted });
   };
 
+  /** The reader of a read route (undefined: reads are open); a refusal carries the Bearer challenge. */
+  const readerOf = (request: IncomingMessage, response: ServerResponse): Reader | undefined => {
+    try {
+      return deps.readAuth?.authenticate(request.headers.authorization);
+    } catch (error) {
+      response.setHeader('www-authenticate', 'Bearer realm="panecast"');
+      throw error;
+    }
+  };
+
   /**
    * A read route: the reader is known before anything is read. No CORS
    * headers: browsers read through Grafana's data proxy, which adds the key.
@@ -109,18 +124,21 @@ export function createHttpServer(deps: HttpDeps): Server {
   const read =
     (answer: (reader: Reader | undefined, params: URLSearchParams) => unknown): Handler =>
     async (request, response) => {
-      let reader: Reader | undefined;
-      try {
-        reader = deps.readAuth?.authenticate(request.headers.authorization);
-      } catch (error) {
-        response.setHeader('www-authenticate', 'Bearer realm="panecast"');
-        throw error;
-      }
+      const reader = readerOf(request, response);
       const body = await answer(reader, new URL(request.url ?? '/', 'http://local').searchParams);
       // Answers differ per key: no shared cache may keep one for another reader.
       response.setHeader('cache-control', 'no-store');
       // In pieces: an answer may hold millions of points (json-stream.ts says why).
       await sendJsonStreamed(response, 200, body);
+    };
+
+  /** A scrape: the read rule of `/v1/stats`, answered as text (a scraper wants no JSON). */
+  const scrape =
+    (expose: NonNullable<HttpDeps['exposition']>): Handler =>
+    async (request, response) => {
+      const answer = await expose(readerOf(request, response));
+      response.writeHead(200, { 'content-type': answer.contentType, 'content-length': Buffer.byteLength(answer.text), 'cache-control': 'no-store' });
+      response.end(answer.text);
     };
 
   /** Open to probes; a failing check's error text (hosts, ports) only with a read key (readiness.ts). */
@@ -164,6 +182,7 @@ export function createHttpServer(deps: HttpDeps): Server {
     '/v1/metrics': { GET: read((reader) => deps.metrics(reader)) },
     ...(deps.liveToken === undefined ? {} : { '/v1/live/token': { POST: read(deps.liveToken) } }),
     '/v1/stats': { GET: read((reader) => deps.stats(reader)) },
+    ...(deps.exposition === undefined ? {} : { '/metrics': { GET: scrape(deps.exposition) } }),
     '/': { GET: livePage },
   };
 

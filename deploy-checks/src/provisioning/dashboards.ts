@@ -6,6 +6,7 @@
 import { IssueList, isRecord } from '../issues';
 import type { MetricCatalogue } from '../metrics';
 import type { ProvisionedDatasource } from './datasources';
+import type { ExposedContext } from './exposed-target';
 import { checkMetricsqlTarget } from './metricsql-target';
 import { checkPanecastTarget } from './panecast-target';
 import { readVariables, type Variables } from './templating';
@@ -21,6 +22,8 @@ export interface DashboardContext {
   readonly paneMs: number;
   /** The datasource plugin id of Panecast (from its plugin.json). */
   readonly panecastType: string;
+  /** What the backend's GET /metrics exposes and the jobs that scrape it, for targets reading those series. */
+  readonly exposed: ExposedContext;
 }
 
 const GRID_COLUMNS = 24;
@@ -104,7 +107,7 @@ function checkTargets(panel: Record<string, unknown>, panelDatasource: Provision
     if (datasource.type === context.panecastType) {
       checkPanecastTarget(target, { metrics: context.metrics, variables, paneMs: context.paneMs }, issues, tat);
     } else if (datasource.type === 'prometheus') {
-      checkMetricsqlTarget(target, context.metrics, variables, issues, tat);
+      checkMetricsqlTarget(target, context.metrics, variables, issues, tat, context.exposed);
     } else {
       issues.add('datasource', `${tat}.datasource`, `no check knows datasource type ${datasource.type}`);
     }

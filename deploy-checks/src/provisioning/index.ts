@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { defaultDashboard } from '@grafana/schema';
 import { parse as parseYaml } from 'yaml';
 import { loadConfig } from '../../../backend/src/config';
+import { exposedSeries } from '../../../backend/src/observe/catalogue';
 import { IssueList, isRecord, type Issue } from '../issues';
 import { loadCatalogue, type MetricCatalogue } from '../metrics';
 import { PATHS } from '../repo';
@@ -21,6 +22,7 @@ import {
   type DashboardProvider,
   type ProvisionedDatasource,
 } from './datasources';
+import { checkScrapeConfig, type ScrapeConfig } from './scrape-config';
 
 /** Grafana's built-in panel plugins (public/app/plugins/panel), the ones a dashboard may name without installing anything. */
 export const CORE_PANEL_TYPES: readonly string[] = [
@@ -46,6 +48,8 @@ export interface Provisioning {
   readonly environment: ReadonlySet<string>;
   readonly plugins: PluginIds;
   readonly metrics: MetricCatalogue;
+  /** VictoriaMetrics' scrape of the backend's GET /metrics (compose/scrape.ts checks how compose runs it). */
+  readonly scrape: ScrapeConfig;
 }
 
 function readJson(root: string, file: string, issues: Issue[]): unknown {
@@ -127,6 +131,10 @@ export function checkProvisioning(root: string): Provisioning {
     issues.push(...list.items);
   }
 
+  const scrapeIssues = new IssueList(PATHS.scrapeConfig);
+  const scrape = checkScrapeConfig(readFileSync(join(root, PATHS.scrapeConfig), 'utf8'), scrapeIssues);
+  issues.push(...scrapeIssues.items);
+
   const context = {
     metrics,
     datasources,
@@ -134,6 +142,7 @@ export function checkProvisioning(root: string): Provisioning {
     schemaVersion: defaultDashboard.schemaVersion as number,
     paneMs: loadConfig({}).window.paneMs,
     panecastType: plugins.datasource,
+    exposed: { exposed: new Map(exposedSeries().map((series) => [series.name, series])), jobs: new Set(scrape.jobs.map((job) => job.name)) },
   };
   const dashboards = new Map<string, unknown>();
   const uids = new Map<string, string>();
@@ -158,5 +167,5 @@ export function checkProvisioning(root: string): Provisioning {
   if (dashboards.size === 0) {
     issues.push({ check: 'required', file: PATHS.dashboards, at: '', message: 'no dashboard JSON found' });
   }
-  return { issues, datasources, providers, dashboards, environment, plugins, metrics };
+  return { issues, datasources, providers, dashboards, environment, plugins, metrics, scrape };
 }

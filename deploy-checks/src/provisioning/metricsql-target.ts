@@ -6,10 +6,12 @@
  *   panecast_<m>_bucket                metrics with quantiles (label vmrange)
  *   panecast_<m>_distinct              metrics with distinctOf (window 1s or 1m; scope total or tuple)
  * with labels = the metric's dimensions + `window` (+ `vmrange` on buckets).
+ * A target reading the backend's scraped health instead goes to exposed-target.ts.
  * Not a MetricsQL parser: it checks the series, labels and brackets it finds.
  */
 import { IssueList } from '../issues';
 import type { MetricCatalogue, MetricInfo } from '../metrics';
+import { checkExposedTarget, readsExposedSeries, type ExposedContext } from './exposed-target';
 import { checkReferences, type Variables } from './templating';
 
 const SERIES = /\bpanecast_([a-z][a-z0-9_]*?)_(count|sum|min|max|bucket|distinct)\b(\{[^}]*\})?/g;
@@ -84,6 +86,7 @@ export function checkMetricsqlTarget(
   variables: Variables,
   issues: IssueList,
   at: string,
+  exposed: ExposedContext,
 ): void {
   const expr = target.expr;
   if (typeof expr !== 'string' || expr.trim() === '') {
@@ -93,6 +96,11 @@ export function checkMetricsqlTarget(
   const eat = `${at}.expr`;
   checkReferences(expr, variables, issues, eat);
   checkBrackets(expr, issues, eat);
+  // The backend's own health, scraped from GET /metrics, rather than the history it writes.
+  if (readsExposedSeries(expr)) {
+    checkExposedTarget(expr, exposed, issues, eat);
+    return;
+  }
   const labels = new Set(['vmrange']);
   let found = 0;
   for (const match of expr.matchAll(SERIES)) {

@@ -84,10 +84,14 @@ interface Adapters {
   close(): Promise<void>;
 }
 
+/** Committed records the embedded log keeps per partition (memory-log.ts), a tail to inspect. */
+const EMBEDDED_LOG_RETAIN_RECORDS = 10_000;
+
 function adaptersFor(config: Config): Adapters {
   if (config.mode === 'embedded') {
     return {
-      log: new MemoryLog(config.kafka.partitions),
+      // Committed records kept per partition: the embedded log would otherwise grow for as long as it runs.
+      log: new MemoryLog(config.kafka.partitions, { retainCommitted: EMBEDDED_LOG_RETAIN_RECORDS }),
       paneState: new MemoryPaneState(),
       dedup: new MemoryDedupStore(),
       hotStore: new MemoryHotStore(config.kafka.groupId, HOT_RETENTION_MS),

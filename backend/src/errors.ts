@@ -23,6 +23,7 @@ export const ERRORS = {
   PANECAST_ERR_BODY_TOO_LARGE: { status: 413, message: 'Request body exceeds the limit of {limit} bytes' },
   PANECAST_ERR_EMPTY_BATCH: { status: 400, message: 'The request carries no events' },
   PANECAST_ERR_BATCH_TOO_LARGE: { status: 413, message: 'The batch has {count} events; the limit is {limit}' },
+  PANECAST_ERR_APPEND_TOO_LARGE: { status: 413, message: 'The batch holds more than {limit} bytes of events that go to one partition of the log; split it' },
   PANECAST_ERR_MALFORMED_JSON: { status: 400, message: 'Malformed JSON at line {line}, column {column}: {detail}' },
   PANECAST_ERR_BAD_BATCH: { status: 400, message: 'A JSON body must be an array of events or one event object' },
   PANECAST_ERR_INVALID_EVENTS: { status: 400, message: '{count} of {total} events are invalid; none were accepted' },

@@ -61,7 +61,8 @@ export class Client<E extends EventSchema<E> = AnyEvents> implements PanecastCli
   private overflowReported = false;
   private flushTimer: ReturnType<typeof setTimeout> | undefined;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
-  private readonly waiters = new Set<() => void>();
+  /** Pending flush() calls: told true when the queue empties, false when close() gives up on it. */
+  private readonly waiters = new Set<(emptied: boolean) => void>();
   private readonly detachPageHide: () => void;
   /**
    * A page hide ran in the current task: the page's own pagehide and
@@ -121,17 +122,18 @@ export class Client<E extends EventSchema<E> = AnyEvents> implements PanecastCli
   }
 
   flush(timeoutMs?: number): Promise<boolean> {
-    if (this.queued() === 0) {
-      return Promise.resolve(true);
+    if (this.queued() === 0 || this.state === 'closed') {
+      // Closed: nothing will send what is left, so waiting could never end.
+      return Promise.resolve(this.queued() === 0);
     }
     return new Promise<boolean>((resolvePromise) => {
       let timer: ReturnType<typeof setTimeout> | undefined;
-      const done = () => {
+      const done = (emptied: boolean) => {
         if (timer !== undefined) {
           clearTimeout(timer);
         }
         this.waiters.delete(done);
-        resolvePromise(true);
+        resolvePromise(emptied);
       };
       this.waiters.add(done);
       if (timeoutMs !== undefined && Number.isFinite(timeoutMs)) {
@@ -151,6 +153,10 @@ export class Client<E extends EventSchema<E> = AnyEvents> implements PanecastCli
     this.closing = true;
     await this.flush(timeoutMs);
     this.state = 'closed';
+    // Flush calls still waiting would never settle: nothing sends the rest now.
+    for (const done of [...this.waiters]) {
+      done(this.queued() === 0);
+    }
     this.detachPageHide();
     for (const timer of [this.flushTimer, this.retryTimer]) {
       if (timer !== undefined) {
@@ -379,7 +385,7 @@ export class Client<E extends EventSchema<E> = AnyEvents> implements PanecastCli
   private settle(): void {
     if (this.queued() === 0) {
       for (const done of [...this.waiters]) {
-        done();
+        done(true);
       }
     }
   }

@@ -4,8 +4,10 @@
  * platformatic-log.ts the producer side (kafka-logs.ts says why).
  */
 import { Kafka, logLevel, Partitioners, type Admin, type Consumer, type Producer, type LogEntry } from 'kafkajs';
+import { checkPartitionBytes, chunksUnderLimit } from './append-limits';
 import type { ConsumerHandlers, EventLog, LogConsumer, LogRecord, OutgoingRecord } from './event-log';
 import { FETCH_MAX_BYTES, FETCH_MAX_BYTES_PER_PARTITION } from './fetch-sizes';
+import { kafkaPartitionOf } from './platformatic-log';
 
 export interface KafkaLogOptions {
   brokers: readonly string[];
@@ -129,10 +131,14 @@ export class KafkaLog implements EventLog {
   }
 
   async appendLate(records: readonly OutgoingRecord[]): Promise<void> {
-    await this.send(this.lateTopic, records);
+    // In order, one chunk after the other: the broker refuses a partition's batch over its limit.
+    for (const chunk of chunksUnderLimit(records)) {
+      await this.send(this.lateTopic, chunk);
+    }
   }
 
   async append(records: readonly OutgoingRecord[]): Promise<void> {
+    checkPartitionBytes(records, (key) => kafkaPartitionOf(key, this.options.partitions));
     await this.send(this.options.topic, records);
   }
 

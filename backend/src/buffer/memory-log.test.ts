@@ -82,3 +82,58 @@ describe('MemoryLog', () => {
     await consumer.stop();
   });
 });
+
+describe('MemoryLog retention', () => {
+  const append = (log: MemoryLog, n: number, from = 0) => log.append(Array.from({ length: n }, (_, i) => ({ key: 'k', value: String(from + i), timestamp: from + i })));
+
+  it('keeps only a tail of what every group committed, offsets counting on', async () => {
+    const log = new MemoryLog(1, { retainCommitted: 100 });
+    const seen: number[] = [];
+    const consumer = await log.consume('g', { onBatch: async (batch) => void seen.push(...batch.records.map((record) => record.offset)) });
+    for (let round = 0; round < 10; round++) {
+      await append(log, 1000, round * 1000);
+      await until(() => seen.length === (round + 1) * 1000);
+    }
+    // Everything delivered once, in order, though most of it is gone from memory.
+    expect(seen).toEqual(Array.from({ length: 10_000 }, (_, i) => i));
+    const held = log.records(0);
+    expect(held.length).toBeGreaterThanOrEqual(100);
+    expect(held.length).toBeLessThanOrEqual(100 + 1024);
+    expect(held.at(-1)?.offset).toBe(9999);
+    expect(held[0]?.offset).toBe(10_000 - held.length);
+    expect(await log.endOffsets()).toEqual(new Map([[0, 10_000]]));
+    expect(log.sizes()).toEqual([10_000]);
+    await append(log, 1, 10_000);
+    await until(() => seen.length === 10_001);
+    expect(seen.at(-1)).toBe(10_000);
+    await consumer.stop();
+  });
+
+  it('drops nothing a group has not committed yet', async () => {
+    const log = new MemoryLog(1, { retainCommitted: 10 });
+    let fast = 0;
+    const quick = await log.consume('fast', { onBatch: async (batch) => void (fast += batch.records.length) });
+    // A second group whose handler fails: it commits nothing, so nothing may go.
+    const stuck = await log.consume('stuck', {
+      onBatch: async () => {
+        throw new Error('not now');
+      },
+    });
+    const error = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      await append(log, 5000);
+      await until(() => fast === 5000);
+      expect(log.records(0).length).toBe(5000);
+    } finally {
+      await stuck.stop();
+      await quick.stop();
+      error.mockRestore();
+    }
+  });
+
+  it('keeps the newest late records only', async () => {
+    const log = new MemoryLog(1, { retainCommitted: 3 });
+    await log.appendLate(Array.from({ length: 5 }, (_, i) => ({ key: 'k', value: String(i), timestamp: i })));
+    expect(log.late.map((record) => record.value)).toEqual(['2', '3', '4']);
+  });
+});

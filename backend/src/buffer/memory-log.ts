@@ -2,7 +2,16 @@
  * In-process twin of the Kafka log: keyed partitions, offsets, consumer
  * groups with committed offsets and partition assignment across members.
  * Used by the embedded default and by unit tests; nothing is persisted.
+ *
+ * Retention: Kafka drops old segments by time or size; a process that keeps
+ * every record grows for as long as it runs (the embedded demo at 2,000
+ * events/s: ~13 MB a minute). With `retainCommitted`, a partition keeps only
+ * that many of the records every consumer group has committed (a tail to
+ * inspect or replay); records some group has not committed yet are never
+ * dropped, so nothing accepted is lost while a consumer is behind. Offsets
+ * keep counting from where they were.
  */
+import { checkPartitionBytes } from './append-limits';
 import type { ConsumerHandlers, EventLog, LogConsumer, LogRecord, OutgoingRecord } from './event-log';
 import { partitionFor } from './partitioner';
 
@@ -23,41 +32,62 @@ interface Group {
   members: Member[];
 }
 
+/** One partition: its records from offset `base` on (older ones were dropped by retention). */
+interface Partition {
+  base: number;
+  records: LogRecord[];
+}
+
+export interface MemoryLogOptions {
+  /** Committed records kept per partition (and late records kept); default: all. */
+  retainCommitted?: number;
+}
+
 export class MemoryLog implements EventLog {
-  private readonly partitions: LogRecord[][];
+  private readonly partitions: Partition[];
+  private readonly retain: number;
   private readonly groups = new Map<string, Group>();
   private nextMemberId = 1;
   /** Round-robin position for records without a key. */
   private nextSpread = 0;
   private closed = false;
 
-  constructor(partitionCount: number) {
+  constructor(partitionCount: number, options: MemoryLogOptions = {}) {
     if (!Number.isInteger(partitionCount) || partitionCount < 1) {
       throw new RangeError(`partitionCount must be a positive integer, got ${partitionCount}`);
     }
-    this.partitions = Array.from({ length: partitionCount }, () => []);
+    this.retain = options.retainCommitted ?? Number.POSITIVE_INFINITY;
+    if (!(this.retain >= 0)) {
+      throw new RangeError(`retainCommitted must be 0 or more, got ${this.retain}`);
+    }
+    this.partitions = Array.from({ length: partitionCount }, () => ({ base: 0, records: [] }));
   }
 
   async ensureTopic(): Promise<void> {
     // The partitions exist from construction.
   }
 
-  /** The late-events topic of the twin (no consumers: kept for inspection and replay). */
+  /** The late-events topic of the twin (no consumers: the newest `retainCommitted` kept for inspection and replay). */
   readonly late: OutgoingRecord[] = [];
 
   async appendLate(records: readonly OutgoingRecord[]): Promise<void> {
     this.late.push(...records);
+    if (this.late.length > this.retain) {
+      this.late.splice(0, this.late.length - this.retain);
+    }
   }
 
   async append(records: readonly OutgoingRecord[]): Promise<void> {
     if (this.closed) {
       throw new Error('memory log is closed');
     }
+    // Kafka's bound, so the embedded collector refuses what the services one would (append-limits.ts).
+    checkPartitionBytes(records, (key) => partitionFor(key, this.partitions.length));
     for (const record of records) {
       const partition =
         record.key === undefined ? this.nextSpread++ % this.partitions.length : partitionFor(record.key, this.partitions.length);
-      const log = this.partitions[partition] as LogRecord[];
-      log.push({ partition, offset: log.length, key: record.key ?? '', value: record.value, timestamp: record.timestamp });
+      const log = this.partitions[partition] as Partition;
+      log.records.push({ partition, offset: log.base + log.records.length, key: record.key ?? '', value: record.value, timestamp: record.timestamp });
     }
     for (const group of this.groups.values()) {
       for (const member of group.members) {
@@ -66,18 +96,18 @@ export class MemoryLog implements EventLog {
     }
   }
 
-  /** The records of one partition, in offset order (for tests). */
+  /** The records of one partition still held, in offset order (for tests). */
   records(partition: number): readonly LogRecord[] {
-    return this.partitions[partition] ?? [];
+    return this.partitions[partition]?.records ?? [];
   }
 
   async endOffsets(): Promise<Map<number, number>> {
-    return new Map(this.partitions.map((log, partition) => [partition, log.length]));
+    return new Map(this.sizes().map((end, partition) => [partition, end]));
   }
 
-  /** Number of records in each partition (for tests and the status page). */
+  /** Records ever appended to each partition: its end offset (for tests). */
   sizes(): number[] {
-    return this.partitions.map((log) => log.length);
+    return this.partitions.map((log) => log.base + log.records.length);
   }
 
   async consume(groupId: string, handlers: ConsumerHandlers): Promise<LogConsumer> {
@@ -125,6 +155,18 @@ export class MemoryLog implements EventLog {
     }
   }
 
+  /** Drops a partition's records every group has committed, past the newest `retain` of them. */
+  private trim(partition: number): void {
+    const log = this.partitions[partition] as Partition;
+    const committed = Math.min(...[...this.groups.values()].map((group) => group.committed[partition] as number));
+    const drop = committed - this.retain - log.base;
+    // In chunks: splicing the array's head on every batch would copy the whole tail each time.
+    if (drop >= Math.max(1, Math.min(this.retain, 1024))) {
+      log.records.splice(0, drop);
+      log.base += drop;
+    }
+  }
+
   /** Round-robin assignment, as Kafka's range/round-robin assignors would give. */
   private rebalance(group: Group): void {
     for (const member of group.members) {
@@ -146,15 +188,17 @@ export class MemoryLog implements EventLog {
     while (!member.stopped) {
       let delivered = false;
       for (const partition of member.partitions) {
-        const log = this.partitions[partition] as LogRecord[];
-        const from = group.committed[partition] as number;
-        if (from >= log.length) {
+        const log = this.partitions[partition] as Partition;
+        // Below the base only if retention dropped what this group had not committed: never (trim()).
+        const from = Math.max(group.committed[partition] as number, log.base);
+        if (from >= log.base + log.records.length) {
           continue;
         }
-        const records = log.slice(from, from + MAX_BATCH);
+        const records = log.records.slice(from - log.base, from - log.base + MAX_BATCH);
         try {
           await member.handlers.onBatch({ partition, records });
           group.committed[partition] = from + records.length;
+          this.trim(partition);
         } catch (error) {
           // Same policy as the Kafka adapter: log and redeliver, never stop.
           console.error(`memory log: batch handler failed on partition ${partition}`, error);

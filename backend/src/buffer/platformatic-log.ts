@@ -17,6 +17,7 @@
  * go out together in the next one, which also makes fewer, larger requests.
  */
 import { Admin, murmur2, Producer, stringSerializers, type MessageToProduce } from '@platformatic/kafka';
+import { checkPartitionBytes, chunksUnderLimit, recordBytes } from './append-limits';
 import type { ConsumerHandlers, EventLog, LogConsumer, OutgoingRecord } from './event-log';
 import type { KafkaLogOptions } from './kafka-log';
 import { backoff, GroupConsumer, withTimeout } from './platformatic-consumer';
@@ -29,8 +30,11 @@ const PING_TIMEOUT_MS = 3000;
 const LATEST = -1n;
 const TOPIC_LEADERS_TIMEOUT_MS = 10_000;
 /**
- * Appends coalesced into one request stay under this many value bytes: below
- * the broker's default message.max.bytes (1 MiB) for a partition's batch.
+ * Appends coalesced into one request stay under this many bytes (UTF-8, as
+ * the broker counts: a limit in string length let a group of non-ASCII text
+ * reach 3 times it, past message.max.bytes, and every append coalesced into it
+ * failed). The head of the queue goes alone when larger (append-limits.ts
+ * bounds it per partition).
  */
 const MAX_COALESCED_BYTES = 512 * 1024;
 /** Bounded like the kafkajs adapter (about 30 s), so an outage answers 503 instead of holding requests. */
@@ -53,6 +57,16 @@ interface PendingAppend {
 function keyPartitioner(): (message: Outgoing) => number {
   let next = 0;
   return (message) => (message.key === undefined ? next++ : murmur2(message.key, true) & 0x7fffffff);
+}
+
+/**
+ * The partition a key lands on in a topic of `partitions` partitions, with
+ * either client (kafkajs's DefaultPartitioner is the same Java murmur2). The
+ * configured count: a topic created with another count elsewhere spreads keys
+ * differently, and the per-partition bound is then only approximate.
+ */
+export function kafkaPartitionOf(key: string, partitions: number): number {
+  return (murmur2(key, true) & 0x7fffffff) % partitions;
 }
 
 export class PlatformaticLog implements EventLog {
@@ -129,11 +143,19 @@ export class PlatformaticLog implements EventLog {
   }
 
   append(records: readonly OutgoingRecord[]): Promise<void> {
+    try {
+      checkPartitionBytes(records, (key) => kafkaPartitionOf(key, this.options.partitions));
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
     return this.enqueue(this.options.topic, records);
   }
 
-  appendLate(records: readonly OutgoingRecord[]): Promise<void> {
-    return this.enqueue(this.lateTopic, records);
+  async appendLate(records: readonly OutgoingRecord[]): Promise<void> {
+    // In order, one chunk after the other: the broker refuses a partition's batch over its limit.
+    for (const chunk of chunksUnderLimit(records)) {
+      await this.enqueue(this.lateTopic, chunk);
+    }
   }
 
   private enqueue(topic: string, records: readonly OutgoingRecord[]): Promise<void> {
@@ -145,7 +167,7 @@ export class PlatformaticLog implements EventLog {
     }
     let bytes = 0;
     for (const record of records) {
-      bytes += record.value.length;
+      bytes += recordBytes(record);
     }
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ topic, records, bytes, resolve, reject });

@@ -92,6 +92,10 @@ export class Collector {
     try {
       await this.log.append(packer.records());
     } catch (error) {
+      if (error instanceof PanecastError) {
+        // The log's own refusal with a code of the catalogue (APPEND_TOO_LARGE): a retry would not help.
+        throw error;
+      }
       throw new PanecastError('PANECAST_ERR_BUFFER_UNAVAILABLE', { detail: (error as Error).message });
     }
     this.acceptedTotal += packer.events;

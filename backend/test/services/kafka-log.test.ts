@@ -70,6 +70,29 @@ describe.each<KafkaClient>(['platformatic', 'kafkajs'])('the %s adapter', (clien
     expect(await stored(topic)).toBe(10);
   });
 
+  it('stores concurrent appends of non-ASCII text that each fit the broker but together would not', async () => {
+    // 200 000 characters of 3-byte text each: 600 kB in UTF-8, one partition. Coalescing by string
+    // length put two into one 1.2 MB batch, which the broker refused, failing both.
+    const appends = Array.from({ length: 3 }, (_, i) => log.append([{ key: 'one-key', value: `"${'€'.repeat(200_000)}${i}"`, timestamp: Date.now() }]));
+    await Promise.all(appends);
+    expect(await stored(topic)).toBe(3);
+  });
+
+  it('refuses an append over the broker limit in one partition with PANECAST_ERR_APPEND_TOO_LARGE, before sending', async () => {
+    const big = Array.from({ length: 8 }, (_, i) => ({ key: 'one-key', value: `"${'x'.repeat(200_000)}${i}"`, timestamp: Date.now() }));
+    await expect(log.append(big)).rejects.toMatchObject({ code: 'PANECAST_ERR_APPEND_TOO_LARGE', status: 413 });
+    // Through the adapter: nothing was sent, so the test's own admin may not know the new topic's leaders yet.
+    expect([...(await log.endOffsets()).values()]).toEqual(Array.from({ length: PARTITIONS }, () => 0));
+  });
+
+  it('stores late events of one partition beyond the broker limit (split over requests, in order)', async () => {
+    // The processor appends a batch's too-late events before its commit; a refused append failed the
+    // commit, and the redelivered batch failed again: the partition stopped for good.
+    const late = Array.from({ length: 12 }, (_, i) => ({ key: 'one-key', value: JSON.stringify({ i, pad: 'x'.repeat(200_000) }), timestamp: Date.now() }));
+    await log.appendLate(late);
+    expect(await stored(`${topic}.late`)).toBe(12);
+  });
+
   it('delivers each partition in offset order without a gap, and again from the batch start after a throw', async () => {
     await log.append([...records(300, 'p-a', 'x'), ...records(300, 'p-b', 'y'), ...records(300, undefined, 'z')]);
     const assignments: number[][] = [];

@@ -87,7 +87,8 @@ export class PlatformaticLog implements EventLog {
     this.producer = this.createProducer();
   }
 
-  private createProducer(): StringProducer {
+  /** Protected: tests put a producer of their own in its place. */
+  protected createProducer(): StringProducer {
     const producer = new Producer<string, string, string, string>({
       clientId: this.options.clientId,
       bootstrapBrokers: [...this.options.brokers],
@@ -199,7 +200,10 @@ export class PlatformaticLog implements EventLog {
           await producer.send({ messages });
         } catch (error) {
           this.resetProducer(producer);
-          for (const pending of group) {
+          // What queued meanwhile waited behind a broker that just failed a send: answered now (503, its
+          // sender retries) rather than held for the whole outage and written, once Kafka is back, for
+          // senders that gave up long before (past the dedup window, their retries would count twice).
+          for (const pending of [...group, ...this.queue.splice(0)]) {
             pending.reject(error as Error);
           }
           continue;

@@ -84,14 +84,14 @@ interface Adapters {
   close(): Promise<void>;
 }
 
-/** Committed records the embedded log keeps per partition (memory-log.ts), a tail to inspect. */
-const EMBEDDED_LOG_RETAIN_RECORDS = 10_000;
+/** Bytes of committed records the embedded log keeps per partition (memory-log.ts), a tail to inspect. */
+const EMBEDDED_LOG_RETAIN_BYTES = 4 * 1024 * 1024;
 
 function adaptersFor(config: Config): Adapters {
   if (config.mode === 'embedded') {
     return {
-      // Committed records kept per partition: the embedded log would otherwise grow for as long as it runs.
-      log: new MemoryLog(config.kafka.partitions, { retainCommitted: EMBEDDED_LOG_RETAIN_RECORDS }),
+      // A tail of committed records per partition: the embedded log would otherwise grow for as long as it runs.
+      log: new MemoryLog(config.kafka.partitions, { retainBytes: EMBEDDED_LOG_RETAIN_BYTES }),
       paneState: new MemoryPaneState(),
       dedup: new MemoryDedupStore(),
       hotStore: new MemoryHotStore(config.kafka.groupId, HOT_RETENTION_MS),

@@ -87,7 +87,8 @@ describe('MemoryLog retention', () => {
   const append = (log: MemoryLog, n: number, from = 0) => log.append(Array.from({ length: n }, (_, i) => ({ key: 'k', value: String(from + i), timestamp: from + i })));
 
   it('keeps only a tail of what every group committed, offsets counting on', async () => {
-    const log = new MemoryLog(1, { retainCommitted: 100 });
+    // Records of 1 key byte and 1–4 value bytes: about 100 of them.
+    const log = new MemoryLog(1, { retainBytes: 500 });
     const seen: number[] = [];
     const consumer = await log.consume('g', { onBatch: async (batch) => void seen.push(...batch.records.map((record) => record.offset)) });
     for (let round = 0; round < 10; round++) {
@@ -97,8 +98,9 @@ describe('MemoryLog retention', () => {
     // Everything delivered once, in order, though most of it is gone from memory.
     expect(seen).toEqual(Array.from({ length: 10_000 }, (_, i) => i));
     const held = log.records(0);
-    expect(held.length).toBeGreaterThanOrEqual(100);
-    expect(held.length).toBeLessThanOrEqual(100 + 1024);
+    const bytes = held.reduce((sum, record) => sum + String(record.key).length + String(record.value).length, 0);
+    expect(bytes).toBeGreaterThanOrEqual(500 - 5);
+    expect(bytes).toBeLessThanOrEqual(1000 + 5);
     expect(held.at(-1)?.offset).toBe(9999);
     expect(held[0]?.offset).toBe(10_000 - held.length);
     expect(await log.endOffsets()).toEqual(new Map([[0, 10_000]]));
@@ -110,7 +112,7 @@ describe('MemoryLog retention', () => {
   });
 
   it('drops nothing a group has not committed yet', async () => {
-    const log = new MemoryLog(1, { retainCommitted: 10 });
+    const log = new MemoryLog(1, { retainBytes: 10 });
     let fast = 0;
     const quick = await log.consume('fast', { onBatch: async (batch) => void (fast += batch.records.length) });
     // A second group whose handler fails: it commits nothing, so nothing may go.
@@ -132,7 +134,8 @@ describe('MemoryLog retention', () => {
   });
 
   it('keeps the newest late records only', async () => {
-    const log = new MemoryLog(1, { retainCommitted: 3 });
+    // Records of 2 bytes each (key and value): 3 of them.
+    const log = new MemoryLog(1, { retainBytes: 6 });
     await log.appendLate(Array.from({ length: 5 }, (_, i) => ({ key: 'k', value: String(i), timestamp: i })));
     expect(log.late.map((record) => record.value)).toEqual(['2', '3', '4']);
   });

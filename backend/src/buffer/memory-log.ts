@@ -5,11 +5,13 @@
  *
  * Retention: Kafka drops old segments by time or size; a process that keeps
  * every record grows for as long as it runs (the embedded demo at 2,000
- * events/s: ~13 MB a minute). With `retainCommitted`, a partition keeps only
- * that many of the records every consumer group has committed (a tail to
- * inspect or replay); records some group has not committed yet are never
+ * events/s: ~13 MB a minute). With `retainBytes`, a partition keeps about
+ * that many bytes of the records every consumer group has committed (a tail
+ * to inspect or replay), measured in bytes because a record may hold one
+ * event or hundreds; records some group has not committed yet are never
  * dropped, so nothing accepted is lost while a consumer is behind. Offsets
- * keep counting from where they were.
+ * keep counting from where they were. The late-events topic keeps the same
+ * budget of its newest records.
  */
 import { checkPartitionBytes } from './append-limits';
 import type { ConsumerHandlers, EventLog, LogConsumer, LogRecord, OutgoingRecord } from './event-log';
@@ -36,16 +38,27 @@ interface Group {
 interface Partition {
   base: number;
   records: LogRecord[];
+  /** Bytes of `records`. */
+  bytes: number;
 }
 
 export interface MemoryLogOptions {
-  /** Committed records kept per partition (and late records kept); default: all. */
-  retainCommitted?: number;
+  /** Bytes of committed records kept per partition (and of late records); default: everything. */
+  retainBytes?: number;
+}
+
+/** Retention runs once this much is droppable: splicing an array's head copies its tail. */
+const TRIM_SLACK_BYTES = 1 << 20;
+
+function sizeOf(record: { key?: string | Uint8Array; value: string | Uint8Array }): number {
+  const size = (part: string | Uint8Array | undefined) => (part === undefined ? 0 : typeof part === 'string' ? part.length : part.byteLength);
+  return size(record.key) + size(record.value);
 }
 
 export class MemoryLog implements EventLog {
   private readonly partitions: Partition[];
   private readonly retain: number;
+  private lateBytes = 0;
   private readonly groups = new Map<string, Group>();
   private nextMemberId = 1;
   /** Round-robin position for records without a key. */
@@ -56,24 +69,30 @@ export class MemoryLog implements EventLog {
     if (!Number.isInteger(partitionCount) || partitionCount < 1) {
       throw new RangeError(`partitionCount must be a positive integer, got ${partitionCount}`);
     }
-    this.retain = options.retainCommitted ?? Number.POSITIVE_INFINITY;
+    this.retain = options.retainBytes ?? Number.POSITIVE_INFINITY;
     if (!(this.retain >= 0)) {
-      throw new RangeError(`retainCommitted must be 0 or more, got ${this.retain}`);
+      throw new RangeError(`retainBytes must be 0 or more, got ${this.retain}`);
     }
-    this.partitions = Array.from({ length: partitionCount }, () => ({ base: 0, records: [] }));
+    this.partitions = Array.from({ length: partitionCount }, () => ({ base: 0, records: [], bytes: 0 }));
   }
 
   async ensureTopic(): Promise<void> {
     // The partitions exist from construction.
   }
 
-  /** The late-events topic of the twin (no consumers: the newest `retainCommitted` kept for inspection and replay). */
+  /** The late-events topic of the twin (no consumers: its newest `retainBytes` kept for inspection and replay). */
   readonly late: OutgoingRecord[] = [];
 
   async appendLate(records: readonly OutgoingRecord[]): Promise<void> {
     this.late.push(...records);
-    if (this.late.length > this.retain) {
-      this.late.splice(0, this.late.length - this.retain);
+    records.forEach((record) => (this.lateBytes += sizeOf(record)));
+    if (this.lateBytes > this.retain) {
+      let drop = 0;
+      while (this.lateBytes > this.retain && drop < this.late.length) {
+        this.lateBytes -= sizeOf(this.late[drop] as OutgoingRecord);
+        drop++;
+      }
+      this.late.splice(0, drop);
     }
   }
 
@@ -88,6 +107,7 @@ export class MemoryLog implements EventLog {
         record.key === undefined ? this.nextSpread++ % this.partitions.length : partitionFor(record.key, this.partitions.length);
       const log = this.partitions[partition] as Partition;
       log.records.push({ partition, offset: log.base + log.records.length, key: record.key ?? '', value: record.value, timestamp: record.timestamp });
+      log.bytes += sizeOf(record);
     }
     for (const group of this.groups.values()) {
       for (const member of group.members) {
@@ -155,16 +175,21 @@ export class MemoryLog implements EventLog {
     }
   }
 
-  /** Drops a partition's records every group has committed, past the newest `retain` of them. */
+  /** Drops a partition's oldest records every group has committed while it holds more than `retain` bytes. */
   private trim(partition: number): void {
     const log = this.partitions[partition] as Partition;
-    const committed = Math.min(...[...this.groups.values()].map((group) => group.committed[partition] as number));
-    const drop = committed - this.retain - log.base;
     // In chunks: splicing the array's head on every batch would copy the whole tail each time.
-    if (drop >= Math.max(1, Math.min(this.retain, 1024))) {
-      log.records.splice(0, drop);
-      log.base += drop;
+    if (log.bytes <= this.retain + Math.min(this.retain, TRIM_SLACK_BYTES)) {
+      return;
     }
+    const committed = Math.min(...[...this.groups.values()].map((group) => group.committed[partition] as number));
+    let drop = 0;
+    while (log.bytes > this.retain && log.base + drop < committed) {
+      log.bytes -= sizeOf(log.records[drop] as LogRecord);
+      drop++;
+    }
+    log.records.splice(0, drop);
+    log.base += drop;
   }
 
   /** Round-robin assignment, as Kafka's range/round-robin assignors would give. */

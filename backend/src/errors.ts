@@ -29,6 +29,8 @@ export const ERRORS = {
   PANECAST_ERR_INVALID_EVENTS: { status: 400, message: '{count} of {total} events are invalid; none were accepted' },
   PANECAST_ERR_BUFFER_UNAVAILABLE: { status: 503, message: 'The event log did not acknowledge the batch: {detail}' },
   PANECAST_ERR_BUSY: { status: 503, message: 'The collector is already reading {limit} bytes of request bodies; retry shortly' },
+  // Node answers a request that did not arrive within PANECAST_REQUEST_TIMEOUT_MS with a bare 408 of its own; the code names it in the collector's refusal counts.
+  PANECAST_ERR_REQUEST_TIMEOUT: { status: 408, message: 'The request did not arrive within the request timeout' },
   PANECAST_ERR_INTERNAL: { status: 500, message: 'Internal error' },
   // Per-event codes, reported inside PANECAST_ERR_INVALID_EVENTS.
   PANECAST_ERR_EVENT_NOT_OBJECT: { status: 400, message: 'An event must be a JSON object' },

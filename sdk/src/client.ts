@@ -15,6 +15,7 @@
  */
 import { retryDelay } from './backoff';
 import { SDK_CODES } from './codes';
+import { holdProcess } from './hold-process';
 import { newKey } from './ids';
 import { onPageHide } from './page-hide';
 import { sendBatch, type Batch, type Outcome } from './transport';
@@ -28,21 +29,6 @@ const KEEPALIVE_BUDGET = 60_000;
 interface Waiting {
   json: string;
   bytes: number;
-}
-
-/**
- * Node keeps a process alive for a pending timer. The SDK's timers should
- * not, except while someone awaits flush() or close(): a script ending in
- * `await client.close()` must not exit in the middle of a backoff.
- */
-function holdProcess(timer: ReturnType<typeof setTimeout>, hold: boolean): ReturnType<typeof setTimeout> {
-  const handle = timer as { ref?: () => void; unref?: () => void };
-  if (hold) {
-    handle.ref?.();
-  } else {
-    handle.unref?.();
-  }
-  return timer;
 }
 
 export class Client<E extends EventSchema<E> = AnyEvents> implements PanecastClient<E> {
@@ -139,12 +125,11 @@ export class Client<E extends EventSchema<E> = AnyEvents> implements PanecastCli
       if (timeoutMs !== undefined && Number.isFinite(timeoutMs)) {
         timer = setTimeout(() => {
           this.waiters.delete(done);
+          this.holdRetry();
           resolvePromise(false);
         }, timeoutMs);
       }
-      if (this.retryTimer !== undefined) {
-        holdProcess(this.retryTimer, true);
-      }
+      this.holdRetry();
       this.pump();
     });
   }
@@ -177,6 +162,13 @@ export class Client<E extends EventSchema<E> = AnyEvents> implements PanecastCli
 
   private queued(): number {
     return this.waiting.length + this.batches.reduce((sum, batch) => sum + batch.count, 0);
+  }
+
+  /** A pending retry keeps Node alive exactly while a flush() or close() waits (hold-process.ts). */
+  private holdRetry(): void {
+    if (this.retryTimer !== undefined) {
+      holdProcess(this.retryTimer, this.waiters.size > 0);
+    }
   }
 
   /** Starts the next request when nothing is out, or arms the flush timer. */

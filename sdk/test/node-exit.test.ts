@@ -36,3 +36,17 @@ it('does not hold the process open for events nobody waits for', () => {
   expect(run.stdout.trim()).toBe('tracked');
   expect(run.ms).toBeLessThan(10_000);
 });
+
+it('lets the process exit once a flush(timeout) gave up, however long the pending retry', () => {
+  // random 0.999 with base = max = 60 s: the retry after the refused attempt waits about a minute.
+  // Before the fix flush() left that retry timer referenced and the script stayed alive for it.
+  const run = runScript(`
+    const client = createClient({ url: 'http://127.0.0.1:9', random: () => 0.999, retry: { baseMs: 60000, maxMs: 60000 } });
+    client.track('a');
+    const waitForRetry = () => (client.stats().state === 'backoff' ? client.flush(300) : new Promise((r) => setTimeout(r, 10)).then(waitForRetry));
+    waitForRetry().then((emptied) => console.log(JSON.stringify({ emptied, state: client.stats().state })));
+  `);
+  expect(run.stdout.trim()).toBe('{"emptied":false,"state":"backoff"}');
+  expect(run.status).toBe(0);
+  expect(run.ms).toBeLessThan(5000);
+});

@@ -5,7 +5,7 @@
  * A request's events of one partition key share records (event-records.ts).
  */
 import type { EventLog } from '../buffer/event-log';
-import { PanecastError } from '../errors';
+import { PanecastError, type ErrorCode } from '../errors';
 import { DEFAULT_TENANT } from '../window/tenancy';
 import { DEFAULT_LIMITS, isEventError, validateEvent, type EventError, type ValidationLimits } from './event';
 import { RecordPacker } from './event-records';
@@ -31,9 +31,21 @@ export interface IngestContext {
 /** At most this many per-event errors are listed in one answer. */
 const MAX_LISTED_ERRORS = 100;
 
+/** Answers of `POST /v1/events` other than 202, by the catalogue code each was answered with. */
+export type RefusalCounts = Partial<Record<ErrorCode, number>>;
+
 export class Collector {
   private acceptedTotal = 0;
+  /**
+   * Batches ingest() refused once their body was read (malformed, invalid, too many events, the log's
+   * refusal). Each is also counted in `refused`, under the code it was answered with; `refused` counts
+   * besides every refusal before the body was read (keys, headers, media type, size, busy, timeout).
+   * So rejectedBatches is the sum of `refused` over the codes ingest() raises (INTERNAL for a fault
+   * of its own), less any batch whose client left before an unexpected failure could be answered.
+   */
   private rejectedBatches = 0;
+  /** Filled by the HTTP route where an error becomes its coded answer (http/server.ts), not at each throw. */
+  private readonly refused: RefusalCounts = {};
   /** Accepted batches whose event times were moved to correct the sender's clock. */
   private clockCorrectedBatches = 0;
 
@@ -105,7 +117,12 @@ export class Collector {
     return packer.events;
   }
 
-  get stats(): { accepted: number; rejectedBatches: number; clockCorrectedBatches: number } {
-    return { accepted: this.acceptedTotal, rejectedBatches: this.rejectedBatches, clockCorrectedBatches: this.clockCorrectedBatches };
+  /** One answer of `POST /v1/events` other than 202, by its code (catalogue codes: a bounded set). */
+  countRefusal(code: ErrorCode): void {
+    this.refused[code] = (this.refused[code] ?? 0) + 1;
+  }
+
+  get stats(): { accepted: number; rejectedBatches: number; refusedByCode: RefusalCounts; clockCorrectedBatches: number } {
+    return { accepted: this.acceptedTotal, rejectedBatches: this.rejectedBatches, refusedByCode: { ...this.refused }, clockCorrectedBatches: this.clockCorrectedBatches };
   }
 }

@@ -78,6 +78,11 @@ function sendError(response: ServerResponse, error: PanecastError): void {
   sendJson(response, error.status, { error: error.toJSON() });
 }
 
+/** Node's request timeout (requestTimeout) ended this request: it destroys the socket with this error after writing 408. */
+function timedOut(request: IncomingMessage): boolean {
+  return (request.socket.errored as NodeJS.ErrnoException | null)?.code === 'ERR_HTTP_REQUEST_TIMEOUT';
+}
+
 /**
  * Browser pages on any origin may post events (the SDK): the collector reads
  * no cookies, so a page can only send with a key it was given.
@@ -206,18 +211,27 @@ export function createHttpServer(deps: HttpDeps): Server {
               ? new PanecastError('PANECAST_ERR_NOT_FOUND', { method, path })
               : new PanecastError('PANECAST_ERR_METHOD_NOT_ALLOWED', { method, path, allowed: Object.keys(route).join(', ') }),
           );
+    // The collector's refusals are counted here, where an error becomes its coded answer, so every
+    // refusal is counted once whichever check threw it (before the body or after).
+    const collecting = method === 'POST' && path === '/v1/events';
     run.catch((error: unknown) => {
       // Already answering, or the client went away mid-request (an aborted body): nobody to tell.
       if (response.headersSent || (request.destroyed && !(error instanceof PanecastError))) {
+        if (collecting && timedOut(request)) {
+          // Node answered 408 itself; a client that left on its own got no answer and is not counted.
+          deps.collector.countRefusal('PANECAST_ERR_REQUEST_TIMEOUT');
+        }
         response.destroy();
         return;
       }
-      if (error instanceof PanecastError) {
-        sendError(response, error);
-        return;
+      const answer = error instanceof PanecastError ? error : new PanecastError('PANECAST_ERR_INTERNAL');
+      if (answer !== error) {
+        console.error(`http: ${method} ${path} failed`, error);
       }
-      console.error(`http: ${method} ${path} failed`, error);
-      sendError(response, new PanecastError('PANECAST_ERR_INTERNAL'));
+      if (collecting) {
+        deps.collector.countRefusal(answer.code);
+      }
+      sendError(response, answer);
     });
   });
 }

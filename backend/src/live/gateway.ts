@@ -16,8 +16,9 @@ import { CLOSE, DEFAULT_LIMITS, LIVE_PATH, type Limits } from '@panecast/protoco
 import { PanecastError } from '../errors';
 import type { MetricDefinition } from '../window';
 import { connectionKey, DEFAULT_TENANT, metricsVisibleTo, originAllowed, subjectKey, verifyToken, type Secret, type TokenClaims, type TokenResult } from './auth';
+import { CloseCounts, type ClosesByCode, type ErrorFramesByCode } from './close-counts';
 import type { ConnectionLedger } from './connection-ledger';
-import { FramedSocket } from './framed-socket';
+import { FramedSocket, type WebSocketLike } from './framed-socket';
 import { Hub } from './hub';
 import type { LiveBus } from './live-bus';
 import { Outbox } from './outbox';
@@ -76,6 +77,24 @@ interface Client {
   outbox: Outbox;
   /** Pings sent since the last pong. */
   missed: number;
+  /** The code this gateway closed with, once it decided to (whatever the client answers): counted as by="server". */
+  closeSent?: number;
+}
+
+/** No close frame: what a terminated connection reports (RFC 6455 1006). */
+const CLOSE_ABNORMAL = 1006;
+
+/**
+ * The close code ws sends when a client breaks the WebSocket protocol (its 'error' event; the error's
+ * code is public, the close code is not): too big a frame 1009, invalid UTF-8 1007, anything else 1002.
+ * Undefined for a failed write, after which ws sends no close: the connection dropped.
+ */
+function wsCloseCode(error: Error): number | undefined {
+  const code = (error as NodeJS.ErrnoException).code ?? '';
+  if (!code.startsWith('WS_ERR_')) {
+    return undefined;
+  }
+  return code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ? CLOSE.MESSAGE_TOO_BIG : code === 'WS_ERR_INVALID_UTF8' ? 1007 : 1002;
 }
 
 export class LiveGateway {
@@ -90,6 +109,7 @@ export class LiveGateway {
   private readonly heartbeat: NodeJS.Timeout;
   private readonly pump: NodeJS.Timeout;
   private refusedOrigins = 0;
+  private readonly ends = new CloseCounts();
 
   constructor(
     private readonly bus: LiveBus,
@@ -140,8 +160,22 @@ export class LiveGateway {
 
   /** `raw`: the TCP socket ws took over, which numbered frames are written to (FramedSocket). */
   private accept(socket: WebSocket, raw: Duplex): void {
+    // Called only once the connection runs, after `client` below exists.
+    const closeFromServer = (code: number, reason: string): void => this.closeFromServer(client, code, reason);
+    // ws itself, but for close: the outbox's 4008 goes through the same funnel as the session's closes.
+    const ws: WebSocketLike = {
+      get readyState() {
+        return socket.readyState;
+      },
+      extensions: socket.extensions,
+      get bufferedAmount() {
+        return socket.bufferedAmount;
+      },
+      send: (text) => socket.send(text),
+      close: closeFromServer,
+    };
     const outbox = new Outbox(
-      new FramedSocket(socket, raw, this.writeTurns),
+      new FramedSocket(ws, raw, this.writeTurns),
       // Called only once frames flow, after `client` below exists.
       { maxBufferedBytes: this.options.limits.maxBufferedBytes, slowCloseMs: this.options.slowCloseMs, maxCoalesced: this.options.maxCoalesced, onBacklogged: () => this.backlogged.add(client) },
       this.options.clock,
@@ -164,10 +198,11 @@ export class LiveGateway {
         maxConnectionsPerSubject: this.options.maxConnectionsPerSubject,
         pauseInput: () => socket.pause(),
         resumeInput: () => socket.resume(),
+        errorFrameSent: (code) => this.ends.errorFrame(code),
         clock: this.options.clock,
       },
       outbox,
-      (code, reason) => socket.close(code, reason),
+      closeFromServer,
     );
     const client: Client = { socket, session, outbox, missed: 0 };
     this.clients.add(client);
@@ -183,8 +218,21 @@ export class LiveGateway {
       this.backlogged.delete(client);
       session.dispose();
     };
-    socket.on('close', gone);
-    socket.on('error', gone);
+    // Counted once, at the end: a close this gateway started by its code, any other by the code ws reports.
+    socket.once('close', (code: number) => {
+      this.ends.closed(client.closeSent ?? code, client.closeSent === undefined ? 'client' : 'server');
+      gone();
+    });
+    socket.on('error', (error: Error) => {
+      client.closeSent ??= wsCloseCode(error);
+      gone();
+    });
+  }
+
+  /** Every close this gateway decides goes through here, so it is counted by the code sent, not the client's echo. */
+  private closeFromServer(client: Client, code: number, reason: string): void {
+    client.closeSent ??= code;
+    client.socket.close(code, reason);
   }
 
   private acquire(claims: TokenClaims): Promise<Admission> {
@@ -212,6 +260,7 @@ export class LiveGateway {
         continue; // gone while we yielded
       }
       if (client.missed >= 2) {
+        client.closeSent ??= CLOSE_ABNORMAL;
         client.socket.terminate();
         continue;
       }
@@ -229,14 +278,15 @@ export class LiveGateway {
 
   /**
    * `tokenSlots`: connection-ledger slots this gateway holds (auth on: one per open connection);
-   * `deferredBatches` / `conflatedFrames`: batches that waited past a turn's delivery budget, and the frames superseded while they waited (hub.ts).
+   * `deferredBatches` / `conflatedFrames`: batches that waited past a turn's delivery budget, and the frames superseded while they waited (hub.ts);
+   * `closesByCode` / `errorFramesByCode`: connections ended and error frames sent since start (close-counts.ts).
    */
-  stats(): { connections: number; queries: number; backlogged: number; refusedOrigins: number; gapsRepaired: number; resyncs: number; tokenSlots: number; deferredBatches: number; conflatedFrames: number } {
+  stats(): { connections: number; queries: number; backlogged: number; refusedOrigins: number; gapsRepaired: number; resyncs: number; tokenSlots: number; deferredBatches: number; conflatedFrames: number; closesByCode: ClosesByCode; errorFramesByCode: ErrorFramesByCode } {
     let backlogged = 0;
     for (const client of this.clients) {
       backlogged += client.outbox.backlogged ? 1 : 0;
     }
-    return { connections: this.clients.size, queries: this.hub.queries, backlogged, refusedOrigins: this.refusedOrigins, gapsRepaired: this.hub.gapsRepaired, resyncs: this.hub.resyncs, tokenSlots: this.tokens.size, deferredBatches: this.hub.deferredBatches, conflatedFrames: this.hub.conflatedFrames };
+    return { connections: this.clients.size, queries: this.hub.queries, backlogged, refusedOrigins: this.refusedOrigins, gapsRepaired: this.hub.gapsRepaired, resyncs: this.hub.resyncs, tokenSlots: this.tokens.size, deferredBatches: this.hub.deferredBatches, conflatedFrames: this.hub.conflatedFrames, closesByCode: this.ends.closesByCode(), errorFramesByCode: this.ends.errorFramesByCode() };
   }
 
   async close(): Promise<void> {

@@ -63,6 +63,8 @@ export interface SessionContext {
   /** Stop and restart the socket's delivery of frames (backpressure while hello waits for the ledger). */
   pauseInput(): void;
   resumeInput(): void;
+  /** An error frame went out with `code` (counted by the gateway, close-counts.ts). */
+  errorFrameSent(code: ErrorCode): void;
   clock(): number;
 }
 
@@ -111,9 +113,10 @@ export class Session {
     this.outbox.sendControl(JSON.stringify(message));
   }
 
-  private error(code: ErrorCode, params: Record<string, string | number> = {}, id?: string): void {
-    const error = new PanecastError(code, params);
-    this.send(id === undefined ? { type: 'error', code, message: error.message } : { type: 'error', code, message: error.message, id });
+  /** Every error frame goes out here, so each is counted once, by its code; the text is the catalogue's unless given. */
+  private error(code: ErrorCode, params: Record<string, string | number> = {}, id?: string, message = new PanecastError(code, params).message): void {
+    this.context.errorFrameSent(code);
+    this.send(id === undefined ? { type: 'error', code, message } : { type: 'error', code, message, id });
   }
 
   close(code: number, reason: string): void {
@@ -159,7 +162,7 @@ export class Session {
     }
     const parsed = parseClientMessage(text, this.context.limits);
     if (!parsed.ok) {
-      this.send(parsed.id === undefined ? { type: 'error', code: parsed.code, message: parsed.message } : { type: 'error', code: parsed.code, message: parsed.message, id: parsed.id });
+      this.error(parsed.code, {}, parsed.id, parsed.message);
       if (parsed.code === 'PANECAST_ERR_UNSUPPORTED_VERSION') {
         this.close(CLOSE.UNSUPPORTED_VERSION, parsed.code);
       } else if (parsed.code === 'PANECAST_ERR_FRAME_TOO_LARGE') {
@@ -313,7 +316,7 @@ export class Session {
       compiled = this.compile(message);
     } catch (error) {
       if (error instanceof PanecastError) {
-        this.send({ type: 'error', code: error.code, message: error.message, id: message.id });
+        this.error(error.code, {}, message.id, error.message);
         return;
       }
       throw error;
@@ -327,7 +330,7 @@ export class Session {
         this.subs.delete(sub.id);
         sub.closed = true;
         void this.context.hub.detach(sub.key, sub);
-        this.send({ type: 'error', code: 'PANECAST_ERR_INTERNAL', message: 'The subscription could not be served; retry', id: message.id });
+        this.error('PANECAST_ERR_INTERNAL', {}, message.id, 'The subscription could not be served; retry');
       }
     });
   }

@@ -11,7 +11,7 @@ import { SelfMetrics } from './exposition';
 
 const HISTORY_SUFFIX = /_(count|sum|min|max|bucket|distinct)$/;
 /** The labels /v1/stats keys figures by, and this process's identity. */
-const BOUNDED_LABELS = new Set(['metric', 'code', 'mode', 'instance_id']);
+const BOUNDED_LABELS = new Set(['metric', 'code', 'by', 'mode', 'instance_id']);
 
 describe('every family', () => {
   it.each(FAMILIES.map((family) => [family.name, family] as const))('%s follows the naming rules', (_name, family) => {
@@ -36,7 +36,7 @@ function sources(watermark: number | null): FigureSources {
   return {
     mode: 'services',
     instanceId: 'test-1',
-    collector: { stats: { accepted: 7, rejectedBatches: 0, clockCorrectedBatches: 0 } },
+    collector: { stats: { accepted: 7, rejectedBatches: 1, refusedByCode: { PANECAST_ERR_API_KEY_MISSING: 3, PANECAST_ERR_MALFORMED_JSON: 1 }, clockCorrectedBatches: 0 } },
     processor: {
       snapshot: () => ({ ...zero, overflowEvents: { acme__clicks: 4, events: 2 }, partitions: [0, 1] }),
       engines: () => [
@@ -47,7 +47,19 @@ function sources(watermark: number | null): FigureSources {
     composer: { snapshot: () => ({ leader: true, queries: 3, partitions: 2, watermark, published: 11 }) },
     history: { snapshot: () => ({ samplesWritten: 0, panesHeld: 0, panesPastRetention: 0, waitingRecords: 42 }) },
     gateway: {
-      stats: () => ({ connections: 2, queries: 1, backlogged: 0, refusedOrigins: 0, gapsRepaired: 0, resyncs: 0, tokenSlots: 2, deferredBatches: 0, conflatedFrames: 0 }),
+      stats: () => ({
+        connections: 2,
+        queries: 1,
+        backlogged: 0,
+        refusedOrigins: 0,
+        gapsRepaired: 0,
+        resyncs: 0,
+        tokenSlots: 2,
+        deferredBatches: 0,
+        conflatedFrames: 0,
+        closesByCode: { '1000': { client: 4, server: 1 }, '4001': { server: 2 } },
+        errorFramesByCode: { PANECAST_ERR_SUB_UNKNOWN: 5 },
+      }),
     },
     clock: () => 1_700_000_010_000,
   };
@@ -81,4 +93,19 @@ it("sums per-metric figures over the engines and shows a reader only its tenant'
   const other = parsePrometheusText((await metrics.expose({ tenant: 'default', subject: 'key-default' })).text);
   expect(other.find('panecast_engine_series').map((s) => s.labels.metric)).toEqual(['events']);
   expect(other.value('panecast_collector_events_accepted_total')).toBe(7);
+});
+
+it('gives the refusal and close counts one sample per code (and side) seen', async () => {
+  const scraped = parsePrometheusText((await new SelfMetrics(sources(null), DEFINITIONS).expose(undefined)).text);
+  expect(scraped.find('panecast_collector_requests_refused_total').map((s) => [s.labels.code, s.value])).toEqual([
+    ['PANECAST_ERR_API_KEY_MISSING', 3],
+    ['PANECAST_ERR_MALFORMED_JSON', 1],
+  ]);
+  expect(scraped.find('panecast_live_connections_closed_total').map((s) => [s.labels.code, s.labels.by, s.value])).toEqual([
+    ['1000', 'client', 4],
+    ['1000', 'server', 1],
+    ['4001', 'server', 2],
+  ]);
+  expect(scraped.value('panecast_live_error_frames_total', { code: 'PANECAST_ERR_SUB_UNKNOWN' })).toBe(5);
+  expect(scraped.types.get('panecast_live_error_frames_total')).toBe('counter');
 });

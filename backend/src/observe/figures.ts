@@ -13,8 +13,10 @@
  *
  * Labels only where `/v1/stats` keys a figure: `metric` (a declared metric:
  * as many as the definitions, and filtered to the reader's tenant like
- * `/v1/stats`) and `code` (the error catalogue's per-metric skip codes). No
- * label ever carries an event's type or a dimension value.
+ * `/v1/stats`), `code` (a code of the error catalogue, or a WebSocket close
+ * code: live/close-counts.ts bounds those a client sends) and `by` (`client`
+ * or `server`, who closed a live connection). No label ever carries an
+ * event's type, a dimension value or any other text a client chose.
  */
 import type { Collector } from '../collect/collector';
 import type { EngineStats } from '../window/engine';
@@ -98,6 +100,15 @@ function perEngineMetric(sources: FigureSources, visible: Visible, pick: (figure
   return [...sums.values()];
 }
 
+/** A figure `/v1/stats` keeps as code → count: one sample per code seen so far. */
+const byCode = (name: string, help: string, counts: (sources: FigureSources) => Readonly<Partial<Record<string, number>>>): Family => ({
+  name,
+  help,
+  kind: 'counter',
+  labels: ['code'],
+  read: (sources) => Object.entries(counts(sources)).map(([code, value]) => ({ labels: { code }, value: value ?? 0 })),
+});
+
 const collector = (sources: FigureSources) => sources.collector.stats;
 const processor = (sources: FigureSources) => sources.processor.snapshot();
 const composer = (sources: FigureSources) => sources.composer.snapshot();
@@ -114,7 +125,8 @@ export const FAMILIES: readonly Family[] = [
     read: (sources) => [{ labels: { mode: sources.mode, instance_id: sources.instanceId }, value: 1 }],
   },
   counter('panecast_collector_events_accepted_total', 'Events the collector accepted: answered 202 once the log acknowledged them (/v1/stats collector.accepted).', (s) => collector(s).accepted),
-  counter('panecast_collector_batches_rejected_total', 'Request batches the collector refused once read: malformed, invalid, too many events, log unavailable (collector.rejectedBatches). Refusals before the body (keys, media type, size) are not counted.', (s) => collector(s).rejectedBatches),
+  counter('panecast_collector_batches_rejected_total', 'Request batches the collector refused once read: malformed, invalid, too many events, log unavailable (collector.rejectedBatches). Refusals before the body (keys, media type, size) are not counted: panecast_collector_requests_refused_total counts every refusal.', (s) => collector(s).rejectedBatches),
+  byCode('panecast_collector_requests_refused_total', 'Answers of POST /v1/events other than 202, by the catalogue code answered, before the body was read or after (collector.refusedByCode); PANECAST_ERR_REQUEST_TIMEOUT: Node answered 408.', (s) => collector(s).refusedByCode),
   counter('panecast_collector_batches_clock_corrected_total', 'Accepted batches whose event times were moved by the sent-at header (collector.clockCorrectedBatches).', (s) => collector(s).clockCorrectedBatches),
   counter('panecast_processor_events_consumed_total', 'Events the processor applied to its engines (processor.consumed).', (s) => processor(s).consumed),
   counter('panecast_processor_records_duplicate_total', "Records skipped as at or below their partition's applied offset, redelivered after a restart or a rebalance (processor.duplicatesSkipped).", (s) => processor(s).duplicatesSkipped),
@@ -168,6 +180,14 @@ export const FAMILIES: readonly Family[] = [
   gauge('panecast_live_queries', "Queries this gateway's clients watch (live.queries).", (s) => live(s).queries),
   gauge('panecast_live_token_slots', 'Connection-ledger slots this gateway holds: one per connection while auth is on (live.tokenSlots).', (s) => live(s).tokenSlots),
   counter('panecast_live_origin_refusals_total', 'WebSocket upgrades refused for an Origin not on PANECAST_ALLOWED_ORIGINS (live.refusedOrigins).', (s) => live(s).refusedOrigins),
+  {
+    name: 'panecast_live_connections_closed_total',
+    help: 'Live connections ended, by WebSocket close code and by the side that closed: server (this gateway, with the code it sent; 1006: no pong to two pings) or client (the client, or 1006: the connection dropped) (live.closesByCode).',
+    kind: 'counter',
+    labels: ['code', 'by'],
+    read: (sources) => Object.entries(live(sources).closesByCode).flatMap(([code, sides]) => Object.entries(sides).map(([by, value]) => ({ labels: { code, by }, value: value ?? 0 }))),
+  },
+  byCode('panecast_live_error_frames_total', 'Error frames the gateway sent its clients, by catalogue code (live.errorFramesByCode).', (s) => live(s).errorFramesByCode),
   counter('panecast_live_gaps_repaired_total', 'Sequence gaps on the bus this gateway filled from the replay ring (live.gapsRepaired).', (s) => live(s).gapsRepaired),
   counter('panecast_live_resyncs_total', 'Times the watchers of a query got a fresh snapshot: a gap the replay ring could not fill, or a new numbering (live.resyncs).', (s) => live(s).resyncs),
   counter('panecast_live_batches_deferred_total', "Frame batches that waited past a turn's delivery budget (live.deferredBatches).", (s) => live(s).deferredBatches),

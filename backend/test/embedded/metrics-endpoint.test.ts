@@ -3,7 +3,8 @@
  * format, Node's process figures, and every Panecast figure equal to the
  * one /v1/stats serves, moving with the traffic posted here: events
  * accepted, consumed, too late, over a cardinality cap, missing a measure,
- * a refused batch, a live connection, the watermark's lag.
+ * a refused batch (by its code), a live connection and how it closed, the
+ * watermark's lag.
  */
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -53,7 +54,7 @@ afterAll(async () => {
 });
 
 interface Stats {
-  collector: { accepted: number; rejectedBatches: number; clockCorrectedBatches: number };
+  collector: { accepted: number; rejectedBatches: number; refusedByCode: Record<string, number>; clockCorrectedBatches: number };
   processor: {
     consumed: number;
     duplicatesSkipped: number;
@@ -70,7 +71,7 @@ interface Stats {
   composer: { leader: boolean; queries: number; partitions: number; watermark: number | null; published: number };
   history: Record<string, number>;
   engines: Array<{ metrics: Record<string, { series: number; rejectedByCode: Record<string, number> }> }>;
-  live: Record<string, number>;
+  live: { closesByCode: Record<string, Record<string, number>>; errorFramesByCode: Record<string, number> } & Record<string, unknown>;
 }
 
 /** Each label-less Panecast series and the /v1/stats figure it must equal, written out here, apart from the code under test. */
@@ -151,6 +152,15 @@ function expectSameAsStats(at: { stats: Stats; scrape: Scrape }): void {
   expect(new Map(at.scrape.find('panecast_engine_series').map((s) => [s.labels.metric as string, s.value]))).toEqual(series);
   expect(new Map(at.scrape.find('panecast_engine_events_skipped').map((s) => [`${s.labels.metric} ${s.labels.code}`, s.value]))).toEqual(skipped);
   expect(Object.fromEntries(at.scrape.find('panecast_processor_events_overflow_total').map((s) => [s.labels.metric, s.value]))).toEqual(at.stats.processor.overflowEvents);
+  // By code (and side): one sample per key of /v1/stats, no more.
+  const byCode = (name: string) => Object.fromEntries(at.scrape.find(name).map((s) => [s.labels.code, s.value]));
+  expect(byCode('panecast_collector_requests_refused_total')).toEqual(at.stats.collector.refusedByCode);
+  expect(byCode('panecast_live_error_frames_total')).toEqual(at.stats.live.errorFramesByCode);
+  const closes: Record<string, Record<string, number>> = {};
+  for (const sample of at.scrape.find('panecast_live_connections_closed_total')) {
+    (closes[sample.labels.code as string] ??= {})[sample.labels.by as string] = sample.value;
+  }
+  expect(closes).toEqual(at.stats.live.closesByCode);
 }
 
 it('answers in the Prometheus text format, with Node process figures beside Panecast figures', async () => {
@@ -171,7 +181,15 @@ it('answers in the Prometheus text format, with Node process figures beside Pane
     expect([name, name.endsWith('_total')]).toEqual([name, type === 'counter']);
   }
   // Every label-less figure is checked against /v1/stats below.
-  const labelled = new Set(['panecast_instance_info', 'panecast_processor_events_overflow_total', 'panecast_engine_series', 'panecast_engine_events_skipped']);
+  const labelled = new Set([
+    'panecast_instance_info',
+    'panecast_processor_events_overflow_total',
+    'panecast_engine_series',
+    'panecast_engine_events_skipped',
+    'panecast_collector_requests_refused_total',
+    'panecast_live_connections_closed_total',
+    'panecast_live_error_frames_total',
+  ]);
   const timed = new Set(['panecast_composer_watermark_timestamp_seconds', 'panecast_composer_watermark_lag_seconds']);
   expect(ours.map(([name]) => name).filter((name) => !labelled.has(name) && !timed.has(name)).sort()).toEqual(SAME_AS_STATS.map(([name]) => name).sort());
 });
@@ -200,6 +218,8 @@ it('equals /v1/stats figure for figure, and moves with the traffic', async () =>
   const moved = (series: string, labels?: Record<string, string>) => end.scrape.value(series, labels) - (start.scrape.find(series, labels)[0]?.value ?? 0);
   expect(moved('panecast_collector_events_accepted_total')).toBe(events.length + 1);
   expect(moved('panecast_collector_batches_rejected_total')).toBe(1);
+  expect(moved('panecast_collector_requests_refused_total', { code: 'PANECAST_ERR_MALFORMED_JSON' })).toBe(1);
+  expect(end.scrape.find('panecast_collector_requests_refused_total').reduce((sum, s) => sum + s.value, 0) - start.scrape.find('panecast_collector_requests_refused_total').reduce((sum, s) => sum + s.value, 0)).toBe(1);
   expect(moved('panecast_processor_events_consumed_total')).toBe(events.length + 1);
   expect(moved('panecast_processor_events_too_late_total')).toBe(1);
   expect(moved('panecast_processor_commits_total')).toBeGreaterThanOrEqual(1);
@@ -218,8 +238,11 @@ it('equals /v1/stats figure for figure, and moves with the traffic', async () =>
   expect(lag).toBeLessThan(10);
 });
 
-it('counts live connections as the gateway does', async () => {
-  const before = (await scrape()).value('panecast_live_connections');
+it('counts live connections, and how they closed, as the gateway does', async () => {
+  const start = await scrape();
+  const before = start.value('panecast_live_connections');
+  // A close frame without a code: the gateway sees 1005 (no status), from the client.
+  const closedNoStatus = (scraped: Scrape) => scraped.find('panecast_live_connections_closed_total', { code: '1005', by: 'client' })[0]?.value ?? 0;
   const client = await openLiveClient(app.url);
   try {
     expect((await scrape()).value('panecast_live_connections')).toBe(before + 1);
@@ -228,6 +251,9 @@ it('counts live connections as the gateway does', async () => {
     client.close();
   }
   await waitFor(async () => ((await scrape()).value('panecast_live_connections') === before ? true : undefined), 'the connection gone');
+  const end = await scrapeAtRest();
+  expectSameAsStats(end);
+  expect(closedNoStatus(end.scrape) - closedNoStatus(start)).toBe(1);
 });
 
 it('refuses other methods with the catalogue code', async () => {

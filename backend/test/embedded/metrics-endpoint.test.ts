@@ -10,6 +10,7 @@ import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startApp, type App } from '../../src/app';
+import type { ProcessorStats } from '../../src/process/processor';
 import { loadConfig } from '../../src/config';
 import { parsePrometheusText, type Scrape } from '../prometheus-text';
 import { openLiveClient, post, waitFor } from '../support';
@@ -55,19 +56,7 @@ afterAll(async () => {
 
 interface Stats {
   collector: { accepted: number; rejectedBatches: number; refusedByCode: Record<string, number>; clockCorrectedBatches: number };
-  processor: {
-    consumed: number;
-    duplicatesSkipped: number;
-    retriedEvents: number;
-    undecodable: number;
-    tooLate: number;
-    commits: number;
-    failedCommits: number;
-    reroutedBatches: number;
-    sealedBatches: number;
-    overflowEvents: Record<string, number>;
-    partitions: number[];
-  };
+  processor: ProcessorStats;
   composer: { leader: boolean; queries: number; partitions: number; watermark: number | null; published: number };
   history: Record<string, number>;
   engines: Array<{ metrics: Record<string, { series: number; rejectedByCode: Record<string, number> }> }>;

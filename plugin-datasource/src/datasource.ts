@@ -23,7 +23,7 @@ import {
   type ScopedVars,
   type TestDataSourceResponse,
 } from '@grafana/data';
-import { maxLiveWindowOf } from '@panecast/protocol';
+import { DEFAULT_LIMITS, maxLiveWindowOf } from '@panecast/protocol';
 import { Observable, lastValueFrom, merge, of } from 'rxjs';
 
 import { applyAdhocFilters, lookupFilter } from './adhoc-filters';
@@ -31,7 +31,7 @@ import { applyGroupByKeys } from './group-by';
 import { BackendApi, PanecastRequestError, proxyBase, toRequestError } from './api';
 import { LiveClient } from './live/live-client';
 import { liveUrl, type SocketFactory } from './live/socket';
-import { filterParams, liveServes, resolveQuery, validateQuery } from './query-model';
+import { filterParams, hasVariable, liveServes, resolveQuery, validateQuery } from './query-model';
 import { checkBackend } from './check';
 import { streamTarget } from './stream/target-stream';
 import { DEFAULT_QUERY, type MetricCatalogue, type MetricInfo, type PanecastOptions, type PanecastQuery } from './types';
@@ -39,6 +39,11 @@ import { interpolateQuery, interpolateText, parseFindQuery } from './variables';
 import { unitOf } from './units';
 
 const DIMENSION_CACHE_MS = 30_000;
+/**
+ * A query naming a metric the loaded catalogue lacks fetches the catalogue again, at most this
+ * often: the metric may have been defined since (the backend's metric files changed).
+ */
+const CATALOGUE_RECHECK_MS = 5_000;
 
 /** Settings as Grafana passes them: `url` is the data proxy's, no secureJsonData. */
 export type PanecastInstanceSettings = DataSourceInstanceSettings<PanecastOptions>;
@@ -70,6 +75,8 @@ export class DataSource extends DataSourceApi<PanecastQuery, PanecastOptions> {
   private catalogueRequest?: Promise<MetricCatalogue>;
   /** The catalogue once fetched, for what must answer synchronously (interpolateVariablesInQueries). */
   private loadedCatalogue?: MetricCatalogue;
+  /** When the last catalogue request started (the recheck's pace). */
+  private catalogueAskedAt = 0;
   /** ws(s):// URL of the live channel, or the configuration error that stops live queries. */
   readonly live: string | PanecastRequestError;
   private readonly dimensionCache = new Map<string, { at: number; values: Promise<string[]> }>();
@@ -92,10 +99,26 @@ export class DataSource extends DataSourceApi<PanecastQuery, PanecastOptions> {
     return !query.hide && (query.metric ?? '') !== '';
   }
 
-  /** The metric catalogue, fetched once per instance (a failed fetch is retried next time). */
-  getCatalogue(): Promise<MetricCatalogue> {
-    if (this.catalogueRequest === undefined) {
-      const request = lastValueFrom(this.api.catalogue());
+  /**
+   * The metric catalogue, fetched once per instance (a failed fetch is retried next time), and
+   * again when `metric` (a query's metric, interpolated) is missing from the one loaded: without
+   * that, a metric defined after the dashboard opened would be "unknown" until a page reload. A
+   * recheck that fails keeps the catalogue loaded before.
+   */
+  getCatalogue(metric?: string): Promise<MetricCatalogue> {
+    const now = (this.hooks.now ?? Date.now)();
+    const loaded = this.loadedCatalogue;
+    const recheck =
+      loaded !== undefined &&
+      metric !== undefined &&
+      metric !== '' &&
+      !hasVariable(metric) &&
+      !loaded.metrics.some((m) => m.name === metric) &&
+      now - this.catalogueAskedAt >= CATALOGUE_RECHECK_MS;
+    if (this.catalogueRequest === undefined || recheck) {
+      this.catalogueAskedAt = now;
+      const fetched = lastValueFrom(this.api.catalogue());
+      const request = loaded === undefined ? fetched : fetched.catch(() => loaded);
       this.catalogueRequest = request;
       request.then(
         (catalogue) => {
@@ -109,6 +132,12 @@ export class DataSource extends DataSourceApi<PanecastQuery, PanecastOptions> {
       );
     }
     return this.catalogueRequest;
+  }
+
+  /** The live channel's groupBy limit: the gateway's, once it welcomed this instance's client. */
+  private liveMaxGroupBy(): number {
+    const announced = this.client?.limits?.maxGroupBy;
+    return typeof announced === 'number' && Number.isInteger(announced) && announced > 0 ? announced : DEFAULT_LIMITS.maxGroupBy;
   }
 
   /**
@@ -164,15 +193,16 @@ export class DataSource extends DataSourceApi<PanecastQuery, PanecastOptions> {
         subscriber.complete();
         return;
       }
+      const interpolated = interpolateQuery({ ...DEFAULT_QUERY, ...target } as PanecastQuery, request.scopedVars);
       // The catalogue gives the pane and the unit; without it the backend still validates.
-      this.getCatalogue()
+      this.getCatalogue(interpolated.metric)
         .catch(() => undefined)
         .then((catalogue) => {
           if (closed) {
             return;
           }
-          const interpolated = interpolateQuery({ ...DEFAULT_QUERY, ...target } as PanecastQuery, request.scopedVars);
-          const problems = validateQuery(interpolated, catalogue);
+          // Interpolated: a variable left in a field is one the dashboard does not define.
+          const problems = validateQuery(interpolated, catalogue, { resolved: true });
           if (problems.length > 0) {
             const first = problems[0]!;
             fail(first.code, problems.map((p) => p.message).join('; '));
@@ -187,8 +217,16 @@ export class DataSource extends DataSourceApi<PanecastQuery, PanecastOptions> {
             subscriber.complete();
             return;
           }
-          // The dashboard's group-by variable: its keys the metric declares join the query's groupBy.
-          const grouped = applyGroupByKeys(resolved.groupBy, request.groupByKeys, dimensions);
+          const from = request.range.from.valueOf();
+          const to = request.range.to.valueOf();
+          const now = (this.hooks.now ?? Date.now)();
+          // A range that ended in the past has no live tail to show; a window longer than the fine
+          // tier (as the catalogue announces it) has none either (the gateway would refuse it): both are
+          // history only, and Done.
+          const streams = resolved.live && liveServes(resolved.window.sizeMs, maxLiveWindowOf(catalogue)) && to >= now - Math.max(60_000, resolved.window.sizeMs);
+          // The dashboard's group-by variable: its keys the metric declares join the query's groupBy,
+          // within the gateway's groupBy limit when the query subscribes (history has no such limit).
+          const grouped = applyGroupByKeys(resolved.groupBy, request.groupByKeys, dimensions, streams ? this.liveMaxGroupBy() : DEFAULT_LIMITS.maxGroupBy);
           if (grouped.kind === 'too-many') {
             fail(grouped.code, grouped.message);
             subscriber.complete();
@@ -204,16 +242,9 @@ export class DataSource extends DataSourceApi<PanecastQuery, PanecastOptions> {
           // History and the live subscription are both built from `filter` and `groupBy`: both see
           // the ad-hoc filters and the group-by variable.
           const query = { ...resolved, filter: adhoc.filter, groupBy: grouped.groupBy };
-          const from = request.range.from.valueOf();
-          const to = request.range.to.valueOf();
-          const now = (this.hooks.now ?? Date.now)();
           // `now…` moves with time; anything else (a drag-zoom, absolute times) is where the axis stays.
           const rawTo = request.range.raw?.to;
           const absolute = rawTo !== undefined && !dateMath.isMathString(rawTo);
-          // A range that ended in the past has no live tail to show; a window longer than the fine
-          // tier (as the catalogue announces it) has none either (the gateway would refuse it): both are
-          // history only, and Done.
-          const streams = query.live && liveServes(query.window.sizeMs, maxLiveWindowOf(catalogue)) && to >= now - Math.max(60_000, query.window.sizeMs);
           const live = streams ? this.liveClient() : undefined;
           if (streams && typeof this.live !== 'string') {
             fail(this.live.code, `${this.live.message}: set the live URL in the datasource settings`);

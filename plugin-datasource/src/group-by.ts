@@ -12,9 +12,11 @@
  * would refuse the whole query with PANECAST_ERR_QUERY_UNKNOWN_DIMENSION). With no catalogue the
  * dimensions are unknown and every key is sent; the backend refuses unknown ones.
  *
- * The live channel takes at most `maxGroupBy` (16) groupBy entries and a metric declares at most 16
- * dimensions, so with a catalogue the union always fits; without one a longer list is refused here,
- * with the backend's code, rather than by the gateway after history was read.
+ * The live channel takes at most `maxGroupBy` groupBy entries: the limit its gateway announces in
+ * `welcome`, the protocol's default (16) until one did and for history-only queries. A metric
+ * declares at most 16 dimensions, so with a catalogue and the default the union always fits; a
+ * longer list (no catalogue, or a gateway announcing less) is refused here, with the backend's
+ * code, rather than by the gateway after history was read.
  */
 import { DEFAULT_LIMITS } from '@panecast/protocol';
 

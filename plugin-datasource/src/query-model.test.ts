@@ -38,7 +38,7 @@ describe('validateQuery', () => {
     expect(codes({ metric: 'nope' })).toEqual(['metric:PANECAST_ERR_QUERY_UNKNOWN_METRIC']);
     expect(codes({ metric: 'events', aggregate: 'p99' })).toEqual(['aggregate:PANECAST_ERR_QUERY_AGGREGATE']);
     expect(codes({ metric: 'active_players', aggregate: 'quantile(0.5)' })).toEqual(['aggregate:PANECAST_ERR_QUERY_AGGREGATE']);
-    expect(codes({ aggregate: 'quantile(2)' })).toEqual(['aggregate:PANECAST_ERR_QUERY_INVALID']);
+    expect(codes({ aggregate: 'quantile(2)' })).toEqual(['quantile:PANECAST_ERR_QUERY_INVALID']);
     expect(codes({ groupBy: ['region', 'colour'] })).toEqual(['groupBy:PANECAST_ERR_QUERY_UNKNOWN_DIMENSION']);
     expect(codes({ filters: [{ dimension: 'colour', values: ['red'] }] })).toEqual(['filters:PANECAST_ERR_QUERY_UNKNOWN_DIMENSION']);
     expect(codes({ filters: [{ dimension: 'region', values: [] }] })).toEqual(['filters:PANECAST_ERR_QUERY_INVALID']);

@@ -101,6 +101,9 @@ export function aggregatesOf(metric: MetricInfo): readonly string[] {
   return names;
 }
 
+/** `quantile(<q>)` with anything between the brackets: the editor's q field shows the text. */
+export const QUANTILE_CALL = /^quantile\(\s*(.*?)\s*\)$/;
+
 /** Whether `metric` serves `aggregate` (a name, a percentile or quantile(q)). */
 export function servesAggregate(metric: MetricInfo, aggregate: string): boolean {
   const served = aggregatesOf(metric);
@@ -111,7 +114,7 @@ export function servesAggregate(metric: MetricInfo, aggregate: string): boolean 
 }
 
 /** Query fields a problem can point at (the editor shows the message beside the field). */
-export type ProblemField = 'metric' | 'aggregate' | 'window.size' | 'window.slide' | 'groupBy' | 'filters';
+export type ProblemField = 'metric' | 'aggregate' | 'quantile' | 'window.size' | 'window.slide' | 'groupBy' | 'filters';
 
 export interface QueryProblem {
   field: ProblemField;
@@ -120,11 +123,22 @@ export interface QueryProblem {
   message: string;
 }
 
-function windowProblems(query: PanecastQuery, paneMs: number): QueryProblem[] {
+/**
+ * A variable still in a field after interpolation: the dashboard defines none of that name (a panel
+ * copied from another dashboard, a variable renamed). Grafana leaves such text as written.
+ */
+function undefinedVariable(field: ProblemField, code: string, label: string, text: string): QueryProblem {
+  return { field, code, message: `${label} "${text}" names a variable this dashboard does not define` };
+}
+
+function windowProblems(query: PanecastQuery, paneMs: number, resolved: boolean): QueryProblem[] {
   const problems: QueryProblem[] = [];
   const { type, size, slide } = query.window ?? { type: 'tumbling', size: '' };
   const sizeMs = hasVariable(size) ? undefined : parseDuration(size ?? '');
-  if (!hasVariable(size)) {
+  if (hasVariable(size) && resolved) {
+    // Without this the size would not parse and the query would run with the pane as its window.
+    problems.push(undefinedVariable('window.size', 'PANECAST_ERR_WINDOW_SIZE', 'Window size', size));
+  } else if (!hasVariable(size)) {
     if (sizeMs === undefined) {
       problems.push({ field: 'window.size', code: 'PANECAST_ERR_WINDOW_SIZE', message: `Window size "${size ?? ''}" is not a duration such as 10s, 1m, 1h` });
     } else if (sizeMs % paneMs !== 0) {
@@ -133,7 +147,13 @@ function windowProblems(query: PanecastQuery, paneMs: number): QueryProblem[] {
       problems.push({ field: 'window.size', code: 'PANECAST_ERR_WINDOW_SIZE', message: `Window size ${size} exceeds the limit of ${formatDuration(DEFAULT_LIMITS.maxWindowMs)}` });
     }
   }
-  if (type !== 'sliding' || hasVariable(slide)) {
+  if (type !== 'sliding') {
+    return problems;
+  }
+  if (hasVariable(slide)) {
+    if (resolved) {
+      problems.push(undefinedVariable('window.slide', 'PANECAST_ERR_WINDOW_SLIDE', 'Slide', slide ?? ''));
+    }
     return problems;
   }
   const slideMs = parseDuration(slide ?? '');
@@ -147,11 +167,13 @@ function windowProblems(query: PanecastQuery, paneMs: number): QueryProblem[] {
   return problems;
 }
 
-function dimensionProblems(query: PanecastQuery, metric: MetricInfo): QueryProblem[] {
+function dimensionProblems(query: PanecastQuery, metric: MetricInfo, resolved: boolean): QueryProblem[] {
   const problems: QueryProblem[] = [];
   const declared = metric.dimensions.join(', ') || '(none)';
   for (const dim of query.groupBy ?? []) {
-    if (!hasVariable(dim) && !metric.dimensions.includes(dim)) {
+    if (hasVariable(dim) && resolved) {
+      problems.push(undefinedVariable('groupBy', 'PANECAST_ERR_QUERY_UNKNOWN_DIMENSION', 'Group by', dim));
+    } else if (!hasVariable(dim) && !metric.dimensions.includes(dim)) {
       problems.push({ field: 'groupBy', code: 'PANECAST_ERR_QUERY_UNKNOWN_DIMENSION', message: `${metric.name} has no dimension "${dim}" to group by; it declares ${declared}` });
     }
   }
@@ -164,6 +186,8 @@ function dimensionProblems(query: PanecastQuery, metric: MetricInfo): QueryProbl
     }
     if (filter.dimension === '') {
       problems.push({ field: 'filters', code: 'PANECAST_ERR_QUERY_INVALID', message: 'A filter needs a dimension' });
+    } else if (hasVariable(filter.dimension) && resolved) {
+      problems.push(undefinedVariable('filters', 'PANECAST_ERR_QUERY_UNKNOWN_DIMENSION', 'Filter dimension', filter.dimension));
     } else if (!hasVariable(filter.dimension) && !metric.dimensions.includes(filter.dimension)) {
       problems.push({ field: 'filters', code: 'PANECAST_ERR_QUERY_UNKNOWN_DIMENSION', message: `${metric.name} has no dimension "${filter.dimension}" to filter on; it declares ${declared}` });
     } else if (filter.values.length === 0) {
@@ -173,18 +197,39 @@ function dimensionProblems(query: PanecastQuery, metric: MetricInfo): QueryProbl
   return problems;
 }
 
+/** The quantile's own problem, beside the q field: the engine takes quantile(q) with 0 ≤ q ≤ 1. */
+function quantileProblem(aggregate: string): QueryProblem | undefined {
+  const q = QUANTILE_CALL.exec(aggregate)?.[1];
+  if (q === undefined || isAggregate(aggregate)) {
+    return undefined;
+  }
+  const got = q === '' ? 'it is empty' : `got "${q}"`;
+  return { field: 'quantile', code: 'PANECAST_ERR_QUERY_INVALID', message: `q must be a number from 0 to 1, such as 0.5 or 0.999; ${got}` };
+}
+
+export interface ValidateOptions {
+  /**
+   * The query was interpolated (query() checks it again then): a field that still holds a variable
+   * names one the dashboard does not define, and is a problem rather than checked later.
+   */
+  resolved?: boolean;
+}
+
 /**
  * Everything wrong with a query, before it runs. Fields holding template variables are checked
- * only once interpolated (query() calls this again on the interpolated query). Without a
- * catalogue only the window rules are checked, with the default 1 s pane.
+ * only once interpolated (query() calls this again on the interpolated query, `resolved`). Without
+ * a catalogue only the window rules are checked, with the default 1 s pane.
  */
-export function validateQuery(query: PanecastQuery, catalogue: MetricCatalogue | undefined): QueryProblem[] {
+export function validateQuery(query: PanecastQuery, catalogue: MetricCatalogue | undefined, options: ValidateOptions = {}): QueryProblem[] {
+  const resolved = options.resolved === true;
   const paneMs = catalogue?.paneMs ?? 1000;
   const problems: QueryProblem[] = [];
   const metricName = query.metric ?? '';
   let metric: MetricInfo | undefined;
   if (metricName === '') {
     problems.push({ field: 'metric', code: 'PANECAST_ERR_QUERY_INVALID', message: 'Choose a metric' });
+  } else if (hasVariable(metricName) && resolved) {
+    problems.push(undefinedVariable('metric', 'PANECAST_ERR_QUERY_UNKNOWN_METRIC', 'Metric', metricName));
   } else if (!hasVariable(metricName) && catalogue !== undefined) {
     metric = catalogue.metrics.find((m) => m.name === metricName);
     if (metric === undefined) {
@@ -193,16 +238,21 @@ export function validateQuery(query: PanecastQuery, catalogue: MetricCatalogue |
     }
   }
   const aggregate = query.aggregate ?? '';
-  if (!hasVariable(aggregate)) {
+  const quantile = hasVariable(aggregate) ? undefined : quantileProblem(aggregate);
+  if (hasVariable(aggregate) && resolved) {
+    problems.push(undefinedVariable('aggregate', 'PANECAST_ERR_QUERY_INVALID', 'Aggregate', aggregate));
+  } else if (quantile !== undefined) {
+    problems.push(quantile);
+  } else if (!hasVariable(aggregate)) {
     if (!isAggregate(aggregate)) {
       problems.push({ field: 'aggregate', code: 'PANECAST_ERR_QUERY_INVALID', message: `"${aggregate}" is not an aggregate; use count, sum, avg, min, max, rate, distinct, p50, p90, p95, p99 or quantile(q) with 0 ≤ q ≤ 1` });
     } else if (metric !== undefined && !servesAggregate(metric, aggregate)) {
       problems.push({ field: 'aggregate', code: 'PANECAST_ERR_QUERY_AGGREGATE', message: `${metric.name} cannot serve ${aggregate}; it serves ${aggregatesOf(metric).join(', ')}` });
     }
   }
-  problems.push(...windowProblems(query, paneMs));
+  problems.push(...windowProblems(query, paneMs, resolved));
   if (metric !== undefined) {
-    problems.push(...dimensionProblems(query, metric));
+    problems.push(...dimensionProblems(query, metric, resolved));
   }
   return problems;
 }

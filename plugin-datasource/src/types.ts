@@ -37,7 +37,10 @@ export interface PanecastQuery extends DataQuery {
   metric: string;
   /** count|sum|avg|min|max|rate|distinct|p50|p90|p95|p99|quantile(q). */
   aggregate: string;
-  /** Durations such as '1s', '10s', '1m', '5m' (or `$var`); slide only for sliding windows. */
+  /**
+   * Durations such as '1s', '10s', '1m', '5m' (or `$var`). `slide` counts only for sliding windows;
+   * a tumbling one may keep it, so that switching back to sliding restores it.
+   */
   window: { type: WindowType; size: string; slide?: string };
   /** Declared dimensions of the metric: one series per distinct tuple. */
   groupBy?: string[];

@@ -68,3 +68,18 @@ describe('ConfigEditor', () => {
     expect(onOptionsChange).toHaveBeenCalledWith(expect.objectContaining({ secureJsonFields: { apiKey: false }, secureJsonData: { apiKey: '' } }));
   });
 });
+
+describe('ConfigEditor: access', () => {
+  it('offers to set Server access on a datasource saved with Browser access, which cannot reach the data proxy', () => {
+    const onOptionsChange = jest.fn();
+    render(<ConfigEditor options={options({ access: 'direct' })} onOptionsChange={onOptionsChange} />);
+    expect(screen.getByTestId('panecast-config-access')).toHaveTextContent('This datasource is set to Browser access (direct)');
+    fireEvent.click(screen.getByRole('button', { name: 'Use Server access' }));
+    expect(onOptionsChange).toHaveBeenCalledWith(expect.objectContaining({ access: 'proxy', jsonData: { url: 'http://127.0.0.1:8080' } }));
+  });
+
+  it('says nothing about access while it is Server', () => {
+    render(<ConfigEditor options={options()} onOptionsChange={jest.fn()} />);
+    expect(screen.queryByTestId('panecast-config-access')).not.toBeInTheDocument();
+  });
+});

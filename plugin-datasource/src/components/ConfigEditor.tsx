@@ -1,5 +1,5 @@
 import React, { ChangeEvent } from 'react';
-import { InlineField, Input, SecretInput, Stack } from '@grafana/ui';
+import { Alert, Button, InlineField, Input, SecretInput, Stack } from '@grafana/ui';
 import { DataSourcePluginOptionsEditorProps } from '@grafana/data';
 
 import { liveUrl } from '../live/socket';
@@ -50,8 +50,26 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
     });
   };
 
+  // Grafana shows no access picker for this editor, so a datasource saved or provisioned with
+  // Browser access (no data proxy: every request would fail PANECAST_ERR_CLIENT_NO_PROXY) is set
+  // right here.
+  const direct = options.access !== 'proxy';
+
   return (
     <Stack direction="column" gap={1}>
+      {direct && (
+        <Alert severity="error" title="Access must be Server" data-testid="panecast-config-access">
+          <Stack direction="column" gap={1} alignItems="flex-start">
+            <span>
+              This datasource is set to Browser access ({options.access}). Panecast reads through Grafana&apos;s data proxy, which adds the API
+              key on the server; without it every query and Save &amp; test fail with PANECAST_ERR_CLIENT_NO_PROXY.
+            </span>
+            <Button size="sm" onClick={() => onOptionsChange({ ...options, access: 'proxy' })}>
+              Use Server access
+            </Button>
+          </Stack>
+        </Alert>
+      )}
       <InlineField
         label="Backend URL"
         labelWidth={16}

@@ -4,6 +4,7 @@ import { Button, Combobox, IconButton, InlineField, MultiCombobox, Stack, type C
 import type { QueryProblem } from '../query-model';
 import type { QueryFilter } from '../types';
 import { problemText } from './problems';
+import { picked } from './picked';
 
 interface Props {
   filters: QueryFilter[];
@@ -50,7 +51,7 @@ function FilterRow({ index, filter, dimensions, variables, loadValues, onChange,
         placeholder="dimension"
         options={[...dimensionOptions, ...toOptions(variables, 'Dashboard variable')]}
         value={filter.dimension === '' ? null : filter.dimension}
-        onChange={(option) => onChange({ dimension: option.value, values: option.value === filter.dimension ? filter.values : [] })}
+        onChange={picked((dimension) => onChange({ dimension, values: dimension === filter.dimension ? filter.values : [] }))}
       />
       <MultiCombobox<string>
         id={`panecast-filter-values-${index}`}

@@ -1,35 +1,68 @@
 import React, { useCallback, useEffect, useMemo, useState } from 'react';
 import { QueryEditorProps } from '@grafana/data';
-import { Alert, Combobox, InlineField, InlineSwitch, Input, MultiCombobox, Stack, Text, type ComboboxOption } from '@grafana/ui';
+import { Alert, Button, Combobox, InlineField, InlineSwitch, Input, MultiCombobox, Stack, Text, type ComboboxOption } from '@grafana/ui';
 import { AGGREGATES, maxLiveWindowOf } from '@panecast/protocol';
 
 import type { DataSource } from '../datasource';
-import { aggregatesOf, hasVariable, historyOnlyHint, validateQuery } from '../query-model';
+import { QUANTILE_CALL, aggregatesOf, historyOnlyHint, validateQuery } from '../query-model';
 import { DEFAULT_QUERY, type MetricCatalogue, type PanecastOptions, type PanecastQuery } from '../types';
 import { variableOptions } from '../variables';
 import { FiltersEditor } from './FiltersEditor';
+import { keepForMetric } from './metric-change';
 import { problemText } from './problems';
 import { WindowEditor } from './WindowEditor';
+import { picked } from './picked';
 
 type Props = QueryEditorProps<DataSource, PanecastQuery, PanecastOptions>;
 
 /** The option that stands for quantile(q); the q is typed beside it. */
 const QUANTILE = 'quantile(q)';
-const QUANTILE_CALL = /^quantile\(\s*(.*?)\s*\)$/;
 
-function useCatalogue(datasource: DataSource): { catalogue?: MetricCatalogue; error?: string } {
+interface CatalogueState {
+  catalogue?: MetricCatalogue;
+  error?: string;
+  /** Ask again (the backend was unreachable). */
+  retry(): void;
+}
+
+/**
+ * The datasource's catalogue, asked again when the query names a metric it lacks (getCatalogue
+ * rechecks: the metric may be newer than the catalogue) and when the user retries after a failure.
+ */
+function useCatalogue(datasource: DataSource, metric: string): CatalogueState {
   const [state, setState] = useState<{ catalogue?: MetricCatalogue; error?: string }>({});
+  const [attempt, setAttempt] = useState(0);
   useEffect(() => {
     let live = true;
     datasource
-      .getCatalogue()
+      .getCatalogue(metric)
       .then((catalogue) => live && setState({ catalogue }))
-      .catch((error: unknown) => live && setState({ error: error instanceof Error ? error.message : String(error) }));
+      .catch((error: unknown) => live && setState((previous) => ({ ...previous, error: error instanceof Error ? error.message : String(error) })));
     return () => {
       live = false;
     };
-  }, [datasource]);
-  return state;
+  }, [datasource, metric, attempt]);
+  const retry = useCallback(() => setAttempt((n) => n + 1), []);
+  return { ...state, retry };
+}
+
+/**
+ * Text edited in place and committed on blur, shown from the query: when the query's `value`
+ * changes from outside (Explore's query history, a reverted edit) the field follows it, instead of
+ * keeping, and writing back on the next blur, the text it was mounted with. An undefined value
+ * (the q of an aggregate that is no quantile) leaves the draft for the next time it is shown.
+ * Adjusted while rendering, React's pattern for state that follows a prop.
+ */
+function useDraft(value: string | undefined, initial: string): [string, (next: string) => void] {
+  const [draft, setDraft] = useState(value ?? initial);
+  const [followed, setFollowed] = useState(value);
+  if (value !== followed) {
+    setFollowed(value);
+    if (value !== undefined) {
+      setDraft(value);
+    }
+  }
+  return [draft, setDraft];
 }
 
 /**
@@ -39,13 +72,16 @@ function useCatalogue(datasource: DataSource): { catalogue?: MetricCatalogue; er
  */
 export function QueryEditor({ datasource, query: rawQuery, onChange, onRunQuery }: Props) {
   const query = useMemo(() => ({ ...DEFAULT_QUERY, ...rawQuery }) as PanecastQuery, [rawQuery]);
-  const { catalogue, error: catalogueError } = useCatalogue(datasource);
+  const { catalogue, error: catalogueError, retry: retryCatalogue } = useCatalogue(datasource, query.metric ?? '');
   const variables = useMemo(() => variableOptions(), []);
   const problems = useMemo(() => validateQuery(query, catalogue), [query, catalogue]);
   const metric = catalogue?.metrics.find((m) => m.name === query.metric);
   const paneMs = catalogue?.paneMs ?? 1000;
   const quantileMatch = QUANTILE_CALL.exec(query.aggregate);
-  const [q, setQ] = useState(quantileMatch?.[1] ?? '0.999');
+  const [q, setQ] = useDraft(quantileMatch?.[1], '0.999');
+  const [legend, setLegend] = useDraft(query.legendFormat ?? '', '');
+  /** What the last metric change dropped, shown while that metric stays chosen. */
+  const [dropped, setDropped] = useState<{ metric: string; text: string }>();
   const maxLiveWindowMs = maxLiveWindowOf(catalogue);
   const historyOnly = historyOnlyHint(query, maxLiveWindowMs);
 
@@ -65,16 +101,10 @@ export function QueryEditor({ datasource, query: rawQuery, onChange, onRunQuery 
       change({ ...query, metric: name });
       return;
     }
-    // Keep what the new metric can serve; drop dimensions it does not declare.
-    const served = aggregatesOf(chosen);
-    const keepAggregate = served.includes(query.aggregate) || (quantileMatch !== null && served.includes(QUANTILE));
-    change({
-      ...query,
-      metric: name,
-      aggregate: keepAggregate ? query.aggregate : 'count',
-      groupBy: (query.groupBy ?? []).filter((d) => hasVariable(d) || chosen.dimensions.includes(d)),
-      filters: (query.filters ?? []).filter((f) => hasVariable(f.dimension) || f.dimension === '' || chosen.dimensions.includes(f.dimension)),
-    });
+    // Keep what the new metric can serve; drop dimensions it does not declare, and say so.
+    const { query: next, dropped: lost } = keepForMetric(query, chosen);
+    setDropped(lost === undefined ? undefined : { metric: name, text: lost });
+    change(next);
   };
 
   const metricOptions: Array<ComboboxOption<string>> = [
@@ -94,7 +124,12 @@ export function QueryEditor({ datasource, query: rawQuery, onChange, onRunQuery 
     <Stack direction="column" gap={0.5}>
       {catalogueError !== undefined && (
         <Alert severity="warning" title="The metric catalogue could not be loaded" data-testid="panecast-catalogue-error">
-          {catalogueError}
+          <Stack direction="column" gap={1} alignItems="flex-start">
+            <span>{catalogueError}. Until it loads, metrics, aggregates and dimensions are not listed or checked here; the query still runs.</span>
+            <Button size="sm" variant="secondary" icon="sync" onClick={retryCatalogue} data-testid="panecast-catalogue-retry">
+              Retry
+            </Button>
+          </Stack>
         </Alert>
       )}
       <Stack direction="row" gap={0.5} wrap="wrap">
@@ -107,7 +142,7 @@ export function QueryEditor({ datasource, query: rawQuery, onChange, onRunQuery 
             placeholder="Choose a metric"
             options={metricOptions}
             value={query.metric === '' ? null : query.metric}
-            onChange={(option) => onMetric(option.value)}
+            onChange={picked((value) => onMetric(value))}
           />
         </InlineField>
         <InlineField label="Aggregate" invalid={problemText(problems, 'aggregate') !== undefined} error={problemText(problems, 'aggregate')}>
@@ -117,11 +152,16 @@ export function QueryEditor({ datasource, query: rawQuery, onChange, onRunQuery 
             width={18}
             options={aggregateOptions}
             value={aggregateValue}
-            onChange={(option) => change({ ...query, aggregate: option.value === QUANTILE ? `quantile(${q})` : option.value })}
+            onChange={picked((value) => change({ ...query, aggregate: value === QUANTILE ? `quantile(${q})` : value }))}
           />
         </InlineField>
         {quantileMatch !== null && (
-          <InlineField label="q" tooltip="The quantile, from 0 to 1 (0.999 is the 99.9th percentile)">
+          <InlineField
+            label="q"
+            tooltip="The quantile, from 0 to 1 (0.999 is the 99.9th percentile)"
+            invalid={problemText(problems, 'quantile') !== undefined}
+            error={problemText(problems, 'quantile')}
+          >
             <Input
               id="panecast-quantile"
               data-testid="panecast-quantile"
@@ -179,11 +219,18 @@ export function QueryEditor({ datasource, query: rawQuery, onChange, onRunQuery 
             data-testid="panecast-legend"
             width={32}
             placeholder="{{region}} / {{platform}}"
-            defaultValue={query.legendFormat ?? ''}
-            onBlur={(event) => change({ ...query, legendFormat: event.currentTarget.value })}
+            value={legend}
+            onChange={(event) => setLegend(event.currentTarget.value)}
+            onBlur={() => legend !== (query.legendFormat ?? '') && change({ ...query, legendFormat: legend })}
           />
         </InlineField>
       </Stack>
+      {dropped !== undefined && dropped.metric === query.metric && (
+        // A note: the user chose the metric; what it cannot take left the query with it.
+        <Text element="p" variant="bodySmall" color="secondary" italic data-testid="panecast-metric-dropped">
+          {dropped.text}
+        </Text>
+      )}
       {historyOnly !== undefined && (
         // A note, not an error: the query runs, from history only.
         <Text element="p" variant="bodySmall" color="secondary" italic data-testid="panecast-history-only">

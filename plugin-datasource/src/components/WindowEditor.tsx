@@ -4,6 +4,7 @@ import { Combobox, InlineField, RadioButtonGroup, type ComboboxOption } from '@g
 import { formatDuration, liveServes, parseDuration, sizeChoices, slideChoices, type QueryProblem } from '../query-model';
 import type { PanecastQuery, WindowType } from '../types';
 import { problemText } from './problems';
+import { picked } from './picked';
 
 interface Props {
   window: PanecastQuery['window'];
@@ -41,12 +42,10 @@ export function WindowEditor({ window, paneMs, variables, problems, live, maxLiv
   const sizeError = problemText(problems, 'window.size');
   const slideError = problemText(problems, 'window.slide');
 
+  // A tumbling window keeps the slide it had (the query ignores it while tumbling), so switching to
+  // tumbling and back to sliding restores it instead of falling back to one pane.
   const onType = (type: WindowType) => {
-    if (type === 'tumbling') {
-      onChange({ type, size: window.size });
-    } else {
-      onChange({ type, size: window.size, slide: window.slide ?? formatDuration(paneMs) });
-    }
+    onChange(type === 'tumbling' ? { ...window, type } : { ...window, type, slide: window.slide ?? formatDuration(paneMs) });
   };
 
   return (
@@ -62,7 +61,7 @@ export function WindowEditor({ window, paneMs, variables, problems, live, maxLiv
           createCustomValue
           options={durationOptions(sizeChoices(paneMs), variables, window.size, live ? maxLiveWindowMs : undefined)}
           value={window.size}
-          onChange={(option) => onChange({ ...window, size: option.value })}
+          onChange={picked((size) => onChange({ ...window, size }))}
         />
       </InlineField>
       {window.type === 'sliding' && (
@@ -74,7 +73,7 @@ export function WindowEditor({ window, paneMs, variables, problems, live, maxLiv
             createCustomValue
             options={durationOptions(slideChoices(paneMs, sizeMs), variables, window.slide)}
             value={window.slide ?? ''}
-            onChange={(option) => onChange({ ...window, slide: option.value })}
+            onChange={picked((slide) => onChange({ ...window, slide }))}
           />
         </InlineField>
       )}

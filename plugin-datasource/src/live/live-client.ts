@@ -84,6 +84,7 @@ export class LiveClient {
   private lingerTimer?: Timer;
   /** Announced by the welcome. */
   private heartbeatMs = 15_000;
+  private welcomeLimits?: Limits;
 
   constructor(private readonly options: LiveClientOptions) {
     this.watchdog = new Watchdog(
@@ -102,6 +103,14 @@ export class LiveClient {
 
   get state(): LiveState {
     return this.stateValue;
+  }
+
+  /**
+   * The limits the gateway announced in its last welcome (a renewal's included); undefined until
+   * one was welcomed. Kept through a reconnect: the next gateway most likely runs the same settings.
+   */
+  get limits(): Limits | undefined {
+    return this.welcomeLimits;
   }
 
   /** Subscriptions held (open, pending or waiting for a reconnect). */
@@ -362,6 +371,7 @@ export class LiveClient {
     this.clearTimer('handshakeTimer');
     this.attempt = 0;
     this.heartbeatMs = heartbeatMs;
+    this.welcomeLimits = welcome.limits;
     this.setState('connected', code, code === undefined ? undefined : 'a new connection with a fresh token took over');
     this.watchdog.start(heartbeatMs);
     this.pacer.reset(welcome.limits.subscribesPerSecond, DEFAULT_LIMITS.subscribesPerSecond);

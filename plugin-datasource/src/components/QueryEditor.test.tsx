@@ -1,52 +1,15 @@
-import React, { useState } from 'react';
-import { act, fireEvent, render, screen, within } from '@testing-library/react';
+import { act, fireEvent, screen, within } from '@testing-library/react';
 
-import { DataSource, type PanecastInstanceSettings } from '../datasource';
-import { BACKEND_URL, FakeBackend, PROXY_URL, installFakeBackend } from '../test-support/fake-backend';
+import { FakeBackend, installFakeBackend } from '../test-support/fake-backend';
+import { renderEditor } from '../test-support/editor-harness';
 import type { PanecastQuery } from '../types';
-import { QueryEditor } from './QueryEditor';
 
 // Rendering @grafana/ui's comboboxes in jsdom takes ~0.5–2 s per test here; jest's default 5 s
 // is too tight on a loaded 2-core machine.
 jest.setTimeout(20_000);
 
-const settings = {
-  id: 1,
-  uid: 'panecast',
-  type: 'panecast-live-datasource',
-  name: 'Panecast',
-  access: 'proxy',
-  url: PROXY_URL,
-  readOnly: false,
-  jsonData: { url: BACKEND_URL },
-  meta: {},
-} as unknown as PanecastInstanceSettings;
-
-const START: PanecastQuery = { refId: 'A', metric: 'matches', aggregate: 'count', window: { type: 'tumbling', size: '1s' }, live: true };
-
 /** Renders the editor the way Grafana does: controlled, the query coming back after each change. */
-function setup(initial: Partial<PanecastQuery> = {}) {
-  const onChange = jest.fn();
-  const onRunQuery = jest.fn();
-  const datasource = new DataSource(settings);
-  function Harness() {
-    const [query, setQuery] = useState<PanecastQuery>({ ...START, ...initial });
-    return (
-      <QueryEditor
-        datasource={datasource}
-        query={query}
-        onChange={(next) => {
-          onChange(next);
-          setQuery(next);
-        }}
-        onRunQuery={onRunQuery}
-      />
-    );
-  }
-  render(<Harness />);
-  const lastQuery = (): PanecastQuery => onChange.mock.calls[onChange.mock.calls.length - 1]![0];
-  return { onChange, onRunQuery, lastQuery };
-}
+const setup = (initial: Partial<PanecastQuery> = {}) => renderEditor(initial);
 
 /** Opens a Combobox by its id and picks the option with this text. */
 async function choose(id: string, option: string, async = false) {

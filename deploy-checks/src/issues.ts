@@ -24,6 +24,8 @@ export type CheckCode =
   | 'provider'
   // provisioning/victoriametrics/scrape.yml, and its use in docker-compose.yml
   | 'scrape'
+  // provisioning/alerts/*.yml (Prometheus rule files)
+  | 'alert-rules'
   // docker-compose.yml
   | 'compose-schema'
   | 'compose-lint'

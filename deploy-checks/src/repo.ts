@@ -9,6 +9,7 @@ export const PATHS = Object.freeze({
   datasources: 'provisioning/datasources',
   dashboards: 'provisioning/dashboards',
   scrapeConfig: 'provisioning/victoriametrics/scrape.yml',
+  alerts: 'provisioning/alerts',
   datasourcePluginJson: 'plugin-datasource/src/plugin.json',
   panelPluginJson: 'plugin-panel/src/plugin.json',
   compose: 'docker-compose.yml',

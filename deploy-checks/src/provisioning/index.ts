@@ -4,13 +4,14 @@
  * definitions (through the backend's loader) and the classic dashboard model
  * of @grafana/schema. Every problem is returned, not thrown.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultDashboard } from '@grafana/schema';
 import { parse as parseYaml } from 'yaml';
 import { loadConfig } from '../../../backend/src/config';
 import { exposedSeries } from '../../../backend/src/observe/catalogue';
 import { IssueList, isRecord, type Issue } from '../issues';
+import { checkAlertRules, type AlertRule } from './alert-rules';
 import { loadCatalogue, type MetricCatalogue } from '../metrics';
 import { PATHS } from '../repo';
 import { checkDashboard } from './dashboards';
@@ -50,6 +51,8 @@ export interface Provisioning {
   readonly metrics: MetricCatalogue;
   /** VictoriaMetrics' scrape of the backend's GET /metrics (compose/scrape.ts checks how compose runs it). */
   readonly scrape: ScrapeConfig;
+  /** The alerting rules of provisioning/alerts/, over the same scraped series. */
+  readonly alerts: readonly AlertRule[];
 }
 
 function readJson(root: string, file: string, issues: Issue[]): unknown {
@@ -167,5 +170,16 @@ export function checkProvisioning(root: string): Provisioning {
   if (dashboards.size === 0) {
     issues.push({ check: 'required', file: PATHS.dashboards, at: '', message: 'no dashboard JSON found' });
   }
-  return { issues, datasources, providers, dashboards, environment, plugins, metrics, scrape };
+
+  // docs/operations.md tells operators to load these: a file vmalert or Prometheus refuses loads no alert at all.
+  const alerts: AlertRule[] = [];
+  for (const file of existsSync(join(root, PATHS.alerts)) ? filesIn(root, PATHS.alerts, /\.ya?ml$/) : []) {
+    const list = new IssueList(file);
+    alerts.push(...checkAlertRules(readFileSync(join(root, file), 'utf8'), context.exposed, list));
+    issues.push(...list.items);
+  }
+  if (alerts.length === 0) {
+    issues.push({ check: 'required', file: PATHS.alerts, at: '', message: 'no alerting rule found' });
+  }
+  return { issues, datasources, providers, dashboards, environment, plugins, metrics, scrape, alerts };
 }

@@ -19,9 +19,11 @@ import {
   type DataSourceGetTagValuesOptions,
   type DataSourceInstanceSettings,
   type GetTagResponse,
+  type LegacyMetricFindQueryOptions,
   type MetricFindValue,
   type ScopedVars,
   type TestDataSourceResponse,
+  type TimeRange,
 } from '@grafana/data';
 import { DEFAULT_LIMITS, maxLiveWindowOf } from '@panecast/protocol';
 import { Observable, lastValueFrom, merge, of } from 'rxjs';
@@ -44,6 +46,14 @@ const DIMENSION_CACHE_MS = 30_000;
  * often: the metric may have been defined since (the backend's metric files changed).
  */
 const CATALOGUE_RECHECK_MS = 5_000;
+
+/**
+ * `from`/`to` of GET /v1/dimensions for a range, in whole minutes: the route reads 1-minute panes
+ * anyway, and lookups within a minute then share the dimension cache.
+ */
+function minuteRange(range: TimeRange): Record<string, string> {
+  return { from: String(Math.floor(range.from.valueOf() / 60_000) * 60_000), to: String(Math.ceil(range.to.valueOf() / 60_000) * 60_000) };
+}
 
 /** Settings as Grafana passes them: `url` is the data proxy's, no secureJsonData. */
 export type PanecastInstanceSettings = DataSourceInstanceSettings<PanecastOptions>;
@@ -103,18 +113,14 @@ export class DataSource extends DataSourceApi<PanecastQuery, PanecastOptions> {
    * The metric catalogue, fetched once per instance (a failed fetch is retried next time), and
    * again when `metric` (a query's metric, interpolated) is missing from the one loaded: without
    * that, a metric defined after the dashboard opened would be "unknown" until a page reload. A
-   * recheck that fails keeps the catalogue loaded before.
+   * recheck that fails keeps the catalogue loaded before. `fresh` (a variable refresh, which must
+   * list metrics defined since) rechecks whatever it asks for, at the same pace.
    */
-  getCatalogue(metric?: string): Promise<MetricCatalogue> {
+  getCatalogue(metric?: string, fresh = false): Promise<MetricCatalogue> {
     const now = (this.hooks.now ?? Date.now)();
     const loaded = this.loadedCatalogue;
-    const recheck =
-      loaded !== undefined &&
-      metric !== undefined &&
-      metric !== '' &&
-      !hasVariable(metric) &&
-      !loaded.metrics.some((m) => m.name === metric) &&
-      now - this.catalogueAskedAt >= CATALOGUE_RECHECK_MS;
+    const unknown = metric !== undefined && metric !== '' && !hasVariable(metric) && loaded !== undefined && !loaded.metrics.some((m) => m.name === metric);
+    const recheck = loaded !== undefined && (fresh || unknown) && now - this.catalogueAskedAt >= CATALOGUE_RECHECK_MS;
     if (this.catalogueRequest === undefined || recheck) {
       this.catalogueAskedAt = now;
       const fetched = lastValueFrom(this.api.catalogue());
@@ -312,12 +318,7 @@ export class DataSource extends DataSourceApi<PanecastQuery, PanecastOptions> {
    */
   getTagValues(options: DataSourceGetTagValuesOptions<PanecastQuery>): Promise<GetTagResponse> {
     return this.withCatalogue(async (catalogue) => {
-      const range: Record<string, string> = {};
-      if (options.timeRange !== undefined) {
-        // Whole minutes (the route reads 1-minute panes anyway), so lookups within a minute share the cache.
-        range.from = String(Math.floor(options.timeRange.from.valueOf() / 60_000) * 60_000);
-        range.to = String(Math.ceil(options.timeRange.to.valueOf() / 60_000) * 60_000);
-      }
+      const range = options.timeRange === undefined ? {} : minuteRange(options.timeRange);
       const lookups = this.lookupMetrics(catalogue, options.queries)
         .filter((m) => m.dimensions.includes(options.key))
         .flatMap((m) => {
@@ -364,17 +365,22 @@ export class DataSource extends DataSourceApi<PanecastQuery, PanecastOptions> {
     });
   }
 
-  /** Variable queries: `metrics()` and `dimensions(metric, dimension)`. */
-  async metricFindQuery(query: string | { query?: string }, options?: { scopedVars?: ScopedVars }): Promise<MetricFindValue[]> {
+  /**
+   * Variable queries: `metrics()` and `dimensions(metric, dimension)`. Grafana passes `range` when
+   * the variable refreshes on dashboard load or time-range change: dimension values are those seen
+   * in that range (without one, the backend's default, the last hour), and the metric list is
+   * fetched again if the loaded one is older than the catalogue's recheck pace.
+   */
+  async metricFindQuery(query: string | { query?: string }, options?: LegacyMetricFindQueryOptions): Promise<MetricFindValue[]> {
     const text = interpolateText(typeof query === 'string' ? query : (query.query ?? ''), options?.scopedVars);
     const parsed = parseFindQuery(text);
     if (parsed === undefined) {
       throw new Error(`Unknown variable query "${text}"; use metrics() or dimensions(metric, dimension)`);
     }
     if (parsed.kind === 'metrics') {
-      return (await this.getCatalogue()).metrics.map((m) => ({ text: m.name, value: m.name }));
+      return (await this.getCatalogue(undefined, true)).metrics.map((m) => ({ text: m.name, value: m.name }));
     }
-    const values = await this.getDimensionValues(parsed.metric, parsed.dimension);
+    const values = await this.getDimensionValues(parsed.metric, parsed.dimension, options?.range === undefined ? {} : minuteRange(options.range));
     return values.map((v) => ({ text: v, value: v }));
   }
 

@@ -1,5 +1,6 @@
 import { ConfigEditor } from './components/ConfigEditor';
 import { QueryEditor } from './components/QueryEditor';
+import { VariableQueryEditor } from './components/VariableQueryEditor';
 import { DataSource } from './datasource';
 import { plugin } from './module';
 import manifest from './plugin.json';
@@ -10,6 +11,7 @@ describe('datasource plugin', () => {
     expect(plugin.DataSourceClass).toBe(DataSource);
     expect(plugin.components.ConfigEditor).toBe(ConfigEditor);
     expect(plugin.components.QueryEditor).toBe(QueryEditor);
+    expect(plugin.components.VariableQueryEditor).toBe(VariableQueryEditor);
   });
 
   it('declares what Grafana needs to treat it as a streaming metrics datasource', () => {

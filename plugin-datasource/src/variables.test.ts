@@ -32,6 +32,15 @@ describe('template variables', () => {
     expect(interpolateQuery({ refId: 'A', metric: 'm', aggregate: 'count', window: { type: 'tumbling', size: '1s' }, filters: [{ dimension: 'region', values: ['$all'] }] }).filters).toEqual([]);
   });
 
+  it('expands a multi-value variable written as ${var:csv} to its values, as $var', () => {
+    // Grafana's replace() lets the written :csv win over a format function: one joined value.
+    expect(expandValues(['${region:csv}', 'ap'])).toEqual(['eu', 'us', 'ap']);
+    expect(interpolateQuery({ refId: 'A', metric: 'm', aggregate: 'count', window: { type: 'tumbling', size: '1s' }, groupBy: ['${dims:csv}'] }).groupBy).toEqual(['region', 'platform']);
+    // Other written formats keep their meaning; an unknown variable stays as written.
+    expect(expandValues(['${region:pipe}'])).toEqual(['eu|us']);
+    expect(expandValues(['${unknown:csv}'])).toEqual(['${unknown:csv}']);
+  });
+
   it('works without a template service (a bare host)', () => {
     setTemplateSrv(undefined as unknown as TemplateSrv);
     expect(expandValues(['$region'])).toEqual(['$region']);

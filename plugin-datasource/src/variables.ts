@@ -13,6 +13,12 @@ import type { PanecastQuery, QueryFilter } from './types';
 const MATCH_ALL = new Set(['*', '.*', '$__all']);
 /** The whole text is one variable reference: `$name`, `${name}`, `${name:fmt}`, `[[name]]`. */
 const SINGLE_VARIABLE = /^(?:\$\w+|\$\{[^}]+\}|\[\[[^\]]+\]\])$/;
+/**
+ * `${name:csv}` (or `${name.path:csv}`): Grafana lets a format written in the reference win over
+ * the one replace() is given, so it would hand back one comma-joined value, not the values; csv
+ * only ever joins the values, so reading it as `${name}` gives the same list, value by value.
+ */
+const CSV_REFERENCE = /^\$\{([^}:]+):csv\}$/;
 
 function templateSrv(): TemplateSrv | undefined {
   // getTemplateSrv() returns the singleton Grafana set, or undefined in a bare host.
@@ -41,12 +47,13 @@ export function expandValues(values: readonly string[], scopedVars?: ScopedVars)
     if (SINGLE_VARIABLE.test(value.trim())) {
       // A format function receives the raw value or values: no escaping, no joining to undo.
       const collected: string[] = [];
-      const replaced = srv.replace(value, scopedVars, (raw: string | string[]) => {
+      const reference = value.trim().replace(CSV_REFERENCE, '$${$1}');
+      const replaced = srv.replace(reference, scopedVars, (raw: string | string[]) => {
         collected.push(...(Array.isArray(raw) ? raw : [raw]).map(String));
         return '';
       });
       // An unknown variable is left as written: take the text itself.
-      out.push(...(collected.length > 0 ? collected : [replaced === '' ? value : replaced]));
+      out.push(...(collected.length > 0 ? collected : [replaced === '' || replaced === reference ? value : replaced]));
     } else {
       out.push(srv.replace(value, scopedVars, 'csv'));
     }

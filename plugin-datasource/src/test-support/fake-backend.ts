@@ -201,24 +201,27 @@ export function installFakeBackend(backend: FakeBackend = new FakeBackend()): Fa
 
 /**
  * A template service with fixed variables: `$name` and `${name}` are replaced; a multi-value
- * variable gives its values to a format function, or joins them with commas ('csv').
+ * variable gives its values to a format function, or joins them with commas ('csv'). As in
+ * Grafana, a format written in the reference (`${name:csv}`, `${name:pipe}`) wins over the one
+ * replace() is given.
  */
 export function installTemplateVariables(variables: Record<string, string | string[]>): void {
-  const pattern = /\$(\w+)|\$\{(\w+)(?::\w+)?\}|\[\[(\w+)\]\]/g;
+  const pattern = /\$(\w+)|\$\{(\w+)(?::(\w+))?\}|\[\[(\w+)\]\]/g;
   const srv: TemplateSrv = {
     getVariables: () => Object.keys(variables).map((name) => ({ name, type: 'custom' }) as unknown as TypedVariableModel),
     containsTemplate: (target?: string) => target !== undefined && new RegExp(pattern.source).test(target),
     updateTimeRange: () => undefined,
     replace: (target?: string, _scopedVars?: ScopedVars, format?: string | Function) =>
-      (target ?? '').replace(pattern, (whole: string, a?: string, b?: string, c?: string) => {
+      (target ?? '').replace(pattern, (whole: string, a?: string, b?: string, written?: string, c?: string) => {
         const value = variables[(a ?? b ?? c) as string];
         if (value === undefined) {
           return whole;
         }
-        if (typeof format === 'function') {
-          return String(format(value));
+        const fmt = written ?? format;
+        if (typeof fmt === 'function') {
+          return String(fmt(value));
         }
-        return Array.isArray(value) ? value.join(',') : value;
+        return Array.isArray(value) ? value.join(fmt === 'pipe' ? '|' : ',') : value;
       }),
   };
   setTemplateSrv(srv);

@@ -6,12 +6,11 @@
  * allowed here are the ones both accept (Prometheus' rulefmt and vmalert's
  * config), and each alert must carry what routing and the runbook rely on:
  * a severity Alertmanager can route on, a summary and a description.
- * The expressions go to rule-expr.ts.
+ * The expressions go to exposed-target.ts, as the internals dashboard's do.
  */
 import { parse as parseYaml } from 'yaml';
 import { IssueList, isRecord } from '../issues';
-import type { ExposedContext } from './exposed-target';
-import { checkRuleExpr } from './rule-expr';
+import { checkExposedTarget, type ExposedContext } from './exposed-target';
 
 /** Both Prometheus and vmalert accept these; vmalert's extras (type, concurrency, params, …) Prometheus refuses, and the other way round. */
 const TOP_KEYS = new Set(['groups']);
@@ -95,7 +94,7 @@ function checkRule(rule: unknown, group: string, context: ExposedContext, issues
   if (typeof rule.expr !== 'string' || rule.expr.trim() === '') {
     issues.add('alert-rules', `${at}.expr`, 'must be a non-empty PromQL expression');
   } else {
-    checkRuleExpr(rule.expr, context, issues, `${at}.expr`);
+    checkExposedTarget(rule.expr, context, issues, `${at}.expr`);
   }
   const labels = checkStringMap(rule.labels, issues, `${at}.labels`);
   if (!isAlert) {

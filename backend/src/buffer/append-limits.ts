@@ -36,11 +36,14 @@ export function recordBytes(record: OutgoingRecord): number {
  * Throws PANECAST_ERR_APPEND_TOO_LARGE (413: the sender splits the batch)
  * when the records of any one partition exceed MAX_PARTITION_APPEND_BYTES.
  * Records without a key are spread by the log one by one, so each counts alone.
+ * Returns the records' bytes in all (a producer that coalesces appends needs them).
  */
-export function checkPartitionBytes(records: readonly OutgoingRecord[], partitionOf: (key: string) => number): void {
+export function checkPartitionBytes(records: readonly OutgoingRecord[], partitionOf: (key: string) => number): number {
   const perPartition = new Map<number, number>();
+  let all = 0;
   for (const record of records) {
     const bytes = recordBytes(record);
+    all += bytes;
     const partition = record.key === undefined ? -1 : partitionOf(record.key);
     const total = (partition === -1 ? 0 : (perPartition.get(partition) ?? 0)) + bytes;
     if (total > MAX_PARTITION_APPEND_BYTES) {
@@ -50,27 +53,32 @@ export function checkPartitionBytes(records: readonly OutgoingRecord[], partitio
       perPartition.set(partition, total);
     }
   }
+  return all;
+}
+
+export interface Chunk {
+  records: OutgoingRecord[];
+  bytes: number;
 }
 
 /**
  * Records in consecutive chunks of at most MAX_PARTITION_APPEND_BYTES in all
- * (so in any one partition too), in order; a record is never split.
+ * (so in any one partition too), in order, each with its bytes; a record is
+ * never split.
  */
-export function chunksUnderLimit(records: readonly OutgoingRecord[]): OutgoingRecord[][] {
-  const chunks: OutgoingRecord[][] = [];
-  let chunk: OutgoingRecord[] = [];
-  let bytes = 0;
+export function chunksUnderLimit(records: readonly OutgoingRecord[]): Chunk[] {
+  const chunks: Chunk[] = [];
+  let chunk: Chunk = { records: [], bytes: 0 };
   for (const record of records) {
     const size = recordBytes(record);
-    if (chunk.length > 0 && bytes + size > MAX_PARTITION_APPEND_BYTES) {
+    if (chunk.records.length > 0 && chunk.bytes + size > MAX_PARTITION_APPEND_BYTES) {
       chunks.push(chunk);
-      chunk = [];
-      bytes = 0;
+      chunk = { records: [], bytes: 0 };
     }
-    chunk.push(record);
-    bytes += size;
+    chunk.records.push(record);
+    chunk.bytes += size;
   }
-  if (chunk.length > 0) {
+  if (chunk.records.length > 0) {
     chunks.push(chunk);
   }
   return chunks;

@@ -133,7 +133,7 @@ export class KafkaLog implements EventLog {
   async appendLate(records: readonly OutgoingRecord[]): Promise<void> {
     // In order, one chunk after the other: the broker refuses a partition's batch over its limit.
     for (const chunk of chunksUnderLimit(records)) {
-      await this.send(this.lateTopic, chunk);
+      await this.send(this.lateTopic, chunk.records);
     }
   }
 

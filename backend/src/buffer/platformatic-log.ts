@@ -17,7 +17,7 @@
  * go out together in the next one, which also makes fewer, larger requests.
  */
 import { Admin, murmur2, Producer, stringSerializers, type MessageToProduce } from '@platformatic/kafka';
-import { checkPartitionBytes, chunksUnderLimit, recordBytes } from './append-limits';
+import { checkPartitionBytes, chunksUnderLimit } from './append-limits';
 import type { ConsumerHandlers, EventLog, LogConsumer, OutgoingRecord } from './event-log';
 import type { KafkaLogOptions } from './kafka-log';
 import { backoff, GroupConsumer, withTimeout } from './platformatic-consumer';
@@ -144,31 +144,29 @@ export class PlatformaticLog implements EventLog {
   }
 
   append(records: readonly OutgoingRecord[]): Promise<void> {
+    let bytes: number;
     try {
-      checkPartitionBytes(records, (key) => kafkaPartitionOf(key, this.options.partitions));
+      bytes = checkPartitionBytes(records, (key) => kafkaPartitionOf(key, this.options.partitions));
     } catch (error) {
       return Promise.reject(error as Error);
     }
-    return this.enqueue(this.options.topic, records);
+    return this.enqueue(this.options.topic, records, bytes);
   }
 
   async appendLate(records: readonly OutgoingRecord[]): Promise<void> {
     // In order, one chunk after the other: the broker refuses a partition's batch over its limit.
     for (const chunk of chunksUnderLimit(records)) {
-      await this.enqueue(this.lateTopic, chunk);
+      await this.enqueue(this.lateTopic, chunk.records, chunk.bytes);
     }
   }
 
-  private enqueue(topic: string, records: readonly OutgoingRecord[]): Promise<void> {
+  /** `bytes`: the records' (recordBytes), counted once by the caller's limit check. */
+  private enqueue(topic: string, records: readonly OutgoingRecord[], bytes: number): Promise<void> {
     if (this.closed) {
       return Promise.reject(new Error('Kafka log is closed'));
     }
     if (records.length === 0) {
       return Promise.resolve();
-    }
-    let bytes = 0;
-    for (const record of records) {
-      bytes += recordBytes(record);
     }
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ topic, records, bytes, resolve, reject });

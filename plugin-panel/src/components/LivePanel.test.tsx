@@ -1,8 +1,8 @@
 import React from 'react';
 import { render, screen, within } from '@testing-library/react';
-import { type DataFrame, LoadingState, dateTime } from '@grafana/data';
+import { LoadingState, dateTime } from '@grafana/data';
 
-import { T0, liveFrame, panelData, panelProps, seconds, timeRange } from '../testing/fixtures';
+import { T0, liveFrame, panelData, panelProps, seconds, timeRange, twoSeries } from '../testing/fixtures';
 import {
   advance,
   canvasCalls,
@@ -17,29 +17,12 @@ import {
 import { type LiveConnection } from '../types';
 import { LivePanel } from './LivePanel';
 
-/** Two series of ten 1 s windows, the newest open; `bump` changes the newest value. */
-function frames(bump = 0, connection?: LiveConnection): DataFrame[] {
-  const final = [...Array(9).fill(true), false];
-  return [
-    liveFrame({
-      name: 'eu',
-      times: seconds(10),
-      values: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10 + bump],
-      final,
-      corrected: [false, false, false, true, false, false, false, false, false, false],
-      unit: 'percent',
-      decimals: 1,
-      connection,
-    }),
-    liveFrame({ name: 'us', times: seconds(10), values: Array(10).fill(3.25), final, unit: 'percent', decimals: 1, connection }),
-  ];
-}
 
 withFakePanelTime();
 
 describe('LivePanel', () => {
   it('draws the series with uPlot and lists them in the legend', async () => {
-    await show(panelData(frames()));
+    await show(panelData(twoSeries()));
     const chart = screen.getByTestId('panecast-chart');
     expect(chart.querySelector('.uplot canvas')).not.toBeNull();
     expect(repaints()).toBe(1);
@@ -49,25 +32,25 @@ describe('LivePanel', () => {
   });
 
   it('shows each series current value with the field unit and decimals, and marks open windows', async () => {
-    await show(panelData(frames(0.46)));
+    await show(panelData(twoSeries(0.46)));
     expect(legendValues()).toEqual(['10.5%', '3.3%']);
     expect(screen.getAllByTestId('panecast-legend-item').map((e) => e.dataset.final)).toEqual(['false', 'false']);
   });
 
   it('keeps the legend out when it is switched off', async () => {
-    await show(panelData(frames()), { legend: { show: false, placement: 'bottom' } });
+    await show(panelData(twoSeries()), { legend: { show: false, placement: 'bottom' } });
     expect(screen.queryByTestId('panecast-legend')).toBeNull();
     expect(screen.getByTestId('panecast-chart').style.height).toBe('400px');
   });
 
   it('marks corrected points on the chart and counts them in the legend', async () => {
-    await show(panelData(frames()));
+    await show(panelData(twoSeries()));
     expect(screen.getAllByTestId('panecast-corrected').map((e) => e.textContent)).toEqual(['↻1']);
     expect(canvasCalls('arc')).toBe(1);
   });
 
   it('draws no correction markers when the option is off', async () => {
-    await show(panelData(frames()), { markCorrections: false });
+    await show(panelData(twoSeries()), { markCorrections: false });
     expect(canvasCalls('arc')).toBe(0);
   });
 
@@ -78,24 +61,24 @@ describe('LivePanel', () => {
     [LoadingState.Error, undefined, 'disconnected', 'Disconnected'],
     [LoadingState.Done, undefined, 'history', 'History'],
   ])('shows the connection state (%s, frames say %s)', async (state, reported, expected, label) => {
-    await show(panelData(frames(0, reported), state));
+    await show(panelData(twoSeries(0, reported), state));
     const badge = screen.getByTestId('panecast-connection');
     expect(badge.dataset.state).toBe(expected);
     expect(badge).toHaveTextContent(label);
   });
 
   it('shows the stale badge when no update arrived for the configured time, and drops it on the next', async () => {
-    const { update } = await show(panelData(frames()), { staleAfterSeconds: 2 });
+    const { update } = await show(panelData(twoSeries()), { staleAfterSeconds: 2 });
     await advance(1800);
     expect(screen.queryByTestId('panecast-stale')).toBeNull();
     await advance(200);
     expect(screen.getByTestId('panecast-stale')).toBeInTheDocument();
-    update(panelData(frames(1)));
+    update(panelData(twoSeries(1)));
     expect(screen.queryByTestId('panecast-stale')).toBeNull();
   });
 
   it('defaults to five seconds before data counts as stale', async () => {
-    await show(panelData(frames()));
+    await show(panelData(twoSeries()));
     await advance(4800);
     expect(screen.queryByTestId('panecast-stale')).toBeNull();
     await advance(200);
@@ -103,26 +86,26 @@ describe('LivePanel', () => {
   });
 
   it('does not count reconnecting emissions as updates', async () => {
-    const { update } = await show(panelData(frames()), { staleAfterSeconds: 2 });
+    const { update } = await show(panelData(twoSeries()), { staleAfterSeconds: 2 });
     for (let i = 0; i < 4; i++) {
       await advance(500);
-      update(panelData(frames(0, 'reconnecting')));
+      update(panelData(twoSeries(0, 'reconnecting')));
     }
     expect(screen.getByTestId('panecast-stale')).toBeInTheDocument();
   });
 
   it('never marks history-only data stale', async () => {
-    await show(panelData(frames(), LoadingState.Done), { staleAfterSeconds: 1 });
+    await show(panelData(twoSeries(), LoadingState.Done), { staleAfterSeconds: 1 });
     await advance(10_000);
     expect(screen.queryByTestId('panecast-stale')).toBeNull();
   });
 
   it('repaints at most every 50 ms under a burst of updates, ending on the newest data', async () => {
-    const { update } = await show(panelData(frames()));
+    const { update } = await show(panelData(twoSeries()));
     expect(repaints()).toBe(1);
     // 100 updates 10 ms apart: one second of a 100 Hz stream.
     for (let i = 1; i <= 100; i++) {
-      update(panelData(frames(i)));
+      update(panelData(twoSeries(i)));
       await advance(10);
     }
     await advance(100);
@@ -135,7 +118,7 @@ describe('LivePanel', () => {
   it('redraws cached paths when only open windows moved, and gives uPlot new data otherwise', async () => {
     // The first window is the largest, so the open one moving does not change the y range.
     const withPeak = (bump: number) =>
-      frames(bump).map((frame) => {
+      twoSeries(bump).map((frame) => {
         (frame.fields[1]?.values as number[])[0] = 50;
         return frame;
       });
@@ -158,9 +141,9 @@ describe('LivePanel', () => {
   });
 
   it('repaints once for updates that arrive within one frame', async () => {
-    const { update } = await show(panelData(frames()));
+    const { update } = await show(panelData(twoSeries()));
     for (let i = 1; i <= 50; i++) {
-      update(panelData(frames(i)));
+      update(panelData(twoSeries(i)));
     }
     await advance(100);
     expect(repaints()).toBe(2);
@@ -175,7 +158,7 @@ describe('LivePanel', () => {
     expect(screen.queryAllByTestId('panecast-legend-item')).toHaveLength(0);
     expect(screen.queryByTestId('panecast-legend')).toBeNull();
     expect(screen.getByTestId('panecast-connection').dataset.state).toBe('connected');
-    update(panelData(frames()));
+    update(panelData(twoSeries()));
     await advance(100);
     expect(screen.queryByTestId('panecast-empty')).toBeNull();
     expect(legendValues()).toHaveLength(2);
@@ -203,11 +186,11 @@ describe('LivePanel', () => {
 
   it('moves the time axis with the dashboard range when no new window arrived', async () => {
     const labels = () => canvasEvents('fillText').map((e) => String(e.props.text));
-    const view = await show(panelData(frames()));
+    const view = await show(panelData(twoSeries()));
     expect(labels()).toContain('12:01:00');
     const moved = { from: dateTime(T0 + 30_000), to: dateTime(T0 + 90_000), raw: timeRange.raw };
     clearCanvasEvents();
-    view.rerender(<LivePanel {...panelProps({ ...panelData(frames()), timeRange: moved })} timeRange={moved} />);
+    view.rerender(<LivePanel {...panelProps({ ...panelData(twoSeries()), timeRange: moved })} timeRange={moved} />);
     await advance(100);
     expect(labels()).toContain('12:01:30');
     expect(labels()).not.toContain('12:00:20');
@@ -216,7 +199,7 @@ describe('LivePanel', () => {
   it('labels time ticks with their own time at any panel width', async () => {
     // At 700 px the range snaps to pixel steps of 85.71… ms: a fractional end once put every
     // tick 1 ms before its minute or second, so labels read a whole unit early (12:00:09).
-    render(<LivePanel {...panelProps(panelData(frames()))} width={700} />);
+    render(<LivePanel {...panelProps(panelData(twoSeries()))} width={700} />);
     await advance(100);
     const times = canvasEvents('fillText')
       .map((e) => String(e.props.text))
@@ -294,13 +277,13 @@ describe('LivePanel', () => {
   });
 
   it('keeps one uPlot across data and window-style changes, and rebuilds it when the series change', async () => {
-    const { rerender } = await show(panelData(frames()));
+    const { rerender } = await show(panelData(twoSeries()));
     const first = screen.getByTestId('panecast-chart').querySelector('.uplot');
-    rerender(<LivePanel {...panelProps(panelData(frames(1)), { windowStyle: 'faded' })} />);
+    rerender(<LivePanel {...panelProps(panelData(twoSeries(1)), { windowStyle: 'faded' })} />);
     await advance(100);
     expect(screen.getByTestId('panecast-chart').querySelector('.uplot')).toBe(first);
     const third = liveFrame({ name: 'ap', times: seconds(10), values: Array(10).fill(1) });
-    rerender(<LivePanel {...panelProps(panelData([...frames(2), third]), { windowStyle: 'faded' })} />);
+    rerender(<LivePanel {...panelProps(panelData([...twoSeries(2), third]), { windowStyle: 'faded' })} />);
     await advance(100);
     const charts = screen.getByTestId('panecast-chart').querySelectorAll('.uplot');
     expect(charts).toHaveLength(1);
@@ -309,9 +292,9 @@ describe('LivePanel', () => {
 
   it('draws open windows dashed by default and not at all when hidden', async () => {
     const dashes = () => canvasEvents('setLineDash').filter((e) => (e.props.segments as number[]).length > 0).length;
-    const { rerender } = await show(panelData(frames()));
+    const { rerender } = await show(panelData(twoSeries()));
     expect(dashes()).toBeGreaterThan(0);
-    rerender(<LivePanel {...panelProps(panelData(frames(1)), { windowStyle: 'hidden' })} />);
+    rerender(<LivePanel {...panelProps(panelData(twoSeries(1)), { windowStyle: 'hidden' })} />);
     clearCanvasEvents();
     await advance(100);
     expect(canvasEvents('stroke').length).toBeGreaterThan(0);

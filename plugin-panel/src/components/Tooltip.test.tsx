@@ -4,32 +4,15 @@
  */
 import React, { Profiler } from 'react';
 import { fireEvent, render, screen, within } from '@testing-library/react';
-import { type DataFrame } from '@grafana/data';
 import { SortOrder, TooltipDisplayMode } from '@grafana/schema';
 
-import { T0, liveFrame, panelData, panelProps, seconds, theme } from '../testing/fixtures';
+import { T0, panelData, panelProps, theme, twoSeries } from '../testing/fixtures';
 import { advance, withFakePanelTime } from '../testing/panel';
 import { DEFAULT_OPTIONS, type LiveOptions } from '../types';
 import { LivePanel } from './LivePanel';
 
 withFakePanelTime();
 
-/** eu: ten 1 s windows from T0, the newest open (10 + bump), the fourth corrected; us: flat. */
-function frames(bump = 0): DataFrame[] {
-  const final = [...Array(9).fill(true), false];
-  return [
-    liveFrame({
-      name: 'eu',
-      times: seconds(10),
-      values: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10 + bump],
-      final,
-      corrected: [false, false, false, true, false, false, false, false, false, false],
-      unit: 'percent',
-      decimals: 1,
-    }),
-    liveFrame({ name: 'us', times: seconds(10), values: Array(10).fill(3.25), final, unit: 'percent', decimals: 1 }),
-  ];
-}
 
 const over = () => screen.getByTestId('panecast-chart').querySelector('.u-over') as HTMLElement;
 /** Client x of a time on the chart (jsdom puts the plot's box at the page's origin). */
@@ -41,7 +24,7 @@ const rows = () =>
 
 async function showPanel(options: Partial<LiveOptions> = {}, props: { timeZone?: string } = {}) {
   let commits = 0;
-  const element = (data = panelData(frames())) => (
+  const element = (data = panelData(twoSeries())) => (
     <Profiler id="panel" onRender={() => commits++}>
       <LivePanel {...panelProps(data, options)} {...props} />
     </Profiler>
@@ -50,7 +33,7 @@ async function showPanel(options: Partial<LiveOptions> = {}, props: { timeZone?:
   await advance(100);
   return {
     commits: () => commits,
-    update: (bump: number) => view.rerender(element(panelData(frames(bump)))),
+    update: (bump: number) => view.rerender(element(panelData(twoSeries(bump)))),
   };
 }
 
@@ -170,7 +153,7 @@ describe('the hover tooltip', () => {
 
   it('takes no pointer events, so a drag over it still zooms (and hides it meanwhile)', async () => {
     const onChangeTimeRange = jest.fn();
-    render(<LivePanel {...panelProps(panelData(frames()))} onChangeTimeRange={onChangeTimeRange} />);
+    render(<LivePanel {...panelProps(panelData(twoSeries()))} onChangeTimeRange={onChangeTimeRange} />);
     await advance(100);
     hover(T0 + 2000);
     await advance(20);

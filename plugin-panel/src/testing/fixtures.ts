@@ -72,6 +72,27 @@ export function seconds(count: number, start = T0): number[] {
   return Array.from({ length: count }, (_, i) => start + i * 1000);
 }
 
+/**
+ * Two series of ten 1 s windows from T0 in percent: eu rising 1…10 with the fourth window
+ * corrected and the newest open (10 + `bump`, so a test can change it), us flat at 3.25.
+ */
+export function twoSeries(bump = 0, connection?: LiveConnection): DataFrame[] {
+  const final = [...Array(9).fill(true), false];
+  return [
+    liveFrame({
+      name: 'eu',
+      times: seconds(10),
+      values: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10 + bump],
+      final,
+      corrected: [false, false, false, true, false, false, false, false, false, false],
+      unit: 'percent',
+      decimals: 1,
+      connection,
+    }),
+    liveFrame({ name: 'us', times: seconds(10), values: Array(10).fill(3.25), final, unit: 'percent', decimals: 1, connection }),
+  ];
+}
+
 const emptyFieldConfig: FieldConfigSource = { defaults: {}, overrides: [] };
 
 /** Frames after Grafana's field-config step (display processors, series indices, defaults). */

@@ -23,7 +23,7 @@ import type { LiveBus } from './live/live-bus';
 import { MemoryConnectionLedger } from './live/memory-connection-ledger';
 import { MemoryLiveBus } from './live/memory-live-bus';
 import { RedisConnectionLedger } from './live/redis-connection-ledger';
-import { RedisLiveBus } from './live/redis-live-bus';
+import { leaderKey, RedisLiveBus } from './live/redis-live-bus';
 import { loadMetricFiles } from './metrics-files';
 import { SelfMetrics } from './observe/exposition';
 import { HistoryWriter } from './process/history-writer';
@@ -89,14 +89,15 @@ const EMBEDDED_LOG_RETAIN_BYTES = 4 * 1024 * 1024;
 
 function adaptersFor(config: Config): Adapters {
   if (config.mode === 'embedded') {
+    const bus = new MemoryLiveBus({ replayFrames: LIVE_LIMITS.replayFrames, queryLeaseMs: QUERY_LEASE_MS });
     return {
       // A tail of committed records per partition: the embedded log would otherwise grow for as long as it runs.
       log: new MemoryLog(config.kafka.partitions, { retainBytes: EMBEDDED_LOG_RETAIN_BYTES }),
       paneState: new MemoryPaneState(),
       dedup: new MemoryDedupStore(),
-      hotStore: new MemoryHotStore(config.kafka.groupId, HOT_RETENTION_MS),
+      hotStore: new MemoryHotStore(config.kafka.groupId, HOT_RETENTION_MS, (writer) => bus.holdsLease(writer)),
       history: new MemoryHistory(),
-      bus: new MemoryLiveBus({ replayFrames: LIVE_LIMITS.replayFrames, queryLeaseMs: QUERY_LEASE_MS }),
+      bus,
       ledger: new MemoryConnectionLedger(CONNECTION_LEASE_MS),
       checks: [],
       close: async () => {},
@@ -112,7 +113,7 @@ function adaptersFor(config: Config): Adapters {
     log,
     paneState: new RedisPaneState(redis, config.kafka.groupId),
     dedup: new RedisDedupStore(redis, config.kafka.groupId),
-    hotStore: new RedisHotStore(redis, config.kafka.groupId, HOT_RETENTION_MS),
+    hotStore: new RedisHotStore(redis, config.kafka.groupId, HOT_RETENTION_MS, leaderKey(config.kafka.groupId)),
     history,
     bus: new RedisLiveBus(redis, config.kafka.groupId, { replayFrames: LIVE_LIMITS.replayFrames, queryLeaseMs: QUERY_LEASE_MS }),
     ledger: new RedisConnectionLedger(redis, config.kafka.groupId, CONNECTION_LEASE_MS),

@@ -347,7 +347,7 @@ export class LiveComposer {
   }
 
   private async write(batch: WindowResults): Promise<void> {
-    await Promise.all(this.sinks.map((sink) => sink.write(batch).catch((error: Error) => console.warn(`composer: sink ${sink.name}: ${error.message}`))));
+    await Promise.all(this.sinks.map((sink) => sink.write(batch, this.options.instanceId).catch((error: Error) => console.warn(`composer: sink ${sink.name}: ${error.message}`))));
   }
 
   snapshot(): { leader: boolean; queries: number; partitions: number; watermark: number | null; published: number } {

@@ -91,6 +91,11 @@ export class MemoryLiveBus implements LiveBus {
     return false;
   }
 
+  /** Whether `instanceId` holds the leadership lease now (fences the memory hot store's writers). */
+  holdsLease(instanceId: string): boolean {
+    return this.leader !== undefined && this.leader.id === instanceId && this.leader.expiresAt > this.clock();
+  }
+
   async resign(instanceId: string): Promise<void> {
     if (this.leader?.id === instanceId) {
       this.leader = undefined;

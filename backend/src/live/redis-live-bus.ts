@@ -134,6 +134,11 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0
 `;
 
+/** The key holding the composer leader's instance id; the hot store's writes are fenced by it too. */
+export function leaderKey(namespace: string): string {
+  return `panecast:${namespace}:live:leader`;
+}
+
 /** Idle queries' keys expire after this long without a publish. */
 const QUERY_TTL_MS = 3600_000;
 
@@ -144,6 +149,7 @@ function frameBody(frame: NewFrame): string {
 
 export class RedisLiveBus implements LiveBus {
   private readonly prefix: string;
+  private readonly leaderKey: string;
   private readonly subscriber: Redis;
   /** channel → query key, and query key → listeners. */
   private readonly channels = new Map<string, string>();
@@ -163,6 +169,7 @@ export class RedisLiveBus implements LiveBus {
     private readonly clock: () => number = Date.now,
   ) {
     this.prefix = `panecast:${namespace}:live`;
+    this.leaderKey = leaderKey(namespace);
     // A subscribed connection can run nothing else: a dedicated one.
     this.subscriber = redis.duplicate({ enableAutoPipelining: false });
     this.subscriber.on('error', (error: Error) => console.warn(`redis live bus: ${error.message}`));
@@ -237,7 +244,7 @@ export class RedisLiveBus implements LiveBus {
       args.push(stateField(frame), String(frame.window.end), frameBody(frame));
     }
     try {
-      const seq = await this.redis.eval(PUBLISH_SCRIPT, 5, keys.seq, keys.ring, keys.state, keys.ends, `${this.prefix}:leader`, ...args);
+      const seq = await this.redis.eval(PUBLISH_SCRIPT, 5, keys.seq, keys.ring, keys.state, keys.ends, this.leaderKey, ...args);
       return Number(seq);
     } catch (error) {
       if ((error as Error).message.includes('PANECAST_NOT_LEADER')) {
@@ -261,7 +268,7 @@ export class RedisLiveBus implements LiveBus {
   }
 
   async lead(instanceId: string, ttlMs: number): Promise<boolean> {
-    const leads = (await this.redis.eval(LEAD_SCRIPT, 1, `${this.prefix}:leader`, instanceId, String(ttlMs))) === 1;
+    const leads = (await this.redis.eval(LEAD_SCRIPT, 1, this.leaderKey, instanceId, String(ttlMs))) === 1;
     if (leads) {
       this.publisher = instanceId;
     }
@@ -269,7 +276,7 @@ export class RedisLiveBus implements LiveBus {
   }
 
   async resign(instanceId: string): Promise<void> {
-    await this.redis.eval(RESIGN_SCRIPT, 1, `${this.prefix}:leader`, instanceId);
+    await this.redis.eval(RESIGN_SCRIPT, 1, this.leaderKey, instanceId);
   }
 
   async register(queries: readonly RegisteredQuery[]): Promise<void> {

@@ -7,7 +7,9 @@
  * `panecast:<namespace>:hot:<metric>:<aggregate>:<window>:<dim=value,...>`
  * (namespace = the consumer group, like the pane state), field = window
  * start (epoch ms), value = the aggregate; each hash expires `retentionMs`
- * after its last write.
+ * after its last write. Every composer may write it, but only the one
+ * holding the leadership lease does: a write from any other is refused
+ * (LeaseLostError), so an old leader cannot overwrite its successor.
  */
 import type { WindowResults, WindowSink } from './window-sink';
 import { groupName, windowName } from './window-sink';
@@ -16,6 +18,14 @@ export interface HotStore extends WindowSink {
   read(metric: string, aggregate: string, window: string, group: Record<string, string>, windowStart: number): Promise<number | undefined>;
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** A hot-store write from a composer that no longer holds the leadership lease; nothing was written. */
+export class LeaseLostError extends Error {
+  constructor(writer: string) {
+    super(`${writer} does not hold the live composer lease; hot-store write refused`);
+    this.name = 'LeaseLostError';
+  }
 }
 
 export function seriesKey(namespace: string, metric: string, aggregate: string, window: string, group: Readonly<Record<string, string>>): string {

@@ -1,5 +1,5 @@
 /** In-memory twin of the Redis hot store, with the same keys and expiry. */
-import { finalsBySeries, seriesKey, type HotStore } from './hot-store';
+import { finalsBySeries, LeaseLostError, seriesKey, type HotStore } from './hot-store';
 import type { WindowResults } from './window-sink';
 
 export class MemoryHotStore implements HotStore {
@@ -9,10 +9,15 @@ export class MemoryHotStore implements HotStore {
   constructor(
     private readonly namespace: string,
     private readonly retentionMs: number,
+    /** Whether a composer holds the leadership lease now (the memory live bus's holdsLease). */
+    private readonly holdsLease: (writer: string) => boolean,
     private readonly clock: () => number = Date.now,
   ) {}
 
-  async write(batch: WindowResults): Promise<void> {
+  async write(batch: WindowResults, writer: string): Promise<void> {
+    if (!this.holdsLease(writer)) {
+      throw new LeaseLostError(writer);
+    }
     const now = this.clock();
     for (const [key, entries] of finalsBySeries(this.namespace, batch)) {
       let hash = this.hashes.get(key);

@@ -1,7 +1,30 @@
 /** Redis adapter of the hot store of composed values. */
 import type Redis from 'ioredis';
-import { finalsBySeries, seriesKey, type HotStore } from './hot-store';
+import { finalsBySeries, LeaseLostError, seriesKey, type HotStore } from './hot-store';
 import type { WindowResults } from './window-sink';
+
+/**
+ * KEYS: the composer's leader key, then one hash per series. ARGV: writer, retention ms, then per
+ * series the number of its fields followed by field, value pairs. Writes nothing unless `writer`
+ * holds the leader lease: the check and the writes are one script, so a composer that stalled
+ * past its lease between its publish and this write cannot overwrite its successor's values.
+ */
+const WRITE_SCRIPT = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then
+  return redis.error_reply('PANECAST_NOT_LEADER')
+end
+local at = 3
+for k = 2, #KEYS do
+  local count = tonumber(ARGV[at])
+  redis.call('HSET', KEYS[k], unpack(ARGV, at + 1, at + count * 2))
+  redis.call('PEXPIRE', KEYS[k], ARGV[2])
+  at = at + 1 + count * 2
+end
+return #KEYS - 1
+`;
+
+/** Series per script call: keeps each call's argument list well under Lua's unpack limit. */
+const SERIES_PER_CALL = 500;
 
 export class RedisHotStore implements HotStore {
   readonly name = 'hot-store';
@@ -9,22 +32,29 @@ export class RedisHotStore implements HotStore {
     private readonly redis: Redis,
     private readonly namespace: string,
     private readonly retentionMs: number,
+    /** The live bus's leader key (redis-live-bus.ts leaderKey): the lease that fences writers. */
+    private readonly leaderKey: string,
   ) {}
 
-  async write(batch: WindowResults): Promise<void> {
-    const series = finalsBySeries(this.namespace, batch);
-    if (series.size === 0) {
-      return;
-    }
-    const multi = this.redis.multi();
-    for (const [key, entries] of series) {
-      multi.hset(key, ...entries.flatMap(([start, value]) => [String(start), String(value)]));
-      multi.pexpire(key, this.retentionMs);
-    }
-    const replies = await multi.exec();
-    const failed = replies?.find(([error]) => error !== null);
-    if (replies === null || failed !== undefined) {
-      throw new Error(`redis: hot-store write failed: ${failed?.[0]?.message ?? 'transaction aborted'}`);
+  async write(batch: WindowResults, writer: string): Promise<void> {
+    const series = [...finalsBySeries(this.namespace, batch)];
+    for (let from = 0; from < series.length; from += SERIES_PER_CALL) {
+      const chunk = series.slice(from, from + SERIES_PER_CALL);
+      const args = [writer, String(this.retentionMs)];
+      for (const [, entries] of chunk) {
+        args.push(String(entries.length));
+        for (const [start, value] of entries) {
+          args.push(String(start), String(value));
+        }
+      }
+      try {
+        await this.redis.eval(WRITE_SCRIPT, chunk.length + 1, this.leaderKey, ...chunk.map(([key]) => key), ...args);
+      } catch (error) {
+        if ((error as Error).message.includes('PANECAST_NOT_LEADER')) {
+          throw new LeaseLostError(writer);
+        }
+        throw new Error(`redis: hot-store write failed: ${(error as Error).message}`);
+      }
     }
   }
 

@@ -27,8 +27,13 @@ export interface WindowResults {
 
 export interface WindowSink {
   readonly name: string;
-  /** Must be idempotent: a retry after a failure writes the same values again. */
-  write(batch: WindowResults): Promise<void>;
+  /**
+   * Must be idempotent: a retry after a failure writes the same values again.
+   * `writer` is the composer instance that composed the batch: a sink several
+   * composers share writes only while `writer` holds the leadership lease, so
+   * one that stalled past its lease cannot overwrite what its successor wrote.
+   */
+  write(batch: WindowResults, writer: string): Promise<void>;
 }
 
 /** Label value for a window length, e.g. 1000 → "1s", 60000 → "1m". */

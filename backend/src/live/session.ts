@@ -9,11 +9,7 @@
  * already read (a client sends hello and its subscribes at once) are queued
  * and handled in order after welcome, as if they had arrived after it.
  *
- * A subscription first syncs (frames arriving meanwhile are held), then goes
- * live: sync = the replay ring after the client's seq when it resumes and the
- * ring still has it, otherwise a snapshot (flagged `fresh` when it answers a
- * resume or replaces a gap); held frames at or below the sync point are
- * dropped, the rest follow in order.
+ * A subscription first syncs to a known seq, then goes live (subscription-sync.ts).
  */
 import {
   CLOSE,
@@ -23,15 +19,15 @@ import {
   type ClientMessage,
   type Limits,
   type SubscribeMessage,
-  type WindowValue,
 } from '@panecast/protocol';
 import { PanecastError, type ErrorCode } from '../errors';
 import { compileQuery, type CompiledQuery, type MetricDefinition, type WindowQuery } from '../window';
 import type { TokenClaims, TokenResult } from './auth';
-import { shareFrames, type Hub } from './hub';
+import type { Hub } from './hub';
 import type { LiveBus } from './live-bus';
 import type { Outbox } from './outbox';
 import { Subscription } from './subscription';
+import { syncSubscription, type SyncIo } from './subscription-sync';
 import type { Admission } from './token-connections';
 
 export interface SessionContext {
@@ -86,6 +82,7 @@ export class Session {
   private tokens: number;
   private refilledAt: number;
   private strikes = 0;
+  private readonly syncIo: SyncIo;
 
   constructor(
     private readonly context: SessionContext,
@@ -94,6 +91,7 @@ export class Session {
   ) {
     this.tokens = context.limits.subscribesPerSecond;
     this.refilledAt = context.clock();
+    this.syncIo = { bus: context.bus, outbox, firstFramesTimeoutMs: context.firstFramesTimeoutMs, send: (message) => this.send(message) };
     this.later(context.helloTimeoutMs, () => {
       if (this.state === 'awaiting-hello') {
         this.close(CLOSE.TIMEOUT, `no hello within ${context.helloTimeoutMs} ms`);
@@ -337,7 +335,7 @@ export class Session {
 
   private async start(sub: Subscription, requestId: string, input: WindowQuery, resumeSeq: number | undefined): Promise<void> {
     await this.context.hub.attach({ key: sub.key, query: input }, sub);
-    await this.sync(sub, { requestId }, false, resumeSeq);
+    await syncSubscription(sub, this.syncIo, { requestId }, false, resumeSeq);
   }
 
   private unsubscribe(requestId: string, subId: string): void {
@@ -361,55 +359,9 @@ export class Session {
     if (sub.syncing || sub.closed) {
       return;
     }
-    this.sync(sub, undefined, true, resumeSeq).catch((error: Error) => {
+    syncSubscription(sub, this.syncIo, undefined, true, resumeSeq).catch((error: Error) => {
       console.warn(`session: re-sync of ${sub.id} failed: ${error.message}`);
       this.close(CLOSE.INTERNAL_ERROR, 'PANECAST_ERR_INTERNAL');
     });
-  }
-
-  /**
-   * Brings a subscription to a known seq, then lets held frames through.
-   * `answer` is set on the first sync (the `subscribed` reply is due);
-   * `gap` marks a re-sync after frames were lost.
-   */
-  private async sync(sub: Subscription, answer: { requestId: string } | undefined, gap: boolean, resumeSeq?: number): Promise<void> {
-    sub.syncing = true;
-    const bus = this.context.bus;
-    if (resumeSeq !== undefined) {
-      const missed = await bus.replay(sub.key, resumeSeq);
-      if (sub.closed) {
-        return;
-      }
-      if (missed !== undefined) {
-        if (answer !== undefined) {
-          this.send({ type: 'subscribed', id: answer.requestId, sub: sub.id, resumed: true });
-        }
-        sub.lastSeq = resumeSeq;
-        sub.release(shareFrames(missed));
-        return;
-      }
-    }
-    let snapshot = await bus.snapshot(sub.key);
-    if (snapshot === undefined) {
-      // A query nobody watched before: the composer starts on registration; wait for its first batch.
-      await new Promise<void>((resolve) => {
-        sub.onNextBatch(resolve);
-        setTimeout(resolve, this.context.firstFramesTimeoutMs).unref();
-      });
-      snapshot = await bus.snapshot(sub.key);
-    }
-    if (sub.closed) {
-      return;
-    }
-    const seq = snapshot?.seq ?? 0;
-    if (answer !== undefined) {
-      this.send({ type: 'subscribed', id: answer.requestId, sub: sub.id, resumed: false });
-    }
-    this.outbox.forget(`${sub.json}\u0000`);
-    const windows: WindowValue[] = (snapshot?.frames ?? []).map((frame) => ({ series: frame.series, window: frame.window, value: frame.value, final: frame.final }));
-    const fresh = gap || resumeSeq !== undefined;
-    this.send(fresh ? { type: 'snapshot', sub: sub.id, seq, windows, fresh: true } : { type: 'snapshot', sub: sub.id, seq, windows });
-    sub.lastSeq = seq;
-    sub.release([]);
   }
 }

@@ -31,14 +31,13 @@
  * admissions has the batch applied again on the partition's stored state
  * with the ledger the refusal reported.
  */
-import { recordText, type EventLog, type LogConsumer, type OutgoingRecord, type RecordBatch } from '../buffer/event-log';
+import type { EventLog, LogConsumer, RecordBatch } from '../buffer/event-log';
 import { PanecastError } from '../errors';
-import { encodeEvent } from '../collect/event';
-import { decodeRecordEvents } from '../collect/event-records';
 import type { DedupStore } from '../store/dedup-store';
 import { FencedError, HISTORY_SEAL, type PaneStateStore } from '../store/pane-state';
 import { BatchDedup, type BatchDedupOptions } from './batch-dedup';
 import { PartitionTenures } from './partition-tenures';
+import { applyBatch, overflowCounts, type BatchRun, type PartitionWork } from './partition-work';
 import { AdmissionGate, WindowEngine, resolveStoreOptions, type MetricDefinition, type PaneStore, type StoreOptions } from '../window';
 
 /** Applications of one batch before giving up (each after a commit refused for its admissions). */
@@ -68,43 +67,6 @@ export interface ProcessorStats {
   /** Per metric, committed events that went to `__other__` (beyond the cardinality cap). */
   overflowEvents: Record<string, number>;
   partitions: number[];
-}
-
-interface PartitionWork {
-  readonly engine: WindowEngine;
-  /** Fencing epoch of our load; the store refuses commits once a newer owner loaded. */
-  readonly epoch: number;
-  /** Last offset whose effect is in the engine (and, after a commit, in the store). */
-  applied: number;
-  maxEventTime: number;
-  /** The history seal as of the load or the last commit: panes below it are read by history, so events there are too late. */
-  historySeal: number;
-  /** First attempt of each recent batch; undefined without options.dedup. */
-  readonly dedup: BatchDedup | undefined;
-}
-
-/** One application of a batch: what it found, counted once the batch is settled. */
-interface BatchRun {
-  /** Offset of the last new record (the partition's applied offset when there was none). */
-  last: number;
-  /** Too-late events, each with its place in the batch (record offset / index in the record). */
-  late: Array<{ place: string; record: OutgoingRecord }>;
-  consumed: number;
-  duplicatesSkipped: number;
-  retriedEvents: number;
-  undecodable: number;
-  /** Per metric, the engine's overflow count before the batch. */
-  overflowBefore: Map<string, number>;
-}
-
-function overflowCounts(engine: WindowEngine): Map<string, number> {
-  return new Map([...engine.store.metrics()].map((metric) => [metric.definition.name, metric.registry.overflowEvents]));
-}
-
-/** A record's key as the late-events topic takes it: none for an empty key. */
-function keyText(key: string | Uint8Array): string | undefined {
-  const text = recordText(key);
-  return text === '' ? undefined : text;
 }
 
 export class Processor {
@@ -239,7 +201,7 @@ export class Processor {
     // Across applications: a later one (on a newer seal) finds the same late events and maybe more.
     const lateSent = new Set<string>();
     for (let attempt = 1; ; attempt++) {
-      const run = this.apply(work, batch);
+      const run = applyBatch(work, batch, this.options.outOfOrdernessMs, this.storeOptions.allowedLatenessMs);
       if (run.last === work.applied) {
         this.count(run);
         return;
@@ -286,49 +248,6 @@ export class Processor {
     }
   }
 
-  /** Feeds the batch's new records to the engine; counts go to the stats only once the batch is settled. */
-  private apply(work: PartitionWork, batch: RecordBatch): BatchRun {
-    const run: BatchRun = { last: work.applied, late: [], consumed: 0, duplicatesSkipped: 0, retriedEvents: 0, undecodable: 0, overflowBefore: overflowCounts(work.engine) };
-    const ooo = this.options.outOfOrdernessMs;
-    // The engine's watermark at which a pane below the seal is too late (see the class comment).
-    const sealFloor = work.historySeal + this.storeOptions.allowedLatenessMs;
-    work.engine.beginBatch();
-    for (const record of batch.records) {
-      if (record.offset <= work.applied) {
-        run.duplicatesSkipped++;
-        continue;
-      }
-      run.last = record.offset;
-      // Text of one record at a time, not of a whole batch up front (as the kafkajs adapter
-      // once did): the string is garbage right after JSON.parse and dies young, where a batch
-      // of strings held to its end survived scavenges and was copied and promoted.
-      // A record holds one event or several of one key (collect/event-records.ts); it is
-      // applied whole, so the batch's offset bookkeeping stays per record.
-      let index = -1;
-      for (const event of decodeRecordEvents(recordText(record.value))) {
-        index++;
-        if (event === undefined) {
-          run.undecodable++;
-          continue;
-        }
-        if (event.origin !== undefined && work.dedup !== undefined && !work.dedup.admit(event.origin, record.offset)) {
-          // A retried batch whose first attempt this partition already holds.
-          run.retriedEvents++;
-          continue;
-        }
-        run.consumed++;
-        // Watermark before this event: a function of the events before it only (and of the seal).
-        const outcome = work.engine.apply(event, Math.max(work.maxEventTime - ooo, sealFloor));
-        if (outcome === 'too-late') {
-          run.late.push({ place: `${record.offset}/${index}`, record: { key: keyText(record.key), value: encodeEvent(event), timestamp: event.ts } });
-        }
-        if (event.ts > work.maxEventTime) {
-          work.maxEventTime = event.ts;
-        }
-      }
-    }
-    return run;
-  }
 
   /**
    * Commits the applied batch: true when it went through, false when the

@@ -25,24 +25,11 @@
  * File reading and YAML decoding are the caller's: this module is pure.
  */
 import { PanecastError } from '../errors';
-import type { FieldValue } from '../collect/event';
 import { DEFAULT_HLL_PRECISION, MAX_HLL_PRECISION, MIN_HLL_PRECISION } from './aggregates/hyperloglog';
-import { FIELD_PATTERN, TYPE_PATTERN } from './event-names';
+import { FIELD_PATTERN } from './event-names';
+import { MatchParser, isRecord, type MetricMatch } from './metric-match-parser';
 
-export type WhereOp = 'eq' | 'ne' | 'in' | 'gt' | 'gte' | 'lt' | 'lte';
-
-export interface WhereCondition {
-  readonly field: string;
-  readonly op: WhereOp;
-  /** A list for `in`, a number for gt/gte/lt/lte, a scalar for eq/ne. */
-  readonly value: FieldValue | readonly FieldValue[];
-}
-
-export interface MetricMatch {
-  /** Event types that feed the metric; undefined (`type: "*"` or only `where`): any type that passes `where`. */
-  readonly types?: readonly string[];
-  readonly where: readonly WhereCondition[];
-}
+export type { MetricMatch, WhereCondition, WhereOp } from './metric-match-parser';
 
 export interface MetricDefinition {
   readonly name: string;
@@ -102,7 +89,6 @@ export function formatIssue(issue: DefinitionIssue): string {
 }
 
 const NAME_PATTERN = /^[a-z][a-z0-9_]{0,63}$/;
-const WHERE_OPS: readonly WhereOp[] = ['eq', 'ne', 'in', 'gt', 'gte', 'lt', 'lte'];
 const KNOWN_FIELDS = [
   'name',
   'description',
@@ -116,22 +102,10 @@ const KNOWN_FIELDS = [
   'cardinalityCap',
 ];
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function isScalar(value: unknown): value is FieldValue {
-  return (
-    value === null ||
-    typeof value === 'string' ||
-    typeof value === 'boolean' ||
-    (typeof value === 'number' && Number.isFinite(value))
-  );
-}
-
 /** Collects the issues of one metric entry; returns the definition when there are none. */
 class EntryParser {
   readonly issues: DefinitionIssue[] = [];
+  private readonly matchParser = new MatchParser((field, rule) => this.fail(field, rule));
 
   constructor(
     private readonly file: string,
@@ -148,96 +122,6 @@ class EntryParser {
       return this.fail(field, 'must be a field name (a letter or _, then letters, digits, _ . : -; at most 128)');
     }
     return value;
-  }
-
-  types(value: unknown): string[] | undefined {
-    const list = typeof value === 'string' ? [value] : value;
-    if (!Array.isArray(list) || list.length === 0) {
-      return this.fail('match.type', 'must be an event type or a non-empty list of them');
-    }
-    for (const type of list) {
-      if (typeof type !== 'string' || !TYPE_PATTERN.test(type)) {
-        return this.fail('match.type', `${JSON.stringify(type)} is not an event type (1-64 of letters, digits, _ . : -)`);
-      }
-    }
-    return [...new Set(list as string[])];
-  }
-
-  condition(field: string, op: string, value: unknown): WhereCondition | undefined {
-    const where = `match.where.${field}`;
-    if (!(WHERE_OPS as readonly string[]).includes(op)) {
-      return this.fail(where, `unknown operator "${op}"; use one of ${WHERE_OPS.join(', ')}`);
-    }
-    if (op === 'in') {
-      if (!Array.isArray(value) || value.length === 0 || !value.every(isScalar)) {
-        return this.fail(where, '`in` takes a non-empty list of strings, numbers, booleans or null');
-      }
-      return { field, op, value: Object.freeze([...(value as FieldValue[])]) };
-    }
-    if (op === 'eq' || op === 'ne') {
-      if (!isScalar(value)) {
-        return this.fail(where, `\`${op}\` takes a string, a finite number, a boolean or null`);
-      }
-      return { field, op, value };
-    }
-    if (typeof value !== 'number' || !Number.isFinite(value)) {
-      return this.fail(where, `\`${op}\` takes a finite number`);
-    }
-    return { field, op: op as WhereOp, value };
-  }
-
-  where(value: unknown): WhereCondition[] | undefined {
-    if (!isRecord(value) || Object.keys(value).length === 0) {
-      return this.fail('match.where', 'must map field names to a value or to {operator: value}');
-    }
-    const conditions: WhereCondition[] = [];
-    for (const [field, test] of Object.entries(value)) {
-      if (!FIELD_PATTERN.test(field)) {
-        this.fail(`match.where.${field}`, 'must be a field name');
-        continue;
-      }
-      if (isRecord(test)) {
-        if (Object.keys(test).length === 0) {
-          this.fail(`match.where.${field}`, 'needs at least one operator');
-        }
-        for (const [op, operand] of Object.entries(test)) {
-          const condition = this.condition(field, op, operand);
-          if (condition !== undefined) {
-            conditions.push(condition);
-          }
-        }
-      } else {
-        const condition = this.condition(field, 'eq', test);
-        if (condition !== undefined) {
-          conditions.push(condition);
-        }
-      }
-    }
-    return conditions;
-  }
-
-  match(value: unknown): MetricMatch | undefined {
-    if (!isRecord(value)) {
-      return this.fail('match', 'must be an object with `type` and/or `where`');
-    }
-    for (const key of Object.keys(value)) {
-      if (key !== 'type' && key !== 'where') {
-        this.fail(`match.${key}`, 'is not a known field (known: type, where)');
-      }
-    }
-    if (value.type === undefined && value.where === undefined) {
-      return this.fail('match', 'needs `type` and/or `where` (`type: "*"` matches every event type)');
-    }
-    if (value.type === '*') {
-      const where = value.where === undefined ? [] : this.where(value.where);
-      return where === undefined ? undefined : { where };
-    }
-    const types = value.type === undefined ? undefined : this.types(value.type);
-    const where = value.where === undefined ? [] : this.where(value.where);
-    if (where === undefined || (value.type !== undefined && types === undefined)) {
-      return undefined;
-    }
-    return types === undefined ? { where } : { types, where };
   }
 
   dimensions(value: unknown): string[] | undefined {
@@ -286,7 +170,7 @@ class EntryParser {
     if (entry.unit !== undefined && (typeof entry.unit !== 'string' || entry.unit.length === 0 || entry.unit.length > 32)) {
       this.fail('unit', 'must be a string of 1 to 32 characters');
     }
-    const match = this.match(entry.match);
+    const match = this.matchParser.match(entry.match);
     const measure = entry.measure === undefined ? undefined : this.fieldName('measure', entry.measure);
     const distinctOf = entry.distinctOf === undefined ? undefined : this.fieldName('distinctOf', entry.distinctOf);
     if (entry.quantiles !== undefined && typeof entry.quantiles !== 'boolean') {

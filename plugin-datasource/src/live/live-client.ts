@@ -2,7 +2,7 @@
  * The live channel's client (protocol/PROTOCOL.md, version 2): one WebSocket per datasource
  * instance, many subscriptions multiplexed on it.
  *
- * States (one setState emits every transition with a code and a reason):
+ * States (live-state.ts: one setter emits every transition with a code and a reason):
  *   idle ──subscribe──▶ connecting ──welcome──▶ connected
  *     ▲                    │  ▲                    │ close / ping timeout / gap-free renewal
  *     │ last unsubscribe   ▼  │ backoff timer      ▼
@@ -10,17 +10,15 @@
  *   failed: a close the client cannot fix by retrying (closeAction 'stop', or a gateway that
  *   speaks another version); a new subscribe tries again.
  *
- * - Tokens: a fresh one is fetched before every connection (`token()`, POST /v1/live/token
- *   through Grafana's data proxy), so a reconnect after 4001/4002 never reuses a spent one.
+ * - Tokens: a fresh one is fetched before every connection (connection-attempt.ts).
  * - Renewal without a gap (PROTOCOL.md `expiring`, renewal.ts): a second connection opens beside
  *   the current one with a fresh token; on its welcome it takes over, every subscription resumes
  *   there from its last applied seq, and only then is the old one closed. The state stays connected.
  *
  * - One teardown funnel, disconnect(): clears the connection id (callbacks of a dead socket are
  *   ignored), clears timers, then reconnects with backoff + full jitter while subscriptions remain.
- * - Sequence numbers per subscription with checkSequence: duplicates are dropped; a gap
- *   re-subscribes under a new wire id with `resume: { seq: last }`; after a reconnect every
- *   subscription resumes from its last applied seq.
+ * - Sequence numbers per subscription (subscription-table.ts): duplicates are dropped, a gap
+ *   re-subscribes, every subscription resumes from its last applied seq.
  * - Liveness: when nothing arrived for heartbeatMs the client pings; nothing for another
  *   heartbeatMs and the connection is taken for dead.
  * - Subscribes are paced to the welcome's `limits.subscribesPerSecond` (pacer.ts): many panels
@@ -30,7 +28,6 @@
 import {
   DEFAULT_LIMITS,
   PROTOCOL_VERSION,
-  checkSequence,
   closeAction,
   encode,
   formatClientMessage,
@@ -40,15 +37,17 @@ import {
   type Limits,
   type SequencedMessage,
   type ServerMessage,
-  type SubscribeMessage,
   type SubscribeQuery,
 } from '@panecast/protocol';
 
 import { DEFAULT_BACKOFF, backoffDelay } from './backoff';
+import { attemptConnection, requestToken } from './connection-attempt';
+import { LiveStateMachine } from './live-state';
 import { SubscribePacer } from './pacer';
 import { Renewal } from './renewal';
 import { browserSocket, closeQuietly, type SocketLike } from './socket';
 import { SubscribeRetries } from './subscribe-retries';
+import { SubscriptionTable } from './subscription-table';
 import { Watchdog } from './watchdog';
 
 import type { LiveClientOptions, LiveState, LiveSubscription, StateChange, Subscription, SubscriptionHandler } from './live-types';
@@ -57,17 +56,9 @@ export type { LiveClientOptions, LiveState, LiveSubscription, StateChange, Subsc
 
 type Timer = ReturnType<typeof setTimeout>;
 
-/** The code and text of a failed token request (a PanecastRequestError, or anything thrown). */
-function tokenFailure(error: unknown): { code: string; message: string } {
-  const coded = error as { code?: unknown; message?: unknown } | undefined;
-  const message = typeof coded?.message === 'string' ? coded.message : String(error);
-  return { code: typeof coded?.code === 'string' ? coded.code : 'PANECAST_ERR_CLIENT_UNREACHABLE', message };
-}
-
 export class LiveClient {
-  private stateValue: LiveState = 'idle';
-  private readonly listeners = new Set<(change: StateChange) => void>();
-  private readonly subs = new Map<string, Subscription>();
+  private readonly machine = new LiveStateMachine();
+  private readonly subs = new SubscriptionTable();
   private socket?: SocketLike;
   /** Id of the current connection: callbacks of any other socket are ignored. */
   private connection = 0;
@@ -102,7 +93,7 @@ export class LiveClient {
   }
 
   get state(): LiveState {
-    return this.stateValue;
+    return this.machine.state;
   }
 
   /**
@@ -119,17 +110,16 @@ export class LiveClient {
   }
 
   onStateChange(listener: (change: StateChange) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.machine.onChange(listener);
   }
 
   subscribe(query: SubscribeQuery, handler: SubscriptionHandler): LiveSubscription {
     const sub: Subscription = { wire: this.id('s'), query, handler, heldState: false, failed: false };
-    this.subs.set(sub.wire, sub);
+    this.subs.add(sub);
     this.clearTimer('lingerTimer');
-    if (this.stateValue === 'connected') {
+    if (this.state === 'connected') {
       this.sendSubscribe(sub);
-    } else if (this.stateValue === 'idle' || this.stateValue === 'failed') {
+    } else if (this.state === 'idle' || this.state === 'failed') {
       this.connect();
     }
     return { unsubscribe: () => this.unsubscribe(sub) };
@@ -142,16 +132,16 @@ export class LiveClient {
   }
 
   private unsubscribe(sub: Subscription): void {
-    if (this.subs.get(sub.wire) !== sub) {
+    if (!this.subs.holds(sub)) {
       return;
     }
-    this.subs.delete(sub.wire);
+    this.subs.delete(sub);
     // A subscribe still waiting in the pacer never reached the gateway, and one waiting for its
     // retry was dropped there: nothing to undo on the gateway.
     const queued = this.pacer.remove(sub);
     const dropped = this.retries.pending(sub);
     this.retries.forget(sub);
-    if (this.stateValue === 'connected' && !sub.failed && !queued && !dropped) {
+    if (this.state === 'connected' && !sub.failed && !queued && !dropped) {
       this.send({ type: 'unsubscribe', id: this.id('u'), sub: sub.wire });
     }
     if (this.subs.size === 0) {
@@ -170,17 +160,6 @@ export class LiveClient {
     return `${prefix}${this.nextId}`;
   }
 
-  private setState(state: LiveState, code?: string | number, reason?: string): void {
-    const previous = this.stateValue;
-    if (previous === state && code === undefined) {
-      return;
-    }
-    this.stateValue = state;
-    for (const listener of [...this.listeners]) {
-      listener({ state, previous, code, reason });
-    }
-  }
-
   private clearTimer(name: 'handshakeTimer' | 'reconnectTimer' | 'lingerTimer'): void {
     const timer = this[name];
     if (timer !== undefined) {
@@ -189,17 +168,13 @@ export class LiveClient {
     }
   }
 
-  private fetchToken(): Promise<string> {
-    return Promise.resolve().then(() => this.options.token());
-  }
-
   private connect(): void {
     this.clearTimer('reconnectTimer');
     const connection = ++this.ids;
     this.connection = connection;
     const alive = () => connection === this.connection;
     this.pendingError = undefined;
-    this.setState('connecting');
+    this.machine.set('connecting');
     const timeoutMs = this.options.handshakeTimeoutMs ?? 10_000;
     // The timeout covers the token request too: a hung proxy is a failed attempt like a hung socket.
     this.handshakeTimer = setTimeout(() => {
@@ -207,41 +182,27 @@ export class LiveClient {
         this.fail('PANECAST_ERR_CLIENT_HANDSHAKE_TIMEOUT', { ms: timeoutMs }, 'reconnecting');
       }
     }, timeoutMs);
-    this.fetchToken().then(
-      (token) => {
-        if (!alive()) {
-          return;
-        }
-        const factory = this.options.socket ?? browserSocket;
-        try {
-          this.socket = factory(this.options.url, {
-            open: () => alive() && this.send({ type: 'hello', version: PROTOCOL_VERSION, token }),
-            message: (text) => alive() && text !== undefined && this.receive(text),
-            close: (code, reason) => alive() && this.closed(code, reason),
-          });
-        } catch (error) {
-          // An invalid URL throws synchronously in the browser: retrying cannot fix it.
-          this.disconnect('failed', 'PANECAST_ERR_CLIENT_SOCKET', error instanceof Error ? error.message : String(error));
-        }
+    attemptConnection(this.options, {
+      alive,
+      socket: (socket) => {
+        this.socket = socket;
       },
-      (error: unknown) => {
-        if (alive()) {
-          const { code, message } = tokenFailure(error);
-          this.disconnect('reconnecting', code, message);
-        }
-      },
-    );
+      hello: (token) => this.send({ type: 'hello', version: PROTOCOL_VERSION, token }),
+      message: (text) => this.receive(text),
+      closed: (code, reason) => this.closed(code, reason),
+      failed: (then, code, reason) => this.disconnect(then, code, reason),
+    });
   }
 
   /** `expiring`: the next connection opens beside this one and takes over once welcomed (renewal.ts). */
   private renew(): void {
-    if (this.renewal?.active === true || this.stateValue !== 'connected') {
+    if (this.renewal?.active === true || this.state !== 'connected') {
       return;
     }
     this.renewal = new Renewal(
-      { url: this.options.url, token: () => this.fetchToken(), socket: this.options.socket ?? browserSocket, timeoutMs: this.options.handshakeTimeoutMs ?? 10_000 },
+      { url: this.options.url, token: () => requestToken(this.options), socket: this.options.socket ?? browserSocket, timeoutMs: this.options.handshakeTimeoutMs ?? 10_000 },
       (renewal, welcome) => {
-        if (renewal !== this.renewal || this.stateValue !== 'connected') {
+        if (renewal !== this.renewal || this.state !== 'connected') {
           renewal.cancel();
           return;
         }
@@ -282,15 +243,15 @@ export class LiveClient {
       for (const sub of this.subs.values()) {
         sub.handler.error(String(code), reason);
       }
-      this.setState('failed', code, reason);
+      this.machine.set('failed', code, reason);
       return;
     }
     if (then === 'idle' || this.subs.size === 0) {
-      this.setState('idle', code, reason);
+      this.machine.set('idle', code, reason);
       return;
     }
     const delay = backoffDelay(this.attempt++, this.options.backoff ?? DEFAULT_BACKOFF, this.options.random);
-    this.setState('reconnecting', code, reason);
+    this.machine.set('reconnecting', code, reason);
     this.reconnectTimer = setTimeout(() => this.connect(), delay);
   }
 
@@ -313,16 +274,9 @@ export class LiveClient {
   }
 
   private sendSubscribeNow(sub: Subscription): void {
-    if (this.subs.get(sub.wire) !== sub || sub.failed || this.stateValue !== 'connected') {
-      return;
+    if (this.subs.holds(sub) && !sub.failed && this.state === 'connected') {
+      this.send(this.subs.subscribeMessage(sub, this.id('r')));
     }
-    sub.requestId = this.id('r');
-    sub.heldState = sub.heldState || sub.lastSeq !== undefined;
-    const message: SubscribeMessage = { type: 'subscribe', id: sub.requestId, sub: sub.wire, query: sub.query };
-    if (sub.lastSeq !== undefined) {
-      message.resume = { seq: sub.lastSeq };
-    }
-    this.send(message);
   }
 
   private receive(text: string): void {
@@ -338,13 +292,9 @@ export class LiveClient {
       case 'welcome':
         return this.welcomed(message);
       case 'subscribed': {
-        const sub = this.subs.get(message.sub);
+        const sub = this.subs.subscribed(message.sub, message.resumed);
         if (sub !== undefined) {
           this.retries.forget(sub);
-        }
-        if (sub !== undefined && !message.resumed) {
-          // A snapshot follows and resets the sequence.
-          sub.lastSeq = undefined;
         }
         return;
       }
@@ -372,7 +322,7 @@ export class LiveClient {
     this.attempt = 0;
     this.heartbeatMs = heartbeatMs;
     this.welcomeLimits = welcome.limits;
-    this.setState('connected', code, code === undefined ? undefined : 'a new connection with a fresh token took over');
+    this.machine.set('connected', code, code === undefined ? undefined : 'a new connection with a fresh token took over');
     this.watchdog.start(heartbeatMs);
     this.pacer.reset(welcome.limits.subscribesPerSecond, DEFAULT_LIMITS.subscribesPerSecond);
     // A renewal taking over: retries pending for the old connection would subscribe twice here.
@@ -385,41 +335,21 @@ export class LiveClient {
   }
 
   private sequenced(message: SequencedMessage): void {
-    const sub = this.subs.get(message.sub);
-    if (sub === undefined || sub.failed) {
-      return;
-    }
-    const verdict = checkSequence(sub.lastSeq, message);
-    if (verdict === 'duplicate') {
-      return;
-    }
-    if (verdict === 'gap') {
-      this.resubscribe(sub);
-      return;
-    }
-    sub.lastSeq = message.seq;
-    if (message.type === 'snapshot') {
-      const replaces = message.fresh === true || sub.heldState;
-      sub.heldState = true;
-      sub.handler.snapshot(message.windows, replaces);
-    } else if (message.type === 'update') {
-      sub.handler.update(message);
-    } else {
-      sub.handler.correction(message);
+    const gapped = this.subs.deliver(message);
+    if (gapped !== undefined) {
+      this.resubscribe(gapped);
     }
   }
 
   /** Frames were lost on this connection: drop the wire subscription and resume under a new id. */
   private resubscribe(sub: Subscription): void {
     this.send({ type: 'unsubscribe', id: this.id('u'), sub: sub.wire });
-    this.subs.delete(sub.wire);
-    sub.wire = this.id('s');
-    this.subs.set(sub.wire, sub);
+    this.subs.rewire(sub, this.id('s'));
     this.sendSubscribe(sub);
   }
 
   private errorFrame(code: string, message: string, requestId: string | undefined): void {
-    const sub = requestId === undefined ? undefined : [...this.subs.values()].find((s) => s.requestId === requestId);
+    const sub = this.subs.byRequest(requestId);
     if (sub === undefined) {
       // A connection-level error (token, version): the close that follows reports it.
       this.pendingError = { code, message };

@@ -25,7 +25,6 @@ import {
   DEFAULT_LIMITS,
   DEFAULT_MAX_LIVE_WINDOW_MS,
   PROTOCOL_VERSION,
-  encode,
   parseClientMessage,
   type CorrectionMessage,
   type ServerMessage,
@@ -34,7 +33,11 @@ import {
   type WindowValue,
 } from '@panecast/protocol';
 
-import type { SocketEvents, SocketFactory, SocketLike } from '../live/socket';
+import type { SocketFactory, SocketLike } from '../live/socket';
+
+import { FakeConnection } from './fake-connection';
+
+export { FakeConnection } from './fake-connection';
 
 export interface FakeLiveServerOptions {
   /** Accepted tokens, read at each hello (so FakeBackend.tokens, the ones it minted, works); undefined accepts any (auth off). */
@@ -71,45 +74,6 @@ interface QueryState {
   windows: Map<string, WindowValue>;
   /** The last replayFrames frames, without `sub` (added per connection). */
   log: LoggedFrame[];
-}
-
-/** One client connection as the server sees it. */
-export class FakeConnection {
-  hello = false;
-  /** The token its hello carried. */
-  token?: string;
-  open = true;
-  /** Wire sub id → query key. */
-  readonly subs = new Map<string, string>();
-  /** Every client frame received, parsed. */
-  readonly received: Array<Record<string, unknown>> = [];
-  /** Sequenced frames still to be withheld (to provoke a gap). */
-  withhold = 0;
-  /** The subscribe-rate bucket (rateLimit). */
-  tokens = DEFAULT_LIMITS.subscribesPerSecond;
-  refilledAt = Date.now();
-  strikes = 0;
-
-  constructor(
-    readonly server: FakeLiveServer,
-    readonly events: SocketEvents,
-  ) {}
-
-  send(message: ServerMessage): void {
-    if (this.open) {
-      // Sent while open: it arrives even if the server closes right after (an error before a close).
-      const text = encode(message);
-      this.server.defer(() => this.events.message(text));
-    }
-  }
-
-  /** The server closes the connection. */
-  close(code: number, reason = ''): void {
-    if (this.open) {
-      this.open = false;
-      this.server.defer(() => this.events.close(code, reason));
-    }
-  }
 }
 
 /** Canonical text of a value: object keys sorted, so equal queries give equal keys (rule 3). */
@@ -302,7 +266,7 @@ export class FakeLiveServer {
     }
     switch (message.type) {
       case 'subscribe': {
-        if (this.options.rateLimit === true && !this.allowSubscribe(connection)) {
+        if (this.options.rateLimit === true && !connection.allowSubscribe()) {
           connection.send({ type: 'error', code: 'PANECAST_ERR_RATE_LIMITED', message: 'Too many subscribes', id: message.id });
           if (++connection.strikes >= RATE_STRIKES_BEFORE_CLOSE) {
             connection.close(CLOSE.RATE_LIMITED, 'PANECAST_ERR_RATE_LIMITED');
@@ -364,19 +328,6 @@ export class FakeLiveServer {
     }
   }
 
-  /** The gateway's token bucket, as in backend live/session.ts allowSubscribe. */
-  private allowSubscribe(connection: FakeConnection): boolean {
-    const now = Date.now();
-    const rate = DEFAULT_LIMITS.subscribesPerSecond;
-    connection.tokens = Math.min(rate, connection.tokens + ((now - connection.refilledAt) / 1000) * rate);
-    connection.refilledAt = now;
-    if (connection.tokens >= 1) {
-      connection.tokens -= 1;
-      connection.strikes = 0;
-      return true;
-    }
-    return false;
-  }
 
   /** Removes windows from the server's state (they fall out of the snapshot), e.g. to model a restart. */
   forget(query: SubscribeQuery, keep: (w: WindowValue) => boolean): void {

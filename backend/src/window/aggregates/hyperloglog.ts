@@ -11,100 +11,24 @@
  * - dense: one byte per register at precision p, once the table would be as
  *   large. Sparse pairs fold into exactly the register a dense insert of
  *   the same hash would set, so forms can be mixed freely.
- * The dense estimate is Ertl's improved raw estimator ("New cardinality
- * estimation algorithms for HyperLogLog sketches", 2017): unbiased over the
- * whole range without the empirical bias tables of HLL++.
+ * The estimates are in hyperloglog-estimator.ts; the sparse entries and the
+ * serialized layout, shared with the pane tables, in hyperloglog-format.ts.
  *
  * merge is the register-wise max: commutative, associative and idempotent,
  * so partials of several processors and panes merge in any order.
  */
 import { ByteReader, ByteWriter } from './bytes';
 import { murmur3String } from './murmur3';
+import { denseEstimate, sparseEstimate } from './hyperloglog-estimator';
+import { FORMAT_DENSE, FORMAT_SPARSE, RANK_BITS, RANK_MASK, SEED_HIGH, SEED_LOW, SPARSE_P, checkEntry, rankOf } from './hyperloglog-format';
+
+export { readSparseEntries, sparseEntryOf, sparseLimit, writeSparseEntries } from './hyperloglog-format';
 
 export const DEFAULT_HLL_PRECISION = 14;
 export const MIN_HLL_PRECISION = 4;
 export const MAX_HLL_PRECISION = 16;
 
-const SEED_HIGH = 0x9747b28c;
-const SEED_LOW = 0x5bd1e995;
-/** Index bits of the sparse form. */
-const SPARSE_P = 25;
-const SPARSE_M = 2 ** SPARSE_P;
-const RANK_BITS = 6;
-const RANK_MASK = (1 << RANK_BITS) - 1;
-const ALPHA_INF = 0.5 / Math.LN2;
-const FORMAT_SPARSE = 1;
-const FORMAT_DENSE = 2;
 const MIN_TABLE = 8;
-
-/**
- * The sparse entry `(index25 << 6) | rank25` of a value: what the sparse form
- * stores, computed without a HyperLogLog at hand (pane tables use it).
- */
-export function sparseEntryOf(text: string): number {
-  const high = murmur3String(text, SEED_HIGH);
-  const low = murmur3String(text, SEED_LOW);
-  return ((high >>> (32 - SPARSE_P)) << RANK_BITS) | rankOf((high << SPARSE_P) | 0, 32 - SPARSE_P, low);
-}
-
-/** Entries per HyperLogLog of precision p beyond which the dense form is smaller. */
-export function sparseLimit(precision: number): number {
-  return (1 << precision) >>> 3;
-}
-
-/** Writes a sparse HyperLogLog from n entries sorted ascending (the layout of HyperLogLog.write). */
-export function writeSparseEntries(writer: ByteWriter, precision: number, indexes: Int32Array, ranks: Float64Array, n: number): void {
-  writer.u8(FORMAT_SPARSE).u8(precision).varint(n);
-  let previous = 0;
-  for (let i = 0; i < n; i++) {
-    const entry = (indexes[i] as number) * 64 + (ranks[i] as number);
-    writer.varint(entry - previous);
-    previous = entry;
-  }
-}
-
-/**
- * Reads a serialized HyperLogLog's sparse entries into `onEntry`; returns
- * false, consuming nothing, when it is in the dense form.
- */
-export function readSparseEntries(reader: ByteReader, precision: number, onEntry: (entry: number) => void): boolean {
-  const start = reader.position;
-  const format = reader.u8();
-  const stored = reader.u8();
-  if (stored !== precision) {
-    reader.fail(`HyperLogLog precision ${stored}, expected ${precision}`);
-  }
-  if (format === FORMAT_DENSE) {
-    reader.position = start;
-    return false;
-  }
-  if (format !== FORMAT_SPARSE) {
-    reader.fail(`unknown HyperLogLog format ${format}`);
-  }
-  const n = reader.varint();
-  let entry = 0;
-  for (let i = 0; i < n; i++) {
-    entry += reader.varint();
-    checkEntry(reader, entry);
-    onEntry(entry);
-  }
-  return true;
-}
-
-function checkEntry(reader: ByteReader, entry: number): void {
-  const rank = entry & RANK_MASK;
-  if (entry >= 2 ** (SPARSE_P + RANK_BITS) || rank === 0 || rank > 64 - SPARSE_P + 1) {
-    reader.fail(`HyperLogLog entry ${entry} out of range`);
-  }
-}
-
-/** Position of the first 1 in the `bits` high bits of `word` followed by `low`, 1-based; capped. */
-function rankOf(word: number, bits: number, low: number): number {
-  if (word !== 0) {
-    return Math.clz32(word) + 1;
-  }
-  return low !== 0 ? bits + Math.clz32(low) + 1 : bits + 33;
-}
 
 export class HyperLogLog {
   readonly precision: number;
@@ -287,21 +211,9 @@ export class HyperLogLog {
   /** The estimated number of distinct values. */
   estimate(): number {
     if (this.registers === undefined) {
-      // Linear counting over the 2^25 sparse buckets: near exact at these sizes.
-      return this.sparseSize === 0 ? 0 : SPARSE_M * Math.log(SPARSE_M / (SPARSE_M - this.sparseSize));
+      return sparseEstimate(this.sparseSize);
     }
-    const q = 64 - this.precision;
-    const histogram = new Float64Array(q + 2);
-    for (const rank of this.registers) {
-      histogram[rank]!++;
-    }
-    const m = this.m;
-    let z = m * tau(1 - (histogram[q + 1] as number) / m);
-    for (let k = q; k >= 1; k--) {
-      z = 0.5 * (z + (histogram[k] as number));
-    }
-    z += m * sigma((histogram[0] as number) / m);
-    return (ALPHA_INF * m * m) / z;
+    return denseEstimate(this.registers, this.precision);
   }
 
   /** Approximate heap bytes held by the registers (for memory accounting). */
@@ -399,36 +311,4 @@ export class HyperLogLog {
 /** Returns a new HyperLogLog holding the union of a and b. */
 export function mergeHyperLogLogs(a: HyperLogLog, b: HyperLogLog): HyperLogLog {
   return a.clone().mergeFrom(b);
-}
-
-function sigma(x: number): number {
-  if (x === 1) {
-    return Number.POSITIVE_INFINITY;
-  }
-  let y = 1;
-  let z = x;
-  let previous: number;
-  do {
-    x *= x;
-    previous = z;
-    z += x * y;
-    y += y;
-  } while (z !== previous);
-  return z;
-}
-
-function tau(x: number): number {
-  if (x === 0 || x === 1) {
-    return 0;
-  }
-  let y = 1;
-  let z = 1 - x;
-  let previous: number;
-  do {
-    x = Math.sqrt(x);
-    previous = z;
-    y *= 0.5;
-    z -= (1 - x) * (1 - x) * y;
-  } while (z !== previous);
-  return z / 3;
 }

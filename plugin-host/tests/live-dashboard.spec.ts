@@ -9,7 +9,9 @@
  * The games dashboard from provisioning/, panel 1 (distinct active players by
  * region, tumbling `$window`) and its query editor. One page for the whole
  * story, in order: live points, a window change, the backend going away and
- * coming back, token renewals, a reload. Timings go to the report as
+ * coming back, token renewals, a reload; then, on a second page, the same
+ * panel with a second query in another unit (two y axes) and its tooltip
+ * pinned by a click. Timings go to the report as
  * annotations; screenshots to test-results/.
  */
 import { join } from 'node:path';
@@ -246,3 +248,86 @@ test('after a reload, history arrives before live points', async ({}, testInfo) 
   await post(backend, heartbeats({ region, players: 6, ts: Date.now() }));
   await expect(legendValue(panel(page, 1), region)).toHaveText(/^6\b/, { timeout: 2_000 });
 });
+
+test('a panel with two units draws two y axes, and a click pins its tooltip', async ({ browser }, testInfo) => {
+  // The games dashboard as provisioned, but panel 1 has a second query (B) that a field override
+  // shows in percent, as a Grafana user gives one query another unit: the panel gets a y axis per
+  // unit, players on the left and percent on the right.
+  const second = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  second.on('pageerror', (error) => console.log(`page error: ${error.message}`));
+  await second.route('**/host/dashboards/games.json', async (route) => {
+    const dashboard = (await (await route.fetch()).json()) as {
+      panels: Array<{ id: number; targets: Array<Record<string, unknown>>; fieldConfig: { overrides: unknown[] } }>;
+    };
+    const one = dashboard.panels.find((candidate) => candidate.id === 1);
+    const a = one?.targets[0];
+    if (one === undefined || a === undefined) {
+      throw new Error('games.json has no panel 1 with a query');
+    }
+    one.targets.push({ ...a, refId: 'B', legendFormat: '{{region}} share' });
+    one.fieldConfig.overrides = [{ matcher: { id: 'byFrameRefID', options: 'B' }, properties: [{ id: 'unit', value: 'percent' }] }];
+    await route.fulfill({ json: dashboard });
+  });
+  try {
+    await openDashboard(second, `${host.url}/?dashboard=games&var-window=10s&var-region=${region}&from=now-5m&to=now`);
+    const live = panel(second, 1);
+    await expect(connection(live)).toHaveAttribute('data-state', 'connected', { timeout: 20_000 });
+    await post(backend, heartbeats({ region, players: 5, ts: Date.now() }));
+    await expect(legendValue(live, `${region} share`)).toHaveText(/^5%/, { timeout: 5_000 });
+    await expect(legendValue(live, region).first()).toHaveText(/^5\b/);
+    const chart = live.getByTestId('panecast-chart');
+    // Query A keeps the unit the datasource gives the metric; B is in percent.
+    await expect(chart).toHaveAttribute('data-axes', 'left:suffix: players, right:percent');
+    // Two y axes beside the plot area, one on each side of it.
+    const over = await live.locator('.u-over').boundingBox();
+    const axes = await live.locator('.u-axis').evaluateAll((elements) =>
+      elements.map((element) => {
+        const box = element.getBoundingClientRect();
+        return { left: box.left, right: box.right, height: box.height };
+      }),
+    );
+    expect(over).not.toBeNull();
+    const plot = over ?? { x: 0, y: 0, width: 0, height: 0 };
+    const yAxes = axes.filter((axis) => axis.height > plot.height / 2);
+    expect(yAxes.filter((axis) => axis.right <= plot.x + 1)).toHaveLength(1);
+    expect(yAxes.filter((axis) => axis.left >= plot.x + plot.width - 1)).toHaveLength(1);
+
+    // Hover the newest window and click: the tooltip is pinned and stays when the mouse leaves,
+    // through the live updates that keep arriving.
+    const tooltip = live.getByTestId('panecast-tooltip');
+    const at = { x: plot.x + plot.width - 2, y: plot.y + plot.height / 2 };
+    await second.mouse.move(at.x, at.y);
+    await expect(tooltip.getByTestId('panecast-tooltip-row').filter({ hasText: `${region} share` })).toContainText('5%');
+    await second.mouse.click(at.x, at.y);
+    await expect(tooltip).toHaveAttribute('data-pinned', 'true');
+    await second.mouse.move(5, 5);
+    const repaints = Number(await chart.getAttribute('data-repaints'));
+    await post(backend, heartbeats({ region, players: 5, ts: Date.now() }));
+    await expect.poll(async () => Number(await chart.getAttribute('data-repaints')), { timeout: 5_000 }).toBeGreaterThan(repaints);
+    await expect(tooltip).toHaveAttribute('data-pinned', 'true');
+    await expect(tooltip.getByTestId('panecast-tooltip-row').filter({ hasText: `${region} share` })).toBeVisible();
+    await shot2(second, testInfo, '7-two-axes-pinned');
+    // Escape unpins; so does the close button, reached with the keyboard from the focused chart.
+    await second.keyboard.press('Escape');
+    await expect(tooltip).toHaveCount(0);
+    await chart.focus();
+    await second.keyboard.press('ArrowLeft');
+    await second.keyboard.press('Enter');
+    await expect(tooltip).toHaveAttribute('data-pinned', 'true');
+    await tooltip.getByTestId('panecast-tooltip-close').click();
+    await expect(tooltip).toHaveCount(0);
+    // A drag is a zoom, not a click: nothing is pinned, and the dashboard's range is the dragged one.
+    await second.mouse.move(at.x - 300, at.y);
+    await second.mouse.down();
+    await second.mouse.move(at.x - 200, at.y, { steps: 5 });
+    await second.mouse.up();
+    await expect.poll(() => second.evaluate(() => String(window.__panecastHost?.time.to)), { timeout: 5_000 }).not.toBe('now');
+    await expect(live.locator('[data-testid="panecast-tooltip"][data-pinned="true"]')).toHaveCount(0);
+  } finally {
+    await second.close();
+  }
+});
+
+async function shot2(target: Page, testInfo: TestInfo, name: string): Promise<void> {
+  await target.screenshot({ path: testInfo.outputPath(`${name}.png`), fullPage: true });
+}

@@ -21,6 +21,21 @@ export const fieldConfig: SetFieldConfigOptionsArgs<LiveFieldConfig> = {
         defaultValue: DEFAULT_FIELD_CONFIG.lineWidth,
         settings: { min: 1, max: 5, step: 1 },
       })
+      // Grafana's axis soft limits, by the same paths, so dashboards and overrides carry over.
+      .addNumberInput({
+        path: 'axisSoftMin',
+        name: 'Soft min',
+        category: ['Axis'],
+        description: 'The axis starts at most here; data below still shows.',
+        settings: { placeholder: 'See: Standard options > Min' },
+      })
+      .addNumberInput({
+        path: 'axisSoftMax',
+        name: 'Soft max',
+        category: ['Axis'],
+        description: 'The axis ends at least here; data above still shows.',
+        settings: { placeholder: 'See: Standard options > Max' },
+      })
       .addSelect({
         path: 'thresholdsStyle',
         name: 'Show thresholds',

@@ -97,6 +97,12 @@ export type ThresholdsStyle = 'off' | 'line' | 'dashed' | 'area' | 'line+area' |
 export interface LiveFieldConfig {
   lineWidth: number;
   thresholdsStyle: ThresholdsStyle;
+  /**
+   * Soft limits of the series' y axis (Grafana's *Soft min* / *Soft max*, same names): the axis
+   * reaches at least this far, further when the data does. Unset by default.
+   */
+  axisSoftMin?: number;
+  axisSoftMax?: number;
 }
 
 /** Defaults of the custom field config. */

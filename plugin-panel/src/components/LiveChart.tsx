@@ -1,4 +1,4 @@
-import React, { memo, useEffect, useLayoutEffect, useRef, useState } from 'react';
+import React, { memo, useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { css } from '@emotion/css';
 import { type GrafanaTheme2 } from '@grafana/data';
 import { useStyles2 } from '@grafana/ui';
@@ -60,6 +60,8 @@ export const LiveChart = memo(function LiveChart({
     };
   }, [hovers]);
 
+  const unpin = useCallback(() => controller.current?.unpin('close'), []);
+
   useEffect(() => {
     controller.current?.resize(width, height);
   }, [width, height]);
@@ -70,7 +72,16 @@ export const LiveChart = memo(function LiveChart({
 
   return (
     <>
-      <div ref={root} className={styles.chart} style={{ width, height }} data-testid="panecast-chart" />
+      <div
+        ref={root}
+        className={styles.chart}
+        style={{ width, height }}
+        data-testid="panecast-chart"
+        // Focusable, as Grafana's charts are: arrows move the cursor by a window, Enter pins the
+        // tooltip there, Escape unpins it.
+        tabIndex={0}
+        aria-label="Chart. Left and right arrows move between windows; Enter pins the tooltip, Escape closes it."
+      />
       <Tooltip
         hovers={hovers}
         options={options.tooltip}
@@ -79,6 +90,7 @@ export const LiveChart = memo(function LiveChart({
         markCorrections={options.markCorrections}
         width={width}
         height={height}
+        onClose={unpin}
       />
     </>
   );
@@ -106,6 +118,7 @@ const getStyles = (theme: GrafanaTheme2) => ({
     },
     '.u-hz .u-cursor-x': { height: '100%', borderRight: `1px dashed ${theme.colors.text.disabled}` },
     '.u-cursor-x.u-off, .u-cursor-y.u-off, .u-select.u-off': { display: 'none' },
+    '&:focus-visible': { outline: `2px solid ${theme.colors.primary.border}`, outlineOffset: -2 },
     '.u-select': { position: 'absolute', pointerEvents: 'none', background: theme.colors.action.selected },
   }),
 });

@@ -1,8 +1,8 @@
 import React, { memo, useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
-import { css } from '@emotion/css';
+import { css, cx } from '@emotion/css';
 import { type GrafanaTheme2 } from '@grafana/data';
 import { type TimeZone, TooltipDisplayMode } from '@grafana/schema';
-import { VizTooltipContent, VizTooltipHeader, VizTooltipRow, VizTooltipWrapper, useStyles2 } from '@grafana/ui';
+import { IconButton, VizTooltipContent, VizTooltipHeader, VizTooltipRow, VizTooltipWrapper, useStyles2 } from '@grafana/ui';
 
 import { type TooltipContent, type TooltipRow, sameContent, tooltipContent } from '../data/tooltip';
 import { type Hover, type HoverChannel } from '../render/hover';
@@ -18,6 +18,8 @@ interface Props {
   /** The chart's size: the tooltip keeps inside it. */
   width: number;
   height: number;
+  /** Unpins the tooltip (its close button). */
+  onClose: () => void;
 }
 
 /** Height of the header and paddings, and of one row, px: how many rows fit the chart. */
@@ -33,9 +35,11 @@ const STATE_WORDS: Record<TooltipRow['state'], string | undefined> = {
 /**
  * Grafana's tooltip look (the VizTooltip parts its own time series panel renders), in a box of
  * the panel's own: @grafana/ui's positioning parts (TooltipPlugin2, VizTooltipContainer) need a
- * uPlotConfigBuilder or keep to the window, not the panel. It never takes the pointer (the
- * drag-to-zoom goes through it), follows the cursor by a style write per animation frame, and
- * renders with React only when what it says changes.
+ * uPlotConfigBuilder or keep to the window, not the panel. Hovering, it never takes the pointer
+ * (the drag-to-zoom goes through it), follows the cursor by a style write per animation frame,
+ * and renders with React only when what it says changes. Pinned (a click on the chart, or Enter
+ * on the focused chart), it stays where it was, takes the pointer (its text can be selected),
+ * has a close button and a deeper shadow, as Grafana's pinned tooltip.
  */
 export const Tooltip = memo(function Tooltip({
   hovers,
@@ -45,9 +49,12 @@ export const Tooltip = memo(function Tooltip({
   markCorrections,
   width,
   height,
+  onClose,
 }: Props) {
   const styles = useStyles2(getStyles);
   const [content, setContent] = useState<TooltipContent | undefined>(undefined);
+  const [pinned, setPinned] = useState(false);
+  const shownPinned = useRef(false);
   // What is rendered, compared outside React: a setState that returns the same state can
   // still cost a render pass.
   const shown = useRef<TooltipContent | undefined>(undefined);
@@ -74,7 +81,12 @@ export const Tooltip = memo(function Tooltip({
     (hover: Hover | undefined) => {
       const { options: tooltip, bounds: room, ...rest } = latest.current;
       const maxRows = Math.floor((room.height - HEADER_PX) / ROW_PX);
-      const next = hover && tooltipContent(hover.model, hover.index, hover.yValue, { ...tooltip, ...rest, maxRows });
+      const next = hover && tooltipContent(hover.model, hover.index, hover.yAxes ?? hover.yValue, { ...tooltip, ...rest, maxRows });
+      const nextPinned = next !== undefined && hover?.pinned === true;
+      if (nextPinned !== shownPinned.current) {
+        shownPinned.current = nextPinned;
+        setPinned(nextPinned);
+      }
       // The same text (the cursor moved within one window): no render, only a new place.
       if (!sameContent(shown.current, next)) {
         shown.current = next;
@@ -98,7 +110,21 @@ export const Tooltip = memo(function Tooltip({
     return null;
   }
   return (
-    <div ref={box} className={styles.box} style={{ maxWidth: width, maxHeight: height }} data-testid="panecast-tooltip">
+    <div
+      ref={box}
+      className={cx(styles.box, pinned && styles.pinned)}
+      style={{ maxWidth: width, maxHeight: height }}
+      data-testid="panecast-tooltip"
+      data-pinned={pinned}
+      // Grafana's tooltip is a polite live region: a pinned one reads its values as they change.
+      aria-live="polite"
+      aria-atomic="true"
+    >
+      {pinned && (
+        <div className={styles.close}>
+          <IconButton name="times" size="sm" aria-label="Close tooltip" onClick={onClose} data-testid="panecast-tooltip-close" />
+        </div>
+      )}
       <VizTooltipWrapper>
         <VizTooltipHeader item={{ label: '', value: content.time }} />
         <VizTooltipContent items={[]}>
@@ -144,6 +170,18 @@ const getStyles = (theme: GrafanaTheme2) => ({
     borderRadius: theme.shape.radius.default,
     boxShadow: theme.shadows.z2,
     color: theme.colors.text.primary,
+  }),
+  // Pinned: it takes the pointer (close button, text selection) and sits above the chart.
+  pinned: css({
+    pointerEvents: 'auto',
+    userSelect: 'text',
+    boxShadow: theme.shadows.z3,
+  }),
+  close: css({
+    position: 'absolute',
+    top: theme.spacing(0.5),
+    right: theme.spacing(0.5),
+    zIndex: 1,
   }),
   state: css({
     color: theme.colors.text.secondary,

@@ -25,6 +25,7 @@ import { type TimeZone } from '@grafana/schema';
 
 import { CORRECTED_FIELD, DEFAULT_FIELD_CONFIG, FINAL_FIELD, type LiveFieldConfig, type WindowStyle } from '../types';
 import { type OrderedRows, copySpan, orderRows, unionSpans } from './align';
+import { type AxisModel, assignAxes } from './axes';
 import { ALL_TIME, type Span, type XRange, visibleSpan } from './visible';
 
 /** One y column as uPlot takes it. */
@@ -57,6 +58,10 @@ export interface SeriesModel {
   field: Field;
   display: DisplayProcessor;
   lineWidth: number;
+  /** The y axis the series is drawn against: an index into `ChartModel.axes`. */
+  axis: number;
+  /** That axis' uPlot scale key. */
+  scale: string;
   /** What uPlot draws: final windows; null where one is open. */
   final: Column;
   /** Open windows, drawn by the panel in the window style; empty with `hidden`. */
@@ -78,6 +83,8 @@ export interface ChartModel {
   /** Times of the rows modelled: those in `xRange` and the nearest one on each side per frame. */
   xs: number[];
   series: SeriesModel[];
+  /** The y axes, one per unit (and min/max/soft limits) in use; the first on the left. */
+  axes: AxisModel[];
   /**
    * False when `xs` and every column hold what the previous model's did (only open windows,
    * current values or corrections flags moved): uPlot's paths can then be drawn again as cached.
@@ -363,16 +370,24 @@ export function buildChartModel(frames: DataFrame[], options: ModelOptions, prev
         field,
         display: field.display ?? getDisplayProcessor({ field, theme: options.theme, timeZone: options.timeZone }),
         lineWidth: custom.lineWidth ?? DEFAULT_FIELD_CONFIG.lineWidth,
+        axis: 0,
+        scale: '',
         current: currentOf(rows, field, options.windowStyle),
         ...data,
       });
     }
   }
+  // Per series, not per row: the axes cost nothing next to the columns.
+  const { axes, seriesAxis } = assignAxes(series.map((s) => s.field.config));
+  series.forEach((s, i) => {
+    s.axis = seriesAxis[i] as number;
+    s.scale = (axes[s.axis] as AxisModel).scale;
+  });
   const slots = paletteSlots(series.map((s) => s.name), previous);
   series.forEach((s, i) => {
     s.paletteSlot = slots[i] as number;
     s.color = seriesColor(s.field, s.paletteSlot, options.theme);
   });
   changed ||= previous?.series.length !== series.length;
-  return { xs, series, changed, xRange };
+  return { xs, series, axes, changed, xRange };
 }

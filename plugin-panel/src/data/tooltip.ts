@@ -40,6 +40,12 @@ export interface TooltipSettings extends TooltipOptions {
   maxRows: number;
 }
 
+/** The cursor's height on one y axis, and that axis' span (so distances on axes compare). */
+export interface AxisReading {
+  value: number;
+  span: number;
+}
+
 /** Position of `value` in an ascending list, or -1. */
 function indexIn(list: readonly number[], value: number): number {
   let low = 0;
@@ -90,13 +96,15 @@ function stepAt(xs: readonly number[], index: number): number | undefined {
 }
 
 /**
- * The tooltip of window `index`, the cursor at `yValue` on the y scale (the series nearest it
- * is the active one). Undefined when the tooltip is hidden or there is no such window.
+ * The tooltip of window `index`, the cursor at `cursorY` (the series nearest it is the active
+ * one): a value on the only y scale, or one reading per axis when series are on several, where
+ * the nearest is the one nearest on screen (distance over the axis' span). Undefined when the
+ * tooltip is hidden or there is no such window.
  */
 export function tooltipContent(
   model: ChartModel,
   index: number,
-  yValue: number,
+  cursorY: number | readonly AxisReading[],
   settings: TooltipSettings
 ): TooltipContent | undefined {
   const time = model.xs[index];
@@ -111,7 +119,8 @@ export function tooltipContent(
     if (at === undefined) {
       continue;
     }
-    const distance = Math.abs(at.value - yValue);
+    const reading = typeof cursorY === 'number' ? { value: cursorY, span: 1 } : cursorY[s.axis];
+    const distance = reading === undefined ? Infinity : Math.abs(at.value - reading.value) / reading.span;
     if (distance < nearestDistance) {
       nearestDistance = distance;
       nearest = found.length;

@@ -11,6 +11,8 @@ import uPlot from 'uplot';
 import { type ChartModel, buildChartModel } from '../data/model';
 import { type LiveOptions } from '../types';
 import { HoverTracker, type HoverListener } from './hover';
+import { type PinReason, type PinStateName, TooltipPin } from './pin';
+import { listenForClicks, listenForKeys, listenWhilePinned } from './pointer';
 import { type PlotContext, plotData, plotOptions, structureKey, yRangeFor } from './plotOptions';
 import { RepaintScheduler, type SchedulerClock, browserClock } from './scheduler';
 
@@ -61,23 +63,30 @@ export type RepaintKind = 'create' | 'data' | 'redraw' | 'empty';
 export class PlotController {
   private plot: uPlot | undefined;
   private key = '';
-  private model: ChartModel = { xs: [], series: [], changed: true, xRange: [0, 1] };
+  private model: ChartModel = { xs: [], series: [], axes: [], changed: true, xRange: [0, 1] };
   private input: ChartInput | undefined;
   private range: [number, number] = [0, 1];
-  private dataRange: [number | null, number | null] = [null, null];
+  /** The final columns' range uPlot last found per y scale. */
+  private readonly dataRanges = new Map<string, [number | null, number | null]>();
   private renderKey = '';
   private size = { width: 0, height: 0 };
   private repaints = 0;
   private readonly scheduler: RepaintScheduler;
   private readonly hover: HoverTracker;
+  private readonly pin = new TooltipPin((state, reason) => this.pinChanged(state, reason));
+  private readonly stopKeys: () => void;
+  private stopClicks: () => void = () => undefined;
+  private stopPinned: () => void = () => undefined;
+  /** The press that unpinned the tooltip: its click must not pin it again at once. */
+  private unpinPress: Event | undefined;
   private readonly context: PlotContext = {
     model: () => this.model,
     xRange: () => this.range,
     timeZone: () => this.input?.timeZone ?? 'browser',
     windowStyle: () => this.input?.options.windowStyle ?? 'dashed',
     markCorrections: () => this.input?.options.markCorrections ?? true,
-    noteDataRange: (min, max) => {
-      this.dataRange = [min, max];
+    noteDataRange: (scale, min, max) => {
+      this.dataRanges.set(scale, [min, max]);
     },
     zoomTo: (from, to) => this.input?.onChangeTimeRange?.({ from: Math.round(from), to: Math.round(to) }),
     cursorMoved: (u) => this.hover.moved(u),
@@ -91,7 +100,32 @@ export class PlotController {
     onHover: HoverListener = () => undefined
   ) {
     this.scheduler = new RepaintScheduler(() => this.repaint(), undefined, clock);
-    this.hover = new HoverTracker(() => this.model, onHover, clock);
+    this.hover = new HoverTracker(() => this.model, onHover, clock, this.pin);
+    this.stopKeys = listenForKeys(root, {
+      step: (direction) => this.step(direction),
+      toggle: () => {
+        if (this.pin.unpin('key')) {
+          return;
+        }
+        if (this.hover.current() === undefined) {
+          // No cursor yet (focus came by Tab): the newest window, then pin it.
+          this.step(1);
+        }
+        this.pinHere('key');
+      },
+      escape: () => this.pin.unpin('escape'),
+      blur: () => {
+        // Keyboard focus gone: the cursor it moved goes too (a pinned tooltip stays).
+        if (this.pin.state === 'free') {
+          this.plot?.setCursor({ left: -10, top: -10 });
+        }
+      },
+    });
+  }
+
+  /** Unpins the tooltip (its close button). */
+  unpin(reason: PinReason = 'close'): void {
+    this.pin.unpin(reason);
   }
 
   /** Stores the newest input and asks for a repaint (coalesced, at most every 50 ms). */
@@ -109,16 +143,22 @@ export class PlotController {
   }
 
   destroy(): void {
+    this.pin.unpin('destroy');
+    this.stopKeys();
+    this.stopClicks();
     this.scheduler.dispose();
     this.hover.dispose();
     this.plot?.destroy();
     this.plot = undefined;
   }
 
-  /** True when the y scale would come out as it is (the final columns did not change). */
+  /** True when every y scale would come out as it is (the final columns did not change). */
   private sameYRange(plot: uPlot, model: ChartModel): boolean {
-    const [min, max] = yRangeFor(model, this.dataRange[0], this.dataRange[1]);
-    return min === plot.scales.y?.min && max === plot.scales.y?.max;
+    return model.axes.every((axis, index) => {
+      const [dataMin, dataMax] = this.dataRanges.get(axis.scale) ?? [null, null];
+      const [min, max] = yRangeFor(model, dataMin, dataMax, index);
+      return min === plot.scales[axis.scale]?.min && max === plot.scales[axis.scale]?.max;
+    });
   }
 
   private repaint(): void {
@@ -146,14 +186,25 @@ export class PlotController {
     this.renderKey = renderKey;
     let kind: RepaintKind = 'empty';
     if (model.series.length === 0) {
+      this.pin.unpin('gone');
+      this.stopClicks();
       this.plot?.destroy();
       this.plot = undefined;
     } else {
       const key = structureKey(model, input.theme);
       const plot = this.plot;
       if (plot === undefined || key !== this.key) {
+        this.stopClicks();
         plot?.destroy();
-        this.plot = new uPlot(plotOptions(model, input.theme, this.size, this.context), plotData(model), this.root);
+        const created = new uPlot(plotOptions(model, input.theme, this.size, this.context), plotData(model), this.root);
+        this.plot = created;
+        this.stopClicks = listenForClicks(created.over, (press) => {
+          if (press !== this.unpinPress) {
+            this.pinHere('click');
+          }
+        });
+        // A pin outlives a rebuild (a series came or went): the new cursor stays put too.
+        lockCursor(created, this.pin.state === 'pinned');
         this.key = key;
         kind = 'create';
       } else if (!model.changed && sameRange && sameRender && this.sameYRange(plot, model)) {
@@ -171,11 +222,82 @@ export class PlotController {
     // For tests and the benchmark: how many repaints, and what the last one did.
     this.root.dataset.repaints = String(this.repaints);
     this.root.dataset.repaintKind = kind;
+    // For the browser tests: the y axes drawn, as `side:unit` joined by ", ".
+    this.root.dataset.axes = model.axes.map((axis) => `${axis.side}:${axis.unit}`).join(', ');
     measure(REPAINT_MEASURE, start);
     this.onModel(model, range);
     // New values under a resting cursor (uPlot fires setCursor after setData, not after a redraw).
     this.hover.refresh(this.plot);
   }
+
+  /** Pins the tooltip of the window under the cursor, if any. */
+  private pinHere(reason: 'click' | 'key'): void {
+    this.pin.pin(this.hover.current(), reason);
+  }
+
+  private pinChanged(state: PinStateName, reason: PinReason): void {
+    const plot = this.plot;
+    if (plot !== undefined) {
+      lockCursor(plot, state === 'pinned');
+    }
+    this.stopPinned();
+    this.stopPinned = () => undefined;
+    if (state === 'pinned') {
+      this.stopPinned = listenWhilePinned(
+        this.root.ownerDocument,
+        (target) => this.insideTooltip(target),
+        (why, event) => {
+          this.unpinPress = event;
+          this.pin.unpin(why);
+        }
+      );
+    } else if (reason === 'outside' || reason === 'escape' || reason === 'close' || reason === 'key') {
+      // Off the chart now, most likely: the cursor goes with the pin (as Grafana's dismiss does).
+      plot?.setCursor({ left: -10, top: -10 });
+    }
+    // `gone` is found while the tracker reads the model, which then reports by itself.
+    if (reason !== 'gone' && reason !== 'destroy') {
+      this.hover.refresh(plot);
+    }
+  }
+
+  /** True inside this chart's tooltip (a sibling of the chart): presses there keep the pin. */
+  private insideTooltip(target: EventTarget | null): boolean {
+    const element = target instanceof Element ? target : target instanceof Node ? target.parentElement : null;
+    const box = element?.closest('[data-testid="panecast-tooltip"]');
+    return box !== null && box !== undefined && box.parentElement === this.root.parentElement;
+  }
+
+  /** Moves the cursor one window along (the keyboard's hover), within the windows in view. */
+  private step(direction: -1 | 1): void {
+    const plot = this.plot;
+    const { xs } = this.model;
+    if (plot === undefined || xs.length === 0 || this.pin.state === 'pinned') {
+      return;
+    }
+    const [from, to] = this.range;
+    let first = xs.findIndex((x) => x >= from);
+    let last = xs.length - 1;
+    while (last > 0 && (xs[last] as number) > to) {
+      last--;
+    }
+    if (first < 0) {
+      first = last;
+    }
+    const current = plot.cursor.idx;
+    // No cursor yet: start from the newest window, the one a live chart is about.
+    const next = current === null || current === undefined ? last : Math.min(last, Math.max(first, current + direction));
+    const top = plot.cursor.top !== undefined && plot.cursor.top >= 0 ? plot.cursor.top : plot.bbox.height / devicePixelRatio / 2;
+    plot.setCursor({ left: plot.valToPos(xs[next] as number, 'x'), top });
+  }
+}
+
+/**
+ * uPlot's cursor stays where it is while locked (uPlot's own click-to-lock flag, which Grafana's
+ * pinned tooltips set too), so the cursor line marks the pinned window.
+ */
+function lockCursor(plot: uPlot, locked: boolean): void {
+  (plot.cursor as uPlot.Cursor & { _lock?: boolean })._lock = locked;
 }
 
 /** What, besides the data, the axes and overlays depend on: a change redraws them in full. */
@@ -183,10 +305,7 @@ function renderKeyOf(model: ChartModel, input: ChartInput): string {
   const config = model.series[0]?.field.config;
   const custom: { thresholdsStyle?: string } = config?.custom ?? {};
   return [
-    config?.unit,
-    config?.decimals,
-    config?.min,
-    config?.max,
+    ...model.axes.map((a) => [a.unit, a.decimals, a.min, a.max, a.softMin, a.softMax].join(',')),
     JSON.stringify(config?.thresholds ?? null),
     custom.thresholdsStyle,
     input.timeZone,

@@ -8,6 +8,8 @@
 import type uPlot from 'uplot';
 
 import { type ChartModel } from '../data/model';
+import { type AxisReading } from '../data/tooltip';
+import { type TooltipPin } from './pin';
 import { type SchedulerClock } from './scheduler';
 
 /** The window under the cursor. */
@@ -18,14 +20,21 @@ export interface Hover {
   /** Cursor position in CSS px from the chart's top-left corner (axes included). */
   x: number;
   y: number;
-  /** The cursor's height on the y scale: the series nearest it is the one Single shows. */
+  /** The cursor's height on the first y scale: the series nearest it is the one Single shows. */
   yValue: number;
+  /**
+   * With more than one y axis, the cursor's height on each (by axis index) and the axis' span:
+   * series on different axes are then compared by their distance on screen.
+   */
+  yAxes?: AxisReading[];
+  /** True for a pinned tooltip: it stays where it was pinned, whatever the mouse does. */
+  pinned?: boolean;
 }
 
 export type HoverListener = (hover: Hover | undefined) => void;
 
 /** The part of uPlot the tracker reads (a fake of it is enough in tests). */
-export type HoverSurface = Pick<uPlot, 'cursor' | 'select' | 'bbox' | 'posToVal'>;
+export type HoverSurface = Pick<uPlot, 'cursor' | 'select' | 'bbox' | 'posToVal'> & Partial<Pick<uPlot, 'scales'>>;
 
 /** The window under uPlot's cursor, or undefined when it is off the plot or a zoom is dragged. */
 export function hoverOf(u: HoverSurface, model: ChartModel): Hover | undefined {
@@ -39,13 +48,21 @@ export function hoverOf(u: HoverSurface, model: ChartModel): Hover | undefined {
   }
   // The cursor is relative to the plot area, which sits inside the axes (bbox is canvas px).
   const ratio = devicePixelRatio;
-  return {
+  const hover: Hover = {
     model,
     index: idx,
     x: u.bbox.left / ratio + left,
     y: u.bbox.top / ratio + top,
     yValue: u.posToVal(top, 'y'),
   };
+  if (model.axes.length > 1) {
+    hover.yAxes = model.axes.map((axis) => {
+      const scale = u.scales?.[axis.scale];
+      const span = (scale?.max ?? 1) - (scale?.min ?? 0);
+      return { value: u.posToVal(top, axis.scale), span: span > 0 ? span : 1 };
+    });
+  }
+  return hover;
 }
 
 export class HoverTracker {
@@ -56,7 +73,9 @@ export class HoverTracker {
   constructor(
     private readonly model: () => ChartModel,
     private readonly listener: HoverListener,
-    private readonly clock: SchedulerClock
+    private readonly clock: SchedulerClock,
+    /** While it holds a pin, the tooltip is the pinned window's, not the cursor's. */
+    private readonly pin?: TooltipPin
   ) {}
 
   /** uPlot's setCursor hook: at most one read per animation frame, however many moves. */
@@ -92,8 +111,20 @@ export class HoverTracker {
     }
   }
 
+  /** The window the tooltip shows now, pinned or under the cursor. */
+  current(): Hover | undefined {
+    const model = this.model();
+    if (this.pin?.state === 'pinned') {
+      const pinned = this.pin.hoverIn(model);
+      if (pinned !== undefined) {
+        return pinned;
+      }
+    }
+    return this.plot === undefined ? undefined : hoverOf(this.plot, model);
+  }
+
   private emit(): void {
-    const hover = this.plot === undefined ? undefined : hoverOf(this.plot, this.model());
+    const hover = this.current();
     // Off the chart and already hidden (every repaint while nobody hovers): nothing to say.
     if (hover === undefined && !this.shown) {
       return;

@@ -41,7 +41,12 @@ export function thresholdLevels(
 
 const BAND_ALPHA = 0.15;
 
-export function drawThresholds(u: PlotSurface, levels: readonly ThresholdLevel[], style: ThresholdsStyle): void {
+export function drawThresholds(
+  u: PlotSurface,
+  levels: readonly ThresholdLevel[],
+  style: ThresholdsStyle,
+  scale = 'y'
+): void {
   if (style === 'off' || levels.length === 0) {
     return;
   }
@@ -50,7 +55,7 @@ export function drawThresholds(u: PlotSurface, levels: readonly ThresholdLevel[]
   const bottom = bbox.top + bbox.height;
   // Canvas y of a level, clamped to the plot so bands of off-scale steps still fill their part.
   const yOf = (value: number) =>
-    value === -Infinity ? bottom : value === Infinity ? top : Math.min(bottom, Math.max(top, u.valToPos(value, 'y', true)));
+    value === -Infinity ? bottom : value === Infinity ? top : Math.min(bottom, Math.max(top, u.valToPos(value, scale, true)));
   ctx.save();
   if (style.endsWith('area')) {
     levels.forEach((level, i) => {
@@ -71,7 +76,7 @@ export function drawThresholds(u: PlotSurface, levels: readonly ThresholdLevel[]
       if (!Number.isFinite(level.value)) {
         continue;
       }
-      const y = u.valToPos(level.value, 'y', true);
+      const y = u.valToPos(level.value, scale, true);
       if (y < top || y > bottom) {
         continue;
       }
@@ -95,7 +100,7 @@ export const CORRECTION_RADIUS = 4;
 export function drawCorrections(
   u: PlotSurface,
   xs: readonly number[],
-  series: ReadonlyArray<Pick<SeriesModel, 'color' | 'final' | 'corrected'>>,
+  series: ReadonlyArray<Pick<SeriesModel, 'color' | 'final' | 'corrected'> & Partial<Pick<SeriesModel, 'scale'>>>,
   fill: string
 ): number {
   const { ctx, bbox } = u;
@@ -117,7 +122,8 @@ export function drawCorrections(
         continue;
       }
       const x = u.valToPos(time, 'x', true);
-      const y = u.valToPos(value, 'y', true);
+      // Each series against its own axis' scale.
+      const y = u.valToPos(value, s.scale ?? 'y', true);
       if (x < bbox.left || x > bbox.left + bbox.width || y < bbox.top || y > bbox.top + bbox.height) {
         continue;
       }
@@ -154,7 +160,7 @@ export function pointSize(lineWidth: number): number {
 export function drawOpenWindows(
   u: PlotSurface,
   xs: readonly number[],
-  series: ReadonlyArray<Pick<SeriesModel, 'color' | 'lineWidth' | 'open'>>,
+  series: ReadonlyArray<Pick<SeriesModel, 'color' | 'lineWidth' | 'open'> & Partial<Pick<SeriesModel, 'scale'>>>,
   style: WindowStyle
 ): number {
   if (style === 'hidden') {
@@ -183,7 +189,7 @@ export function drawOpenWindows(
       lines++;
       path.indices.forEach((index, k) => {
         const x = u.valToPos(xs[index] as number, 'x', true);
-        const y = u.valToPos(path.values[k] as number, 'y', true);
+        const y = u.valToPos(path.values[k] as number, s.scale ?? 'y', true);
         if (k === 0) {
           ctx.moveTo(x, y);
         } else {
@@ -207,7 +213,7 @@ export function drawOpenWindows(
 function drawMarkers(
   u: PlotSurface,
   xs: readonly number[],
-  s: Pick<SeriesModel, 'color' | 'lineWidth' | 'open'>,
+  s: Pick<SeriesModel, 'color' | 'lineWidth' | 'open'> & Partial<Pick<SeriesModel, 'scale'>>,
   style: WindowStyle,
   color: string
 ): number {
@@ -222,7 +228,7 @@ function drawMarkers(
       continue;
     }
     const x = u.valToPos(xs[index] as number, 'x', true);
-    const y = u.valToPos(value, 'y', true);
+    const y = u.valToPos(value, s.scale ?? 'y', true);
     ctx.moveTo(x + radius, y);
     ctx.arc(x, y, radius, 0, 2 * Math.PI);
     markers++;

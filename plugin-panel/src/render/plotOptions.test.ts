@@ -157,3 +157,69 @@ describe('xRangeFor', () => {
     expect(xRangeFor(T0 + 1000, absolute, 700)).toEqual([T0, T0 + 60_000]);
   });
 });
+
+describe('y axes by unit', () => {
+  const model = buildChartModel(
+    withFieldConfig([
+      liveFrame({ name: 'latency', times: seconds(3), values: [120, 150, 90], unit: 'ms' }),
+      liveFrame({ name: 'errors', times: seconds(3), values: [10, 20, 50], unit: 'percent' }),
+    ]),
+    { windowStyle: 'dashed', theme }
+  );
+  const ranges: Array<[string, number | null, number | null]> = [];
+  const context: PlotContext = {
+    model: () => model,
+    xRange: () => [T0, T0 + 60_000],
+    timeZone: () => 'utc',
+    windowStyle: () => 'dashed',
+    markCorrections: () => true,
+    noteDataRange: (scale, min, max) => ranges.push([scale, min, max]),
+    zoomTo: () => undefined,
+    cursorMoved: () => undefined,
+  };
+  const options = plotOptions(model, theme, { width: 800, height: 400 }, context);
+  const ticks = (axis: uPlot.Axis | undefined, splits: number[]) => {
+    const values = axis?.values;
+    return typeof values === 'function' ? values({} as uPlot, splits, 1, 50, splits[1] - splits[0]) : values;
+  };
+
+  it('draws one axis per unit, the first on the left and the next on the right, each series on its own', () => {
+    expect(options.axes?.slice(1).map((a) => [a.scale, a.side])).toEqual([
+      ['y', 3],
+      ['y2', 1],
+    ]);
+    expect(options.series.slice(1).map((s) => s.scale)).toEqual(['y', 'y2']);
+    expect(Object.keys(options.scales ?? {})).toEqual(['x', 'y', 'y2']);
+  });
+
+  it("formats each axis' ticks in its own unit", () => {
+    expect(ticks(options.axes?.[1], [100, 150])).toEqual(['100 ms', '150 ms']);
+    expect(ticks(options.axes?.[2], [0, 50])).toEqual(['0%', '50%']);
+  });
+
+  it('ranges each scale on its own series and says which scale uPlot ranged', () => {
+    const range = (key: string, min: number, max: number) => {
+      const fn = options.scales?.[key]?.range;
+      return typeof fn === 'function' ? fn({} as uPlot, min, max, key) : fn;
+    };
+    expect(range('y', 120, 150)).toEqual([117, 153]);
+    expect(range('y2', 10, 50)).toEqual([6, 54]);
+    expect(ranges).toEqual([
+      ['y', 120, 150],
+      ['y2', 10, 50],
+    ]);
+  });
+
+  it('rebuilds uPlot when a series moves to another axis, not when an axis only changes its limits', () => {
+    const oneAxis = buildChartModel(
+      withFieldConfig([
+        liveFrame({ name: 'latency', times: seconds(3), values: [120, 150, 90], unit: 'ms' }),
+        liveFrame({ name: 'errors', times: seconds(3), values: [10, 20, 50], unit: 'ms' }),
+      ]),
+      { windowStyle: 'dashed', theme }
+    );
+    expect(structureKey(oneAxis, theme)).not.toBe(structureKey(model, theme));
+    const otherUnit = { ...model, axes: model.axes.map((a, i) => (i === 1 ? { ...a, unit: 'short' } : a)) };
+    expect(structureKey(otherUnit, theme)).toBe(structureKey(model, theme));
+  });
+});

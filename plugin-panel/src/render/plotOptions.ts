@@ -13,6 +13,7 @@ import {
 import { type TimeZone } from '@grafana/schema';
 import uPlot from 'uplot';
 
+import { type AxisModel, axisRange } from '../data/axes';
 import { type ChartModel } from '../data/model';
 import { DEFAULT_FIELD_CONFIG, type LiveFieldConfig, type WindowStyle } from '../types';
 import { drawCorrections, drawOpenWindows, drawThresholds, pointSize, thresholdLevels } from './overlays';
@@ -26,8 +27,8 @@ export interface PlotContext {
   timeZone(): TimeZone;
   windowStyle(): WindowStyle;
   markCorrections(): boolean;
-  /** Called with the range of the final columns each time uPlot ranges the y scale. */
-  noteDataRange(min: number | null, max: number | null): void;
+  /** Called with the range of the final columns each time uPlot ranges a y scale. */
+  noteDataRange(scale: string, min: number | null, max: number | null): void;
   /** Called with the times a drag over the chart selected. */
   zoomTo(from: number, to: number): void;
   /** Called on every cursor move over the chart (uPlot's setCursor hook): cheap, for the tooltip. */
@@ -38,43 +39,34 @@ export interface PlotContext {
 export const ZOOM_MIN_DRAG_PX = 5;
 
 /**
- * The y range: the final columns' range (as uPlot found it) widened to the open windows drawn
- * beside them, padded, with the field's min/max taking precedence.
+ * The range of y axis `axis` (0: the left one): the final columns' range on its scale (as uPlot
+ * found it) widened to the open windows of its series, padded, reaching to its soft limits, with
+ * its Min/Max taking precedence (data/axes.ts).
  */
-export function yRangeFor(model: ChartModel, dataMin: number | null, dataMax: number | null): [number, number] {
-  const config = model.series[0]?.field.config;
+export function yRangeFor(model: ChartModel, dataMin: number | null, dataMax: number | null, axis = 0): [number, number] {
   let low = dataMin ?? Infinity;
   let high = dataMax ?? -Infinity;
   for (const s of model.series) {
-    low = Math.min(low, s.openMin);
-    high = Math.max(high, s.openMax);
-  }
-  if (low > high) {
-    return [config?.min ?? 0, config?.max ?? 1];
-  }
-  const [paddedMin, paddedMax] = uPlot.rangeNum(low, high, 0.1, true);
-  const min = paddedMin ?? low;
-  const max = paddedMax ?? high;
-  const fixedMin = config?.min ?? undefined;
-  const fixedMax = config?.max ?? undefined;
-  let from = fixedMin ?? min;
-  let to = fixedMax ?? max;
-  // Data wholly beyond one set bound (every value under a min of 0) would give uPlot an
-  // upside-down range, which draws no line and no ticks: keep the set bound and the data's
-  // span on its side, so the axis still reads and the line sits off the chart, as it is.
-  if (!(from < to)) {
-    const span = max - min > 0 ? max - min : 1;
-    if (fixedMin !== undefined && fixedMax === undefined) {
-      to = from + span;
-    } else if (fixedMax !== undefined && fixedMin === undefined) {
-      from = to - span;
-    } else {
-      // Both set the wrong way round in the editor: take them in order rather than draw nothing.
-      [from, to] = from === to ? [from, from + 1] : [to, from];
+    if (s.axis === axis) {
+      low = Math.min(low, s.openMin);
+      high = Math.max(high, s.openMax);
     }
   }
-  return [from, to];
+  const spec: AxisModel = model.axes[axis] ?? NO_AXIS;
+  return axisRange(spec, low, high);
 }
+
+/** What an axis reads before there is a model with series. */
+const NO_AXIS: AxisModel = {
+  scale: 'y',
+  side: 'left',
+  unit: 'none',
+  decimals: undefined,
+  min: undefined,
+  max: undefined,
+  softMin: undefined,
+  softMax: undefined,
+};
 
 /** The data uPlot draws: x, then one column per series (its final windows). */
 export function plotData(model: ChartModel): uPlot.AlignedData {
@@ -83,7 +75,13 @@ export function plotData(model: ChartModel): uPlot.AlignedData {
 
 /** Changes only when the chart must be rebuilt rather than given new data. */
 export function structureKey(model: ChartModel, theme: GrafanaTheme2): string {
-  return [theme.name, ...model.series.map((s) => `${s.color}:${s.lineWidth}`)].join('|');
+  // The scales and axes uPlot has are fixed at creation: which series is on which axis is
+  // structure; each axis' unit and limits are read at draw time.
+  return [
+    theme.name,
+    model.axes.map((a) => a.side).join(','),
+    ...model.series.map((s) => `${s.color}:${s.lineWidth}:${s.scale}`),
+  ].join('|');
 }
 
 /**
@@ -143,7 +141,8 @@ export function plotOptions(
   const font = `12px ${theme.typography.fontFamily}`;
   const axisStroke = theme.colors.text.secondary;
   const grid = { stroke: theme.colors.border.weak, width: 1 / ratio };
-  const firstField = () => context.model().series[0]?.field;
+  const firstSeries = () => context.model().series[0];
+  const axisAt = (index: number) => context.model().axes[index] ?? NO_AXIS;
   const labelTimes = timeLabels(context);
 
   // uPlot's own point markers stay off (dots on every window of a dense live line are noise);
@@ -156,10 +155,50 @@ export function plotOptions(
   for (const s of model.series) {
     series.push({
       label: s.name,
+      scale: s.scale,
       stroke: s.color,
       width: s.lineWidth,
       points: { show: false, filter: lonePoints, size: pointSize(s.lineWidth), width: 1, fill: s.color, stroke: s.color },
     });
+  }
+
+  const scales: uPlot.Scales = { x: { time: true, range: () => context.xRange() } };
+  model.axes.forEach((axis, index) => {
+    scales[axis.scale] = {
+      range: (_u, dataMin, dataMax) => {
+        context.noteDataRange(axis.scale, dataMin, dataMax);
+        return yRangeFor(context.model(), dataMin, dataMax, index);
+      },
+    };
+  });
+
+  /** A y axis: ticks in its unit and decimals, read at draw time; the grid is the first one's. */
+  function yAxis(axis: AxisModel, index: number): uPlot.Axis {
+    return {
+      scale: axis.scale,
+      // uPlot's sides: 3 is left, 1 is right; a second axis on one side goes outside the first.
+      side: axis.side === 'left' ? 3 : 1,
+      stroke: axisStroke,
+      font,
+      // One grid: the other axes' ticks fall between its lines, and two grids read as noise.
+      grid: index === 0 ? grid : { show: false },
+      ticks: { show: false },
+      filter: (_u, splits) => ticksForDecimals(splits, axisAt(index).decimals),
+      values: (_u, splits, _axis, _space, increment) => {
+        const current = axisAt(index);
+        const format = getValueFormat(current.unit);
+        // A whole step leaves the decimals to the unit: 0 would make a scaled unit such as
+        // `short` read 1.25 Mil as "1 Mil" (ticks 1, 1, 2, 2 Mil), as Grafana's axes avoid too.
+        const stepDecimals = decimalsFor(increment);
+        const decimals = current.decimals ?? (stepDecimals > 0 ? stepDecimals : undefined);
+        return splits.map((v) => (v === null ? null : formattedValueToString(format(v, decimals))));
+      },
+      // Wide enough for the longest label (a unit can make labels long).
+      size: (_u, values) => {
+        const longest = (values ?? []).reduce((n, v) => (v === null ? n : Math.max(n, String(v).length)), 3);
+        return Math.ceil(longest * 7 + 18);
+      },
+    };
   }
 
   return {
@@ -175,15 +214,7 @@ export function plotOptions(
     cursor: { y: false, points: { show: false }, drag: { x: true, y: false, setScale: false, dist: ZOOM_MIN_DRAG_PX } },
     series,
     tzDate: (ms) => zonedDate(ms, context.timeZone()),
-    scales: {
-      x: { time: true, range: () => context.xRange() },
-      y: {
-        range: (_u, dataMin, dataMax) => {
-          context.noteDataRange(dataMin, dataMax);
-          return yRangeFor(context.model(), dataMin, dataMax);
-        },
-      },
-    },
+    scales,
     axes: [
       {
         stroke: axisStroke,
@@ -194,27 +225,7 @@ export function plotOptions(
         values: (u, splits, _axis, _space, increment) =>
           labelTimes(splits, increment, (u.scales.x?.max ?? 0) - (u.scales.x?.min ?? 0)),
       },
-      {
-        stroke: axisStroke,
-        font,
-        grid,
-        ticks: { show: false },
-        filter: (_u, splits) => ticksForDecimals(splits, firstField()?.config.decimals),
-        values: (_u, splits, _axis, _space, increment) => {
-          const config = firstField()?.config;
-          const format = getValueFormat(config?.unit ?? 'none');
-          // A whole step leaves the decimals to the unit: 0 would make a scaled unit such as
-          // `short` read 1.25 Mil as "1 Mil" (ticks 1, 1, 2, 2 Mil), as Grafana's axes avoid too.
-          const stepDecimals = decimalsFor(increment);
-          const decimals = config?.decimals ?? (stepDecimals > 0 ? stepDecimals : undefined);
-          return splits.map((v) => (v === null ? null : formattedValueToString(format(v, decimals))));
-        },
-        // Wide enough for the longest label (a unit can make labels long).
-        size: (_u, values) => {
-          const longest = (values ?? []).reduce((n, v) => (v === null ? n : Math.max(n, String(v).length)), 3);
-          return Math.ceil(longest * 7 + 18);
-        },
-      },
+      ...model.axes.map((axis, index) => yAxis(axis, index)),
     ],
     hooks: {
       setCursor: [(u) => context.cursorMoved(u)],
@@ -231,7 +242,10 @@ export function plotOptions(
       ],
       drawClear: [
         (u) => {
-          const field = firstField();
+          // The first series' thresholds, on its axis (the left one), as the panel drew them before.
+          const first = firstSeries();
+          const field = first?.field;
+          const scale = first?.scale ?? 'y';
           const thresholds = field?.config.thresholds;
           const custom: Partial<LiveFieldConfig> = field?.config.custom ?? {};
           const thresholdsStyle = custom.thresholdsStyle ?? DEFAULT_FIELD_CONFIG.thresholdsStyle;
@@ -239,10 +253,10 @@ export function plotOptions(
             return;
           }
           const range = {
-            min: field?.config.min ?? u.scales.y?.min ?? 0,
-            max: field?.config.max ?? u.scales.y?.max ?? 1,
+            min: field?.config.min ?? u.scales[scale]?.min ?? 0,
+            max: field?.config.max ?? u.scales[scale]?.max ?? 1,
           };
-          drawThresholds(u, thresholdLevels(thresholds, range, theme), thresholdsStyle);
+          drawThresholds(u, thresholdLevels(thresholds, range, theme), thresholdsStyle, scale);
         },
       ],
       draw: [

@@ -47,7 +47,7 @@ export interface AxisReading {
 }
 
 /** Position of `value` in an ascending list, or -1. */
-function indexIn(list: readonly number[], value: number): number {
+export function indexIn(list: readonly number[], value: number): number {
   let low = 0;
   let high = list.length - 1;
   while (low <= high) {

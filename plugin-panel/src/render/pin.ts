@@ -11,6 +11,7 @@
  * reason; no DOM here (render/pointer.ts feeds it clicks and keys).
  */
 import { type ChartModel } from '../data/model';
+import { indexIn } from '../data/tooltip';
 import { type Hover } from './hover';
 import { ZOOM_MIN_DRAG_PX } from './plotOptions';
 
@@ -23,25 +24,6 @@ export type PinListener = (state: PinStateName, reason: PinReason) => void;
 
 /** What a pin holds: the window's time, and the tooltip's place and cursor readings then. */
 export type Pinned = Omit<Hover, 'model' | 'index' | 'pinned'> & { time: number };
-
-/** Position of `time` in ascending `xs`, or -1. */
-function indexOfTime(xs: readonly number[], time: number): number {
-  let low = 0;
-  let high = xs.length - 1;
-  while (low <= high) {
-    const middle = (low + high) >>> 1;
-    const at = xs[middle] as number;
-    if (at === time) {
-      return middle;
-    }
-    if (at < time) {
-      low = middle + 1;
-    } else {
-      high = middle - 1;
-    }
-  }
-  return -1;
-}
 
 /**
  * A press and release this close together (CSS px) are a click; further apart they are a drag,
@@ -92,7 +74,7 @@ export class TooltipPin {
     if (pinned === undefined) {
       return undefined;
     }
-    const index = indexOfTime(model.xs, pinned.time);
+    const index = indexIn(model.xs, pinned.time);
     if (index < 0) {
       this.unpin('gone');
       return undefined;

@@ -25,6 +25,14 @@ async function main(): Promise<void> {
       console.error(`panecast: invalid configuration: ${error.message}`);
       process.exit(2);
     }
+    // The likeliest first-run failure (an earlier `npm start` or the compose demo holds 8080):
+    // name the setting that fixes it rather than print a stack trace.
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE' || code === 'EACCES') {
+      const reason = code === 'EADDRINUSE' ? 'is in use by another process' : 'may not be opened by this user';
+      console.error(`panecast: cannot listen: ${config.host}:${config.port} ${reason}; set PANECAST_PORT to another port (0 picks a free one)`);
+      process.exit(2);
+    }
     throw error;
   }
   console.log(`panecast: ${config.mode} mode, live page at ${app.url}/`);

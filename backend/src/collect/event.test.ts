@@ -72,7 +72,22 @@ describe('encodeEvent / decodeEvent', () => {
     expect(decodeEvent(encodeEvent(event))).toEqual(event);
   });
 
-  it.each(['not json', '[]', '{"type":1,"ts":1}', '{"type":"a"}', '{"type":"a","ts":"1"}'])('refuses %s', (text) => {
+  it.each(['not json', '[]', '{"type":1,"ts":1}', '{"type":"a"}', '{"type":"a","ts":"1"}', '{"type":"a","ts":1,"tenant":"Not_A_Tenant"}'])('refuses %s', (text) => {
     expect(decodeEvent(text)).toBeUndefined();
+  });
+
+  it('normalizes what a record may lack or get wrong: source, fields, a malformed origin', () => {
+    const origin = { batch: 'b', attempt: 'a', at: NOW };
+    const plain = { type: 'a', ts: NOW, tsSource: 'event', fields: {} };
+    expect(decodeEvent(JSON.stringify({ type: 'a', ts: NOW, tsSource: 'later', fields: 'x', origin: { batch: 'b' } }))).toStrictEqual(plain);
+    expect(decodeEvent(JSON.stringify({ type: 'a', ts: NOW, fields: null, origin: null }))).toStrictEqual(plain);
+    expect(decodeEvent(JSON.stringify({ type: 'a', ts: NOW, tsSource: 'ingest', fields: { x: 1 }, tenant: 'acme', origin }))).toStrictEqual({
+      type: 'a',
+      ts: NOW,
+      tsSource: 'ingest',
+      fields: { x: 1 },
+      tenant: 'acme',
+      origin,
+    });
   });
 });

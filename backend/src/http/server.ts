@@ -203,13 +203,18 @@ export function createHttpServer(deps: HttpDeps): Server {
     const method = request.method ?? 'GET';
     const route = routes[path];
     const handler = route?.[method] ?? (method === 'HEAD' ? route?.GET : undefined);
+    // A 405 must say what is allowed in `Allow` (RFC 9110), HEAD included where GET is served.
+    const allowed = route === undefined ? '' : [...Object.keys(route), ...(route.GET !== undefined && route.HEAD === undefined ? ['HEAD'] : [])].join(', ');
+    if (handler === undefined && route !== undefined) {
+      response.setHeader('allow', allowed);
+    }
     const run: Promise<void> =
       handler !== undefined
         ? handler(request, response)
         : Promise.reject(
             route === undefined
               ? new PanecastError('PANECAST_ERR_NOT_FOUND', { method, path })
-              : new PanecastError('PANECAST_ERR_METHOD_NOT_ALLOWED', { method, path, allowed: Object.keys(route).join(', ') }),
+              : new PanecastError('PANECAST_ERR_METHOD_NOT_ALLOWED', { method, path, allowed }),
           );
     // The collector's refusals are counted here, where an error becomes its coded answer, so every
     // refusal is counted once whichever check threw it (before the body or after).

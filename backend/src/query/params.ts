@@ -65,11 +65,16 @@ export function filterParams(params: URLSearchParams): Record<string, string[]> 
 /** Validates and compiles the parameters; throws the coded errors of compileQuery and QUERY_INVALID. */
 export function parseWindowParams(params: URLSearchParams, definitions: readonly MetricDefinition[], paneMs: number, now: number): WindowParams {
   rejectRepeated(params);
+  // The metric first, as GET /v1/dimensions asks: a bare `GET /v1/query` should name what a query starts from.
+  const metric = params.get('metric') ?? '';
+  if (metric === '') {
+    throw new PanecastError('PANECAST_ERR_QUERY_INVALID', { field: 'metric', rule: 'is required' });
+  }
   const sizeMs = integerParam(params, 'size');
   const groupBy = (params.get('groupBy') ?? '').split(',').filter((name) => name !== '');
   const query = compileQuery(
     {
-      metric: params.get('metric') ?? '',
+      metric,
       aggregate: params.get('aggregate') ?? '',
       window: { sizeMs, slideMs: integerParam(params, 'slide', sizeMs) },
       groupBy,

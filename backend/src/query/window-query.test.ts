@@ -117,4 +117,19 @@ describe('WindowQueryService, bad parameters', () => {
     const from = String(now + 200 * 365 * 86_400_000);
     expect(await codeOf({ metric: 'orders', aggregate: 'count', size, from, to: String(Number(from) + 1000) })).toBe('PANECAST_ERR_QUERY_INVALID');
   });
+
+  it('blames the size, not `from`, for a window longer than the fine tier over the default range', async () => {
+    // A 2 h window with no `from` once answered "from reaches before the fine tier": the caller set no `from`.
+    await expect(run({ metric: 'orders', aggregate: 'count', size: String(2 * 3_600_000) })).rejects.toMatchObject({
+      code: 'PANECAST_ERR_QUERY_INVALID',
+      message: expect.stringMatching(/^Invalid query: size must be at most 3600000 ms/),
+    });
+  });
+
+  it('asks for the metric first when none is given, as GET /v1/dimensions does', async () => {
+    // It once asked for `size` first, then answered `Unknown metric ""`.
+    for (const params of [{}, { aggregate: 'count', size: '1000' }] as Array<Record<string, string>>) {
+      await expect(run(params)).rejects.toMatchObject({ code: 'PANECAST_ERR_QUERY_INVALID', message: 'Invalid query: metric is required' });
+    }
+  });
 });

@@ -55,16 +55,18 @@ export class WindowQueryService {
     const { query, aggregate, from, to } = parseWindowParams(params, this.definitions, this.options.store.paneMs, now);
     const sizeMs = query.windows.sizeMs;
     const { paneMs, fineRetentionMs } = this.options.store;
-    if (from - sizeMs < now - fineRetentionMs) {
-      throw new PanecastError('PANECAST_ERR_QUERY_INVALID', {
-        field: 'from',
-        rule: `reaches before the fine tier (${fineRetentionMs / 60_000} min of ${paneMs} ms panes); older ranges are served by GET /v1/history`,
-      });
-    }
+    // The size first: a window longer than the fine tier also reaches before it, and
+    // blaming `from` (which the caller may not even have set) hides the real fix.
     if (sizeMs > fineRetentionMs) {
       throw new PanecastError('PANECAST_ERR_QUERY_INVALID', {
         field: 'size',
         rule: `must be at most ${fineRetentionMs} ms (the fine tier); longer windows are served by GET /v1/history`,
+      });
+    }
+    if (from - sizeMs < now - fineRetentionMs) {
+      throw new PanecastError('PANECAST_ERR_QUERY_INVALID', {
+        field: 'from',
+        rule: `reaches before the fine tier (${fineRetentionMs / 60_000} min of ${paneMs} ms panes); older ranges are served by GET /v1/history`,
       });
     }
     // No pane starts after the collector's future limit: windows beyond it hold no event and are

@@ -137,6 +137,11 @@ describe('other routes', () => {
     const wrong = await fetch(`${app.url}/v1/events`);
     expect(wrong.status).toBe(405);
     expect(((await wrong.json()) as { error: { code: string } }).error.code).toBe('PANECAST_ERR_METHOD_NOT_ALLOWED');
+    // RFC 9110: a 405 carries Allow.
+    expect(wrong.headers.get('allow')).toBe('POST, OPTIONS');
+    const post = await fetch(`${app.url}/v1/query`, { method: 'POST' });
+    expect(post.status).toBe(405);
+    expect(post.headers.get('allow')).toBe('GET, HEAD');
   });
 
   it('is healthy and, with in-memory twins, ready', async () => {

@@ -26,7 +26,8 @@ export function readPluginDirs(root: string): PluginDir[] {
     const dist = join(root, folder, 'dist');
     const manifest = join(dist, 'plugin.json');
     if (!existsSync(manifest)) {
-      throw new Error(`plugin host: ${folder}/dist/plugin.json is missing; build the plugins first (npm run build -w ${folder})`);
+      // No "plugin host:" prefix: the CLI adds it. One command for both plugins, so a fresh clone needs one retry, not two.
+      throw new Error(`${folder}/dist/plugin.json is missing; build the plugins first (npm run build ${PLUGIN_FOLDERS.map((f) => `-w ${f}`).join(' ')})`);
     }
     const json = JSON.parse(readFileSync(manifest, 'utf8')) as { id: string; type: string };
     return { id: json.id, type: json.type, dist };

@@ -61,6 +61,14 @@ export function paneStateContract(name: string, make: () => Promise<PaneStateSto
       );
     });
 
+    it('keeps the newest event time beside the clock when a sender stamped events ahead of it', async () => {
+      const store = await make();
+      const { epoch } = await store.loadPartition(4, () => Number.NEGATIVE_INFINITY);
+      await store.commit({ epoch, partition: 4, offset: 3, progress: { maxEventTime: 5000, newestEventTime: 245_000, committedAt: 9 }, partials: [], retentionMs: retention });
+      expect((await store.readProgress()).get(4)).toEqual({ maxEventTime: 5000, newestEventTime: 245_000, committedAt: 9 });
+      expect((await store.loadPartition(4, () => Number.NEGATIVE_INFINITY)).progress).toEqual({ maxEventTime: 5000, newestEventTime: 245_000, committedAt: 9 });
+    });
+
     it('refuses a commit from an owner a newer load has fenced off, and keeps the newer state', async () => {
       const store = await make();
       const old = await store.loadPartition(3, () => Number.NEGATIVE_INFINITY);

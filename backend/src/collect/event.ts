@@ -25,6 +25,13 @@ export interface PanecastEvent {
   tenant?: string;
   /** Set by the collector when the request carried an idempotency key (idempotency.ts). */
   origin?: EventOrigin;
+  /**
+   * The collector's clock when it took the event, set only when `ts` was ahead of it (a sender's
+   * clock running fast, within the future limit). The event keeps its own window; its partition's
+   * event-time clock, and so the watermark, moves no further than this (process/partition-work.ts):
+   * one fast sender must not make every other event of its partition late.
+   */
+  receivedAt?: number;
 }
 
 /**
@@ -162,7 +169,7 @@ export function validateEvent(
     }
     fields[name] = fieldValue as FieldValue;
   }
-  return { type, ts, tsSource, fields };
+  return ts > now ? { type, ts, tsSource, fields, receivedAt: now } : { type, ts, tsSource, fields };
 }
 
 export function isEventError(value: PanecastEvent | EventError): value is EventError {
@@ -220,6 +227,9 @@ export function decodeEventValue(value: unknown): PanecastEvent | undefined {
   const origin = decodeOrigin(event.origin);
   if (origin !== undefined) {
     decoded.origin = origin;
+  }
+  if (typeof event.receivedAt === 'number' && Number.isFinite(event.receivedAt)) {
+    decoded.receivedAt = event.receivedAt;
   }
   return decoded;
 }

@@ -8,7 +8,7 @@
  * taken from the same notice, applied only after its panes are loaded, so
  * the watermark never runs ahead of the panes the mirrors hold.
  */
-import type { CommitNotice, PaneStateStore, PartitionProgress } from '../store/pane-state';
+import { newestEventTime, type CommitNotice, type PaneStateStore, type PartitionProgress } from '../store/pane-state';
 import { DEFAULT_LIMITS } from '../collect/event';
 import { PaneStore, watermarkOver, type MetricDefinition, type StoreOptions } from '../window';
 
@@ -74,7 +74,7 @@ export class PaneMirrors {
   }
 
   private noteEventTime(progress: PartitionProgress): void {
-    this.newestEventTime = Math.max(this.newestEventTime, progress.maxEventTime);
+    this.newestEventTime = Math.max(this.newestEventTime, newestEventTime(progress));
   }
 
   /** Drops queued notices and mirrors, then reads every partition's progress afresh; loads come after (ensureLoaded). */

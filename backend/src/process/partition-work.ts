@@ -17,7 +17,10 @@ export interface PartitionWork {
   readonly epoch: number;
   /** Last offset whose effect is in the engine (and, after a commit, in the store). */
   applied: number;
+  /** The partition's event-time clock (store/pane-state.ts PartitionProgress): the watermark's input. */
   maxEventTime: number;
+  /** Newest event time applied, which a sender's fast clock may put ahead of maxEventTime. */
+  newestEventTime: number;
   /** The history seal as of the load or the last commit: panes below it are read by history, so events there are too late. */
   historySeal: number;
   /** First attempt of each recent batch; undefined without options.dedup. */
@@ -83,8 +86,14 @@ export function applyBatch(work: PartitionWork, batch: RecordBatch, outOfOrderne
       if (outcome === 'too-late') {
         run.late.push({ place: `${record.offset}/${index}`, record: { key: keyText(record.key), value: encodeEvent(event), timestamp: event.ts } });
       }
-      if (event.ts > work.maxEventTime) {
-        work.maxEventTime = event.ts;
+      // The clock moves no further than the collector's clock when the event arrived: an event
+      // stamped minutes ahead keeps its window but must not make its partition's others late.
+      const clock = event.receivedAt !== undefined && event.receivedAt < event.ts ? event.receivedAt : event.ts;
+      if (clock > work.maxEventTime) {
+        work.maxEventTime = clock;
+      }
+      if (event.ts > work.newestEventTime) {
+        work.newestEventTime = event.ts;
       }
     }
   }

@@ -34,7 +34,7 @@
 import type { EventLog, LogConsumer, RecordBatch } from '../buffer/event-log';
 import { PanecastError } from '../errors';
 import type { DedupStore } from '../store/dedup-store';
-import { FencedError, HISTORY_SEAL, type PaneStateStore } from '../store/pane-state';
+import { FencedError, HISTORY_SEAL, newestEventTime, type PaneStateStore } from '../store/pane-state';
 import { BatchDedup, type BatchDedupOptions } from './batch-dedup';
 import { PartitionTenures } from './partition-tenures';
 import { applyBatch, overflowCounts, type BatchRun, type PartitionWork } from './partition-work';
@@ -175,7 +175,7 @@ export class Processor {
     }
     const dedupOptions = this.options.dedup;
     const dedup = dedupOptions === undefined ? undefined : BatchDedup.restore(await dedupOptions.store.load(partition), offset, dedupOptions);
-    const work: PartitionWork = { engine, epoch, applied: offset, maxEventTime: stored.maxEventTime, historySeal: historySeal ?? Number.NEGATIVE_INFINITY, dedup };
+    const work: PartitionWork = { engine, epoch, applied: offset, maxEventTime: stored.maxEventTime, newestEventTime: newestEventTime(stored), historySeal: historySeal ?? Number.NEGATIVE_INFINITY, dedup };
     if (this.tenures.current(partition) === tenure) {
       // Else the batch in hand goes on with it (its commit is fenced if a new owner loaded); the next one reloads.
       this.work.set(partition, work);
@@ -276,7 +276,11 @@ export class Processor {
         partition,
         epoch: work.epoch,
         offset: last,
-        progress: { maxEventTime: work.maxEventTime, committedAt: this.clock() },
+        progress: {
+          maxEventTime: work.maxEventTime,
+          committedAt: this.clock(),
+          ...(work.newestEventTime > work.maxEventTime ? { newestEventTime: work.newestEventTime } : {}),
+        },
         partials,
         admissions: work.engine.drainAdmissions(),
         retentionMs: (resolution) => (resolution === paneMs ? fineRetentionMs : coarseRetentionMs) + allowedLatenessMs,

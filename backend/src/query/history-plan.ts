@@ -22,7 +22,7 @@
  */
 import { DEFAULT_LIMITS } from '../collect/event';
 import { formatMessage, PanecastError, type ErrorCode } from '../errors';
-import type { PartitionProgress } from '../store/pane-state';
+import { newestEventTime, type PartitionProgress } from '../store/pane-state';
 import { windowLabel } from '../store/window-sink';
 import type { CompiledQuery, StoreOptions } from '../window';
 
@@ -62,13 +62,15 @@ function floorTo(value: number, step: number): number {
 export function tiersAt(now: number, progress: ReadonlyMap<number, PartitionProgress>, options: TierOptions): Tiers {
   const { coarsePaneMs, fineRetentionMs, coarseRetentionMs, allowedLatenessMs } = options.store;
   const unrolled: Array<[number, number]> = [];
-  for (const { maxEventTime } of progress.values()) {
+  for (const partition of progress.values()) {
+    const { maxEventTime } = partition;
     if (!Number.isFinite(maxEventTime)) {
       continue;
     }
     // The partition's last commit rolled up the coarse panes ending at or before this (PaneStore.maintain).
     const rolled = floorTo(maxEventTime - options.outOfOrdernessMs - allowedLatenessMs, coarsePaneMs);
-    const last = floorTo(maxEventTime, coarsePaneMs);
+    // Its newest pane: an event stamped ahead of the collector's clock may lie past the clock itself.
+    const last = floorTo(newestEventTime(partition), coarsePaneMs);
     if (last >= rolled) {
       unrolled.push([rolled, last + coarsePaneMs]);
     }

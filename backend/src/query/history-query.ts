@@ -19,7 +19,7 @@
  */
 import { PanecastError } from '../errors';
 import type { History } from '../store/history';
-import type { PaneStateStore } from '../store/pane-state';
+import { newestEventTime, type PaneStateStore } from '../store/pane-state';
 import { compose, PaneStore, watermarkOver, type CompiledQuery, type MetricDefinition, type StoredPartial } from '../window';
 import { gcd } from '../window/assigners';
 import { MAX_ANSWER_POINTS } from '../window/compose';
@@ -119,7 +119,7 @@ export class HistoryQueryService {
       throw gapsError(gaps);
     }
     // No pane starts after the newest event of any partition: reading stops there, not at a `to` far ahead.
-    const newest = Math.max(...[...progress.values()].map((p) => p.maxEventTime));
+    const newest = Math.max(...[...progress.values()].map(newestEventTime));
     const [paneGroups, historyGroups] = await Promise.all([
       this.fromPanes(query, plan, tiers, watermark, newest),
       this.fromHistory(query, plan.history, gaps),

@@ -42,10 +42,21 @@ import type { AdmissionRequest, LedgerView, StoredPartial } from '../window';
 export const LEDGER_IDLE_EXPIRY_MS = 7 * 24 * 3600_000;
 
 export interface PartitionProgress {
-  /** Newest event time applied from this partition; -Infinity before any. */
+  /**
+   * The partition's event-time clock, the input of its watermark: the newest event time applied,
+   * each event's taken no later than the collector's clock when it arrived (receivedAt, for events
+   * stamped ahead of it); -Infinity before any.
+   */
   maxEventTime: number;
+  /** Newest event time applied, ahead of maxEventTime when a sender's clock ran fast; absent when equal. No pane starts later. */
+  newestEventTime?: number;
   /** Wall-clock time of the commit, for idleness. */
   committedAt: number;
+}
+
+/** The newest event time a partition applied: no pane of it starts later. */
+export function newestEventTime(progress: PartitionProgress): number {
+  return Math.max(progress.maxEventTime, progress.newestEventTime ?? Number.NEGATIVE_INFINITY);
 }
 
 export interface PartitionState {
@@ -206,9 +217,11 @@ export function parsePartialField(field: string): { partition: number; seriesKey
 }
 
 export function encodeProgress(progress: PartitionProgress): string {
+  const newest = newestEventTime(progress);
   return JSON.stringify({
     maxEventTime: Number.isFinite(progress.maxEventTime) ? progress.maxEventTime : null,
     committedAt: progress.committedAt,
+    ...(newest > progress.maxEventTime ? { newestEventTime: newest } : {}),
   });
 }
 
@@ -216,8 +229,12 @@ export function decodeProgress(text: string | null | undefined): PartitionProgre
   if (!text) {
     return NO_PROGRESS;
   }
-  const value = JSON.parse(text) as { maxEventTime: number | null; committedAt: number };
-  return { maxEventTime: value.maxEventTime ?? Number.NEGATIVE_INFINITY, committedAt: value.committedAt };
+  const value = JSON.parse(text) as { maxEventTime: number | null; committedAt: number; newestEventTime?: number };
+  const progress: PartitionProgress = { maxEventTime: value.maxEventTime ?? Number.NEGATIVE_INFINITY, committedAt: value.committedAt };
+  if (typeof value.newestEventTime === 'number') {
+    progress.newestEventTime = value.newestEventTime;
+  }
+  return progress;
 }
 
 type PaneGroup = { partial: StoredPartial; items: StoredPartial[] };

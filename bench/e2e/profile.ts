@@ -8,12 +8,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-
-interface ProfileNode {
-  id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
-  children?: number[];
-}
+import { selfTimes, sourceOfSample, topOf, type CpuProfile, type ProfileNode } from '../cpu-profile';
 
 export interface ProfileSummary {
   /** Sampled milliseconds, idle excluded. */
@@ -78,38 +73,15 @@ export function summarizeProfile(dir: string): ProfileSummary | undefined {
   if (file === undefined) {
     return undefined;
   }
-  const profile = JSON.parse(readFileSync(join(dir, file), 'utf8')) as { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] };
-  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
-  const parent = new Map<number, number>();
-  for (const node of profile.nodes) {
-    for (const child of node.children ?? []) {
-      parent.set(child, node.id);
-    }
-  }
-  const self = new Map<number, number>();
-  profile.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000));
+  const profile = JSON.parse(readFileSync(join(dir, file), 'utf8')) as CpuProfile;
+  const { busyMs, times } = selfTimes(profile);
   const files = new Map<string, number>();
   const functions = new Map<string, number>();
   const stages = new Map<string, number>();
-  let busyMs = 0;
-  for (const [id, ms] of self) {
-    const node = byId.get(id) as ProfileNode;
-    const { functionName, url, lineNumber } = node.callFrame;
-    if (functionName === '(idle)') {
-      continue;
-    }
-    busyMs += ms;
-    let source: string;
-    if (url !== '' || functionName.startsWith('(')) {
-      source = url === '' ? functionName : sourceOf(url);
-    } else {
-      // A builtin (JSON.parse, Buffer ops, …): charge the nearest JS caller's source.
-      let up = parent.get(id);
-      while (up !== undefined && (byId.get(up) as ProfileNode).callFrame.url === '') {
-        up = parent.get(up);
-      }
-      source = up === undefined ? '(native)' : sourceOf((byId.get(up) as ProfileNode).callFrame.url);
-    }
+  for (const time of times) {
+    const { ms } = time;
+    const { functionName, url, lineNumber } = time.node.callFrame;
+    const source = sourceOfSample(time, sourceOf);
     files.set(source, (files.get(source) ?? 0) + ms);
     const name = `${functionName === '' ? '(anonymous)' : functionName} ${url === '' ? '(native)' : `${fileOf(url)}:${lineNumber + 1}`}`;
     functions.set(name, (functions.get(name) ?? 0) + ms);
@@ -117,16 +89,17 @@ export function summarizeProfile(dir: string): ProfileSummary | undefined {
     // counts for the produce or consume path that called it, else as Kafka (other).
     let stage = functionName === '(garbage collector)' ? 'GC' : undefined;
     let kafka = false;
-    for (let at: number | undefined = id; stage === undefined && at !== undefined; at = parent.get(at)) {
-      const frame = (byId.get(at) as ProfileNode).callFrame;
-      stage = stageOf(frame);
-      kafka ||= KAFKA_ANY.test(frame.url);
+    for (const { callFrame } of time.stack()) {
+      if (stage !== undefined) {
+        break;
+      }
+      stage = stageOf(callFrame);
+      kafka ||= KAFKA_ANY.test(callFrame.url);
     }
     stage ??= kafka ? KAFKA_OTHER : 'other (node, timers)';
     stages.set(stage, (stages.get(stage) ?? 0) + ms);
   }
-  const top = (map: Map<string, number>, n: number) =>
-    [...map].sort((a, b) => b[1] - a[1]).slice(0, n).map(([key, ms]) => ({ key, ms: Math.round(ms), share: Math.round((ms / busyMs) * 1000) / 10 }));
+  const top = (map: Map<string, number>, n: number) => topOf(map, n, busyMs);
   return {
     busyMs: Math.round(busyMs),
     stages: top(stages, 20).map(({ key, ms, share }) => ({ stage: key, ms, share })),

@@ -7,18 +7,7 @@
  * source, so "ws/sender" includes the writes it makes.
  */
 import { Session } from 'node:inspector';
-
-interface ProfileNode {
-  id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
-  children?: number[];
-}
-
-interface CpuProfile {
-  nodes: ProfileNode[];
-  samples: number[];
-  timeDeltas: number[];
-}
+import { selfTimes, sourceOfSample, topOf, type CpuProfile } from '../cpu-profile';
 
 export interface ProfileSummary {
   /** Sampled milliseconds, idle excluded, and the window they came from. */
@@ -44,45 +33,21 @@ function sourceOf(url: string): string {
 }
 
 export function summarize(profile: CpuProfile, wallMs: number): ProfileSummary {
-  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
-  const parent = new Map<number, number>();
-  for (const node of profile.nodes) {
-    for (const child of node.children ?? []) {
-      parent.set(child, node.id);
-    }
-  }
-  const self = new Map<number, number>();
-  profile.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000));
+  const { busyMs, times } = selfTimes(profile);
   const sources = new Map<string, number>();
   const functions = new Map<string, number>();
-  let busyMs = 0;
-  for (const [id, ms] of self) {
-    const { functionName, url, lineNumber } = (byId.get(id) as ProfileNode).callFrame;
-    if (functionName === '(idle)') {
-      continue;
-    }
-    busyMs += ms;
-    let source: string;
-    if (url !== '' || functionName.startsWith('(')) {
-      source = url === '' ? functionName : sourceOf(url);
-    } else {
-      let up = parent.get(id);
-      while (up !== undefined && (byId.get(up) as ProfileNode).callFrame.url === '') {
-        up = parent.get(up);
-      }
-      source = up === undefined ? '(native)' : sourceOf((byId.get(up) as ProfileNode).callFrame.url);
-    }
-    sources.set(source, (sources.get(source) ?? 0) + ms);
+  for (const time of times) {
+    const { functionName, url, lineNumber } = time.node.callFrame;
+    const source = sourceOfSample(time, sourceOf);
+    sources.set(source, (sources.get(source) ?? 0) + time.ms);
     const name = `${functionName === '' ? '(anonymous)' : functionName} ${url === '' ? '(native)' : `${sourceOf(url)}:${lineNumber + 1}`}`;
-    functions.set(name, (functions.get(name) ?? 0) + ms);
+    functions.set(name, (functions.get(name) ?? 0) + time.ms);
   }
-  const top = (map: Map<string, number>, n: number) =>
-    [...map].sort((a, b) => b[1] - a[1]).slice(0, n).map(([key, ms]) => ({ key, ms: Math.round(ms), share: Math.round((ms / busyMs) * 1000) / 10 }));
   return {
     busyMs: Math.round(busyMs),
     wallMs: Math.round(wallMs),
-    sources: top(sources, 20).map(({ key, ms, share }) => ({ source: key, ms, share })),
-    functions: top(functions, 25).map(({ key, ms, share }) => ({ function: key, ms, share })),
+    sources: topOf(sources, 20, busyMs).map(({ key, ms, share }) => ({ source: key, ms, share })),
+    functions: topOf(functions, 25, busyMs).map(({ key, ms, share }) => ({ function: key, ms, share })),
   };
 }
 

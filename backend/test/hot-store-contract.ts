@@ -66,5 +66,14 @@ export function hotStoreContract(name: string, make: () => Promise<HotStoreUnder
       expect(await store.read('clicks', 'count', '1s', { host: 'h1499' }, 3000)).toBe(1499);
       expect(await store.read('clicks', 'count', '1s', { host: 'h763' }, 2000)).toBe(763);
     });
+
+    it('writes thousands of windows of one series whole', async () => {
+      const { store, lead } = await make();
+      await lead('a');
+      await store.write(batch(Array.from({ length: 9000 }, (_, i) => value(1000 * i, i, true))), 'a');
+      expect(await store.read('clicks', 'count', '1s', { region: 'eu' }, 0)).toBe(0);
+      expect(await store.read('clicks', 'count', '1s', { region: 'eu' }, 4_321_000)).toBe(4321);
+      expect(await store.read('clicks', 'count', '1s', { region: 'eu' }, 8_999_000)).toBe(8999);
+    });
   });
 }

@@ -15,10 +15,13 @@ if redis.call('GET', KEYS[1]) ~= ARGV[1] then
 end
 local at = 3
 for k = 2, #KEYS do
-  local count = tonumber(ARGV[at])
-  redis.call('HSET', KEYS[k], unpack(ARGV, at + 1, at + count * 2))
+  local last = at + tonumber(ARGV[at]) * 2
+  -- 500 fields per HSET: unpack has a limit on how many values it returns.
+  for from = at + 1, last, 1000 do
+    redis.call('HSET', KEYS[k], unpack(ARGV, from, math.min(from + 999, last)))
+  end
   redis.call('PEXPIRE', KEYS[k], ARGV[2])
-  at = at + 1 + count * 2
+  at = last + 1
 end
 return #KEYS - 1
 `;

@@ -32,6 +32,8 @@ export const LiveChart = memo(function LiveChart({
   options,
   theme,
   onChangeTimeRange,
+  eventBus,
+  sync,
 }: LiveChartProps) {
   const styles = useStyles2(getStyles);
   const root = useRef<HTMLDivElement>(null);
@@ -67,8 +69,8 @@ export const LiveChart = memo(function LiveChart({
   }, [width, height]);
 
   useEffect(() => {
-    controller.current?.update({ data, timeRange, timeZone, options, theme, onChangeTimeRange });
-  }, [data, timeRange, timeZone, options, theme, onChangeTimeRange]);
+    controller.current?.update({ data, timeRange, timeZone, options, theme, onChangeTimeRange, eventBus, sync });
+  }, [data, timeRange, timeZone, options, theme, onChangeTimeRange, eventBus, sync]);
 
   return (
     <>

@@ -1,7 +1,7 @@
 import React, { useCallback, useMemo, useState } from 'react';
 import { css } from '@emotion/css';
 import { type GrafanaTheme2, type PanelProps } from '@grafana/data';
-import { useStyles2, useTheme2 } from '@grafana/ui';
+import { usePanelContext, useStyles2, useTheme2 } from '@grafana/ui';
 
 import { connectionOf } from '../data/connection';
 import { type LegendItem, legendOf, sameLegend } from '../data/legend';
@@ -21,6 +21,8 @@ type Props = PanelProps<LiveOptions>;
 export function LivePanel({ data, options, width, height, timeRange, timeZone, onChangeTimeRange }: Props) {
   const theme = useTheme2();
   const styles = useStyles2(getStyles);
+  // The dashboard's bus and cursor sync mode, where Grafana's own time series panels read them.
+  const { eventBus, sync } = usePanelContext();
   const [legend, setLegend] = useState<LegendItem[]>([]);
   // Runs after each repaint (≤ 20 Hz); an unchanged legend keeps its array so React skips it.
   const onModel = useCallback((model: ChartModel, xRange: XRange) => {
@@ -53,6 +55,8 @@ export function LivePanel({ data, options, width, height, timeRange, timeZone, o
           timeZone={timeZone}
           theme={theme}
           onChangeTimeRange={onChangeTimeRange}
+          eventBus={eventBus}
+          sync={sync}
           width={layout.chart.width}
           height={layout.chart.height}
           onModel={onModel}

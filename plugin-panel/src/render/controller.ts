@@ -4,13 +4,22 @@
  * `setData` inside `batch`, so model, scales, paths and overlays are done in one synchronous
  * step. uPlot is created again only when the chart's structure changes.
  */
-import { type AbsoluteTimeRange, type GrafanaTheme2, type PanelData, type TimeRange, rangeUtil } from '@grafana/data';
+import {
+  type AbsoluteTimeRange,
+  DashboardCursorSync,
+  type EventBus,
+  type GrafanaTheme2,
+  type PanelData,
+  type TimeRange,
+  rangeUtil,
+} from '@grafana/data';
 import { type TimeZone } from '@grafana/schema';
 import uPlot from 'uplot';
 
 import { type ChartModel, buildChartModel } from '../data/model';
 import { type LiveOptions } from '../types';
-import { HoverTracker, type HoverListener } from './hover';
+import { CursorSync } from './cursor-sync';
+import { type Hover, HoverTracker, type HoverListener } from './hover';
 import { type PinReason, type PinStateName, TooltipPin } from './pin';
 import { listenForClicks, listenForKeys, listenWhilePinned } from './pointer';
 import { type PlotContext, plotData, plotOptions, structureKey, yRangeFor } from './plotOptions';
@@ -25,6 +34,9 @@ export interface ChartInput {
   theme: GrafanaTheme2;
   /** Sets the dashboard's time range (Grafana's `onChangeTimeRange`): a drag over the chart zooms. */
   onChangeTimeRange?: (range: AbsoluteTimeRange) => void;
+  /** The panel context's bus and the dashboard's cursor sync mode: the shared crosshair (cursor-sync.ts). */
+  eventBus?: EventBus;
+  sync?: () => DashboardCursorSync;
 }
 
 /** User-timing name of one repaint (model + setData + draw); visible in the browser's profiler. */
@@ -79,6 +91,13 @@ export class PlotController {
   private stopPinned: () => void = () => undefined;
   /** The press that unpinned the tooltip: its click must not pin it again at once. */
   private unpinPress: Event | undefined;
+  private readonly cursorSync = new CursorSync((time) => this.placeShared(time));
+  /**
+   * The cursor is where another panel's hover put it (until this chart's own mouse or keys move
+   * it): not told back to the dashboard, and with a tooltip only in "Shared tooltip".
+   */
+  private shared = false;
+  private readonly stopLocal: () => void;
   private readonly context: PlotContext = {
     model: () => this.model,
     xRange: () => this.range,
@@ -89,7 +108,12 @@ export class PlotController {
       this.dataRanges.set(scale, [min, max]);
     },
     zoomTo: (from, to) => this.input?.onChangeTimeRange?.({ from: Math.round(from), to: Math.round(to) }),
-    cursorMoved: (u) => this.hover.moved(u),
+    cursorMoved: (u) => {
+      this.hover.moved(u);
+      if (!this.shared) {
+        this.cursorSync.tell(this.hoveredTime(u));
+      }
+    },
   };
 
   constructor(
@@ -100,7 +124,17 @@ export class PlotController {
     onHover: HoverListener = () => undefined
   ) {
     this.scheduler = new RepaintScheduler(() => this.repaint(), undefined, clock);
-    this.hover = new HoverTracker(() => this.model, onHover, clock, this.pin);
+    this.hover = new HoverTracker(() => this.model, (hover) => onHover(this.tooltipOf(hover)), clock, this.pin);
+    // Capture phase: seen before uPlot's own handlers move the cursor for this mouse.
+    const local = () => {
+      this.shared = false;
+    };
+    root.addEventListener('mousemove', local, true);
+    root.addEventListener('mousedown', local, true);
+    this.stopLocal = () => {
+      root.removeEventListener('mousemove', local, true);
+      root.removeEventListener('mousedown', local, true);
+    };
     this.stopKeys = listenForKeys(root, {
       step: (direction) => this.step(direction),
       toggle: () => {
@@ -116,7 +150,7 @@ export class PlotController {
       escape: () => this.pin.unpin('escape'),
       blur: () => {
         // Keyboard focus gone: the cursor it moved goes too (a pinned tooltip stays).
-        if (this.pin.state === 'free') {
+        if (this.pin.state === 'free' && !this.shared) {
           this.plot?.setCursor({ left: -10, top: -10 });
         }
       },
@@ -131,6 +165,7 @@ export class PlotController {
   /** Stores the newest input and asks for a repaint (coalesced, at most every 50 ms). */
   update(input: ChartInput): void {
     this.input = input;
+    this.cursorSync.connect(input);
     this.scheduler.request();
   }
 
@@ -146,6 +181,8 @@ export class PlotController {
     this.pin.unpin('destroy');
     this.stopKeys();
     this.stopClicks();
+    this.stopLocal();
+    this.cursorSync.dispose();
     this.scheduler.dispose();
     this.hover.dispose();
     this.plot?.destroy();
@@ -268,8 +305,39 @@ export class PlotController {
     return box !== null && box !== undefined && box.parentElement === this.root.parentElement;
   }
 
+  /** The time of the window under uPlot's cursor, undefined when the cursor is off the chart. */
+  private hoveredTime(u: uPlot): number | undefined {
+    const { left, idx } = u.cursor;
+    return left === undefined || left < 0 || idx === null || idx === undefined ? undefined : this.model.xs[idx];
+  }
+
+  /** Another panel's hover at `time` (undefined: it left): the cursor line there, unless pinned here. */
+  private placeShared(time: number | undefined): void {
+    const plot = this.plot;
+    if (plot === undefined || this.pin.state === 'pinned') {
+      return;
+    }
+    const [from, to] = this.range;
+    if (time === undefined || time < from || time > to) {
+      // Only a cursor another panel put here goes: a clear may come late, after this mouse came in.
+      if (this.shared) {
+        plot.setCursor({ left: -10, top: -10 });
+      }
+      return;
+    }
+    this.shared = true;
+    plot.setCursor({ left: plot.valToPos(time, 'x'), top: plot.bbox.height / devicePixelRatio / 2 });
+  }
+
+  /** What the tooltip shows: none for another panel's cursor unless the dashboard shares tooltips. */
+  private tooltipOf(hover: Hover | undefined): Hover | undefined {
+    const sharedOnly = this.shared && hover?.pinned !== true && this.cursorSync.mode() !== DashboardCursorSync.Tooltip;
+    return sharedOnly ? undefined : hover;
+  }
+
   /** Moves the cursor one window along (the keyboard's hover), within the windows in view. */
   private step(direction: -1 | 1): void {
+    this.shared = false;
     const plot = this.plot;
     const { xs } = this.model;
     if (plot === undefined || xs.length === 0 || this.pin.state === 'pinned') {

@@ -39,6 +39,10 @@ describe('DataSource.query', () => {
     expect(first.state).toBe(LoadingState.Streaming);
     expect(rows(first.data[0]).slice(0, 2)).toEqual(['-60=60', '-59=59']);
     expect(backend.calls('/v1/history')[0]!.params).toMatchObject({ metric: 'events', aggregate: 'count', size: '1000', slide: '1000', groupBy: 'type', from: String(NOW - 60_000), to: String(NOW), maxPoints: '1000' });
+    // The query inspector shows what was asked: the history read, then the live subscription.
+    const [historyLine, liveLine] = (first.data[0] as DataFrame).meta!.executedQueryString!.split('\n');
+    expect(Object.fromEntries(new URL(historyLine!.replace('GET ', 'http://backend')).searchParams)).toEqual(backend.calls('/v1/history')[0]!.params);
+    expect(JSON.parse(liveLine!.replace('live subscribe ', ''))).toEqual(LIVE_QUERY);
 
     server.update(LIVE_QUERY, { series: CLICK, window: { start: NOW - 1000, end: NOW }, value: 11, final: true });
     server.update(LIVE_QUERY, { series: CLICK, window: { start: NOW, end: NOW + 1000 }, value: 1, final: false });

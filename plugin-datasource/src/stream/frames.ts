@@ -42,6 +42,8 @@ export interface FrameContext {
    * would leave the last 5 minutes of every chart blank), 0 for tumbling ones (the interval begins).
    */
   timeOffsetMs?: number;
+  /** What the target asked the backend (its first history read, its live subscription), for the query inspector. */
+  executedQueryString?: string;
 }
 
 export class FrameBuilder {
@@ -68,7 +70,11 @@ export class FrameBuilder {
     return createDataFrame({
       name,
       refId,
-      meta: { preferredVisualisationType: 'graph', custom: meta },
+      meta: {
+        preferredVisualisationType: 'graph',
+        custom: meta,
+        ...(this.context.executedQueryString !== undefined ? { executedQueryString: this.context.executedQueryString } : {}),
+      },
       fields: [
         { name: FRAME_FIELDS.time, type: FieldType.time, values: times, config: {} },
         {

@@ -17,6 +17,7 @@
  */
 import { LoadingState, type DataQueryError, type DataQueryResponse } from '@grafana/data';
 import { Observable, Subscription } from 'rxjs';
+import type { SubscribeQuery } from '@panecast/protocol';
 
 import { toRequestError, type BackendApi, type PanecastRequestError } from '../api';
 import type { LiveClient, LiveState } from '../live/live-client';
@@ -80,6 +81,18 @@ export function windowsOverlapping(from: number, to: number, sizeMs: number, sli
   return last < first ? 0 : (last - first) / slideMs + 1;
 }
 
+/**
+ * The query inspector's "executed query": the history read (later gap fills differ only in their
+ * range) and, for a live target, the subscription the live channel was sent.
+ */
+export function executedQuery(historyRead: Record<string, string>, subscribe: SubscribeQuery | undefined): string {
+  const lines = [`GET /v1/history?${new URLSearchParams(historyRead).toString()}`];
+  if (subscribe !== undefined) {
+    lines.push(`live subscribe ${JSON.stringify(subscribe)}`);
+  }
+  return lines.join('\n');
+}
+
 function dataError(refId: string, code: string, message: string): DataQueryError {
   return { refId, message: `[${code}] ${message}`, status: undefined };
 }
@@ -96,14 +109,6 @@ export function streamTarget(deps: TargetDeps, request: TargetRequest): Observab
       // The range's width plus one window, measured back from the newest window as time moves on.
       spanMs: to - from + sizeMs,
       ...(request.absolute === true ? { startBefore: to } : {}),
-    });
-    const builder = new FrameBuilder({
-      refId,
-      metric: query.metric,
-      aggregate: query.aggregate,
-      legendFormat: query.legendFormat,
-      unit: request.unit,
-      timeOffsetMs: query.window.type === 'sliding' ? sizeMs : 0,
     });
     const requests = new Subscription();
     /** The live subscription was refused, or the client stopped for good. */
@@ -130,6 +135,17 @@ export function streamTarget(deps: TargetDeps, request: TargetRequest): Observab
     const firstReadFrom = Math.min(from, historyTo - 1);
     /** How far back from its end a fill may reach: the first read's windows (fill() says why). */
     const fillReachMs = windowsOverlapping(firstReadFrom, historyTo, sizeMs, slideMs) * slideMs;
+    const firstRead = historyParams(query, firstReadFrom, historyTo, maxDataPoints);
+    const subscribeQuery = live === undefined ? undefined : toSubscribeQuery(query);
+    const builder = new FrameBuilder({
+      refId,
+      metric: query.metric,
+      aggregate: query.aggregate,
+      legendFormat: query.legendFormat,
+      unit: request.unit,
+      timeOffsetMs: query.window.type === 'sliding' ? sizeMs : 0,
+      executedQueryString: executedQuery(firstRead, subscribeQuery),
+    });
     let connection = live === undefined ? undefined : frameConnection(live.state);
     let connectionCode: string | undefined;
     let metaChanged = true;
@@ -243,7 +259,7 @@ export function streamTarget(deps: TargetDeps, request: TargetRequest): Observab
     };
 
     readHistory(
-      historyParams(query, firstReadFrom, historyTo, maxDataPoints),
+      firstRead,
       (answer) => {
         store.applyHistory(answer);
         historyDone = true;
@@ -275,7 +291,7 @@ export function streamTarget(deps: TargetDeps, request: TargetRequest): Observab
           }
         }),
       );
-      const subscription = live.subscribe(toSubscribeQuery(query), {
+      const subscription = live.subscribe(subscribeQuery ?? toSubscribeQuery(query), {
         snapshot: (windows, replaces) => {
           store.applySnapshot(windows, replaces);
           const first = windows.length > 0 ? earliestStart(windows) : Math.floor(now() / slideMs) * slideMs;

@@ -42,6 +42,15 @@ describe('decodeFilterValues', () => {
     }
   });
 
+  it('refuses a lone surrogate, which MetricsQL refuses (the history read answered 503), and keeps pairs', () => {
+    for (const raw of ['["\\ud800"]', '["ok","x\\udfffy"]', '["\\ude80\\ud83d"]']) {
+      expect(() => decodeFilterValues('filter.city', raw)).toThrow(
+        expect.objectContaining({ code: 'PANECAST_ERR_QUERY_INVALID', message: expect.stringContaining('lone UTF-16 surrogate') }),
+      );
+    }
+    expect(decodeFilterValues('filter.city', '["\\ud83d\\ude80"]')).toEqual(['🚀']);
+  });
+
   it('round-trips every awkward value in one list', () => {
     expect(roundTrip(AWKWARD)).toEqual(AWKWARD);
   });

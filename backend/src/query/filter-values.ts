@@ -27,6 +27,9 @@
 import { DEFAULT_LIMITS } from '@panecast/protocol';
 import { PanecastError } from '../errors';
 
+/** With the `u` flag, a surrogate pair reads as one code point: only an unpaired half matches. */
+const LONE_SURROGATE = /\p{Cs}/u;
+
 /** The JSON form starts with this character; no short-form value may. */
 export const JSON_LIST_START = '[';
 
@@ -61,6 +64,12 @@ function withinLimits(field: string, values: string[]): string[] {
   const long = values.findIndex((value) => value.length > maxValueLength);
   if (long >= 0) {
     throw invalid(`${field}[${long}]`, `must be at most ${maxValueLength} characters, as in a live subscription's filter`);
+  }
+  // JSON's `\ud800` escape makes a lone surrogate, which no stored value holds (VictoriaMetrics stores
+  // UTF-8) and which MetricsQL refuses: the history read failed as 503 "did not answer".
+  const broken = values.findIndex((value) => LONE_SURROGATE.test(value));
+  if (broken >= 0) {
+    throw invalid(`${field}[${broken}]`, 'holds a lone UTF-16 surrogate (a \\uD800-\\uDFFF escape without its pair), which is no text');
   }
   return values;
 }

@@ -28,10 +28,13 @@ export function integerParam(params: URLSearchParams, name: string, fallback?: n
     }
     throw new PanecastError('PANECAST_ERR_QUERY_INVALID', { field: name, rule: 'is required' });
   }
-  if (!/^-?\d+$/.test(raw)) {
-    throw new PanecastError('PANECAST_ERR_QUERY_INVALID', { field: name, rule: `must be an integer of milliseconds, got "${raw}"` });
+  // Safe integers only: 309 digits read as ±Infinity, and a range to -Infinity made
+  // GET /v1/history's slide suggestion (history-plan.ts suggestSlide) loop for ever.
+  const value = /^-?\d+$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!Number.isSafeInteger(value)) {
+    throw new PanecastError('PANECAST_ERR_QUERY_INVALID', { field: name, rule: `must be an integer of milliseconds, got "${raw.slice(0, 40)}"` });
   }
-  return Number(raw);
+  return value;
 }
 
 /**

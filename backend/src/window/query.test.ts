@@ -71,4 +71,12 @@ describe('compileQuery', () => {
     expect(parseAggregate('quantile( 1 )').q).toBe(1);
     expect(parseAggregate('rate').kind).toBe('rate');
   });
+
+  it('refuses an overlong aggregate before the quantile pattern, which backtracks quadratically', () => {
+    expect(parseAggregate(`quantile(${'0'.repeat(20)}.5)`).q).toBe(0.5);
+    const started = performance.now();
+    // A URL holds ~16 k characters: 0.25 s of blocked loop each; 40 k took ~1.5 s.
+    expect(() => parseAggregate(`quantile(${'1'.repeat(40_000)}x`)).toThrow(expect.objectContaining({ code: 'PANECAST_ERR_QUERY_INVALID' }));
+    expect(performance.now() - started).toBeLessThan(100);
+  });
 });

@@ -65,8 +65,14 @@ function invalid(field: string, rule: string): PanecastError {
   return new PanecastError('PANECAST_ERR_QUERY_INVALID', { field, rule });
 }
 
+/**
+ * Longer than any aggregate the grammar accepts, with room to spare (the live protocol's cap): the
+ * quantile pattern backtracks quadratically, so 16 k digits in a URL cost a quarter second of the loop.
+ */
+const MAX_AGGREGATE_CHARS = 32;
+
 export function parseAggregate(text: unknown): AggregateSpec {
-  if (typeof text !== 'string') {
+  if (typeof text !== 'string' || text.length > MAX_AGGREGATE_CHARS) {
     throw invalid('aggregate', AGGREGATE_RULE);
   }
   if (SIMPLE.has(text as AggregateKind)) {

@@ -19,6 +19,7 @@
  * `refreshMs` of event time it stays active), and a refused tuple's leaf
  * routes to `__other__` (-1 in the trie) until the ledger changes.
  */
+import { DEFAULT_LIMITS } from '@panecast/protocol';
 import type { FieldValue, PanecastEvent } from '../collect/event';
 import type { AdmissionGate, AdmissionRequest } from './admission';
 import { TYPE_DIMENSION } from './metric-definition';
@@ -38,6 +39,17 @@ export function labelOf(value: FieldValue | undefined): string {
 }
 
 const NO_VALUES: readonly string[] = Object.freeze([]);
+/**
+ * Longest dimension value that gets a series of its own: what a filter can name (the live
+ * channel's and the read routes' limit). Field strings are otherwise unbounded (up to a body), and
+ * a series' labels are stored again in every pane it touches (Redis fields, hot-store keys, frames):
+ * one sender repeating a 1 MB value put a megabyte a second into Redis. Longer tuples go to `__other__`.
+ */
+const MAX_LABEL_CHARS = DEFAULT_LIMITS.maxValueLength;
+
+function hasLongLabel(values: readonly string[]): boolean {
+  return values.some((value) => value.length > MAX_LABEL_CHARS);
+}
 /** Leaf of a tuple whose events go to `__other__`: refused by the gate, or closed (see `settleLoaded`). */
 const REROUTED = -1;
 
@@ -73,7 +85,7 @@ export class SeriesRegistry {
   private refusedUnaliased = false;
   /** The horizon of the last `collect`. */
   private freedBefore = Number.NEGATIVE_INFINITY;
-  /** Events routed to `__other__`: beyond the cap, refused by the gate, or labelled `__other__`. */
+  /** Events routed to `__other__`: beyond the cap, refused by the gate, labelled `__other__`, or with a value too long. */
   overflowEvents = 0;
   /** Changes whenever an id is freed (and so may be reused for another tuple). */
   generation = 0;
@@ -136,8 +148,8 @@ export class SeriesRegistry {
       return existing >= 0 ? existing : this.overflow(fromEvent, true);
     }
     const gate = this.gate;
-    // A stored `__other__` partial is the overflow series, not a tuple of its own.
-    if (isOtherTuple(values) || (this.live >= this.cap && (gate === undefined || !fromEvent))) {
+    // A stored `__other__` partial is the overflow series, not a tuple of its own; nor is a value no filter can name.
+    if (isOtherTuple(values) || (fromEvent && hasLongLabel(values)) || (this.live >= this.cap && (gate === undefined || !fromEvent))) {
       return this.overflow(fromEvent, false);
     }
     let key: string | undefined;

@@ -10,12 +10,12 @@ import type { EventLog } from './buffer/event-log';
 import { createKafkaLog } from './buffer/kafka-logs';
 import { MemoryLog } from './buffer/memory-log';
 import { Collector } from './collect/collector';
-import { WORKERS, type Config } from './config';
+import { ConfigError, WORKERS, type Config } from './config';
 import { startDemoTraffic } from './demo/traffic';
 import { createReadAuth, mintLiveToken, OPEN_LIVE_TOKEN } from './http/read-auth';
 import { createHttpServer, type ReadinessCheck } from './http/server';
 import { onlyVisible, visibleMetricNames } from './http/stats-scope';
-import { parseApiKeys, parseOriginAllowList, parseSecrets } from './live/auth';
+import { parseApiKeys, parseOriginAllowList, parseSecrets, sharesAKey } from './live/auth';
 import { defaultSubscriptions, LiveComposer } from './live/composer';
 import { CONNECTION_LEASE_MS, type ConnectionLedger } from './live/connection-ledger';
 import { GATEWAY_DEFAULTS, LiveGateway } from './live/gateway';
@@ -142,6 +142,10 @@ export async function startApp(config: Config): Promise<App> {
   const secrets = config.live.auth ? parseSecrets(config.live.tokenSecrets) : [];
   const signing = secrets[0];
   const readAuth = signing === undefined ? undefined : createReadAuth(parseApiKeys(config.live.readKeys ?? '', 'PANECAST_READ_KEYS'), signing);
+  // Collector keys sit in browser pages (the SDK's key is public): one that also reads makes every read public.
+  if (config.collector.apiKeys !== undefined && config.live.readKeys !== undefined && sharesAKey(config.collector.apiKeys, config.live.readKeys)) {
+    throw new ConfigError('PANECAST_READ_KEYS', 'a read key is also a collector key (PANECAST_API_KEYS); collector keys are public in browser pages, so every read would be public');
+  }
   if (readAuth !== undefined && config.live.readKeys === undefined) {
     console.warn('panecast: PANECAST_READ_KEYS is not set while live auth is on, so every read is refused');
   }

@@ -28,3 +28,17 @@ describe('read keys and live token lifetime', () => {
     expect(() => loadConfig({ PANECAST_LIVE_EXPIRY_NOTICE_MS: '999' })).toThrow(/^PANECAST_LIVE_EXPIRY_NOTICE_MS: /);
   });
 });
+
+describe('a read key that is also a collector key', () => {
+  it('stops the start, naming the read keys: collector keys are public in browser pages', async () => {
+    const { startApp } = await import('./app');
+    const config = loadConfig({
+      PANECAST_PORT: '0',
+      PANECAST_AUTH: 'on',
+      PANECAST_TOKEN_SECRETS: SECRET,
+      PANECAST_API_KEYS: 'acme:acme-write-0123456789,globex:shared-key-0123456789',
+      PANECAST_READ_KEYS: 'acme:acme-read-0123456789,globex:shared-key-0123456789',
+    });
+    await expect(startApp(config)).rejects.toThrow(/^PANECAST_READ_KEYS: a read key is also a collector key/);
+  });
+});

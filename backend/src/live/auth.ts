@@ -280,6 +280,18 @@ export interface ApiKeys {
 
 const KEY_PATTERN = /^[\x21-\x2b\x2d-\x7e]{16,256}$/; // printable ASCII without space and comma
 
+/** Whether a key of one `tenant:key` list (already parsed cleanly by parseApiKeys) is also in the other. */
+export function sharesAKey(a: string, b: string): boolean {
+  const keys = (text: string) =>
+    text
+      .split(',')
+      .map((item) => item.trim())
+      .filter((item) => item !== '')
+      .map((item) => item.slice(item.indexOf(':') + 1));
+  const first = new Set(keys(a));
+  return keys(b).some((key) => first.has(key));
+}
+
 /**
  * Collector API keys from configuration: `tenantA:key1,tenantB:key2`. A
  * tenant may have several keys (rotation); a key may not be shared. Keys are

@@ -171,6 +171,8 @@ export async function startApp(config: Config): Promise<App> {
     seriesIntervalMs: 250,
     leaseMs: 3000,
     backfillWindows: 60,
+    // An idle partition follows the clock only with nothing of it waiting in the log.
+    log,
   });
   const gateway = new LiveGateway(bus, adapters.ledger, definitions, {
     ...GATEWAY_DEFAULTS,

@@ -32,7 +32,7 @@ import type { WindowResults, WindowSink, WindowValue } from '../store/window-sin
 import { compileQuery, LiveTail, type CompiledQuery, type MetricDefinition, type PaneStore, type StoreOptions, type WindowQuery } from '../window';
 import { NotLeaderError, type LiveBus, type RegisteredQuery } from './live-bus';
 import { FrameFilter } from './frame-filter';
-import { PaneMirrors } from './pane-mirrors';
+import { PaneMirrors, type MirrorOptions } from './pane-mirrors';
 
 /** How often the registry is re-read for queries that stopped being watched (new ones announce themselves). */
 const REFRESH_MS = 1000;
@@ -50,6 +50,8 @@ export interface ComposerOptions {
   leaseMs: number;
   /** Final windows a new query's first frames carry besides the latest (a snapshot's history). */
   backfillWindows: number;
+  /** The event log's end offsets, so an idle partition with records waiting holds the watermark (pane-mirrors.ts). */
+  log?: MirrorOptions['log'];
 }
 
 interface Tail {
@@ -277,6 +279,7 @@ export class LiveComposer {
         await this.refreshTails(now);
       }
       const passed = await this.mirrors.apply();
+      await this.mirrors.checkBacklog(now);
       const watermark = this.mirrors.currentWatermark(now);
       const stores = this.mirrors.stores(watermark);
       const due = await Promise.all([...this.tails.values()].map((tail) => this.compose(tail, stores, watermark, passed, now)));

@@ -7,7 +7,14 @@
  * loaded with replace, so a reload is idempotent). A partition's progress is
  * taken from the same notice, applied only after its panes are loaded, so
  * the watermark never runs ahead of the panes the mirrors hold.
+ *
+ * A partition silent for idleMs follows the clock only when the log holds
+ * nothing of it waiting, as for the history writer (process/history-writer.ts):
+ * one whose processor is down or behind (consumer lag) holds the watermark,
+ * and one no processor has applied yet holds it too, so windows are not sent
+ * as final while events of theirs are still in the log.
  */
+import type { EventLog } from '../buffer/event-log';
 import { newestEventTime, type CommitNotice, type PaneStateStore, type PartitionProgress } from '../store/pane-state';
 import { DEFAULT_LIMITS } from '../collect/event';
 import { PaneStore, watermarkOver, type MetricDefinition, type StoreOptions } from '../window';
@@ -16,7 +23,12 @@ export interface MirrorOptions {
   store: Readonly<StoreOptions>;
   outOfOrdernessMs: number;
   idleMs: number;
+  /** The log's end offsets; without, an idle partition follows the clock whatever waits in the log. */
+  log?: Pick<EventLog, 'endOffsets'>;
 }
+
+/** How often, at most, the log's end offsets are asked while a partition looks idle. */
+const BACKLOG_CHECK_MS = 1000;
 
 export class PaneMirrors {
   private readonly mirrors = new Map<number, PaneStore>();
@@ -29,6 +41,10 @@ export class PaneMirrors {
   private watermark = Number.NEGATIVE_INFINITY;
   /** The newest event time any progress (read, or noticed) names: no pane starts later. */
   private newestEventTime = Number.NEGATIVE_INFINITY;
+  /** As of the last backlog check: partitions with records waiting, and whether any waits unapplied (or the check failed). */
+  private waiting: ReadonlySet<number> = new Set();
+  private unapplied = false;
+  private checkedAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly state: PaneStateStore,
@@ -45,6 +61,9 @@ export class PaneMirrors {
     this.pendingProgress.clear();
     this.watermark = Number.NEGATIVE_INFINITY;
     this.newestEventTime = Number.NEGATIVE_INFINITY;
+    this.waiting = new Set();
+    this.unapplied = false;
+    this.checkedAt = Number.NEGATIVE_INFINITY;
   }
 
   get partitions(): number {
@@ -130,9 +149,53 @@ export class PaneMirrors {
     return passed;
   }
 
-  /** The watermark over all partitions now (idle ones follow the clock); never lower than before. */
+  /**
+   * Before currentWatermark: when a partition looks idle, asks the log which partitions have
+   * records waiting (at most every BACKLOG_CHECK_MS, and again once another partition turned idle).
+   */
+  async checkBacklog(now: number): Promise<void> {
+    const log = this.options.log;
+    let idleSince = Number.NEGATIVE_INFINITY;
+    for (const { committedAt } of this.progress.values()) {
+      if (now - committedAt >= this.options.idleMs) {
+        idleSince = Math.max(idleSince, committedAt + this.options.idleMs);
+      }
+    }
+    if (log === undefined || !Number.isFinite(idleSince) || (this.checkedAt >= idleSince && now - this.checkedAt < BACKLOG_CHECK_MS)) {
+      return;
+    }
+    try {
+      // The log's ends first: a commit after them can only show less waiting than there is now.
+      const ends = await log.endOffsets();
+      const committed = await this.state.readCommitted();
+      const waiting = new Set<number>();
+      let unapplied = false;
+      for (const [partition, end] of ends) {
+        const offset = committed.get(partition)?.offset;
+        if (end - 1 > (offset ?? -1)) {
+          waiting.add(partition);
+          unapplied ||= offset === undefined;
+        }
+      }
+      this.waiting = waiting;
+      this.unapplied = unapplied;
+    } catch (error) {
+      // Not knowing what waits, no idle partition follows the clock.
+      console.warn(`composer: could not read the log's end offsets: ${(error as Error).message}`);
+      this.unapplied = true;
+    }
+    this.checkedAt = now;
+  }
+
+  /** The watermark over all partitions now (idle ones with nothing waiting follow the clock); never lower than before. */
   currentWatermark(now: number): number {
-    const partitions = [...this.progress.values()].map((p) => ({ maxEventTime: p.maxEventTime, lastActivity: p.committedAt }));
+    if (this.unapplied) {
+      return this.watermark;
+    }
+    const partitions = [...this.progress].map(([partition, p]) => ({
+      maxEventTime: p.maxEventTime,
+      lastActivity: this.waiting.has(partition) ? Number.POSITIVE_INFINITY : p.committedAt,
+    }));
     const mark = watermarkOver(partitions, now, this.options);
     if (mark > this.watermark) {
       this.watermark = mark;

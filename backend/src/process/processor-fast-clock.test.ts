@@ -9,7 +9,7 @@ import type { LogRecord } from '../buffer/event-log';
 import { encodeEvent, isEventError, validateEvent, type PanecastEvent } from '../collect/event';
 import { loadMetricFiles } from '../metrics-files';
 import { MemoryPaneState } from '../store/memory-pane-state';
-import { compileQuery, compose, PaneStore } from '../window';
+import { compileQuery, compose, PaneStore, resolveStoreOptions } from '../window';
 import { Processor } from './processor';
 
 const definitions = loadMetricFiles(join(__dirname, '..', '..', 'metrics'));
@@ -62,6 +62,20 @@ describe('an event stamped ahead of the collector clock', () => {
     expect(await countIn(state, T0 + AHEAD_MS, T0 + AHEAD_MS + 1000)).toBe(1);
     // The clock (the watermark's input) stopped at the punctual events; the newest time is kept for readers.
     expect((await state.readProgress()).get(0)).toMatchObject({ maxEventTime: T0 + 5500, newestEventTime: T0 + AHEAD_MS });
+  });
+
+  it('keeps its pane in the store as long after its own time as a punctual pane', async () => {
+    let now = T0;
+    const state = new MemoryPaneState(() => now);
+    const processor = new Processor(new MemoryLog(2), state, definitions, { groupId: 'g', outOfOrdernessMs: 2000, engine: {} }, () => now);
+    await processor.onBatch({ partition: 0, records: [record(0, accepted(T0, T0)), record(1, accepted(T0 + AHEAD_MS, T0))] });
+    // A pane lives the fine tier plus the allowed lateness after its commit: measured from the
+    // commit, a pane stamped 4 minutes ahead was gone 4 minutes early, while GET /v1/query still
+    // read windows that old from the store.
+    const { fineRetentionMs, allowedLatenessMs } = resolveStoreOptions({});
+    now = T0 + AHEAD_MS + fineRetentionMs + allowedLatenessMs - 1000;
+    expect(await countIn(state, T0 + AHEAD_MS, T0 + AHEAD_MS + 1000)).toBe(1);
+    expect(await countIn(state, T0, T0 + 1000)).toBe(0);
   });
 
   it('still moves the clock to its arrival time, so a lone fast sender is not stuck behind', async () => {

@@ -73,6 +73,12 @@ export class Processor {
   private readonly work = new Map<number, PartitionWork>();
   private readonly loading = new Map<number, Promise<PartitionWork>>();
   private readonly tenures = new PartitionTenures();
+  /**
+   * Per partition, the places (offset/index) of the too-late events of its uncommitted batch
+   * already on the late topic. They go out before the commit, so a failed commit leaves them
+   * sent, and the log redelivers the batch here: kept until a commit takes the batch.
+   */
+  private readonly lateSent = new Map<number, Set<string>>();
   private readonly storeOptions: Readonly<StoreOptions>;
   private consumer: LogConsumer | undefined;
   private readonly stats = { consumed: 0, duplicatesSkipped: 0, retriedEvents: 0, undecodable: 0, tooLate: 0, commits: 0, failedCommits: 0, reroutedBatches: 0, sealedBatches: 0 };
@@ -107,6 +113,7 @@ export class Processor {
     for (const partition of this.tenures.assign(partitions, [...this.work.keys(), ...this.loading.keys()])) {
       // The new owner resumes from the store; what we hold is already there.
       this.work.delete(partition);
+      this.lateSent.delete(partition);
     }
   }
 
@@ -198,8 +205,10 @@ export class Processor {
     }
     const tenure = this.tenures.current(batch.partition);
     let work = await this.partition(batch.partition);
-    // Across applications: a later one (on a newer seal) finds the same late events and maybe more.
-    const lateSent = new Set<string>();
+    // Across applications (a later one, on a newer seal, finds the same late events and maybe
+    // more) and across redeliveries after a failed commit.
+    const lateSent = this.lateSent.get(batch.partition) ?? new Set<string>();
+    this.lateSent.set(batch.partition, lateSent);
     for (let attempt = 1; ; attempt++) {
       const run = applyBatch(work, batch, this.options.outOfOrdernessMs, this.storeOptions.allowedLatenessMs);
       if (run.last === work.applied) {
@@ -225,6 +234,7 @@ export class Processor {
         throw error;
       }
       if (committed === true) {
+        this.lateSent.delete(batch.partition);
         this.count(run);
         for (const [metric, now] of overflowCounts(work.engine)) {
           const added = now - (run.overflowBefore.get(metric) ?? 0);
@@ -272,18 +282,23 @@ export class Processor {
     const partials = work.engine.drainDirty();
     const { paneMs, fineRetentionMs, coarseRetentionMs, allowedLatenessMs } = this.storeOptions;
     for (let attempt = 1; attempt <= ROUTING_ATTEMPTS; attempt++) {
+      const now = this.clock();
       const outcome = await this.state.commit({
         partition,
         epoch: work.epoch,
         offset: last,
         progress: {
           maxEventTime: work.maxEventTime,
-          committedAt: this.clock(),
+          committedAt: now,
           ...(work.newestEventTime > work.maxEventTime ? { newestEventTime: work.newestEventTime } : {}),
         },
         partials,
         admissions: work.engine.drainAdmissions(),
-        retentionMs: (resolution) => (resolution === paneMs ? fineRetentionMs : coarseRetentionMs) + allowedLatenessMs,
+        // Counted from the commit, plus however far the pane ends ahead of it: a pane of events
+        // stamped ahead of the clock (up to the collector's future limit) lives as long after its
+        // own time as any other, which readers of the fine tier (GET /v1/query) rely on.
+        retentionMs: (resolution, paneStart) =>
+          (resolution === paneMs ? fineRetentionMs : coarseRetentionMs) + allowedLatenessMs + Math.max(0, paneStart + resolution - now),
         // Only the panes events changed: a roll-up writes coarse panes far behind the seal.
         ...(Number.isFinite(oldestPane) ? { seal: { mark: HISTORY_SEAL, oldestPane } } : {}),
       });

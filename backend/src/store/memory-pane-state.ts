@@ -94,7 +94,7 @@ export class MemoryPaneState implements PaneStateStore {
         pane.fields.set(partialField(commit.partition, item.seriesKey), item.bytes.slice());
       }
       // Never shorter: a pane the history writer holds keeps its hold through a late correction.
-      pane.expiresAt = Math.max(pane.expiresAt, now + commit.retentionMs(partial.resolutionMs));
+      pane.expiresAt = Math.max(pane.expiresAt, now + commit.retentionMs(partial.resolutionMs, partial.paneStart));
       index.set(suffix, partial.paneStart);
     }
     this.offsets.set(commit.partition, commit.offset);

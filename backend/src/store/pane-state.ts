@@ -75,8 +75,8 @@ export interface PartitionCommit {
   offset: number;
   progress: PartitionProgress;
   partials: readonly StoredPartial[];
-  /** Expiry per pane resolution (ms → ms). */
-  retentionMs: (resolutionMs: number) => number;
+  /** Expiry of a pane (its resolution and start) from the commit on, in ms. */
+  retentionMs: (resolutionMs: number, paneStart: number) => number;
   /** Admission work per metric (window/admission.ts); none: the commit touches no ledger. */
   admissions?: readonly AdmissionRequest[];
   /**

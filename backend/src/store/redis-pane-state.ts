@@ -243,7 +243,7 @@ export class RedisPaneState implements PaneStateStore {
     let oldest = Number.POSITIVE_INFINITY;
     for (const [suffix, { partial, items }] of byPane(commit.partials)) {
       keys.push(`${this.prefix}:pane:${suffix}`);
-      const retention = commit.retentionMs(partial.resolutionMs);
+      const retention = commit.retentionMs(partial.resolutionMs, partial.paneStart);
       panes.push(suffix, String(partial.paneStart), String(retention), EMPTY);
       payload.beginPane();
       for (const item of items) {

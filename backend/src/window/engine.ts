@@ -11,6 +11,10 @@
  *   CORRECTION (drainCorrections says which emitted windows it changes).
  * - watermark ≥ end + allowedLatenessMs: too late. The event is returned
  *   to the caller (late-events topic) and counted — never silently dropped.
+ *   So is an event for a pane already rolled up into its coarse pane: with
+ *   an unchanged lateness the watermark rule already covers it, but coarse
+ *   panes loaded from a run with a shorter lateness were built before the
+ *   present lateness would allow, and take no more events.
  * An event that does not fit a metric (missing or non-numeric measure,
  * missing distinct field) is counted per code and skipped for that metric;
  * bad data never throws. One event may feed several metrics.
@@ -103,6 +107,8 @@ export class WindowEngine {
   private readonly anyType: MetricState[] = [];
   private readonly counts = { accepted: 0, corrections: 0, tooLate: 0, unmatched: 0, rejected: 0 };
   private readonly failures: Partial<Record<ErrorCode, number>> = {};
+  /** Panes before this are rolled up in some metric (see the late-data policy above). */
+  private rolledUpTo = Number.NEGATIVE_INFINITY;
 
   /** `gates`: with them, each metric's cap is global (admission.ts); without, per engine. */
   constructor(definitions: readonly MetricDefinition[], options: Partial<StoreOptions> = {}, gates?: ReadonlyMap<string, AdmissionGate>) {
@@ -153,7 +159,7 @@ export class WindowEngine {
     const paneEnd = paneStart + this.paneMs;
     const typed = this.byType.get(event.type);
     const tenant = event.tenant ?? DEFAULT_TENANT;
-    if (watermark - paneEnd >= this.latenessMs) {
+    if (watermark - paneEnd >= this.latenessMs || paneStart < this.rolledUpTo) {
       if (this.matchesAny(typed, event, tenant) || this.matchesAny(this.anyType, event, tenant)) {
         this.counts.tooLate++;
         return 'too-late';
@@ -307,6 +313,13 @@ export class WindowEngine {
   /** Encodes final panes, seals immutable ones, rolls up and evicts; call on each watermark tick. */
   maintain(watermark: number): void {
     this.store.maintain(watermark);
+    this.noteRolledUp();
+  }
+
+  private noteRolledUp(): void {
+    for (const state of this.states) {
+      this.rolledUpTo = Math.max(this.rolledUpTo, state.panes.rolledUp);
+    }
   }
 
   /** Serialized partials changed since the last drain (see PaneStore.drainDirty). */
@@ -336,7 +349,9 @@ export class WindowEngine {
 
   /** Merges stored partials (restart / assignment); see PaneStore.load. */
   load(partials: Iterable<StoredPartial>): LoadReport {
-    return this.store.load(partials);
+    const report = this.store.load(partials);
+    this.noteRolledUp();
+    return report;
   }
 
   /**

@@ -64,6 +64,11 @@ export class MetricPanes {
   fineFloor = Number.NEGATIVE_INFINITY;
   /** Coarse panes before this are built (or loaded). */
   private rolledUpTo = Number.NEGATIVE_INFINITY;
+
+  /** Fine panes before this are rolled up into coarse panes, which take no more events. */
+  get rolledUp(): number {
+    return this.rolledUpTo;
+  }
   private coarseScannedTo = Number.NEGATIVE_INFINITY;
   private readonly open = new Set<Pane>();
   private readonly encoded = new Set<Pane>();

@@ -40,7 +40,7 @@ import { MemoryDedupStore } from './store/memory-dedup-store';
 import { MemoryHistory } from './store/memory-history';
 import { MemoryHotStore } from './store/memory-hot-store';
 import { MemoryPaneState } from './store/memory-pane-state';
-import type { PaneStateStore } from './store/pane-state';
+import { PANE_SIZE_MARK, type PaneStateStore } from './store/pane-state';
 import { RedisDedupStore } from './store/redis-dedup-store';
 import { RedisHotStore } from './store/redis-hot-store';
 import { RedisPaneState } from './store/redis-pane-state';
@@ -151,6 +151,14 @@ export async function startApp(config: Config): Promise<App> {
   }
   const adapters = adaptersFor(config);
   const { log, paneState, hotStore, history, bus, checks } = adapters;
+  const storedPaneMs = await paneState.claimMark(PANE_SIZE_MARK, config.window.paneMs);
+  if (storedPaneMs !== config.window.paneMs) {
+    await Promise.allSettled([log.close(), adapters.close()]);
+    throw new ConfigError(
+      'PANECAST_PANE_MS',
+      `is ${config.window.paneMs} ms, but consumer group ${config.kafka.groupId} stores its panes in ${storedPaneMs} ms panes; keep ${storedPaneMs}, or start a new group (PANECAST_KAFKA_GROUP)`,
+    );
+  }
   await log.ensureTopic();
   const collector = new Collector(log, { maxBatchEvents: config.collector.maxBatchEvents });
   const engineOptions = { paneMs: config.window.paneMs, allowedLatenessMs: config.window.allowedLatenessMs };

@@ -134,6 +134,10 @@ export function paneStateContract(name: string, make: () => Promise<PaneStateSto
       expect(await store.raiseMark('seal', seal)).toBe(seal);
       expect(await store.raiseMark('seal', seal - 5000)).toBe(seal);
       expect(await store.readMark('seal')).toBe(seal);
+      // A claim sets a mark only once: the first value stays.
+      expect(await store.claimMark('layout', 1000)).toBe(1000);
+      expect(await store.claimMark('layout', 500)).toBe(1000);
+      expect(await store.readMark('layout')).toBe(1000);
       const { epoch } = await store.loadPartition(4, () => Number.NEGATIVE_INFINITY);
       const commit = (offset: number, oldestPane: number) => ({
         epoch,

@@ -172,6 +172,13 @@ export class MemoryPaneState implements PaneStateStore {
     this.marks.set(name, value);
   }
 
+  async claimMark(name: string, value: number): Promise<number> {
+    if (!this.marks.has(name)) {
+      this.marks.set(name, value);
+    }
+    return this.marks.get(name) as number;
+  }
+
   async raiseMark(name: string, value: number): Promise<number> {
     const raised = Math.max(this.marks.get(name) ?? Number.NEGATIVE_INFINITY, value);
     this.marks.set(name, raised);

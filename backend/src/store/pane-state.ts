@@ -139,6 +139,8 @@ export interface PaneStateStore {
    * `seal`), so what the reader reads next is final.
    */
   raiseMark(name: string, value: number): Promise<number>;
+  /** Sets the named mark unless it is set (one step, so two callers cannot both set it); returns the mark. */
+  claimMark(name: string, value: number): Promise<number>;
   /**
    * Tells the listener about every commit from now on, in commit order (the
    * live composer reloads the panes named). `resync` is called when notices
@@ -198,6 +200,12 @@ export class FencedError extends Error {
  * judges such an event too late (process/processor.ts).
  */
 export const HISTORY_SEAL = 'history-seal';
+
+/**
+ * The pane size (ms) the consumer group's panes are stored in, claimed by its first start: a
+ * process with another size would reject them on load, lost to it and to history (app.ts).
+ */
+export const PANE_SIZE_MARK = 'pane-ms';
 
 export const NO_PROGRESS: PartitionProgress = Object.freeze({ maxEventTime: Number.NEGATIVE_INFINITY, committedAt: 0 });
 

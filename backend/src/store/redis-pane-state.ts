@@ -318,6 +318,11 @@ export class RedisPaneState implements PaneStateStore {
     return Number(await this.redis.eval(RAISE_MARK_SCRIPT, 1, `${this.prefix}:marks`, name, String(value)));
   }
 
+  async claimMark(name: string, value: number): Promise<number> {
+    await this.redis.hsetnx(`${this.prefix}:marks`, name, String(value));
+    return Number(await this.redis.hget(`${this.prefix}:marks`, name));
+  }
+
   async readCommitted(): Promise<Map<number, PartitionProgress & { offset: number }>> {
     // MULTI: both hashes as of one moment between commits.
     const replies = await this.redis.multi().hgetall(`${this.prefix}:offsets`).hgetall(`${this.prefix}:progress`).exec();

@@ -20,7 +20,7 @@
 import { ByteReader, ByteWriter } from './bytes';
 import { murmur3String } from './murmur3';
 import { denseEstimate, sparseEstimate } from './hyperloglog-estimator';
-import { FORMAT_DENSE, FORMAT_SPARSE, RANK_BITS, RANK_MASK, SEED_HIGH, SEED_LOW, SPARSE_P, checkEntry, rankOf } from './hyperloglog-format';
+import { FORMAT_DENSE, FORMAT_SPARSE, RANK_BITS, RANK_MASK, SEED_HIGH, SEED_LOW, SPARSE_P, rankOf, readSparseEntries } from './hyperloglog-format';
 
 export { readSparseEntries, sparseEntryOf, sparseLimit, writeSparseEntries } from './hyperloglog-format';
 
@@ -257,33 +257,20 @@ export class HyperLogLog {
 
   /** Merges a serialized HyperLogLog into this one without building it first. */
   mergeFromReader(reader: ByteReader): this {
-    const format = reader.u8();
-    const precision = reader.u8();
-    if (precision !== this.precision) {
-      reader.fail(`HyperLogLog precision ${precision}, expected ${this.precision}`);
-    }
-    if (format === FORMAT_DENSE) {
-      const source = reader.bytesOf(this.m);
-      if (this.registers === undefined) {
-        this.toDense();
-      }
-      const target = this.registers as Uint8Array;
-      for (let i = 0; i < target.length; i++) {
-        if ((source[i] as number) > (target[i] as number)) {
-          target[i] = source[i] as number;
-        }
-      }
+    if (readSparseEntries(reader, this.precision, (entry) => this.mergeEntry(entry))) {
       return this;
     }
-    if (format !== FORMAT_SPARSE) {
-      reader.fail(`unknown HyperLogLog format ${format}`);
+    // Dense: readSparseEntries checked the format and precision bytes and left them unread.
+    reader.position += 2;
+    const source = reader.bytesOf(this.m);
+    if (this.registers === undefined) {
+      this.toDense();
     }
-    const n = reader.varint();
-    let entry = 0;
-    for (let i = 0; i < n; i++) {
-      entry += reader.varint();
-      checkEntry(reader, entry);
-      this.mergeEntry(entry);
+    const target = this.registers as Uint8Array;
+    for (let i = 0; i < target.length; i++) {
+      if ((source[i] as number) > (target[i] as number)) {
+        target[i] = source[i] as number;
+      }
     }
     return this;
   }

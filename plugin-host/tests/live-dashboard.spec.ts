@@ -253,6 +253,9 @@ test('a panel with two units draws two y axes, and a click pins its tooltip', as
   // The games dashboard as provisioned, but panel 1 has a second query (B) that a field override
   // shows in percent, as a Grafana user gives one query another unit: the panel gets a y axis per
   // unit, players on the left and percent on the right.
+  // A region of its own: the earlier tests' heartbeats of `region` may share the current window,
+  // and the distinct count would then be theirs and this test's together.
+  const ownRegion = `${region}axes`;
   const second = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
   second.on('pageerror', (error) => console.log(`page error: ${error.message}`));
   await second.route('**/host/dashboards/games.json', async (route) => {
@@ -269,12 +272,12 @@ test('a panel with two units draws two y axes, and a click pins its tooltip', as
     await route.fulfill({ json: dashboard });
   });
   try {
-    await openDashboard(second, `${host.url}/?dashboard=games&var-window=10s&var-region=${region}&from=now-5m&to=now`);
+    await openDashboard(second, `${host.url}/?dashboard=games&var-window=10s&var-region=${ownRegion}&from=now-5m&to=now`);
     const live = panel(second, 1);
     await expect(connection(live)).toHaveAttribute('data-state', 'connected', { timeout: 20_000 });
-    await post(backend, heartbeats({ region, players: 5, ts: Date.now() }));
-    await expect(legendValue(live, `${region} share`)).toHaveText(/^5%/, { timeout: 5_000 });
-    await expect(legendValue(live, region).first()).toHaveText(/^5\b/);
+    await post(backend, heartbeats({ region: ownRegion, players: 5, ts: Date.now() }));
+    await expect(legendValue(live, `${ownRegion} share`)).toHaveText(/^5%/, { timeout: 5_000 });
+    await expect(legendValue(live, ownRegion).first()).toHaveText(/^5\b/);
     const chart = live.getByTestId('panecast-chart');
     // Query A keeps the unit the datasource gives the metric; B is in percent.
     await expect(chart).toHaveAttribute('data-axes', 'left:suffix: players, right:percent');
@@ -297,15 +300,15 @@ test('a panel with two units draws two y axes, and a click pins its tooltip', as
     const tooltip = live.getByTestId('panecast-tooltip');
     const at = { x: plot.x + plot.width - 2, y: plot.y + plot.height / 2 };
     await second.mouse.move(at.x, at.y);
-    await expect(tooltip.getByTestId('panecast-tooltip-row').filter({ hasText: `${region} share` })).toContainText('5%');
+    await expect(tooltip.getByTestId('panecast-tooltip-row').filter({ hasText: `${ownRegion} share` })).toContainText('5%');
     await second.mouse.click(at.x, at.y);
     await expect(tooltip).toHaveAttribute('data-pinned', 'true');
     await second.mouse.move(5, 5);
     const repaints = Number(await chart.getAttribute('data-repaints'));
-    await post(backend, heartbeats({ region, players: 5, ts: Date.now() }));
+    await post(backend, heartbeats({ region: ownRegion, players: 5, ts: Date.now() }));
     await expect.poll(async () => Number(await chart.getAttribute('data-repaints')), { timeout: 5_000 }).toBeGreaterThan(repaints);
     await expect(tooltip).toHaveAttribute('data-pinned', 'true');
-    await expect(tooltip.getByTestId('panecast-tooltip-row').filter({ hasText: `${region} share` })).toBeVisible();
+    await expect(tooltip.getByTestId('panecast-tooltip-row').filter({ hasText: `${ownRegion} share` })).toBeVisible();
     await shot2(second, testInfo, '7-two-axes-pinned');
     // Escape unpins; so does the close button, reached with the keyboard from the focused chart.
     await second.keyboard.press('Escape');

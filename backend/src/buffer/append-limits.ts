@@ -29,7 +29,11 @@ const RECORD_OVERHEAD_BYTES = 32;
 
 /** A record's size in a batch, in bytes: UTF-8, not string length (a character may take 3 bytes). */
 export function recordBytes(record: OutgoingRecord): number {
-  return Buffer.byteLength(record.value) + (record.key === undefined ? 0 : Buffer.byteLength(record.key)) + RECORD_OVERHEAD_BYTES;
+  let bytes = Buffer.byteLength(record.value) + (record.key === undefined ? 0 : Buffer.byteLength(record.key)) + RECORD_OVERHEAD_BYTES;
+  for (const [name, value] of Object.entries(record.headers ?? {})) {
+    bytes += Buffer.byteLength(name) + Buffer.byteLength(value) + 2;
+  }
+  return bytes;
 }
 
 /**

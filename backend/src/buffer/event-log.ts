@@ -15,7 +15,16 @@ export interface OutgoingRecord {
   value: string;
   /** Event time, epoch milliseconds; stored as the record timestamp. */
   timestamp: number;
+  /** Kafka record headers (the late-events topic's LATE_SOURCE_HEADER). */
+  headers?: Readonly<Record<string, string>>;
 }
+
+/**
+ * Header of a late-events record: `<partition>/<offset>/<index>`, where its event was read in the
+ * events topic. A crash or rebalance between the late write and the commit appends the event again
+ * (the late topic is at least once); the same source tells a reader it is a copy.
+ */
+export const LATE_SOURCE_HEADER = 'panecast-source';
 
 /** A record as the processor receives it. */
 export interface LogRecord {

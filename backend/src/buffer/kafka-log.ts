@@ -154,6 +154,7 @@ export class KafkaLog implements EventLog {
           key: record.key ?? null,
           value: record.value,
           timestamp: String(record.timestamp),
+          ...(record.headers !== undefined ? { headers: { ...record.headers } } : {}),
         })),
       });
     } catch (error) {

@@ -190,6 +190,7 @@ export class PlatformaticLog implements EventLog {
               key: record.key,
               value: record.value,
               timestamp: BigInt(record.timestamp),
+              ...(record.headers !== undefined ? { headers: { ...record.headers } } : {}),
             });
           }
         }

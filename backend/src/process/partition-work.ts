@@ -5,7 +5,7 @@
  * topic. The processor (processor.ts) commits what an application found, or
  * drops the state and applies the batch again.
  */
-import { recordText, type OutgoingRecord, type RecordBatch } from '../buffer/event-log';
+import { LATE_SOURCE_HEADER, recordText, type OutgoingRecord, type RecordBatch } from '../buffer/event-log';
 import { encodeEvent } from '../collect/event';
 import { decodeRecordEvents } from '../collect/event-records';
 import type { BatchDedup } from './batch-dedup';
@@ -84,7 +84,10 @@ export function applyBatch(work: PartitionWork, batch: RecordBatch, outOfOrderne
       // Watermark before this event: a function of the events before it only (and of the seal).
       const outcome = work.engine.apply(event, Math.max(work.maxEventTime - outOfOrdernessMs, sealFloor));
       if (outcome === 'too-late') {
-        run.late.push({ place: `${record.offset}/${index}`, record: { key: keyText(record.key), value: encodeEvent(event), timestamp: event.ts } });
+        run.late.push({
+          place: `${record.offset}/${index}`,
+          record: { key: keyText(record.key), value: encodeEvent(event), timestamp: event.ts, headers: { [LATE_SOURCE_HEADER]: `${batch.partition}/${record.offset}/${index}` } },
+        });
       }
       // The clock moves no further than the collector's clock when the event arrived: an event
       // stamped minutes ahead keeps its window but must not make its partition's others late.

@@ -95,6 +95,8 @@ describe('Processor on records as bytes', () => {
       ['http_request:k1', late.ts],
       [undefined, late.ts],
     ]);
+    // Where each was read (partition/offset/index): a copy a crash re-sends carries the same source.
+    expect(log.late.map((r) => r.headers)).toEqual([{ 'panecast-source': '0/1/0' }, { 'panecast-source': '0/2/0' }]);
     expect(p.snapshot().tooLate).toBe(2);
   });
 
@@ -153,5 +155,6 @@ describe('Processor on records as bytes', () => {
     await p.onBatch({ partition: 0, records: [record(0, 0, Buffer.from(value), Buffer.from('http_request'))] });
     expect(p.snapshot()).toMatchObject({ consumed: 3, undecodable: 2, tooLate: 1, commits: 1 });
     expect(log.late.map((r) => [r.key, r.timestamp])).toEqual([['http_request', late.ts]]);
+    expect(log.late[0]?.headers).toEqual({ 'panecast-source': '0/0/2' });
   });
 });

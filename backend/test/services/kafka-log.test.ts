@@ -99,6 +99,25 @@ describe.each<KafkaClient>(['platformatic', 'kafkajs'])('the %s adapter', (clien
     expect([...(await log.endOffsets()).values()]).toEqual(Array.from({ length: PARTITIONS }, () => 0));
   });
 
+  it('stores a late record with its headers', async () => {
+    await log.appendLate([{ key: 'k', value: '{"late":1}', timestamp: Date.now(), headers: { 'panecast-source': '2/17/3' } }]);
+    const consumer = kafka.consumer({ groupId: `kafka-log-headers-${client}-${Date.now().toString(36)}` });
+    const seen: Array<Record<string, string>> = [];
+    await consumer.connect();
+    try {
+      await consumer.subscribe({ topic: `${topic}.late`, fromBeginning: true });
+      await consumer.run({
+        eachMessage: async ({ message }) => {
+          seen.push(Object.fromEntries(Object.entries(message.headers ?? {}).map(([name, value]) => [name, String(value)])));
+        },
+      });
+      await waitFor(() => (seen.length > 0 ? true : undefined), 'the late record', 30_000);
+    } finally {
+      await consumer.disconnect();
+    }
+    expect(seen).toEqual([{ 'panecast-source': '2/17/3' }]);
+  });
+
   it('stores late events of one partition beyond the broker limit (split over requests, in order)', async () => {
     // The processor appends a batch's too-late events before its commit; a refused append failed the
     // commit, and the redelivered batch failed again: the partition stopped for good.

@@ -13,6 +13,7 @@ import { Collector } from './collect/collector';
 import { ConfigError, WORKERS, type Config } from './config';
 import { startDemoTraffic } from './demo/traffic';
 import { createReadAuth, mintLiveToken, OPEN_LIVE_TOKEN } from './http/read-auth';
+import { closeGracefully } from './http/drain';
 import { createHttpServer, type ReadinessCheck } from './http/server';
 import { onlyVisible, visibleMetricNames } from './http/stats-scope';
 import { parseApiKeys, parseOriginAllowList, parseSecrets, sharesAKey } from './live/auth';
@@ -33,6 +34,7 @@ import { DimensionValuesService } from './query/dimensions';
 import { HistoryQueryService } from './query/history-query';
 import { PerTenant } from './query/per-tenant';
 import { WindowQueryService } from './query/window-query';
+import { reaching } from './startup';
 import type { DedupStore } from './store/dedup-store';
 import type { History } from './store/history';
 import type { HotStore } from './store/hot-store';
@@ -151,15 +153,16 @@ export async function startApp(config: Config): Promise<App> {
   }
   const adapters = adaptersFor(config);
   const { log, paneState, hotStore, history, bus, checks } = adapters;
-  const storedPaneMs = await paneState.claimMark(PANE_SIZE_MARK, config.window.paneMs);
+  const closeAll = () => Promise.allSettled([log.close(), adapters.close()]);
+  const storedPaneMs = await reaching('Redis', 'PANECAST_REDIS_URL', () => paneState.claimMark(PANE_SIZE_MARK, config.window.paneMs), closeAll);
   if (storedPaneMs !== config.window.paneMs) {
-    await Promise.allSettled([log.close(), adapters.close()]);
+    await closeAll();
     throw new ConfigError(
       'PANECAST_PANE_MS',
       `is ${config.window.paneMs} ms, but consumer group ${config.kafka.groupId} stores its panes in ${storedPaneMs} ms panes; keep ${storedPaneMs}, or start a new group (PANECAST_KAFKA_GROUP)`,
     );
   }
-  await log.ensureTopic();
+  await reaching('Kafka', 'PANECAST_KAFKA_BROKERS', () => log.ensureTopic(), closeAll);
   const collector = new Collector(log, { maxBatchEvents: config.collector.maxBatchEvents });
   const engineOptions = { paneMs: config.window.paneMs, allowedLatenessMs: config.window.allowedLatenessMs };
   const processor = new Processor(log, paneState, definitions, {
@@ -302,10 +305,8 @@ export async function startApp(config: Config): Promise<App> {
       stopDemo();
       // WebSockets first: upgraded sockets would keep server.close() waiting.
       await gateway.close();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      // Requests in flight (a batch waiting for Kafka) get their answer; new ones are refused (http/drain.ts).
+      await closeGracefully(server);
       await processor.stop();
       await composer.stop();
       await historyWriter.stop();

@@ -4,6 +4,7 @@
  */
 import { startApp } from './app';
 import { ConfigError, loadConfig, type Config } from './config';
+import { UnreachableError } from './startup';
 
 async function main(): Promise<void> {
   let config: Config;
@@ -24,6 +25,11 @@ async function main(): Promise<void> {
     if (error instanceof ConfigError) {
       console.error(`panecast: invalid configuration: ${error.message}`);
       process.exit(2);
+    }
+    // Kafka or Redis not answering at start: one line naming the setting; the supervisor restarts the process.
+    if (error instanceof UnreachableError) {
+      console.error(`panecast: cannot start: ${error.message}`);
+      process.exit(1);
     }
     // The likeliest first-run failure (an earlier `npm start` or the compose demo holds 8080):
     // name the setting that fixes it rather than print a stack trace.

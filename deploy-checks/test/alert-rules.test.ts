@@ -36,6 +36,7 @@ describe('the shipped alerting rules', () => {
     for (const series of [
       'up{job="panecast"}',
       'panecast_consumer_lag_records',
+      'absent(panecast_consumer_lag_records{job="panecast"})',
       'panecast_composer_watermark_lag_seconds',
       'panecast_processor_events_too_late_total',
       'PANECAST_ERR_BUFFER_UNAVAILABLE',

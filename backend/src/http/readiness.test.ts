@@ -10,7 +10,7 @@ import { MemoryLog } from '../buffer/memory-log';
 import { Collector } from '../collect/collector';
 import { parseApiKeys } from '../live/auth';
 import { createReadAuth, type ReadAuth } from './read-auth';
-import type { ReadinessCheck } from './readiness';
+import { ReadinessProbe, type ReadinessCheck } from './readiness';
 import { createHttpServer } from './server';
 
 const READ_KEY = 'readyz-read-key-0123456789';
@@ -132,4 +132,17 @@ it('logs a failing check once per change of its error, and its recovery', async 
   await readyz(url);
   await readyz(url);
   expect(warn.mock.calls.slice(1)).toEqual([['readyz: kafka is not ready: Connection error: connect ETIMEDOUT 10.1.2.3:19092'], ['readyz: kafka is ready again']]);
+});
+
+it('fails a check that does not answer in time, naming it, instead of holding the probe', async () => {
+  // A Redis client queues commands while it reconnects: its ping neither resolves nor rejects for a long time.
+  const hanging: ReadinessCheck = { name: 'redis', ping: () => new Promise<void>(() => {}) };
+  const answering = failing('kafka', KAFKA_ERROR);
+  answering.message = undefined;
+  const probe = new ReadinessProbe([answering, hanging], readAuth(), 50);
+  const started = Date.now();
+  const result = await probe.run({ tenant: 'acme', subject: 'key' });
+  expect(Date.now() - started).toBeLessThan(1000);
+  expect(result).toEqual({ ready: false, checks: { kafka: { ok: true }, redis: { ok: false, error: 'redis did not answer within 50 ms' } } });
+  expect(warn.mock.calls).toEqual([['readyz: redis is not ready: redis did not answer within 50 ms']]);
 });

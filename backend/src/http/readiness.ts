@@ -9,6 +9,15 @@
  */
 import type { ReadAuth, Reader } from './read-auth';
 
+/**
+ * A check that has not answered by then fails as timed out. A client that
+ * queues commands while it reconnects (ioredis does, for as long as its
+ * retries last) would otherwise hold the probe for tens of seconds, and a
+ * probe that times out tells the orchestrator nothing about which dependency
+ * is down: the answer must come within a probe's usual timeout.
+ */
+export const CHECK_TIMEOUT_MS = 2000;
+
 export interface ReadinessCheck {
   name: string;
   ping(): Promise<void>;
@@ -28,6 +37,7 @@ export class ReadinessProbe {
   constructor(
     private readonly checks: readonly ReadinessCheck[],
     private readonly readAuth: ReadAuth | undefined,
+    private readonly timeoutMs = CHECK_TIMEOUT_MS,
   ) {}
 
   /**
@@ -46,7 +56,7 @@ export class ReadinessProbe {
     const results = await Promise.all(
       this.checks.map(async (check): Promise<[string, CheckResult]> => {
         try {
-          await check.ping();
+          await withTimeout(check.ping(), this.timeoutMs, check.name);
           this.recovered(check.name);
           return [check.name, { ok: true }];
         } catch (error) {
@@ -71,4 +81,12 @@ export class ReadinessProbe {
       console.warn(`readyz: ${name} is ready again`);
     }
   }
+}
+
+function withTimeout(ping: Promise<void>, ms: number, name: string): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${name} did not answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([ping, timeout]).finally(() => clearTimeout(timer));
 }

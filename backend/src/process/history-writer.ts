@@ -68,8 +68,13 @@ export class HistoryWriter {
   private panesPastRetention = 0;
   private reportedTo = Number.NEGATIVE_INFINITY;
   private reportedAt = Number.NEGATIVE_INFINITY;
-  /** Records in the log not applied yet, as of the last round. */
-  private waitingRecords = 0;
+  /**
+   * Records in the log not applied yet, as of the last round; null until a
+   * round has measured them, and so always in a process without the history
+   * worker: its 0 would read as "no lag" beside the process that measures it,
+   * and as healthy where no process measures it at all.
+   */
+  private waitingRecords: number | null = null;
   private stalledSince: number | undefined;
   private stalledReportedAt = Number.NEGATIVE_INFINITY;
 
@@ -105,11 +110,11 @@ export class HistoryWriter {
     const activity: PartitionActivity[] = [];
     const stalled: string[] = [];
     let unapplied = false;
-    this.waitingRecords = 0;
+    let waitingRecords = 0;
     for (const [partition, end] of ends) {
       const seen = committed.get(partition);
       const waiting = end - 1 - (seen?.offset ?? -1);
-      this.waitingRecords += Math.max(0, waiting);
+      waitingRecords += Math.max(0, waiting);
       if (seen === undefined) {
         if (waiting > 0) {
           unapplied = true;
@@ -122,6 +127,7 @@ export class HistoryWriter {
       }
       activity.push({ maxEventTime: seen.maxEventTime, lastActivity: waiting > 0 ? Number.POSITIVE_INFINITY : seen.committedAt });
     }
+    this.waitingRecords = waitingRecords;
     this.reportStalled(stalled, now);
     return unapplied ? Number.NEGATIVE_INFINITY : watermarkOver(activity, now, this.options) - this.options.allowedLatenessMs;
   }
@@ -284,7 +290,7 @@ export class HistoryWriter {
     }
   }
 
-  snapshot(): { samplesWritten: number; panesHeld: number; panesPastRetention: number; waitingRecords: number } {
+  snapshot(): { samplesWritten: number; panesHeld: number; panesPastRetention: number; waitingRecords: number | null } {
     return { samplesWritten: this.written, panesHeld: this.panesHeld, panesPastRetention: this.panesPastRetention, waitingRecords: this.waitingRecords };
   }
 

@@ -232,6 +232,35 @@ describe('refusals', () => {
     expect(sdk.stats()).toMatchObject({ sent: 2, failed: 1 });
   });
 
+  it('resends the rest when the list of bad events was cut (more than 100 bad), until the good ones are through', async () => {
+    // The collector lists at most 100 bad events; the answer then says truncated: true.
+    const cut = (indexes: number[]) => ({
+      status: 400,
+      body: { error: { code: 'PANECAST_ERR_INVALID_EVENTS', message: 'bad', details: { errors: indexes.map((index) => ({ index })), truncated: true } } },
+    });
+    // Indexes are positions in the request that was refused: bad3 is second in the resend.
+    const { sdk, calls, errors } = client([cut([0, 1]), cut([1])], { batchSize: 5 });
+    ['bad1', 'bad2', 'ok1', 'bad3', 'ok2'].forEach((type) => sdk.track(type));
+    await settle();
+    expect(typesPerCall(calls)).toEqual([
+      ['bad1', 'bad2', 'ok1', 'bad3', 'ok2'],
+      ['ok1', 'bad3', 'ok2'],
+      ['ok1', 'ok2'],
+    ]);
+    expect(errors.map((e) => e.events)).toEqual([2, 1]);
+    expect(sdk.stats()).toMatchObject({ sent: 2, failed: 3, queued: 0 });
+  });
+
+  it('drops a batch refused as invalid without a usable list, instead of splitting it into empty batches', async () => {
+    const unlisted = { status: 400, body: { error: { code: 'PANECAST_ERR_INVALID_EVENTS', message: 'bad', details: { errors: [], truncated: false } } } };
+    const { sdk, calls, errors } = client([unlisted], { batchSize: 1 });
+    sdk.track('a');
+    await jest.advanceTimersByTimeAsync(5000);
+    expect(typesPerCall(calls)).toEqual([['a']]);
+    expect(errors).toEqual([expect.objectContaining({ code: 'PANECAST_ERR_INVALID_EVENTS', events: 1, retrying: false })]);
+    expect(sdk.stats()).toMatchObject({ failed: 1, queued: 0 });
+  });
+
   it('splits a batch the collector finds too large (413)', async () => {
     const { sdk, calls } = client([413], { batchSize: 4 });
     ['a', 'b', 'c', 'd'].forEach((type) => sdk.track(type));

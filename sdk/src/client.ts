@@ -18,7 +18,7 @@ import { SDK_CODES } from './codes';
 import { holdProcess } from './hold-process';
 import { newKey } from './ids';
 import { onPageHide } from './page-hide';
-import { sendBatch, type Batch, type Outcome } from './transport';
+import { afterRefusal, sendBatch, type Batch, type Outcome } from './transport';
 import { resolveOptions, type Resolved } from './options';
 import type { AnyEvents, ClientOptions, ClientState, ClientStats, EventSchema, PanecastClient, TrackArgs } from './types';
 import { checkEvent, utf8Length } from './validate';
@@ -45,6 +45,8 @@ export class Client<E extends EventSchema<E> = AnyEvents> implements PanecastCli
   /** The flush timer fired: send a partial batch. */
   private due = false;
   private overflowReported = false;
+  /** Inside onError: problems the app's own calls raise there are not reported back into it. */
+  private reporting = false;
   private flushTimer: ReturnType<typeof setTimeout> | undefined;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   /** Pending flush() calls: told true when the queue empties, false when close() gives up on it. */
@@ -83,7 +85,8 @@ export class Client<E extends EventSchema<E> = AnyEvents> implements PanecastCli
       this.report(SDK_CODES.EVENT_TOO_LARGE, `event of ${bytes} bytes exceeds maxBatchBytes`, 1, false);
       return false;
     }
-    if (this.waiting.length >= this.o.maxQueueEvents) {
+    const full = this.waiting.length >= this.o.maxQueueEvents;
+    if (full) {
       if (this.o.overflow === 'reject') {
         this.counts.rejected++;
         this.report(SDK_CODES.QUEUE_FULL, `queue full (${this.o.maxQueueEvents} events): event refused`, 1, false);
@@ -91,14 +94,14 @@ export class Client<E extends EventSchema<E> = AnyEvents> implements PanecastCli
       }
       this.waitingBytes -= (this.waiting.shift() as Waiting).bytes;
       this.counts.dropped++;
-      if (!this.overflowReported) {
-        // Once per overflow episode, not once per event.
-        this.overflowReported = true;
-        this.report(SDK_CODES.QUEUE_FULL, `queue full (${this.o.maxQueueEvents} events): dropping the oldest`, 1, false);
-      }
     }
     this.waiting.push({ json, bytes });
     this.waitingBytes += bytes;
+    if (full && !this.overflowReported) {
+      // Once per overflow episode, not once per event; after the push, so a track() from onError keeps the bound.
+      this.overflowReported = true;
+      this.report(SDK_CODES.QUEUE_FULL, `queue full (${this.o.maxQueueEvents} events): dropping the oldest`, 1, false);
+    }
     if (this.hiding) {
       this.sendOnPageHide();
     }
@@ -251,7 +254,6 @@ export class Client<E extends EventSchema<E> = AnyEvents> implements PanecastCli
         this.report(SDK_CODES.GAVE_UP, `gave up after ${batch.attempts} attempts: ${outcome.message}`, batch.count, false, outcome.status);
       } else {
         this.counts.retries++;
-        this.report(outcome.code, outcome.message, batch.count, true, outcome.status);
         const delay = retryDelay(this.failures, outcome.retryAfterMs, this.o.baseMs, this.o.maxMs, this.o.random);
         this.state = 'backoff';
         this.retryTimer = holdProcess(
@@ -264,6 +266,9 @@ export class Client<E extends EventSchema<E> = AnyEvents> implements PanecastCli
           }, delay),
           this.waiters.size > 0,
         );
+        // Reported once in backoff: an onError that calls track() or flush() would otherwise find
+        // the client idle and resend the batch at once, then have its request overwritten as 'backoff'.
+        this.report(outcome.code, outcome.message, batch.count, true, outcome.status);
         return;
       }
     }
@@ -303,20 +308,8 @@ export class Client<E extends EventSchema<E> = AnyEvents> implements PanecastCli
 
   /** Nothing of a refused batch was appended: resend the events the collector did not object to, under new keys. */
   private refused(batch: Batch, outcome: Extract<Outcome, { kind: 'refused' }>): void {
-    const at = this.batches.indexOf(batch);
-    let replacements: Batch[] = [];
-    let lost = batch.count;
-    if (outcome.indexes !== 'all' && outcome.indexes.length === 0) {
-      const half = Math.ceil(batch.events.length / 2);
-      replacements = [this.batchOf(batch.events.slice(0, half)), this.batchOf(batch.events.slice(half))];
-      lost = 0;
-    } else if (outcome.indexes !== 'all') {
-      const bad = new Set(outcome.indexes);
-      const kept = batch.events.filter((_, index) => !bad.has(index));
-      lost = batch.count - kept.length;
-      replacements = kept.length > 0 ? [this.batchOf(kept)] : [];
-    }
-    this.batches.splice(at, 1, ...replacements);
+    const { resend, lost } = afterRefusal(batch.events, outcome.indexes);
+    this.batches.splice(this.batches.indexOf(batch), 1, ...resend.map((events) => this.batchOf(events)));
     if (lost > 0) {
       this.counts.failed += lost;
       this.report(outcome.code, outcome.message, lost, false, outcome.status);
@@ -383,7 +376,17 @@ export class Client<E extends EventSchema<E> = AnyEvents> implements PanecastCli
   }
 
   private report(code: string, message: string, events: number, retrying: boolean, status?: number): void {
-    this.o.onError(status === undefined ? { code, message, events, retrying } : { code, message, status, events, retrying });
+    if (this.reporting) {
+      // Raised by the app's own calls inside onError (a track() after close, say): counted in
+      // stats(), not reported again, or an onError that tracks its errors would recurse for ever.
+      return;
+    }
+    this.reporting = true;
+    try {
+      this.o.onError(status === undefined ? { code, message, events, retrying } : { code, message, status, events, retrying });
+    } finally {
+      this.reporting = false;
+    }
   }
 }
 

@@ -29,9 +29,35 @@ function positive(name: string, value: number | undefined, fallback: number): nu
   return resolved;
 }
 
+/**
+ * What fetch would refuse on every attempt (an unparsable URL, credentials in it, a key that is
+ * not a header value) fails here: reaching fetch it is a rejected promise like a refused
+ * connection, retried for ever and reported as PANECAST_ERR_SDK_NETWORK.
+ */
+function checkTarget(url: unknown, apiKey: unknown): void {
+  let parsed: URL | undefined;
+  try {
+    parsed = typeof url === 'string' && /^https?:\/\//i.test(url) ? new URL(url) : undefined;
+  } catch {
+    parsed = undefined;
+  }
+  if (parsed === undefined) {
+    throw new TypeError(`createClient: url must be an http(s) URL, got ${String(url)}`);
+  }
+  if (parsed.username !== '' || parsed.password !== '' || parsed.search !== '' || parsed.hash !== '') {
+    // fetch refuses credentials in a URL; a query or fragment would end up before `/v1/events`.
+    throw new TypeError('createClient: url must be the collector base URL, without credentials, query or fragment (the key goes in apiKey)');
+  }
+  // The collector's key rule: printable ASCII without spaces or commas (a pasted "…" or a quote, say).
+  if (apiKey !== undefined && (typeof apiKey !== 'string' || !/^[\x21-\x2b\x2d-\x7e]+$/.test(apiKey))) {
+    throw new TypeError('createClient: apiKey must be printable ASCII without spaces or commas');
+  }
+}
+
 export function resolveOptions(options: ClientOptions): Resolved {
-  if (typeof options.url !== 'string' || !/^https?:\/\//i.test(options.url)) {
-    throw new TypeError(`createClient: url must be an http(s) URL, got ${String(options.url)}`);
+  checkTarget(options.url, options.apiKey);
+  if (options.overflow !== undefined && options.overflow !== 'drop-oldest' && options.overflow !== 'reject') {
+    throw new TypeError(`createClient: overflow must be 'drop-oldest' or 'reject', got ${String(options.overflow)}`);
   }
   const fetchImpl = options.fetch ?? (globalThis as { fetch?: typeof fetch }).fetch;
   if (fetchImpl === undefined) {

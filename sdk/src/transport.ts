@@ -34,8 +34,11 @@ export type Outcome =
   | { kind: 'accepted' }
   /** Try the same batch again later. */
   | { kind: 'retry'; code: string; message: string; status?: number; retryAfterMs?: number }
-  /** The collector refused these events of the batch (by index); resend the rest as a new batch. */
-  | { kind: 'refused'; code: string; message: string; status: number; indexes: readonly number[] | 'all' };
+  /**
+   * Nothing of the batch was appended: drop the events listed (by index) and resend the rest as a
+   * new batch; `all`: drop the batch; `split`: resend it as two halves (too large).
+   */
+  | { kind: 'refused'; code: string; message: string; status: number; indexes: readonly number[] | 'all' | 'split' };
 
 export interface SendOptions {
   fetch: typeof fetch;
@@ -51,7 +54,7 @@ export interface SendOptions {
 }
 
 interface ErrorBody {
-  error?: { code?: unknown; message?: unknown; details?: { errors?: Array<{ index?: unknown }>; truncated?: unknown } };
+  error?: { code?: unknown; message?: unknown; details?: { errors?: unknown } };
 }
 
 /** 408, 425, 429 and 5xx mean "not now"; any other 4xx means "never" for this body. */
@@ -65,6 +68,29 @@ async function readError(response: Response): Promise<ErrorBody> {
   } catch {
     return {};
   }
+}
+
+/** What a refusal leaves to resend (each list a new batch, under a new key) and how many events it lost. */
+export function afterRefusal(events: readonly string[], indexes: readonly number[] | 'all' | 'split'): { resend: Array<readonly string[]>; lost: number } {
+  if (indexes === 'split') {
+    const half = Math.ceil(events.length / 2);
+    return { resend: [events.slice(0, half), events.slice(half)], lost: 0 };
+  }
+  if (indexes === 'all') {
+    return { resend: [], lost: events.length };
+  }
+  const bad = new Set(indexes);
+  const kept = events.filter((_, index) => !bad.has(index));
+  return { resend: kept.length > 0 ? [kept] : [], lost: events.length - kept.length };
+}
+
+/** The positions of the bad events a 400 lists, those that name an event of the batch. */
+function listedIndexes(listed: unknown, count: number): number[] {
+  if (!Array.isArray(listed)) {
+    return [];
+  }
+  const indexes = listed.map((item: unknown) => (typeof item === 'object' && item !== null ? (item as { index?: unknown }).index : undefined));
+  return indexes.filter((index): index is number => Number.isInteger(index) && (index as number) >= 0 && (index as number) < count);
 }
 
 /** Largest epoch ms a Date holds; the collector refuses a sent-at beyond it. */
@@ -130,15 +156,16 @@ async function exchange(batch: Batch, options: SendOptions, signal: AbortSignal)
       ? { kind: 'retry', code, message, status: response.status }
       : { kind: 'retry', code, message, status: response.status, retryAfterMs: after };
   }
-  const listed = body.error?.details?.errors;
-  if (code === 'PANECAST_ERR_INVALID_EVENTS' && Array.isArray(listed) && body.error?.details?.truncated === false) {
-    // All or nothing: none was appended, so the good ones can go again under a new key.
-    const indexes = listed.map((item) => item.index).filter((index): index is number => typeof index === 'number');
+  const indexes = code === 'PANECAST_ERR_INVALID_EVENTS' ? listedIndexes(body.error?.details?.errors, batch.count) : [];
+  if (indexes.length > 0) {
+    // All or nothing: none was appended, so the others can go again under a new key. A list cut
+    // at the collector's 100 names only the first bad events: the resend is checked again and
+    // its answer names the next ones, so the good events of a mostly bad batch are not lost.
     return { kind: 'refused', code, message, status: response.status, indexes };
   }
   if (response.status === 413 && batch.count > 1) {
     // Too large for this collector's limits: split (nothing was appended).
-    return { kind: 'refused', code, message, status: 413, indexes: [] };
+    return { kind: 'refused', code, message, status: 413, indexes: 'split' };
   }
   return { kind: 'refused', code, message, status: response.status, indexes: 'all' };
 }

@@ -22,7 +22,7 @@ export type EventSchema<E> = { [T in keyof E]: { [F in keyof E[T]]: FieldValue |
 /** Untyped use: any type, any fields. */
 export type AnyEvents = Record<string, EventFields>;
 
-/** When the event happened: epoch ms, a Date or an ISO-8601 string; default: the time of `track`. */
+/** When the event happened: epoch ms, a Date or an ISO-8601 string with a date and a time; default: the time of `track`. */
 export type EventTime = number | Date | string;
 
 /**
@@ -68,7 +68,7 @@ export interface DeliveryError {
 export interface ClientOptions {
   /** Collector base URL, e.g. `https://collect.example.com`; events go to `<url>/v1/events`. */
   url: string;
-  /** Sent as `authorization: Bearer <apiKey>`; the collector derives the tenant from it. */
+  /** Sent as `authorization: Bearer <apiKey>`; the collector derives the tenant from it. Printable ASCII without spaces or commas. */
   apiKey?: string;
   /** Events per request (default 100). */
   batchSize?: number;
@@ -88,7 +88,10 @@ export interface ClientOptions {
   requestTimeoutMs?: number;
   /** In browsers: send what is queued with `fetch(…, { keepalive: true })` when the page is hidden (default true). */
   sendOnPageHide?: boolean;
-  /** Called for every delivery problem; never throws into the caller of `track`. */
+  /**
+   * Called for every delivery problem; never throws into the caller of `track`. It may call the
+   * client back; problems those calls meet inside it are counted in stats(), not reported again.
+   */
   onError?: (error: DeliveryError) => void;
   /** The fetch to use (default: the global one); tests pass a fake. */
   fetch?: typeof fetch;

@@ -19,8 +19,16 @@ export interface WireEvent {
 
 export type Checked = { ok: true; event: WireEvent } | { ok: false; code: SdkCode; field?: string };
 
+/**
+ * The collector's rule for a `ts` string: ISO-8601 with a date and a time. Date.parse alone takes
+ * far more, differently per engine: V8 reads "12" as December 2001, Safari refuses the
+ * "2026-01-01 10:00" that Chrome takes; such a time would be sent as a wrong epoch ms.
+ */
+const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/;
+
 function eventTime(value: EventTime): number | undefined {
-  const ms = value instanceof Date ? value.getTime() : typeof value === 'string' ? Date.parse(value) : value;
+  const ms =
+    value instanceof Date ? value.getTime() : typeof value === 'string' ? (ISO_DATE_TIME.test(value) ? Date.parse(value) : Number.NaN) : value;
   return typeof ms === 'number' && Number.isFinite(ms) && ms >= 0 ? Math.floor(ms) : undefined;
 }
 

@@ -117,3 +117,25 @@ it('is refused with the collector codes for a wrong key, and gives the batch up'
   expect(sdk.stats()).toMatchObject({ failed: 1, sent: 0 });
   await sdk.close();
 });
+
+it('delivers the good events of a batch with more than 100 bad ones, which the collector lists only in part', async () => {
+  const type = uniqueType('sdk_mostly_bad');
+  const errors: DeliveryError[] = [];
+  // Times an hour ahead are refused as in the future; sent-at off, so they are not corrected.
+  const sdk = createClient({ url: app.url, apiKey: KEY, batchSize: 500, sendSentAt: false, onError: (error) => errors.push(error) });
+  const acceptedBefore = app.collector.stats.accepted;
+  const now = Date.now();
+  for (let i = 0; i < 500; i++) {
+    sdk.track(type, { ts: i % 3 === 0 ? now + 3_600_000 : now, i });
+  }
+  expect(await sdk.flush(10_000)).toBe(true);
+  // 167 bad (every third): answered as two lists of 100 and 67, each resend under a new key.
+  expect(sdk.stats()).toMatchObject({ sent: 333, failed: 167, queued: 0 });
+  expect(errors.map((e) => [e.code, e.events])).toEqual([
+    ['PANECAST_ERR_INVALID_EVENTS', 100],
+    ['PANECAST_ERR_INVALID_EVENTS', 67],
+  ]);
+  expect(app.collector.stats.accepted - acceptedBefore).toBe(333);
+  expect(await settledCount(type, 333)).toBe(333);
+  await sdk.close();
+});

@@ -21,6 +21,13 @@ const cases: Array<[string, Record<string, unknown>]> = [
   ['ok', { ts: -1 }],
   ['ok', { ts: '2026-11-28T10:00:00Z' }],
   ['ok', { ts: 'yesterday' }],
+  // Date.parse takes these (V8: "12" is December 2001); the collector wants a date and a time.
+  ['ok', { ts: '12' }],
+  ['ok', { ts: '2026' }],
+  ['ok', { ts: '2026-11-28' }],
+  ['ok', { ts: '2026-11-28 10:00:00Z' }],
+  ['ok', { ts: 'Sat, 28 Nov 2026 10:00:00 GMT' }],
+  ['ok', { ts: '2026-11-28T10:00:00.250+01:00' }],
   ['ok', { '1starts-with-digit': 1 }],
   ['ok', { 'has space': 1 }],
   // An own __proto__ property, as JSON.parse makes one.

@@ -190,6 +190,7 @@ export async function startApp(config: Config): Promise<App> {
     instanceId: config.instanceId,
     heartbeatMs: config.live.heartbeatMs,
     maxConnectionsPerSubject: config.live.maxConnectionsPerKey,
+    maxQueriesPerTenant: config.live.maxQueriesPerTenant,
     expiryNoticeMs: config.live.expiryNoticeMs,
     paneMs: config.window.paneMs,
     maxLiveWindowMs: storeOptions.fineRetentionMs,

@@ -35,7 +35,7 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ PANECAST_MODE: 'services' })).toThrow(ConfigError);
     expect(() => loadConfig({ PANECAST_MODE: 'services' })).toThrow(/PANECAST_TOKEN_SECRETS/);
     expect(loadConfig({ PANECAST_MODE: 'services', PANECAST_AUTH: 'off' }).live.auth).toBe(false);
-    expect(loadConfig({}).live).toMatchObject({ auth: false, allowedOrigins: '*', heartbeatMs: 15_000 });
+    expect(loadConfig({}).live).toMatchObject({ auth: false, allowedOrigins: '*', heartbeatMs: 15_000, maxQueriesPerTenant: 1000 });
     expect(loadConfig({ PANECAST_AUTH: 'on', PANECAST_TOKEN_SECRETS: SECRET }).live.auth).toBe(true);
   });
 
@@ -59,6 +59,7 @@ describe('loadConfig', () => {
       PANECAST_TOKEN_SECRETS: SECRET,
       PANECAST_ALLOWED_ORIGINS: 'https://grafana.example',
       PANECAST_LIVE_HEARTBEAT_MS: '2000',
+      PANECAST_MAX_QUERIES_PER_TENANT: '50',
     });
     expect(config).toMatchObject({
       mode: 'services',
@@ -70,7 +71,7 @@ describe('loadConfig', () => {
       metricsDir: '/etc/panecast',
       window: { paneMs: 500, allowedLatenessMs: 10_000, outOfOrdernessMs: 0, idleMs: 500 },
       demoEventsPerSec: 7,
-      live: { auth: true, tokenSecrets: SECRET, allowedOrigins: 'https://grafana.example', heartbeatMs: 2000 },
+      live: { auth: true, tokenSecrets: SECRET, allowedOrigins: 'https://grafana.example', heartbeatMs: 2000, maxQueriesPerTenant: 50 },
     });
   });
 
@@ -91,6 +92,8 @@ describe('loadConfig', () => {
     ['PANECAST_KAFKA_CONSUMER', 'kafka.js'],
     ['PANECAST_AUTH', 'maybe'],
     ['PANECAST_LIVE_HEARTBEAT_MS', '5'],
+    ['PANECAST_MAX_QUERIES_PER_TENANT', '0'],
+    ['PANECAST_MAX_QUERIES_PER_TENANT', '100001'],
   ])('stops on a bad %s (%s) and names the variable', (variable, value) => {
     let thrown: unknown;
     try {

@@ -79,6 +79,11 @@ export interface Config {
      * counted across every gateway; the per-token limit alone leaves a key holder unbounded.
      */
     readonly maxConnectionsPerKey: number;
+    /**
+     * Distinct live queries one tenant may have registered across every gateway (each costs the
+     * composer a live tail); PANECAST_MAX_QUERIES_PER_TENANT.
+     */
+    readonly maxQueriesPerTenant: number;
   };
   readonly window: {
     /** Base pane resolution in milliseconds: every window is a multiple of it. */
@@ -252,6 +257,7 @@ function liveConfig(env: Env, mode: Mode): Config['live'] {
     allowedOrigins: env.PANECAST_ALLOWED_ORIGINS ?? '*',
     heartbeatMs: integer(env, 'PANECAST_LIVE_HEARTBEAT_MS', 15_000, 100, 600_000),
     maxConnectionsPerKey: integer(env, 'PANECAST_LIVE_MAX_CONNECTIONS_PER_KEY', 1000, 1, 1_000_000),
+    maxQueriesPerTenant: integer(env, 'PANECAST_MAX_QUERIES_PER_TENANT', 1000, 1, 100_000),
   };
 }
 

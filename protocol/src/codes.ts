@@ -24,6 +24,8 @@ export const LIVE_ERROR_MESSAGES = {
   PANECAST_ERR_SUB_EXISTS: 'Subscription {sub} already exists on this connection',
   PANECAST_ERR_SUB_UNKNOWN: 'No subscription {sub} on this connection',
   PANECAST_ERR_TOO_MANY_SUBSCRIPTIONS: 'A connection may hold at most {limit} subscriptions',
+  PANECAST_ERR_TOO_MANY_LIVE_QUERIES:
+    "The token's tenant already has {limit} distinct live queries watched, the most it may; subscribe to one of them, or wait until queries no one watches any more stop counting",
   PANECAST_ERR_RATE_LIMITED: 'More than {limit} subscribe requests per second',
   PANECAST_ERR_TOO_MANY_CONNECTIONS: 'This token already has {limit} open connections',
   PANECAST_ERR_TOO_MANY_KEY_CONNECTIONS: "The token's subject (the read key it was minted for) already has {limit} open connections",

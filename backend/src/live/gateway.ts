@@ -7,7 +7,8 @@
  * queries with the same numbering. The only file that imports ws; numbered
  * frames bypass ws.send through FramedSocket (framed-socket.ts says why).
  * Connections per token, and per token subject (a read key), are counted in
- * the connection ledger, across every gateway sharing it (token-connections.ts).
+ * the connection ledger, across every gateway sharing it (token-connections.ts);
+ * distinct queries per tenant in the live bus's registry (LiveBus.admit).
  */
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -35,6 +36,12 @@ export interface GatewayOptions {
    * key holder minting a token per connection would have no bound.
    */
   maxConnectionsPerSubject: number;
+  /**
+   * Distinct live queries of one tenant, registered across every gateway: each costs the one composer
+   * a live tail, and the per-connection limits alone would let a key holder register
+   * connections × subscriptions of them. Subscribing to a query already registered is always allowed.
+   */
+  maxQueriesPerTenant: number;
   heartbeatMs: number;
   paneMs: number;
   maxLiveWindowMs: number;
@@ -57,6 +64,7 @@ export interface GatewayOptions {
 export const GATEWAY_DEFAULTS = Object.freeze({
   limits: DEFAULT_LIMITS,
   maxConnectionsPerSubject: 1000,
+  maxQueriesPerTenant: 1000,
   heartbeatMs: 15_000,
   helloTimeoutMs: 10_000,
   expiryNoticeMs: 60_000,
@@ -196,6 +204,7 @@ export class LiveGateway {
         definitionsFor: (tenant) => metricsVisibleTo(tenant, this.definitions),
         acquire: (claims) => this.acquire(claims),
         maxConnectionsPerSubject: this.options.maxConnectionsPerSubject,
+        maxQueriesPerTenant: this.options.maxQueriesPerTenant,
         pauseInput: () => socket.pause(),
         resumeInput: () => socket.resume(),
         errorFrameSent: (code) => this.ends.errorFrame(code),

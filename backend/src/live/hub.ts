@@ -24,6 +24,7 @@
  * budget of a turn, a query's batches wait for the next one, conflated to the
  * latest frame per series × window and marked `coalesced` where seqs skip.
  */
+import { PanecastError } from '../errors';
 import { DELIVERY_BUDGET_MS, DeliverySlices, PendingFrames } from './delivery-slices';
 import { textFrame, type OutFrame } from './framed-socket';
 import { stateField, type LiveBus, type LiveFrame, type RegisteredQuery } from './live-bus';
@@ -182,14 +183,19 @@ export class Hub {
     return json;
   }
 
-  /** Starts watching `query` for `watcher`; resolves once frames published from now on will reach it. */
-  async attach(query: RegisteredQuery, watcher: Watcher): Promise<void> {
+  /**
+   * Starts watching `query` for `watcher`; resolves once frames published from now on will reach it.
+   * With a tenant and `maxQueriesPerTenant`, a query new to this gateway is admitted by the bus against
+   * the tenant's cap on distinct queries; refused, it rejects with PANECAST_ERR_TOO_MANY_LIVE_QUERIES
+   * (every watcher that joined meanwhile too). A query this gateway already serves is registered already.
+   */
+  async attach(query: RegisteredQuery, watcher: Watcher, maxQueriesPerTenant?: number): Promise<void> {
     let channel = this.channels.get(query.key);
     if (channel === undefined) {
       const created: Channel = { query, watchers: new Set(), lastSeq: -1, chain: Promise.resolve(), ready: Promise.resolve(), listener: () => {}, pending: undefined, repairedAfter: undefined };
       created.listener = (frames) => this.receive(created, frames);
       this.channels.set(query.key, created);
-      created.ready = this.open(created);
+      created.ready = this.open(created, maxQueriesPerTenant);
       channel = created;
     }
     channel.watchers.add(watcher);
@@ -198,14 +204,19 @@ export class Hub {
     await channel.ready;
   }
 
-  private async open(channel: Channel): Promise<void> {
-    const key = channel.query.key;
+  private async open(channel: Channel, maxQueriesPerTenant: number | undefined): Promise<void> {
+    const { key, tenant } = channel.query;
     try {
+      // Watched before registered: the registration wakes the composer, whose first batch must find the watch.
       await this.bus.watch(key, channel.listener);
-      await this.bus.register([channel.query]);
+      if (tenant === undefined || maxQueriesPerTenant === undefined) {
+        await this.bus.register([channel.query]);
+      } else if (!(await this.bus.admit({ ...channel.query, tenant }, maxQueriesPerTenant))) {
+        throw new PanecastError('PANECAST_ERR_TOO_MANY_LIVE_QUERIES', { limit: maxQueriesPerTenant });
+      }
     } catch (error) {
-      // Every watcher of the channel fails with it (each session answers with an error, the client
-      // retries); the next attach watches afresh instead of joining a channel the bus may not watch.
+      // Every watcher of the channel fails with it (each session answers with an error: the refusal's
+      // code, or one the client retries); the next attach watches afresh instead of joining a channel the bus may not watch.
       if (this.channels.get(key) === channel) {
         this.channels.delete(key);
         this.dropPending(channel);

@@ -15,8 +15,9 @@
  * - a channel that delivers each published batch, in seq order, to the
  *   gateways watching the query.
  * And, for the composer, a registry of the queries gateways watch (with
- * leases, so a dead gateway's queries stop being composed) and a leadership
- * lease (one composer at a time).
+ * leases, so a dead gateway's queries stop being composed; counted per
+ * tenant, so one tenant cannot make the one composer tail without bound) and
+ * a leadership lease (one composer at a time).
  *
  * Redis is the real one (redis-live-bus.ts: Lua scripts + Pub/Sub); the
  * memory twin (memory-live-bus.ts) serves the embedded mode and unit tests.
@@ -50,6 +51,12 @@ export interface LiveSnapshot {
 export interface RegisteredQuery {
   key: string;
   query: WindowQuery;
+  /**
+   * The tenant whose metric the query reads (one tenant per query: a token sees only its tenant's
+   * metrics). Its registrations count toward that tenant's cap on distinct queries (admit()); absent,
+   * the query counts for no tenant.
+   */
+  tenant?: string;
 }
 
 export type FrameListener = (frames: readonly LiveFrame[]) => void;
@@ -83,8 +90,20 @@ export interface LiveBus {
   resign(instanceId: string): Promise<void>;
 
   // --- gateway side --------------------------------------------------------
-  /** Registers (or renews the lease of) queries this gateway serves. */
+  /**
+   * Registers (or renews the lease of) queries this gateway serves, each under its tenant's count too.
+   * A renewal is never refused, even above a tenant's cap: its query has watchers (a lease that lapsed
+   * while its gateway stalled is counted again, and the tenant's next new queries are refused).
+   */
   register(queries: readonly RegisteredQuery[]): Promise<void>;
+  /**
+   * Registers a query a gateway starts serving, as register() does, unless the query is not registered
+   * (within its lease) and its tenant already has `limit` distinct registered queries: then nothing is
+   * registered and the answer is false. A query already registered, by any gateway, is always admitted
+   * (it costs the composer nothing more). Atomic across gateways: two racing for a tenant's last slot
+   * cannot both get it. A query stops counting when its lease lapses (no gateway renews it).
+   */
+  admit(query: RegisteredQuery & { tenant: string }, limit: number): Promise<boolean>;
   /** Delivers every batch published for `key` from now on, in seq order. */
   watch(key: string, listener: FrameListener): Promise<void>;
   /**

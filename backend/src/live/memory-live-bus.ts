@@ -12,6 +12,8 @@ export class MemoryLiveBus implements LiveBus {
   private readonly logs = new Map<string, QueryLog>();
   private readonly watchers = new Map<string, Set<FrameListener>>();
   private readonly registry = new Map<string, { query: RegisteredQuery; expiresAt: number }>();
+  /** Tenant → query key → lease expiry: what admit() counts (the Redis bus's per-tenant sorted set). */
+  private readonly tenantLeases = new Map<string, Map<string, number>>();
   private readonly registeredListeners: Array<(query: RegisteredQuery) => void> = [];
   private leader: { id: string; expiresAt: number } | undefined;
   /** The id of this bus's last successful lead(): the one publish() speaks for. */
@@ -74,6 +76,17 @@ export class MemoryLiveBus implements LiveBus {
         this.registry.delete(key);
       }
     }
+    // Lapsed tenant leases too, as Redis expires a tenant's set: a tenant that registers nothing new keeps none.
+    for (const [tenant, leases] of this.tenantLeases) {
+      for (const [key, expiresAt] of leases) {
+        if (expiresAt <= now) {
+          leases.delete(key);
+        }
+      }
+      if (leases.size === 0) {
+        this.tenantLeases.delete(tenant);
+      }
+    }
     return active;
   }
 
@@ -104,14 +117,51 @@ export class MemoryLiveBus implements LiveBus {
 
   async register(queries: readonly RegisteredQuery[]): Promise<void> {
     const now = this.clock();
-    const expiresAt = now + this.options.queryLeaseMs;
     for (const query of queries) {
-      const known = this.registry.get(query.key);
-      this.registry.set(query.key, { query, expiresAt });
-      // New, or back after its lease lapsed: announced, as the Redis bus does.
-      if (known === undefined || known.expiresAt <= now) {
-        queueMicrotask(() => this.registeredListeners.forEach((listener) => listener(query)));
+      this.put(query, now);
+    }
+  }
+
+  async admit(query: RegisteredQuery & { tenant: string }, limit: number): Promise<boolean> {
+    const now = this.clock();
+    if (!this.isRegistered(query.key, now)) {
+      const leases = this.tenantLeases.get(query.tenant);
+      let count = 0;
+      for (const [key, expiresAt] of leases ?? []) {
+        if (expiresAt > now) {
+          count++;
+        } else {
+          leases?.delete(key);
+        }
       }
+      if (count >= limit) {
+        return false;
+      }
+    }
+    this.put(query, now);
+    return true;
+  }
+
+  private isRegistered(key: string, now: number): boolean {
+    const known = this.registry.get(key);
+    return known !== undefined && known.expiresAt > now;
+  }
+
+  private put(query: RegisteredQuery, now: number): void {
+    const expiresAt = now + this.options.queryLeaseMs;
+    const registered = this.isRegistered(query.key, now);
+    this.registry.set(query.key, { query, expiresAt });
+    if (query.tenant !== undefined) {
+      let leases = this.tenantLeases.get(query.tenant);
+      if (leases === undefined) {
+        leases = new Map();
+        this.tenantLeases.set(query.tenant, leases);
+      }
+      leases.set(query.key, expiresAt);
+    }
+    // New, or back after its lease lapsed: announced, as the Redis bus does.
+    if (!registered) {
+      queueMicrotask(() => this.registeredListeners.forEach((listener) => listener(query)));
     }
   }
 

@@ -8,6 +8,7 @@
  *   :q:{<id>}         channel published batches, a JSON array of frames
  *   :queries          hash    query key → JSON query (the registry)
  *   :leases           zset    query key → lease expiry (epoch ms)
+ *   :tenant:<t>:queries zset  the same, for the queries of tenant <t> only (admit counts them)
  *   :registered       channel a query key newly registered
  *   :leader           string  instance id of the composer, with a TTL
  * `<id>` is a hash of the query's canonical key; the braces keep a query's
@@ -19,120 +20,8 @@
  */
 import { createHash } from 'node:crypto';
 import type Redis from 'ioredis';
-import { framesAfter, NotLeaderError, SEQS_PER_MS, sortFrames, stateField, type FrameListener, type LiveBus, type LiveBusOptions, type LiveFrame, type LiveSnapshot, type NewFrame, type RegisteredQuery } from './live-bus';
-
-/**
- * KEYS: seq, ring, state, ends, leader. ARGV: channel, ring size, horizon, ttl ms, publisher id,
- * then field, end, body per frame. Refuses a publisher that no longer holds the leader lease
- * (fencing: a composer that stalled past its lease must not number frames beside the new one).
- *
- * Without a seq key (the query's first publish, its keys expired after an hour without one, or
- * Redis lost them) a new numbering starts at Redis's clock in ms × SEQS_PER_MS (numberingBase):
- * one clock for every composer, and above every seq clients may hold from an earlier numbering.
- * A ring an earlier numbering left (the seq key evicted alone) is dropped, so the ring holds one
- * numbering only; its state stays (latest values, true whatever their seqs, and not sent with them).
- * Seqs have 16 digits and Lua prints numbers with 14: '%.0f' writes them exactly.
- */
-const PUBLISH_SCRIPT = `
-if redis.call('GET', KEYS[5]) ~= ARGV[5] then
-  return redis.error_reply('PANECAST_NOT_LEADER')
-end
-local seq = tonumber(redis.call('GET', KEYS[1]))
-if not seq then
-  local now = redis.call('TIME')
-  seq = (tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)) * ${SEQS_PER_MS}
-  redis.call('DEL', KEYS[2])
-end
-local out = {}
-local i = 6
-while i <= #ARGV do
-  seq = seq + 1
-  local frame = '{"seq":' .. string.format('%.0f', seq) .. ',' .. ARGV[i + 2]
-  out[#out + 1] = frame
-  redis.call('RPUSH', KEYS[2], frame)
-  redis.call('HSET', KEYS[3], ARGV[i], frame)
-  redis.call('ZADD', KEYS[4], ARGV[i + 1], ARGV[i])
-  i = i + 3
-end
-redis.call('SET', KEYS[1], string.format('%.0f', seq), 'PX', ARGV[4])
-redis.call('LTRIM', KEYS[2], -tonumber(ARGV[2]), -1)
-local old = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', '(' .. ARGV[3])
-for _, field in ipairs(old) do
-  redis.call('HDEL', KEYS[3], field)
-end
-if #old > 0 then
-  redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', '(' .. ARGV[3])
-end
-for k = 2, 4 do
-  redis.call('PEXPIRE', KEYS[k], ARGV[4])
-end
-redis.call('PUBLISH', ARGV[1], '[' .. table.concat(out, ',') .. ']')
-return seq
-`;
-
-/** KEYS: seq, state. */
-const SNAPSHOT_SCRIPT = `
-local seq = redis.call('GET', KEYS[1])
-if not seq then return false end
-return { seq, redis.call('HVALS', KEYS[2]) }
-`;
-
-/** KEYS: seq, ring. */
-const REPLAY_SCRIPT = `
-local seq = redis.call('GET', KEYS[1])
-if not seq then return false end
-return { seq, redis.call('LRANGE', KEYS[2], 0, -1) }
-`;
-
-/** KEYS: queries, leases. ARGV: now, expiry, channel, then key, json per query. */
-const REGISTER_SCRIPT = `
-for i = 4, #ARGV, 2 do
-  local old = redis.call('ZSCORE', KEYS[2], ARGV[i])
-  redis.call('ZADD', KEYS[2], ARGV[2], ARGV[i])
-  redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
-  if not old or tonumber(old) <= tonumber(ARGV[1]) then
-    redis.call('PUBLISH', ARGV[3], ARGV[i + 1])
-  end
-end
-return 1
-`;
-
-/** KEYS: queries, leases. ARGV: now. Drops expired leases, returns the live queries' JSON. */
-const ACTIVE_SCRIPT = `
-local expired = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[1])
-for _, key in ipairs(expired) do
-  redis.call('HDEL', KEYS[1], key)
-end
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[1])
-local live = redis.call('ZRANGE', KEYS[2], 0, -1)
-local out = {}
--- HMGET in chunks: unpack has a stack limit of a few thousand values.
-for i = 1, #live, 1000 do
-  local chunk = {}
-  for j = i, math.min(i + 999, #live) do
-    chunk[#chunk + 1] = live[j]
-  end
-  for _, value in ipairs(redis.call('HMGET', KEYS[1], unpack(chunk))) do
-    out[#out + 1] = value
-  end
-end
-return out
-`;
-
-/** KEYS: leader. ARGV: id, ttl. Takes the lease if free, renews it if ours. */
-const LEAD_SCRIPT = `
-if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-  redis.call('PEXPIRE', KEYS[1], ARGV[2])
-  return 1
-end
-return 0
-`;
-
-const RESIGN_SCRIPT = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
-`;
+import { ACTIVE_SCRIPT, ADMIT_SCRIPT, LEAD_SCRIPT, PUBLISH_SCRIPT, REGISTER_SCRIPT, REPLAY_SCRIPT, RESIGN_SCRIPT, SNAPSHOT_SCRIPT } from './redis-live-bus-scripts';
+import { framesAfter, NotLeaderError, sortFrames, stateField, type FrameListener, type LiveBus, type LiveBusOptions, type LiveFrame, type LiveSnapshot, type NewFrame, type RegisteredQuery } from './live-bus';
 
 /** The key holding the composer leader's instance id; the hot store's writes are fenced by it too. */
 export function leaderKey(namespace: string): string {
@@ -279,16 +168,55 @@ export class RedisLiveBus implements LiveBus {
     await this.redis.eval(RESIGN_SCRIPT, 1, this.leaderKey, instanceId);
   }
 
+  private tenantKey(tenant: string): string {
+    return `${this.prefix}:tenant:${tenant}:queries`;
+  }
+
+  /**
+   * A tenant's set expires by itself once no lease in it is renewed; its members' scores (this process's
+   * clock) decide what counts, the TTL (Redis's clock) only collects the set, so it gets a margin.
+   */
+  private get tenantSetTtlMs(): string {
+    return String(2 * this.options.queryLeaseMs);
+  }
+
   async register(queries: readonly RegisteredQuery[]): Promise<void> {
     if (queries.length === 0) {
       return;
     }
     const now = this.clock();
-    const args = [String(now), String(now + this.options.queryLeaseMs), `${this.prefix}:registered`];
+    const keys = [`${this.prefix}:queries`, `${this.prefix}:leases`];
+    /** Tenant → its set's index in KEYS (1-based, as Lua counts). */
+    const tenantIndex = new Map<string, number>();
+    const args = [String(now), String(now + this.options.queryLeaseMs), `${this.prefix}:registered`, this.tenantSetTtlMs];
     for (const query of queries) {
-      args.push(query.key, JSON.stringify(query));
+      let index = 0;
+      if (query.tenant !== undefined) {
+        index = tenantIndex.get(query.tenant) ?? keys.push(this.tenantKey(query.tenant));
+        tenantIndex.set(query.tenant, index);
+      }
+      args.push(query.key, JSON.stringify(query), String(index));
     }
-    await this.redis.eval(REGISTER_SCRIPT, 2, `${this.prefix}:queries`, `${this.prefix}:leases`, ...args);
+    await this.redis.eval(REGISTER_SCRIPT, keys.length, ...keys, ...args);
+  }
+
+  async admit(query: RegisteredQuery & { tenant: string }, limit: number): Promise<boolean> {
+    const now = this.clock();
+    const admitted = await this.redis.eval(
+      ADMIT_SCRIPT,
+      3,
+      `${this.prefix}:queries`,
+      `${this.prefix}:leases`,
+      this.tenantKey(query.tenant),
+      String(now),
+      String(now + this.options.queryLeaseMs),
+      `${this.prefix}:registered`,
+      this.tenantSetTtlMs,
+      query.key,
+      JSON.stringify(query),
+      String(limit),
+    );
+    return admitted === 1;
   }
 
   async watch(key: string, listener: FrameListener): Promise<void> {

@@ -56,6 +56,8 @@ export interface SessionContext {
   acquire(claims: TokenClaims): Promise<Admission>;
   /** Connections of one subject (a read key's tokens) across gateways; what `subject-limit` refusals name. */
   maxConnectionsPerSubject: number;
+  /** Distinct live queries of one tenant registered across gateways (Hub.attach, LiveBus.admit). */
+  maxQueriesPerTenant: number;
   /** Stop and restart the socket's delivery of frames (backpressure while hello waits for the ledger). */
   pauseInput(): void;
   resumeInput(): void;
@@ -323,18 +325,27 @@ export class Session {
     const sub = new Subscription(message.sub, compiled.query.key, json, this.outbox, (gapped, resumeSeq) => this.resync(gapped, resumeSeq));
     this.subs.set(sub.id, sub);
     void this.start(sub, message.id, compiled.input, message.resume?.seq).catch((error: Error) => {
-      console.warn(`session: subscription ${sub.id} failed: ${error.message}`);
+      // A refusal (the tenant's distinct queries at their cap) is an answer, not a failure.
+      const refusal = error instanceof PanecastError;
+      if (!refusal) {
+        console.warn(`session: subscription ${sub.id} failed: ${error.message}`);
+      }
       if (!sub.closed) {
         this.subs.delete(sub.id);
         sub.closed = true;
         void this.context.hub.detach(sub.key, sub);
-        this.error('PANECAST_ERR_INTERNAL', {}, message.id, 'The subscription could not be served; retry');
+        if (refusal) {
+          this.error(error.code, {}, message.id, error.message);
+        } else {
+          this.error('PANECAST_ERR_INTERNAL', {}, message.id, 'The subscription could not be served; retry');
+        }
       }
     });
   }
 
   private async start(sub: Subscription, requestId: string, input: WindowQuery, resumeSeq: number | undefined): Promise<void> {
-    await this.context.hub.attach({ key: sub.key, query: input }, sub);
+    const tenant = (this.claims as TokenClaims).tenant;
+    await this.context.hub.attach({ key: sub.key, query: input, tenant }, sub, this.context.maxQueriesPerTenant);
     await syncSubscription(sub, this.syncIo, { requestId }, false, resumeSeq);
   }
 

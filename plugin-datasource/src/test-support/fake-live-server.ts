@@ -16,7 +16,7 @@
  * client's seq and a `fresh` snapshot otherwise, pong, unsubscribe, close codes 4001/4005,
  * `expiring` on demand (announceExpiry), live windows longer than the fine tier refused
  * (PANECAST_ERR_LIVE_WINDOW_TOO_LONG, backend live/session.ts), and on demand a subscribe it could
- * not serve (`failSubscribes`: PANECAST_ERR_INTERNAL, the subscription dropped).
+ * not serve (`failSubscribes`: PANECAST_ERR_INTERNAL, the subscription dropped) or refuses (`refuseSubscribes`).
  * What it leaves out: limits (but the subscribe rate, with `rateLimit`), backpressure, tenants. Frames travel in microtasks, in order;
  * `flush()` lets them all arrive.
  */
@@ -105,6 +105,8 @@ export class FakeLiveServer {
   private draining = false;
   /** The next this many subscribes fail as when the bus cannot be read (backend live/session.ts): PANECAST_ERR_INTERNAL, dropped. */
   failSubscribes = 0;
+  /** While set, subscribes are refused with this error, as the gateway refuses one over a limit (e.g. PANECAST_ERR_TOO_MANY_LIVE_QUERIES). */
+  refuseSubscribes: { code: string; message: string } | undefined;
 
   constructor(readonly options: FakeLiveServerOptions = {}) {}
 
@@ -281,6 +283,10 @@ export class FakeLiveServer {
         if (message.query.window.size > liveLimit) {
           const text = `Live windows may span at most ${liveLimit} ms (the fine tier); got ${message.query.window.size}. Longer windows are served by GET /v1/history`;
           connection.send({ type: 'error', code: 'PANECAST_ERR_LIVE_WINDOW_TOO_LONG', message: text, id: message.id });
+          return;
+        }
+        if (this.refuseSubscribes !== undefined) {
+          connection.send({ type: 'error', ...this.refuseSubscribes, id: message.id });
           return;
         }
         if (this.failSubscribes > 0) {

@@ -14,6 +14,7 @@
  */
 export * from './messages';
 export * from './limits';
+export { SubscribeRate } from './subscribe-rate';
 export * from './codes';
 export * from './catalogue';
 export { parseClientMessage, type ParseResult } from './parse';

@@ -15,6 +15,7 @@ import {
   CLOSE,
   PROTOCOL_VERSION,
   parseClientMessage,
+  SubscribeRate,
   toEngineQuery,
   type ClientMessage,
   type Limits,
@@ -81,8 +82,7 @@ export class Session {
   private readonly queued: string[] = [];
   private readonly subs = new Map<string, Subscription>();
   private readonly timers: NodeJS.Timeout[] = [];
-  private tokens: number;
-  private refilledAt: number;
+  private readonly subscribeRate: SubscribeRate;
   private strikes = 0;
   private readonly syncIo: SyncIo;
 
@@ -91,8 +91,7 @@ export class Session {
     private readonly outbox: Outbox,
     private readonly closeSocket: (code: number, reason: string) => void,
   ) {
-    this.tokens = context.limits.subscribesPerSecond;
-    this.refilledAt = context.clock();
+    this.subscribeRate = new SubscribeRate(context.limits.subscribesPerSecond, context.clock());
     this.syncIo = { bus: context.bus, outbox, firstFramesTimeoutMs: context.firstFramesTimeoutMs, send: (message) => this.send(message) };
     this.later(context.helloTimeoutMs, () => {
       if (this.state === 'awaiting-hello') {
@@ -271,14 +270,9 @@ export class Session {
     }
   }
 
-  /** Token bucket of `subscribesPerSecond`, refilled continuously. */
+  /** The connection's subscribe rate (protocol SubscribeRate); a granted subscribe clears the strikes. */
   private allowSubscribe(): boolean {
-    const now = this.context.clock();
-    const rate = this.context.limits.subscribesPerSecond;
-    this.tokens = Math.min(rate, this.tokens + ((now - this.refilledAt) / 1000) * rate);
-    this.refilledAt = now;
-    if (this.tokens >= 1) {
-      this.tokens -= 1;
+    if (this.subscribeRate.take(this.context.clock())) {
       this.strikes = 0;
       return true;
     }

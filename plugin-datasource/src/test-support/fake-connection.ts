@@ -3,7 +3,7 @@
  * subscriptions, its subscribe-rate bucket, and the frames it sends back, which travel through
  * the server's in-order microtask queue.
  */
-import { DEFAULT_LIMITS, encode, type ServerMessage } from '@panecast/protocol';
+import { DEFAULT_LIMITS, encode, SubscribeRate, type ServerMessage } from '@panecast/protocol';
 
 import type { SocketEvents } from '../live/socket';
 
@@ -21,9 +21,8 @@ export class FakeConnection {
   readonly received: Array<Record<string, unknown>> = [];
   /** Sequenced frames still to be withheld (to provoke a gap). */
   withhold = 0;
-  /** The subscribe-rate bucket (rateLimit). */
-  tokens = DEFAULT_LIMITS.subscribesPerSecond;
-  refilledAt = Date.now();
+  /** The gateway's subscribe rate (rateLimit). */
+  private readonly subscribeRate = new SubscribeRate(DEFAULT_LIMITS.subscribesPerSecond, Date.now());
   strikes = 0;
 
   constructor(
@@ -47,14 +46,9 @@ export class FakeConnection {
     }
   }
 
-  /** The gateway's token bucket, as in backend live/session.ts allowSubscribe. */
+  /** The gateway's subscribe rate, as in backend live/session.ts allowSubscribe. */
   allowSubscribe(): boolean {
-    const now = Date.now();
-    const rate = DEFAULT_LIMITS.subscribesPerSecond;
-    this.tokens = Math.min(rate, this.tokens + ((now - this.refilledAt) / 1000) * rate);
-    this.refilledAt = now;
-    if (this.tokens >= 1) {
-      this.tokens -= 1;
+    if (this.subscribeRate.take(Date.now())) {
       this.strikes = 0;
       return true;
     }

@@ -1,22 +1,12 @@
 import { SortOrder, TooltipDisplayMode } from '@grafana/schema';
 
 import { liveFrame, seconds, theme, withFieldConfig } from '../testing/fixtures';
-import { type AxisModel, assignAxes, axisGroupKey, axisRange } from './axes';
+import { NO_AXIS, type AxisModel, assignAxes, axisGroupKey, axisRange } from './axes';
 import { yRangeFor } from '../render/plotOptions';
 import { buildChartModel } from './model';
 import { tooltipContent } from './tooltip';
 
-const axis = (over: Partial<AxisModel> = {}): AxisModel => ({
-  scale: 'y',
-  side: 'left',
-  unit: 'none',
-  decimals: undefined,
-  min: undefined,
-  max: undefined,
-  softMin: undefined,
-  softMax: undefined,
-  ...over,
-});
+const axis = (over: Partial<AxisModel> = {}): AxisModel => ({ ...NO_AXIS, ...over });
 
 describe('assignAxes', () => {
   it('gives each unit its own axis in order of first use: the first on the left, the others on the right', () => {

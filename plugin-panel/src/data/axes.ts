@@ -35,6 +35,18 @@ export interface AxisModel {
 /** The unit Grafana's axes fall back to when a field has none. */
 export const NO_UNIT = 'none';
 
+/** What an axis reads before there is a model with series: the first axis, no unit, no limits. */
+export const NO_AXIS: Readonly<AxisModel> = Object.freeze({
+  scale: 'y',
+  side: 'left',
+  unit: NO_UNIT,
+  decimals: undefined,
+  min: undefined,
+  max: undefined,
+  softMin: undefined,
+  softMax: undefined,
+});
+
 /** Scale key of the axis at `index`: the first keeps uPlot's usual `y`. */
 export function scaleKeyOf(index: number): string {
   return index === 0 ? 'y' : `y${index + 1}`;

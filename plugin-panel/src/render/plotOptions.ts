@@ -13,7 +13,7 @@ import {
 import { type TimeZone } from '@grafana/schema';
 import uPlot from 'uplot';
 
-import { type AxisModel, axisRange } from '../data/axes';
+import { NO_AXIS, type AxisModel, axisRange } from '../data/axes';
 import { type ChartModel } from '../data/model';
 import { DEFAULT_FIELD_CONFIG, type LiveFieldConfig, type WindowStyle } from '../types';
 import { drawCorrections, drawOpenWindows, drawThresholds, pointSize, thresholdLevels } from './overlays';
@@ -55,18 +55,6 @@ export function yRangeFor(model: ChartModel, dataMin: number | null, dataMax: nu
   const spec: AxisModel = model.axes[axis] ?? NO_AXIS;
   return axisRange(spec, low, high);
 }
-
-/** What an axis reads before there is a model with series. */
-const NO_AXIS: AxisModel = {
-  scale: 'y',
-  side: 'left',
-  unit: 'none',
-  decimals: undefined,
-  min: undefined,
-  max: undefined,
-  softMin: undefined,
-  softMax: undefined,
-};
 
 /** The data uPlot draws: x, then one column per series (its final windows). */
 export function plotData(model: ChartModel): uPlot.AlignedData {

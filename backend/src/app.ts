@@ -16,7 +16,8 @@ import { createReadAuth, mintLiveToken, OPEN_LIVE_TOKEN } from './http/read-auth
 import { closeGracefully } from './http/drain';
 import { createHttpServer, type ReadinessCheck } from './http/server';
 import { onlyVisible, visibleMetricNames } from './http/stats-scope';
-import { parseApiKeys, parseOriginAllowList, parseSecrets, sharesAKey } from './live/auth';
+import { parseApiKeys, parseSecrets, sharesAKey } from './live/auth';
+import { parseOriginAllowList } from './live/origin-allow-list';
 import { defaultSubscriptions, LiveComposer } from './live/composer';
 import { CONNECTION_LEASE_MS, type ConnectionLedger } from './live/connection-ledger';
 import { GATEWAY_DEFAULTS, LiveGateway } from './live/gateway';

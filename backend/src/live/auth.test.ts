@@ -5,9 +5,7 @@ import {
   connectionKey,
   DEFAULT_TENANT,
   metricsVisibleTo,
-  originAllowed,
   parseApiKeys,
-  parseOriginAllowList,
   parseSecrets,
   signToken,
   tenantOfMetric,
@@ -15,6 +13,7 @@ import {
   verifyToken,
   type TokenClaims,
 } from './auth';
+import { originAllowed, parseOriginAllowList } from './origin-allow-list';
 
 const SECRET = 'a'.repeat(32);
 const OLD_SECRET = 'old-secret-of-at-least-32-bytes!!';

@@ -31,7 +31,6 @@ import { DEFAULT_TENANT, isTenantName, NAMESPACE_SEPARATOR, TENANT_PATTERN, tena
 
 // The ownership rule is pure string work the engine needs too: it lives in the window core.
 export { DEFAULT_TENANT, isTenantName, NAMESPACE_SEPARATOR, TENANT_PATTERN, tenantOfMetric, type TenantScoped };
-export { originAllowed, parseOriginAllowList } from './origin-allow-list';
 /** HMAC-SHA256 keys shorter than its output weaken it; shorter secrets never verify a token. */
 export const MIN_SECRET_BYTES = 32;
 

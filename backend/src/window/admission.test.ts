@@ -2,7 +2,7 @@ import type { PanecastEvent } from '../collect/event';
 import { AdmissionGate } from './admission';
 import { WindowEngine } from './engine';
 import { parseMetricDefinitions } from './metric-definition';
-import type { StoredPartial } from './pane-store';
+import type { StoredPartial } from './metric-panes';
 import { ByteReader } from './aggregates/bytes';
 import { readSummary } from './aggregates/summary';
 

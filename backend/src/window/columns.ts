@@ -10,7 +10,7 @@
 import { HyperLogLog } from './aggregates/hyperloglog';
 import { cloneSketch, mergeSketchInto, sketchQuantile, type QuantileSketch } from './aggregates/quantile-sketch';
 import { MAX, MIN, SUM, type Pane } from './pane';
-import type { MetricPanes } from './pane-store';
+import type { MetricPanes } from './metric-panes';
 import type { CompiledQuery, Needs } from './query';
 
 export class Columns {

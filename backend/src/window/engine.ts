@@ -26,7 +26,9 @@ import type { WindowAssigner } from './assigners';
 import type { AdmissionGate, AdmissionRequest } from './admission';
 import type { MetricDefinition } from './metric-definition';
 import { compileWhere, type EventPredicate } from './metric-match';
-import { PaneStore, type LoadReport, type MetricPanes, type StoreOptions, type StoredPartial } from './pane-store';
+import type { MetricPanes, StoredPartial } from './metric-panes';
+import { PaneStore, type LoadReport } from './pane-store';
+import type { StoreOptions } from './store-options';
 import { DEFAULT_TENANT, tenantOfMetric } from './tenancy';
 
 export type ApplyOutcome = 'accepted' | 'correction' | 'too-late' | 'unmatched' | 'rejected';

@@ -31,18 +31,17 @@ export {
   TYPE_DIMENSION,
   type MetricDefinition,
 } from './metric-definition';
+export { PaneStore, type LoadReport } from './pane-store';
+export type { StoredPartial } from './metric-panes';
 export {
   DEFAULT_ALLOWED_LATENESS_MS,
   DEFAULT_COARSE_PANE_MS,
   DEFAULT_COARSE_RETENTION_MS,
   DEFAULT_FINE_RETENTION_MS,
   DEFAULT_STORE_OPTIONS,
-  PaneStore,
   resolveStoreOptions,
-  type LoadReport,
   type StoreOptions,
-  type StoredPartial,
-} from './pane-store';
+} from './store-options';
 export { compileQuery, type CompiledQuery, type WindowQuery } from './query';
 export { decodeSeriesKey, encodeSeriesKey, MISSING, OTHER } from './series';
 export { PartitionWatermarks, watermarkOver, type PartitionActivity, type WatermarkOptions } from './watermark';

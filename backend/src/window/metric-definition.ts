@@ -29,7 +29,6 @@ import { DEFAULT_HLL_PRECISION, MAX_HLL_PRECISION, MIN_HLL_PRECISION } from './a
 import { FIELD_PATTERN } from './event-names';
 import { MatchParser, isRecord, type MetricMatch } from './metric-match-parser';
 
-export type { MetricMatch, WhereCondition, WhereOp } from './metric-match-parser';
 
 export interface MetricDefinition {
   readonly name: string;

@@ -8,7 +8,7 @@
  * numeric field. All conditions must hold.
  */
 import type { FieldValue, PanecastEvent } from '../collect/event';
-import type { WhereCondition } from './metric-definition';
+import type { WhereCondition } from './metric-match-parser';
 
 export type EventPredicate = (event: PanecastEvent) => boolean;
 

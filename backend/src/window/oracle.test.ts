@@ -15,7 +15,8 @@ import type { PanecastEvent } from '../collect/event';
 import { compose, type GroupResult } from './compose';
 import { WindowEngine, type ApplyOutcome } from './engine';
 import { parseMetricDefinitions } from './metric-definition';
-import { PaneStore, type StoredPartial } from './pane-store';
+import type { StoredPartial } from './metric-panes';
+import { PaneStore } from './pane-store';
 import { compileQuery, type CompiledQuery, type WindowQuery } from './query';
 import { PartitionWatermarks } from './watermark';
 

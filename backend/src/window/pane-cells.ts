@@ -12,7 +12,8 @@
  * roll-ups never depend on the form a cell happened to be in.
  */
 import { ByteReader, ByteWriter } from './aggregates/bytes';
-import { HyperLogLog, readSparseEntries, sparseEntryOf, sparseLimit, writeSparseEntries } from './aggregates/hyperloglog';
+import { HyperLogLog } from './aggregates/hyperloglog';
+import { readSparseEntries, sparseEntryOf, sparseLimit, writeSparseEntries } from './aggregates/hyperloglog-format';
 import {
   addBin,
   binKeyOf,

@@ -2,7 +2,9 @@ import type { PanecastEvent } from '../collect/event';
 import { compose } from './compose';
 import { WindowEngine } from './engine';
 import { parseMetricDefinitions } from './metric-definition';
-import { PaneStore, resolveStoreOptions, type StoredPartial } from './pane-store';
+import type { StoredPartial } from './metric-panes';
+import { PaneStore } from './pane-store';
+import { resolveStoreOptions } from './store-options';
 import { compileQuery } from './query';
 
 const definitions = parseMetricDefinitions(

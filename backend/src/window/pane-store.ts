@@ -23,16 +23,6 @@ import type { MetricDefinition } from './metric-definition';
 import { MetricPanes, type PendingPartial, type StoredPartial } from './metric-panes';
 import { resolveStoreOptions, type StoreOptions } from './store-options';
 
-export {
-  DEFAULT_ALLOWED_LATENESS_MS,
-  DEFAULT_COARSE_PANE_MS,
-  DEFAULT_COARSE_RETENTION_MS,
-  DEFAULT_FINE_RETENTION_MS,
-  DEFAULT_STORE_OPTIONS,
-  resolveStoreOptions,
-  type StoreOptions,
-} from './store-options';
-export { MetricPanes, PaneTier, layoutOf, type StoredPartial } from './metric-panes';
 
 export interface LoadReport {
   loaded: number;

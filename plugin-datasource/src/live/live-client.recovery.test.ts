@@ -7,7 +7,8 @@
 import type { SubscribeQuery, WindowValue } from '@panecast/protocol';
 
 import { FakeLiveServer } from '../test-support/fake-live-server';
-import { LiveClient, type SubscriptionHandler } from './live-client';
+import { LiveClient } from './live-client';
+import type { SubscriptionHandler } from './live-types';
 
 const QUERY: SubscribeQuery = { metric: 'events', aggregate: 'count', window: { type: 'tumbling', size: 1000 }, groupBy: ['type'] };
 

@@ -4,7 +4,8 @@
  */
 import { FakeLiveServer } from '../test-support/fake-live-server';
 import { QUERY, recorder, setup, win } from '../test-support/live-client-harness';
-import { LiveClient, type StateChange } from './live-client';
+import { LiveClient } from './live-client';
+import type { StateChange } from './live-types';
 
 describe('LiveClient: tokens and renewal', () => {
   beforeEach(() => jest.useFakeTimers());

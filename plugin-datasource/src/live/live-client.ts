@@ -52,7 +52,6 @@ import { Watchdog } from './watchdog';
 
 import type { LiveClientOptions, LiveState, LiveSubscription, StateChange, Subscription, SubscriptionHandler } from './live-types';
 
-export type { LiveClientOptions, LiveState, LiveSubscription, StateChange, SubscriptionHandler } from './live-types';
 
 type Timer = ReturnType<typeof setTimeout>;
 

@@ -20,7 +20,8 @@ import { Observable, Subscription } from 'rxjs';
 import type { SubscribeQuery } from '@panecast/protocol';
 
 import { toRequestError, type BackendApi, type PanecastRequestError } from '../api';
-import type { LiveClient, LiveState } from '../live/live-client';
+import type { LiveClient } from '../live/live-client';
+import type { LiveState } from '../live/live-types';
 import { historyParams, toSubscribeQuery, type ResolvedQuery } from '../query-model';
 import type { FrameConnection, PanecastFrameMeta, QueryAnswer } from '../types';
 import { FrameBuilder } from './frames';

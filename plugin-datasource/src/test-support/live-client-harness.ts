@@ -5,7 +5,8 @@
  */
 import type { SubscribeQuery, WindowValue } from '@panecast/protocol';
 
-import { LiveClient, type StateChange, type SubscriptionHandler } from '../live/live-client';
+import { LiveClient } from '../live/live-client';
+import type { StateChange, SubscriptionHandler } from '../live/live-types';
 import type { FakeLiveServer } from './fake-live-server';
 
 export const QUERY: SubscribeQuery = { metric: 'events', aggregate: 'count', window: { type: 'tumbling', size: 1000 }, groupBy: ['type'] };

@@ -22,7 +22,6 @@ import { murmur3String } from './murmur3';
 import { denseEstimate, sparseEstimate } from './hyperloglog-estimator';
 import { FORMAT_DENSE, FORMAT_SPARSE, RANK_BITS, RANK_MASK, SEED_HIGH, SEED_LOW, SPARSE_P, rankOf, readSparseEntries } from './hyperloglog-format';
 
-export { readSparseEntries, sparseEntryOf, sparseLimit, writeSparseEntries } from './hyperloglog-format';
 
 export const DEFAULT_HLL_PRECISION = 14;
 export const MIN_HLL_PRECISION = 4;

@@ -1,4 +1,5 @@
 /** Helpers shared by the public-behaviour and the real-service tests. */
+import { request, type Agent, type ClientRequest, type IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
 import { LIVE_PATH, PROTOCOL_VERSION, parseServerMessage, type ServerMessage, type SubscribeQuery } from '@panecast/protocol';
 import { recordText } from '../src/buffer/event-log';
@@ -118,4 +119,25 @@ export function uniqueType(prefix: string): string {
 /** Events in each partition of the in-memory log, however many each record packs (collect/event-records.ts). */
 export function loggedEvents(log: MemoryLog): number[] {
   return log.sizes().map((_, partition) => log.records(partition).reduce((sum, record) => sum + decodeRecordEvents(recordText(record.value)).length, 0));
+}
+
+/**
+ * A request left open for the test to write its body, and its answer (status and body) or the
+ * error that ended it (a reset): for tests of what a server does with requests in flight.
+ */
+export function openRequest(
+  url: string,
+  headers: Record<string, string>,
+  agent?: Agent,
+): { req: ClientRequest; answer: Promise<{ status: number; body: string } | Error> } {
+  const req = request(url, { method: 'POST', headers, ...(agent ? { agent } : {}) });
+  const answer = new Promise<{ status: number; body: string } | Error>((resolve) => {
+    req.once('response', (res: IncomingMessage) => {
+      let body = '';
+      res.on('data', (chunk: Buffer) => (body += String(chunk)));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.once('error', resolve);
+  });
+  return { req, answer };
 }

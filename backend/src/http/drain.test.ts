@@ -3,8 +3,9 @@
  * answer, a new connection is refused, an idle keep-alive connection does not
  * hold the stop, and a stalled request is cut after the drain time.
  */
-import { createServer, request, Agent, type IncomingMessage, type Server } from 'node:http';
+import { createServer, Agent, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { openRequest } from '../../test/support';
 import { closeGracefully } from './drain';
 
 let server: Server;
@@ -31,16 +32,7 @@ afterEach(() => {
 });
 
 function post(agent?: Agent) {
-  const req = request(`${url}/`, { method: 'POST', headers: { 'content-type': 'text/plain' }, ...(agent ? { agent } : {}) });
-  const answer = new Promise<{ status: number; body: string } | Error>((resolve) => {
-    req.once('response', (res: IncomingMessage) => {
-      let body = '';
-      res.on('data', (chunk: Buffer) => (body += String(chunk)));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.once('error', resolve);
-  });
-  return { req, answer };
+  return openRequest(`${url}/`, { 'content-type': 'text/plain' }, agent);
 }
 
 it('lets a request whose body is still arriving finish and answers it, refusing new connections meanwhile', async () => {

@@ -4,23 +4,14 @@
  * process goes, so its sender is not left retrying a batch that may be in
  * the log already.
  */
-import { request, type IncomingMessage } from 'node:http';
 import { startApp } from '../../src/app';
 import { loadConfig } from '../../src/config';
 import type { MemoryLog } from '../../src/buffer/memory-log';
-import { loggedEvents } from '../support';
+import { loggedEvents, openRequest } from '../support';
 
 it('answers a batch in flight when the stop begins, then stops', async () => {
   const app = await startApp(loadConfig({ PANECAST_PORT: '0', PANECAST_DEMO_EVENTS_PER_SEC: '0', PANECAST_WORKERS: 'none' }));
-  const req = request(`${app.url}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson' } });
-  const answer = new Promise<{ status: number; body: string } | Error>((resolve) => {
-    req.once('response', (res: IncomingMessage) => {
-      let body = '';
-      res.on('data', (chunk: Buffer) => (body += String(chunk)));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.once('error', resolve);
-  });
+  const { req, answer } = openRequest(`${app.url}/v1/events`, { 'content-type': 'application/x-ndjson' });
   req.write('{"type":"shutdown_check"}\n');
   // The headers and the first line reach the server before the stop begins.
   await new Promise((resolve) => setTimeout(resolve, 200));

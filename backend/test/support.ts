@@ -5,6 +5,8 @@ import { LIVE_PATH, PROTOCOL_VERSION, parseServerMessage, type ServerMessage, ty
 import { recordText } from '../src/buffer/event-log';
 import type { MemoryLog } from '../src/buffer/memory-log';
 import { decodeRecordEvents } from '../src/collect/event-records';
+import { startApp, type App } from '../src/app';
+import { loadConfig } from '../src/config';
 
 export async function waitFor<T>(probe: () => T | undefined | Promise<T | undefined>, what: string, ms = 15_000): Promise<T> {
   const deadline = Date.now() + ms;
@@ -140,4 +142,9 @@ export function openRequest(
     req.once('error', resolve);
   });
   return { req, answer };
+}
+
+/** An embedded app on a free port without demo traffic, with `settings` on top (PANECAST_* variables). */
+export function startQuietApp(settings: Record<string, string> = {}): Promise<App> {
+  return startApp(loadConfig({ PANECAST_PORT: '0', PANECAST_DEMO_EVENTS_PER_SEC: '0', ...settings }));
 }

@@ -6,14 +6,13 @@
  */
 import WebSocket from 'ws';
 import { LIVE_PATH, PROTOCOL_VERSION, parseServerMessage, type MetricCatalogue, type ServerMessage, type SubscribeQuery } from '@panecast/protocol';
-import { startApp, type App } from '../../src/app';
-import { loadConfig } from '../../src/config';
-import { waitFor } from '../support';
+import type { App } from '../../src/app';
+import { startQuietApp, waitFor } from '../support';
 
 let app: App;
 
 beforeAll(async () => {
-  app = await startApp(loadConfig({ PANECAST_PORT: '0', PANECAST_DEMO_EVENTS_PER_SEC: '0' }));
+  app = await startQuietApp();
 });
 
 afterAll(async () => {

@@ -4,21 +4,18 @@
  * a good clock's are left exactly as sent; a retry with a new sent-at is still
  * the same batch, counted once; a malformed sent-at is refused with its code.
  */
-import { startApp, type App } from '../../src/app';
+import type { App } from '../../src/app';
 import { recordText } from '../../src/buffer/event-log';
 import type { MemoryLog } from '../../src/buffer/memory-log';
 import type { PanecastEvent } from '../../src/collect/event';
 import { decodeRecordEvents } from '../../src/collect/event-records';
-import { loadConfig } from '../../src/config';
-import { uniqueType, waitFor } from '../support';
+import { startQuietApp, uniqueType, waitFor } from '../support';
 
 const TEN_MINUTES = 10 * 60_000;
 let app: App;
 
 beforeAll(async () => {
-  app = await startApp(
-    loadConfig({ PANECAST_PORT: '0', PANECAST_DEMO_EVENTS_PER_SEC: '0', PANECAST_OUT_OF_ORDERNESS_MS: '200', PANECAST_IDLE_MS: '300' }),
-  );
+  app = await startQuietApp({ PANECAST_OUT_OF_ORDERNESS_MS: '200', PANECAST_IDLE_MS: '300' });
 });
 
 afterAll(async () => {

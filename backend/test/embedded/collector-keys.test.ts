@@ -6,9 +6,8 @@
 import { mkdtempSync, copyFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startApp, type App } from '../../src/app';
-import { loadConfig } from '../../src/config';
-import { uniqueType, waitFor } from '../support';
+import type { App } from '../../src/app';
+import { startQuietApp, uniqueType, waitFor } from '../support';
 
 const DEFAULT_KEY = 'default-key-0123456789';
 const ACME_KEY = 'acme-key-0123456789abc';
@@ -23,16 +22,12 @@ beforeAll(async () => {
     join(metricsDir, 'acme.yaml'),
     'metrics:\n  - name: acme__events\n    description: acme events by type\n    match: { type: "*" }\n    dimensions: [type]\n',
   );
-  app = await startApp(
-    loadConfig({
-      PANECAST_PORT: '0',
-      PANECAST_DEMO_EVENTS_PER_SEC: '0',
-      PANECAST_OUT_OF_ORDERNESS_MS: '200',
-      PANECAST_IDLE_MS: '300',
-      PANECAST_METRICS_DIR: metricsDir,
-      PANECAST_API_KEYS: `default:${DEFAULT_KEY},acme:${ACME_KEY}`,
-    }),
-  );
+  app = await startQuietApp({
+    PANECAST_OUT_OF_ORDERNESS_MS: '200',
+    PANECAST_IDLE_MS: '300',
+    PANECAST_METRICS_DIR: metricsDir,
+    PANECAST_API_KEYS: `default:${DEFAULT_KEY},acme:${ACME_KEY}`,
+  });
 });
 
 afterAll(async () => {

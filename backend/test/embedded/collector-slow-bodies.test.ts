@@ -4,21 +4,16 @@
  * that has not arrived within the request timeout, giving its bytes back.
  */
 import { request, type ClientRequest, type IncomingMessage } from 'node:http';
-import { startApp, type App } from '../../src/app';
-import { loadConfig } from '../../src/config';
-import { post, waitFor } from '../support';
+import type { App } from '../../src/app';
+import { post, startQuietApp, waitFor } from '../support';
 
 let app: App;
 
 beforeAll(async () => {
-  app = await startApp(
-    loadConfig({
-      PANECAST_PORT: '0',
-      PANECAST_DEMO_EVENTS_PER_SEC: '0',
-      PANECAST_BODY_MEMORY_BYTES: '4096',
-      PANECAST_REQUEST_TIMEOUT_MS: '800',
-    }),
-  );
+  app = await startQuietApp({
+    PANECAST_BODY_MEMORY_BYTES: '4096',
+    PANECAST_REQUEST_TIMEOUT_MS: '800',
+  });
 });
 
 afterAll(async () => {

@@ -2,18 +2,15 @@
  * The collector's public behaviour over HTTP, with the in-memory twins behind
  * it: what a client sees for good and bad input.
  */
-import { startApp, type App } from '../../src/app';
-import { loadConfig } from '../../src/config';
+import type { App } from '../../src/app';
 import type { MemoryLog } from '../../src/buffer/memory-log';
-import { loggedEvents, post } from '../support';
+import { loggedEvents, post, startQuietApp } from '../support';
 
 let app: App;
 const LIMIT = 4096;
 
 beforeAll(async () => {
-  app = await startApp(
-    loadConfig({ PANECAST_PORT: '0', PANECAST_DEMO_EVENTS_PER_SEC: '0', PANECAST_MAX_BODY_BYTES: String(LIMIT), PANECAST_MAX_BATCH_EVENTS: '50' }),
-  );
+  app = await startQuietApp({ PANECAST_MAX_BODY_BYTES: String(LIMIT), PANECAST_MAX_BATCH_EVENTS: '50' });
 });
 
 afterAll(async () => {

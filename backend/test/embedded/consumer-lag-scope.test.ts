@@ -4,13 +4,11 @@
  * than report 0, which beside the process that measures it, or where no
  * process measures it, would read as "no lag".
  */
-import { startApp } from '../../src/app';
-import { loadConfig } from '../../src/config';
 import { parsePrometheusText } from '../prometheus-text';
-import { waitFor } from '../support';
+import { startQuietApp, waitFor } from '../support';
 
 async function lagOf(workers: string): Promise<{ scraped: number[]; stats: unknown }> {
-  const app = await startApp(loadConfig({ PANECAST_PORT: '0', PANECAST_DEMO_EVENTS_PER_SEC: '0', PANECAST_WORKERS: workers }));
+  const app = await startQuietApp({ PANECAST_WORKERS: workers });
   try {
     // Past the history writer's first round (every second) where it runs.
     const stats = await waitFor(async () => {

@@ -5,9 +5,8 @@
  * answer that names metrics or counts their events needs a read key and
  * names only the key's tenant's metrics.
  */
-import { startApp, type App } from '../../src/app';
-import { loadConfig } from '../../src/config';
-import { uniqueType, waitFor } from '../support';
+import type { App } from '../../src/app';
+import { startQuietApp, uniqueType, waitFor } from '../support';
 import { startTenantApp, type TenantApp } from './tenant-app';
 
 const SECRET = 'http-surface-test-secret-0123456789abcdef';
@@ -110,7 +109,7 @@ describe('with auth off (the embedded default)', () => {
   let open: App;
 
   beforeAll(async () => {
-    open = await startApp(loadConfig({ PANECAST_PORT: '0', PANECAST_DEMO_EVENTS_PER_SEC: '0', PANECAST_METRICS_DIR: tenants.metricsDir }));
+    open = await startQuietApp({ PANECAST_METRICS_DIR: tenants.metricsDir });
     // Engines exist per partition once it has events.
     const sent = await fetch(`${open.url}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ type: uniqueType('open') }) });
     expect(sent.status).toBe(202);

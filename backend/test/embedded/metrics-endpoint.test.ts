@@ -9,11 +9,10 @@
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startApp, type App } from '../../src/app';
+import type { App } from '../../src/app';
 import type { ProcessorStats } from '../../src/process/processor';
-import { loadConfig } from '../../src/config';
 import { parsePrometheusText, type Scrape } from '../prometheus-text';
-import { openLiveClient, post, waitFor } from '../support';
+import { openLiveClient, post, startQuietApp, waitFor } from '../support';
 
 let app: App;
 let metricsDir: string;
@@ -37,16 +36,12 @@ beforeAll(async () => {
       '',
     ].join('\n'),
   );
-  app = await startApp(
-    loadConfig({
-      PANECAST_PORT: '0',
-      PANECAST_DEMO_EVENTS_PER_SEC: '0',
-      PANECAST_OUT_OF_ORDERNESS_MS: '200',
-      PANECAST_IDLE_MS: '300',
-      PANECAST_ALLOWED_LATENESS_MS: '300',
-      PANECAST_METRICS_DIR: metricsDir,
-    }),
-  );
+  app = await startQuietApp({
+    PANECAST_OUT_OF_ORDERNESS_MS: '200',
+    PANECAST_IDLE_MS: '300',
+    PANECAST_ALLOWED_LATENESS_MS: '300',
+    PANECAST_METRICS_DIR: metricsDir,
+  });
 });
 
 afterAll(async () => {

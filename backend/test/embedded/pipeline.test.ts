@@ -2,24 +2,19 @@
  * One event's whole path in the embedded mode: collector → in-process log →
  * processor → hot store, history and the live WebSocket.
  */
-import { startApp, type App } from '../../src/app';
-import { loadConfig } from '../../src/config';
+import type { App } from '../../src/app';
 import type { MemoryHistory } from '../../src/store/memory-history';
-import { openLiveClient, post, uniqueType, waitFor } from '../support';
+import { openLiveClient, post, startQuietApp, uniqueType, waitFor } from '../support';
 
 let app: App;
 
 beforeAll(async () => {
-  app = await startApp(
-    loadConfig({
-      PANECAST_PORT: '0',
-      PANECAST_DEMO_EVENTS_PER_SEC: '0',
-      PANECAST_OUT_OF_ORDERNESS_MS: '200',
-      PANECAST_IDLE_MS: '300',
-      // History is written once panes can no longer change: keep that short here.
-      PANECAST_ALLOWED_LATENESS_MS: '300',
-    }),
-  );
+  app = await startQuietApp({
+    PANECAST_OUT_OF_ORDERNESS_MS: '200',
+    PANECAST_IDLE_MS: '300',
+    // History is written once panes can no longer change: keep that short here.
+    PANECAST_ALLOWED_LATENESS_MS: '300',
+  });
 });
 
 afterAll(async () => {

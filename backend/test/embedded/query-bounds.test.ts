@@ -3,16 +3,15 @@
  * longer than the data answers from the panes held, at once, and the
  * process keeps serving.
  */
-import { startApp, type App } from '../../src/app';
-import { loadConfig } from '../../src/config';
+import type { App } from '../../src/app';
 import { LiveTail } from '../../src/window/live-tail';
 import { SlidingAggregator } from '../../src/window/sliding-aggregator';
-import { getJson, post, uniqueType, waitFor } from '../support';
+import { getJson, post, startQuietApp, uniqueType, waitFor } from '../support';
 
 let app: App;
 
 beforeAll(async () => {
-  app = await startApp(loadConfig({ PANECAST_PORT: '0', PANECAST_DEMO_EVENTS_PER_SEC: '0', PANECAST_OUT_OF_ORDERNESS_MS: '200', PANECAST_IDLE_MS: '300' }));
+  app = await startQuietApp({ PANECAST_OUT_OF_ORDERNESS_MS: '200', PANECAST_IDLE_MS: '300' });
 });
 
 afterAll(async () => {

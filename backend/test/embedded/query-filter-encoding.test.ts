@@ -4,14 +4,13 @@
  * exactly — commas, quotes, backslashes, brackets, unicode — the short form `a,b` keeps meaning
  * a or b, and a malformed JSON form is a coded 400 naming the parameter.
  */
-import { startApp, type App } from '../../src/app';
-import { loadConfig } from '../../src/config';
-import { getJson, post, uniqueType, waitFor } from '../support';
+import type { App } from '../../src/app';
+import { getJson, post, startQuietApp, uniqueType, waitFor } from '../support';
 
 let app: App;
 
 beforeAll(async () => {
-  app = await startApp(loadConfig({ PANECAST_PORT: '0', PANECAST_DEMO_EVENTS_PER_SEC: '0', PANECAST_OUT_OF_ORDERNESS_MS: '200', PANECAST_IDLE_MS: '300' }));
+  app = await startQuietApp({ PANECAST_OUT_OF_ORDERNESS_MS: '200', PANECAST_IDLE_MS: '300' });
 });
 
 afterAll(async () => {

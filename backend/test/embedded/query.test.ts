@@ -3,14 +3,13 @@
  * any size and slide, any grouping — and coded errors for what the engine
  * cannot compose.
  */
-import { startApp, type App } from '../../src/app';
-import { loadConfig } from '../../src/config';
-import { post, uniqueType, waitFor } from '../support';
+import type { App } from '../../src/app';
+import { post, startQuietApp, uniqueType, waitFor } from '../support';
 
 let app: App;
 
 beforeAll(async () => {
-  app = await startApp(loadConfig({ PANECAST_PORT: '0', PANECAST_DEMO_EVENTS_PER_SEC: '0', PANECAST_OUT_OF_ORDERNESS_MS: '200', PANECAST_IDLE_MS: '300' }));
+  app = await startQuietApp({ PANECAST_OUT_OF_ORDERNESS_MS: '200', PANECAST_IDLE_MS: '300' });
 });
 
 afterAll(async () => {

@@ -7,10 +7,9 @@
  * channel. With live auth off (the embedded default) reads stay open.
  */
 import type { SubscribeQuery } from '@panecast/protocol';
-import { startApp, type App } from '../../src/app';
-import { loadConfig } from '../../src/config';
+import type { App } from '../../src/app';
 import { verifyToken } from '../../src/live/auth';
-import { openLiveClient, uniqueType, waitFor } from '../support';
+import { openLiveClient, startQuietApp, uniqueType, waitFor } from '../support';
 import { startTenantApp, type TenantApp } from './tenant-app';
 
 const SECRET = 'read-auth-test-secret-0123456789abcdef';
@@ -203,7 +202,7 @@ describe('with live auth off (the embedded default)', () => {
   let open: App;
 
   beforeAll(async () => {
-    open = await startApp(loadConfig({ PANECAST_PORT: '0', PANECAST_DEMO_EVENTS_PER_SEC: '0', PANECAST_METRICS_DIR: tenants.metricsDir }));
+    open = await startQuietApp({ PANECAST_METRICS_DIR: tenants.metricsDir });
   });
 
   afterAll(async () => {
@@ -227,17 +226,13 @@ describe('token lifetime', () => {
   beforeAll(async () => {
     // This app sets no collector keys: it says so at start-up (asserted below).
     const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
-    short = await startApp(
-      loadConfig({
-        PANECAST_PORT: '0',
-        PANECAST_DEMO_EVENTS_PER_SEC: '0',
-        PANECAST_AUTH: 'on',
-        PANECAST_TOKEN_SECRETS: SECRET,
-        PANECAST_READ_KEYS: `default:${READ_DEFAULT}`,
-        PANECAST_LIVE_EXPIRY_NOTICE_MS: '1000',
-        PANECAST_LIVE_TOKEN_TTL_MS: '2000',
-      }),
-    ).finally(() => {
+    short = await startQuietApp({
+      PANECAST_AUTH: 'on',
+      PANECAST_TOKEN_SECRETS: SECRET,
+      PANECAST_READ_KEYS: `default:${READ_DEFAULT}`,
+      PANECAST_LIVE_EXPIRY_NOTICE_MS: '1000',
+      PANECAST_LIVE_TOKEN_TTL_MS: '2000',
+    }).finally(() => {
       startupWarnings = warn.mock.calls.map((call) => String(call[0]));
       warn.mockRestore();
     });

@@ -4,14 +4,13 @@
  * -Infinity) made GET /v1/history loop for ever; a JSON filter with a lone surrogate was answered
  * 503 as if VictoriaMetrics were down; 16 k digits of `quantile(` cost a quarter second each.
  */
-import { startApp, type App } from '../../src/app';
-import { loadConfig } from '../../src/config';
-import { getJson } from '../support';
+import type { App } from '../../src/app';
+import { getJson, startQuietApp } from '../support';
 
 let app: App;
 
 beforeAll(async () => {
-  app = await startApp(loadConfig({ PANECAST_PORT: '0', PANECAST_DEMO_EVENTS_PER_SEC: '0' }));
+  app = await startQuietApp();
 });
 
 afterAll(async () => {

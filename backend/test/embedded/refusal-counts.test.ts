@@ -6,25 +6,20 @@
  */
 import { request } from 'node:http';
 import { CLOSE, PROTOCOL_VERSION } from '@panecast/protocol';
-import { startApp, type App } from '../../src/app';
-import { loadConfig } from '../../src/config';
+import type { App } from '../../src/app';
 import { parsePrometheusText } from '../prometheus-text';
-import { waitFor } from '../support';
+import { startQuietApp, waitFor } from '../support';
 import { TestClient } from './live-harness';
 
 const KEY = 'refusals-key-0123456789';
 let app: App;
 
 beforeAll(async () => {
-  app = await startApp(
-    loadConfig({
-      PANECAST_PORT: '0',
-      PANECAST_DEMO_EVENTS_PER_SEC: '0',
-      PANECAST_API_KEYS: `default:${KEY}`,
-      PANECAST_MAX_BODY_BYTES: '2048',
-      PANECAST_REQUEST_TIMEOUT_MS: '600',
-    }),
-  );
+  app = await startQuietApp({
+    PANECAST_API_KEYS: `default:${KEY}`,
+    PANECAST_MAX_BODY_BYTES: '2048',
+    PANECAST_REQUEST_TIMEOUT_MS: '600',
+  });
 });
 
 afterAll(async () => {

@@ -4,13 +4,11 @@
  * process goes, so its sender is not left retrying a batch that may be in
  * the log already.
  */
-import { startApp } from '../../src/app';
-import { loadConfig } from '../../src/config';
 import type { MemoryLog } from '../../src/buffer/memory-log';
-import { loggedEvents, openRequest } from '../support';
+import { loggedEvents, openRequest, startQuietApp } from '../support';
 
 it('answers a batch in flight when the stop begins, then stops', async () => {
-  const app = await startApp(loadConfig({ PANECAST_PORT: '0', PANECAST_DEMO_EVENTS_PER_SEC: '0', PANECAST_WORKERS: 'none' }));
+  const app = await startQuietApp({ PANECAST_WORKERS: 'none' });
   const { req, answer } = openRequest(`${app.url}/v1/events`, { 'content-type': 'application/x-ndjson' });
   req.write('{"type":"shutdown_check"}\n');
   // The headers and the first line reach the server before the stop begins.

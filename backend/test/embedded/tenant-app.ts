@@ -6,8 +6,8 @@
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startApp, type App } from '../../src/app';
-import { loadConfig } from '../../src/config';
+import type { App } from '../../src/app';
+import { startQuietApp } from '../support';
 
 export interface TenantApp {
   app: App;
@@ -24,17 +24,13 @@ export async function startTenantApp(acmeMetric: string, env: Record<string, str
     join(metricsDir, 'acme.yaml'),
     `metrics:\n  - name: ${acmeMetric}\n    description: acme events by type\n    match: { type: "*" }\n    dimensions: [type]\n`,
   );
-  const app = await startApp(
-    loadConfig({
-      PANECAST_PORT: '0',
-      PANECAST_DEMO_EVENTS_PER_SEC: '0',
-      PANECAST_OUT_OF_ORDERNESS_MS: '200',
-      PANECAST_IDLE_MS: '300',
-      PANECAST_METRICS_DIR: metricsDir,
-      PANECAST_AUTH: 'on',
-      ...env,
-    }),
-  );
+  const app = await startQuietApp({
+    PANECAST_OUT_OF_ORDERNESS_MS: '200',
+    PANECAST_IDLE_MS: '300',
+    PANECAST_METRICS_DIR: metricsDir,
+    PANECAST_AUTH: 'on',
+    ...env,
+  });
   return {
     app,
     metricsDir,

@@ -3,13 +3,11 @@
  * (and serves reads and the live channel) but leaves processing, composing
  * and history to other processes.
  */
-import { startApp } from '../../src/app';
-import { loadConfig } from '../../src/config';
 import type { MemoryLog } from '../../src/buffer/memory-log';
-import { loggedEvents, post } from '../support';
+import { loggedEvents, post, startQuietApp } from '../support';
 
 async function afterEvents(workers: string) {
-  const app = await startApp(loadConfig({ PANECAST_PORT: '0', PANECAST_DEMO_EVENTS_PER_SEC: '0', PANECAST_WORKERS: workers }));
+  const app = await startQuietApp({ PANECAST_WORKERS: workers });
   try {
     const response = await post(app.url, JSON.stringify(Array.from({ length: 5 }, () => ({ type: 'worker_check', ts: Date.now() }))));
     expect(response.status).toBe(202);

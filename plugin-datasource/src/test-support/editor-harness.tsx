@@ -9,19 +9,10 @@ import { act, fireEvent, render, screen } from '@testing-library/react';
 import { QueryEditor } from '../components/QueryEditor';
 import { DataSource, type DataSourceTestHooks, type PanecastInstanceSettings } from '../datasource';
 import type { PanecastQuery } from '../types';
-import { BACKEND_URL, PROXY_URL } from './fake-backend';
+import { settings } from './query-harness';
 
-export const EDITOR_SETTINGS = {
-  id: 1,
-  uid: 'panecast',
-  type: 'panecast-live-datasource',
-  name: 'Panecast',
-  access: 'proxy',
-  url: PROXY_URL,
-  readOnly: false,
-  jsonData: { url: BACKEND_URL },
-  meta: {},
-} as unknown as PanecastInstanceSettings;
+/** The datasource's settings as Grafana gives them (query-harness.ts settings()). */
+export const EDITOR_SETTINGS: PanecastInstanceSettings = settings();
 
 export const EDITOR_START: PanecastQuery = { refId: 'A', metric: 'matches', aggregate: 'count', window: { type: 'tumbling', size: '1s' }, live: true };
 

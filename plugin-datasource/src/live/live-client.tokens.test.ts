@@ -7,6 +7,25 @@ import { QUERY, recorder, setup, win } from '../test-support/live-client-harness
 import { LiveClient } from './live-client';
 import type { StateChange } from './live-types';
 
+/**
+ * A client whose every connection asks for a new token, as the datasource does (a request through
+ * the data proxy, answered later), on a gateway that accepts only the tokens minted so far.
+ */
+function mintingClient() {
+  const minted: string[] = [];
+  const server = new FakeLiveServer({ tokens: minted });
+  const client = new LiveClient({
+    url: 'ws://fake/v1/live',
+    token: async () => {
+      minted.push(`token-${minted.length + 1}`);
+      return minted[minted.length - 1]!;
+    },
+    socket: server.socket,
+    random: () => 0.5,
+  });
+  return { minted, server, client };
+}
+
 describe('LiveClient: tokens and renewal', () => {
   beforeEach(() => jest.useFakeTimers());
   afterEach(() => jest.useRealTimers());
@@ -25,18 +44,7 @@ describe('LiveClient: tokens and renewal', () => {
   });
 
   it('asks for a fresh token before every connection', async () => {
-    const minted: string[] = [];
-    const server = new FakeLiveServer({ tokens: minted });
-    const client = new LiveClient({
-      url: 'ws://fake/v1/live',
-      // As the datasource does it: a request through the data proxy, answered later.
-      token: async () => {
-        minted.push(`token-${minted.length + 1}`);
-        return minted[minted.length - 1]!;
-      },
-      socket: server.socket,
-      random: () => 0.5,
-    });
+    const { minted, server, client } = mintingClient();
     client.subscribe(QUERY, recorder().handler);
     await server.flush();
     server.dropConnections(1006);
@@ -74,17 +82,7 @@ describe('LiveClient: tokens and renewal', () => {
   });
 
   it('renews an expiring token on a second connection, resumes there and only then closes the first', async () => {
-    const minted: string[] = [];
-    const server = new FakeLiveServer({ tokens: minted });
-    const client = new LiveClient({
-      url: 'ws://fake/v1/live',
-      token: async () => {
-        minted.push(`token-${minted.length + 1}`);
-        return minted[minted.length - 1]!;
-      },
-      socket: server.socket,
-      random: () => 0.5,
-    });
+    const { minted, server, client } = mintingClient();
     const states: StateChange[] = [];
     client.onStateChange((change) => states.push(change));
     const { events, handler } = recorder();

@@ -23,7 +23,7 @@ function mintingClient() {
     socket: server.socket,
     random: () => 0.5,
   });
-  return { minted, server, client };
+  return { server, client };
 }
 
 describe('LiveClient: tokens and renewal', () => {
@@ -44,7 +44,7 @@ describe('LiveClient: tokens and renewal', () => {
   });
 
   it('asks for a fresh token before every connection', async () => {
-    const { minted, server, client } = mintingClient();
+    const { server, client } = mintingClient();
     client.subscribe(QUERY, recorder().handler);
     await server.flush();
     server.dropConnections(1006);
@@ -82,7 +82,7 @@ describe('LiveClient: tokens and renewal', () => {
   });
 
   it('renews an expiring token on a second connection, resumes there and only then closes the first', async () => {
-    const { minted, server, client } = mintingClient();
+    const { server, client } = mintingClient();
     const states: StateChange[] = [];
     client.onStateChange((change) => states.push(change));
     const { events, handler } = recorder();

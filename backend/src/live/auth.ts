@@ -281,14 +281,20 @@ const KEY_PATTERN = /^[\x21-\x2b\x2d-\x7e]{16,256}$/; // printable ASCII without
 
 /** Whether a key of one `tenant:key` list (already parsed cleanly by parseApiKeys) is also in the other. */
 export function sharesAKey(a: string, b: string): boolean {
-  const keys = (text: string) =>
-    text
-      .split(',')
-      .map((item) => item.trim())
-      .filter((item) => item !== '')
-      .map((item) => item.slice(item.indexOf(':') + 1));
-  const first = new Set(keys(a));
-  return keys(b).some((key) => first.has(key));
+  const first = new Set(keyEntries(a).map((entry) => entry.key));
+  return keyEntries(b).some((entry) => first.has(entry.key));
+}
+
+/** The `tenant:key` entries of a key list, as written (checked by parseApiKeys). */
+function keyEntries(text: string): Array<{ tenant: string; key: string }> {
+  return text
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '')
+    .map((item) => {
+      const separator = item.indexOf(':');
+      return separator < 0 ? { tenant: item, key: '' } : { tenant: item.slice(0, separator), key: item.slice(separator + 1) };
+    });
 }
 
 /**
@@ -301,14 +307,7 @@ export function sharesAKey(a: string, b: string): boolean {
 export function parseApiKeys(text: string, setting = 'PANECAST_API_KEYS'): ApiKeys {
   const entries: { tenant: string; digest: Buffer }[] = [];
   const seen = new Map<string, number>();
-  const items = text
-    .split(',')
-    .map((item) => item.trim())
-    .filter((item) => item !== '');
-  items.forEach((item, index) => {
-    const separator = item.indexOf(':');
-    const tenant = separator < 0 ? item : item.slice(0, separator);
-    const key = separator < 0 ? '' : item.slice(separator + 1);
+  keyEntries(text).forEach(({ tenant, key }, index) => {
     if (!isTenantName(tenant)) {
       throw new ConfigError(setting, `entry ${index + 1}: "tenant:key" needs a tenant matching ${TENANT_PATTERN}`);
     }

@@ -137,7 +137,7 @@ export function streamTarget(deps: TargetDeps, request: TargetRequest): Observab
     /** How far back from its end a fill may reach: the first read's windows (fill() says why). */
     const fillReachMs = windowsOverlapping(firstReadFrom, historyTo, sizeMs, slideMs) * slideMs;
     const firstRead = historyParams(query, firstReadFrom, historyTo, maxDataPoints);
-    const subscribeQuery = live === undefined ? undefined : toSubscribeQuery(query);
+    const subscribeQuery = toSubscribeQuery(query);
     const builder = new FrameBuilder({
       refId,
       metric: query.metric,
@@ -145,7 +145,7 @@ export function streamTarget(deps: TargetDeps, request: TargetRequest): Observab
       legendFormat: query.legendFormat,
       unit: request.unit,
       timeOffsetMs: query.window.type === 'sliding' ? sizeMs : 0,
-      executedQueryString: executedQuery(firstRead, subscribeQuery),
+      executedQueryString: executedQuery(firstRead, live === undefined ? undefined : subscribeQuery),
     });
     let connection = live === undefined ? undefined : frameConnection(live.state);
     let connectionCode: string | undefined;
@@ -292,7 +292,7 @@ export function streamTarget(deps: TargetDeps, request: TargetRequest): Observab
           }
         }),
       );
-      const subscription = live.subscribe(subscribeQuery ?? toSubscribeQuery(query), {
+      const subscription = live.subscribe(subscribeQuery, {
         snapshot: (windows, replaces) => {
           store.applySnapshot(windows, replaces);
           const first = windows.length > 0 ? earliestStart(windows) : Math.floor(now() / slideMs) * slideMs;

@@ -7,7 +7,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, loadConfig } from '../../../backend/src/config';
-import { parseApiKeys, parseOriginAllowList, parseSecrets } from '../../../backend/src/live/auth';
+import { parseApiKeys, parseSecrets } from '../../../backend/src/live/auth';
+import { parseOriginAllowList } from '../../../backend/src/live/origin-allow-list';
 
 export const CONFIG_SOURCE = 'backend/src/config.ts';
 

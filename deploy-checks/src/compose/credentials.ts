@@ -13,7 +13,8 @@
  * - when the collector requires keys, the load generator sends one it takes.
  */
 import { loadConfig } from '../../../backend/src/config';
-import { DEFAULT_TENANT, originAllowed, parseApiKeys, parseOriginAllowList } from '../../../backend/src/live/auth';
+import { DEFAULT_TENANT, parseApiKeys } from '../../../backend/src/live/auth';
+import { originAllowed, parseOriginAllowList } from '../../../backend/src/live/origin-allow-list';
 import type { IssueList } from '../issues';
 import type { ProvisionedDatasource } from '../provisioning/datasources';
 import { configProblem } from './backend-env';

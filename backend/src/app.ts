@@ -154,16 +154,20 @@ export async function startApp(config: Config): Promise<App> {
   }
   const adapters = adaptersFor(config);
   const { log, paneState, hotStore, history, bus, checks } = adapters;
-  const closeAll = () => Promise.allSettled([log.close(), adapters.close()]);
-  const storedPaneMs = await reaching('Redis', 'PANECAST_REDIS_URL', () => paneState.claimMark(PANE_SIZE_MARK, config.window.paneMs), closeAll);
+  // The stores' own connections first (the live bus holds a subscriber of its own), then the shared one.
+  const closeStores = async () => {
+    await Promise.allSettled([log.close(), hotStore.close(), history.close(), bus.close()]);
+    await adapters.close();
+  };
+  const storedPaneMs = await reaching('Redis', 'PANECAST_REDIS_URL', () => paneState.claimMark(PANE_SIZE_MARK, config.window.paneMs), closeStores);
   if (storedPaneMs !== config.window.paneMs) {
-    await closeAll();
+    await closeStores();
     throw new ConfigError(
       'PANECAST_PANE_MS',
       `is ${config.window.paneMs} ms, but consumer group ${config.kafka.groupId} stores its panes in ${storedPaneMs} ms panes; keep ${storedPaneMs}, or start a new group (PANECAST_KAFKA_GROUP)`,
     );
   }
-  await reaching('Kafka', 'PANECAST_KAFKA_BROKERS', () => log.ensureTopic(), closeAll);
+  await reaching('Kafka', 'PANECAST_KAFKA_BROKERS', () => log.ensureTopic(), closeStores);
   const collector = new Collector(log, { maxBatchEvents: config.collector.maxBatchEvents });
   const engineOptions = { paneMs: config.window.paneMs, allowedLatenessMs: config.window.allowedLatenessMs };
   const processor = new Processor(log, paneState, definitions, {
@@ -312,8 +316,7 @@ export async function startApp(config: Config): Promise<App> {
       await processor.stop();
       await composer.stop();
       await historyWriter.stop();
-      await Promise.allSettled([log.close(), hotStore.close(), history.close(), bus.close()]);
-      await adapters.close();
+      await closeStores();
     },
   };
 }

@@ -42,6 +42,19 @@ export function hotStoreContract(name: string, make: () => Promise<HotStoreUnder
       expect(await store.read('clicks', 'count', '1s', { region: 'eu' }, 1000)).toBe(6);
     });
 
+    it('keeps apart two groups whose values hold the separators of the key', async () => {
+      const { store, lead } = await make();
+      await lead('a');
+      // Joined naively both read "mode=x,region=y,region=": one would overwrite the other.
+      const first = { mode: 'x,region=y', region: '' };
+      const second = { mode: 'x', region: 'y,region=' };
+      await store.write(batch([value(1000, 1, true, first), value(1000, 2, true, second), value(1000, 3, true, { mode: '%2C', region: '' })]), 'a');
+      expect(await store.read('clicks', 'count', '1s', first, 1000)).toBe(1);
+      expect(await store.read('clicks', 'count', '1s', second, 1000)).toBe(2);
+      expect(await store.read('clicks', 'count', '1s', { mode: ',', region: '' }, 1000)).toBeUndefined();
+      expect(await store.read('clicks', 'count', '1s', { mode: '%2C', region: '' }, 1000)).toBe(3);
+    });
+
     it('refuses, writing nothing, a composer that lost the lease to a successor', async () => {
       const { store, lead } = await make();
       await lead('old');

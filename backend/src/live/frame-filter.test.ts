@@ -18,6 +18,15 @@ describe('FrameFilter', () => {
     expect(filter.changed([update(A, 0, 2, { final: true })], -Infinity).frames.map((f) => f.final)).toEqual([true]);
   });
 
+  it('keeps apart series whose values hold what once separated names and values', () => {
+    const filter = new FrameFilter();
+    // Joined as name=value\u0000 both read "a=x\u0000b=y\u0000b=\u0000": the second went unsent as a repeat.
+    const first = { a: 'x\u0000b=y', b: '' };
+    const second = { a: 'x', b: 'y\u0000b=' };
+    expect(filter.changed([update(first, 0, 1)], -Infinity).frames).toHaveLength(1);
+    expect(filter.changed([update(second, 0, 1)], -Infinity).frames.map((f) => f.series)).toEqual([second]);
+  });
+
   it('sends a quiet series at once and holds a busy one until its interval has passed', () => {
     const filter = new FrameFilter(250);
     expect(filter.changed([update(A, 0, 1)], -Infinity, 1000).frames).toHaveLength(1);

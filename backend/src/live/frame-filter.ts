@@ -44,16 +44,17 @@ interface SeriesState {
   inProgress: boolean;
 }
 
+/** Names and values in name order, as JSON: values are senders' text, so no separator is safe. */
 function seriesKey(group: Record<string, string>): string {
   const names = Object.keys(group);
   if (names.length > 1) {
     names.sort();
   }
-  let key = '';
+  const flat: string[] = [];
   for (const name of names) {
-    key += `${name}=${group[name]}\u0000`;
+    flat.push(name, group[name] as string);
   }
-  return key;
+  return JSON.stringify(flat);
 }
 
 export class FrameFilter {

@@ -24,6 +24,7 @@
  */
 import type { Series, WindowSpan } from '@panecast/protocol';
 import type { WindowQuery } from '../window';
+import { groupName } from '../store/window-sink';
 
 export type FrameKind = 'update' | 'correction';
 
@@ -177,8 +178,8 @@ export class NotLeaderError extends Error {
 
 /** Identity of a window of a series inside one query's state. */
 export function stateField(frame: NewFrame): string {
-  const names = Object.keys(frame.series).sort();
-  return `${frame.window.start}|${frame.window.end}|${names.map((name) => `${name}=${frame.series[name]}`).join(',')}`;
+  // groupName escapes the separators inside values: two series never share a field (or an outbox slot).
+  return `${frame.window.start}|${frame.window.end}|${groupName(frame.series)}`;
 }
 
 /** Orders snapshot frames by window start, then series, so snapshots read alike everywhere. */

@@ -43,6 +43,16 @@ describe('publish and snapshot', () => {
     expect(Number.isSafeInteger(numberingBase(Date.UTC(2200, 0)) + 1e9)).toBe(true);
   });
 
+  it('keeps two series apart whose values hold the separators of the state field', async () => {
+    const first: NewFrame = { kind: 'update', series: { a: 'x,b=y', b: '' }, window: { start: T0, end: T0 + 1000 }, value: 1, final: false };
+    const second: NewFrame = { ...first, series: { a: 'x', b: 'y,b=' }, value: 2 };
+    await bus.publish(KEY, [first, second], 0);
+    expect((await bus.snapshot(KEY))?.frames.map((f) => [f.series, f.value])).toEqual([
+      [{ a: 'x,b=y', b: '' }, 1],
+      [{ a: 'x', b: 'y,b=' }, 2],
+    ]);
+  });
+
   it('has no snapshot until the query is first published, then one even when that publish was empty', async () => {
     expect(await bus.snapshot(KEY)).toBeUndefined();
     await bus.register([query(KEY)]);

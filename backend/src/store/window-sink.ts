@@ -49,10 +49,22 @@ export function windowName(sizeMs: number, slideMs: number): string {
   return sizeMs === slideMs ? windowLabel(sizeMs) : `${windowLabel(sizeMs)}/${windowLabel(slideMs)}`;
 }
 
-/** Stable text form of a group: dimensions sorted, `dim=value` joined by `,`. */
+/**
+ * Stable text form of a group: dimensions sorted, `dim=value` joined by `,`.
+ * Values are the senders' own text, so `%`, `,` and `=` in them are escaped
+ * (%25, %2C, %3D): two groups never share a name. Values without them read
+ * as before, so keys written by older versions stay readable.
+ */
 export function groupName(group: Readonly<Record<string, string>>): string {
   return Object.keys(group)
     .sort()
-    .map((dimension) => `${dimension}=${group[dimension]}`)
+    .map((dimension) => `${dimension}=${escapeGroupValue(group[dimension] as string)}`)
     .join(',');
+}
+
+const GROUP_SEPARATORS = /[%,=]/g;
+const ESCAPED: Readonly<Record<string, string>> = { '%': '%25', ',': '%2C', '=': '%3D' };
+
+function escapeGroupValue(value: string): string {
+  return value.replace(GROUP_SEPARATORS, (c) => ESCAPED[c] as string);
 }

@@ -121,3 +121,11 @@ describe.each(PLUGINS)('$folder/dist/plugin.json', ({ folder, type, id }) => {
     }
   });
 });
+
+it('asks the same Grafana of both plugins: they ship and are installed together', () => {
+  const ranges = PLUGINS.map(({ folder }) => {
+    const manifest = JSON.parse(readFileSync(join(ROOT, folder, 'dist', 'plugin.json'), 'utf8')) as Manifest;
+    return manifest.dependencies?.grafanaDependency;
+  });
+  expect(new Set(ranges).size).toBe(1);
+});

@@ -16,7 +16,7 @@ describe('datasource plugin', () => {
 
   it('declares what Grafana needs to treat it as a streaming metrics datasource', () => {
     expect(manifest).toMatchObject({ type: 'datasource', id: 'panecast-live-datasource', metrics: true, streaming: true });
-    expect(manifest.dependencies.grafanaDependency).toBe('>=13.0.0 <14.0.0');
+    expect(manifest.dependencies.grafanaDependency).toBe('>=13.0.0');
     expect(manifest.info.logos).toEqual({ small: 'img/logo.svg', large: 'img/logo.svg' });
   });
 

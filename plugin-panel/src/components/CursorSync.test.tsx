@@ -19,6 +19,7 @@ import { PanelContextProvider } from '@grafana/ui';
 
 import { T0, panelData, panelProps, twoSeries } from '../testing/fixtures';
 import { advance, withFakePanelTime } from '../testing/panel';
+import { HOVER_THROTTLE_MS } from '../render/cursor-sync';
 import { LivePanel } from './LivePanel';
 
 withFakePanelTime();
@@ -73,17 +74,43 @@ async function showSynced(sync: DashboardCursorSync) {
 }
 
 describe('the shared crosshair', () => {
+  const toldTimes = (events: BusEvent[]) => events.map((e) => (e instanceof DataHoverEvent ? e.payload.point.time : 'clear'));
+
   it('tells the dashboard the window under the cursor, once per window, and when the cursor leaves', async () => {
     const { fromThisPanel } = await showSynced(DashboardCursorSync.Crosshair);
     hover(T0 + 3000);
     hover(T0 + 3100); // the same window: nothing new to tell
-    await advance(20);
+    await advance(HOVER_THROTTLE_MS);
     hover(T0 + 5000);
-    await advance(20);
+    await advance(HOVER_THROTTLE_MS);
     fireEvent.mouseLeave(over());
-    await advance(20);
-    const told = fromThisPanel().map((e) => (e instanceof DataHoverEvent ? e.payload.point.time : 'clear'));
-    expect(told).toEqual([T0 + 3000, T0 + 5000, 'clear']);
+    await advance(HOVER_THROTTLE_MS);
+    expect(toldTimes(fromThisPanel())).toEqual([T0 + 3000, T0 + 5000, 'clear']);
+  });
+
+  it('tells a sweep across windows at most every 100 ms, ending where the cursor stopped', async () => {
+    const { fromThisPanel } = await showSynced(DashboardCursorSync.Crosshair);
+    // The chart's ten windows, one every 20 ms.
+    for (let i = 0; i < 10; i++) {
+      hover(T0 + 1000 * i);
+      await advance(20);
+    }
+    // 10 windows in 200 ms: the first at once, then at most one per 100 ms (without the throttle: 10).
+    const during = toldTimes(fromThisPanel());
+    expect(during[0]).toBe(T0);
+    expect(during.length).toBeLessThanOrEqual(3);
+    await advance(HOVER_THROTTLE_MS);
+    const after = toldTimes(fromThisPanel());
+    expect(after.length).toBeLessThanOrEqual(4);
+    expect(after[after.length - 1]).toBe(T0 + 9000);
+    // Quiet for an interval: the next window goes out at once. Away and back within the interval: the
+    // window told last is where the cursor is again, so nothing more goes out.
+    hover(T0 + 3000);
+    expect(toldTimes(fromThisPanel()).slice(after.length)).toEqual([T0 + 3000]);
+    hover(T0 + 5000);
+    hover(T0 + 3000);
+    await advance(HOVER_THROTTLE_MS);
+    expect(fromThisPanel()).toHaveLength(after.length + 1);
   });
 
   it("moves its cursor to another panel's hover, without a tooltip in Shared crosshair, and hides it on clear", async () => {

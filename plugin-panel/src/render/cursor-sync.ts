@@ -21,6 +21,8 @@ export interface CursorSyncSource {
 export type RemoteCursor = (time: number | undefined) => void;
 
 const OFF = () => DashboardCursorSync.Off;
+/** Grafana's own panels send hover events at most this often. */
+export const HOVER_THROTTLE_MS = 100;
 
 export class CursorSync {
   private bus: EventBus | undefined;
@@ -28,6 +30,10 @@ export class CursorSync {
   private sync: () => DashboardCursorSync = OFF;
   /** The window time last told, null once cleared: a cursor moving within one window says nothing new. */
   private told: number | null = null;
+  /** What goes out when the throttle allows (undefined: nothing waits). */
+  private waiting: number | null | undefined;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private lastTold = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly remote: RemoteCursor) {}
 
@@ -71,11 +77,19 @@ export class CursorSync {
   /** This chart's hovered window (its time on the x axis), or undefined once the cursor left it. */
   tell(time: number | undefined): void {
     const next = time ?? null;
-    if (this.bus === undefined || next === this.told || this.mode() === DashboardCursorSync.Off) {
+    const latest = this.waiting === undefined ? this.told : this.waiting;
+    if (this.bus === undefined || next === latest || this.mode() === DashboardCursorSync.Off) {
       return;
     }
-    this.told = next;
-    this.bus.publish(next === null ? new DataHoverClearEvent() : new DataHoverEvent({ point: { time: next } }));
+    // At most one event per HOVER_THROTTLE_MS, the latest position last: every other panel of the
+    // dashboard redraws its cursor on each one, and a sweep across 1 s windows changes window per pixel.
+    const wait = this.lastTold + HOVER_THROTTLE_MS - Date.now();
+    if (wait > 0) {
+      this.waiting = next;
+      this.timer ??= setTimeout(() => this.tellWaiting(), wait);
+      return;
+    }
+    this.publish(next);
   }
 
   dispose(): void {
@@ -83,11 +97,29 @@ export class CursorSync {
     this.bus = undefined;
   }
 
+  private tellWaiting(): void {
+    this.timer = undefined;
+    const next = this.waiting;
+    this.waiting = undefined;
+    if (next !== undefined && next !== this.told && this.mode() !== DashboardCursorSync.Off) {
+      this.publish(next);
+    }
+  }
+
+  private publish(next: number | null): void {
+    this.told = next;
+    this.lastTold = Date.now();
+    this.bus?.publish(next === null ? new DataHoverClearEvent() : new DataHoverEvent({ point: { time: next } }));
+  }
+
   private disconnect(): void {
     for (const subscription of this.subscriptions) {
       subscription.unsubscribe();
     }
     this.subscriptions = [];
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.waiting = undefined;
     this.told = null;
   }
 }

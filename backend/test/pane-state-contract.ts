@@ -69,6 +69,13 @@ export function paneStateContract(name: string, make: () => Promise<PaneStateSto
       expect((await store.loadPartition(4, () => Number.NEGATIVE_INFINITY)).progress).toEqual({ maxEventTime: 5000, newestEventTime: 245_000, committedAt: 9 });
     });
 
+    it('keeps where the partition was rolled up to, for the next load to start no later', async () => {
+      const store = await make();
+      const { epoch } = await store.loadPartition(5, () => Number.NEGATIVE_INFINITY);
+      await store.commit({ epoch, partition: 5, offset: 3, progress: { maxEventTime: 900_000, committedAt: 9, rolledUpTo: 240_000 }, partials: [], retentionMs: retention });
+      expect((await store.loadPartition(5, () => Number.NEGATIVE_INFINITY)).progress).toEqual({ maxEventTime: 900_000, committedAt: 9, rolledUpTo: 240_000 });
+    });
+
     it('refuses a commit from an owner a newer load has fenced off, and keeps the newer state', async () => {
       const store = await make();
       const old = await store.loadPartition(3, () => Number.NEGATIVE_INFINITY);

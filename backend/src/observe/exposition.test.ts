@@ -4,7 +4,7 @@
  * while they do not exist, per-metric figures summed over the engines and
  * scoped to the reader's tenant.
  */
-import type { EngineStats } from '../window/engine';
+import type { EngineStats } from '../window/engine-results';
 import { parsePrometheusText } from '../../test/prometheus-text';
 import { FAMILIES, type FigureSources } from './figures';
 import { SelfMetrics } from './exposition';

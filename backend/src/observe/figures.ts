@@ -19,7 +19,7 @@
  * event's type, a dimension value or any other text a client chose.
  */
 import type { Collector } from '../collect/collector';
-import type { EngineStats } from '../window/engine';
+import type { EngineStats } from '../window/engine-results';
 import type { HistoryWriter } from '../process/history-writer';
 import type { ProcessorStats } from '../process/processor';
 import type { LiveComposer } from '../live/composer';

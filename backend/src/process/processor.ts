@@ -170,7 +170,13 @@ export class Processor {
         // Panes older than this are final and already rolled up into coarse panes. Whole coarse
         // panes only: a cut inside one would load its later fine panes but not the coarse pane, and
         // the rebuilt (partial) coarse pane would overwrite the complete one in the store.
-        ({ maxEventTime }) => Math.floor((maxEventTime - this.options.outOfOrdernessMs - allowedLatenessMs - 2 * coarsePaneMs) / coarsePaneMs) * coarsePaneMs,
+        // And no later than where the last commit had rolled up to: a shorter lateness than the
+        // predecessor's would skip the fine panes it still held open, leaving their coarse panes unbuilt.
+        ({ maxEventTime, rolledUpTo }) =>
+          Math.min(
+            Math.floor((maxEventTime - this.options.outOfOrdernessMs - allowedLatenessMs - 2 * coarsePaneMs) / coarsePaneMs) * coarsePaneMs,
+            rolledUpTo ?? Number.POSITIVE_INFINITY,
+          ),
       ),
       // Read with the load or after it: a seal raised since is caught by the commit.
       this.state.readMark(HISTORY_SEAL),
@@ -291,6 +297,7 @@ export class Processor {
           maxEventTime: work.maxEventTime,
           committedAt: now,
           ...(work.newestEventTime > work.maxEventTime ? { newestEventTime: work.newestEventTime } : {}),
+          ...(Number.isFinite(work.engine.rolledUp) ? { rolledUpTo: work.engine.rolledUp } : {}),
         },
         partials,
         admissions: work.engine.drainAdmissions(),

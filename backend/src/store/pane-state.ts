@@ -52,6 +52,12 @@ export interface PartitionProgress {
   newestEventTime?: number;
   /** Wall-clock time of the commit, for idleness. */
   committedAt: number;
+  /**
+   * Fine panes before this were rolled up into coarse panes when committed; absent before any.
+   * A restart loads fine panes from here on at least: with a shorter allowed lateness it would
+   * otherwise skip the panes the old lateness still held open, and never build their coarse panes.
+   */
+  rolledUpTo?: number;
 }
 
 /** The newest event time a partition applied: no pane of it starts later. */
@@ -230,6 +236,7 @@ export function encodeProgress(progress: PartitionProgress): string {
     maxEventTime: Number.isFinite(progress.maxEventTime) ? progress.maxEventTime : null,
     committedAt: progress.committedAt,
     ...(newest > progress.maxEventTime ? { newestEventTime: newest } : {}),
+    ...(progress.rolledUpTo !== undefined && Number.isFinite(progress.rolledUpTo) ? { rolledUpTo: progress.rolledUpTo } : {}),
   });
 }
 
@@ -237,10 +244,13 @@ export function decodeProgress(text: string | null | undefined): PartitionProgre
   if (!text) {
     return NO_PROGRESS;
   }
-  const value = JSON.parse(text) as { maxEventTime: number | null; committedAt: number; newestEventTime?: number };
+  const value = JSON.parse(text) as { maxEventTime: number | null; committedAt: number; newestEventTime?: number; rolledUpTo?: number };
   const progress: PartitionProgress = { maxEventTime: value.maxEventTime ?? Number.NEGATIVE_INFINITY, committedAt: value.committedAt };
   if (typeof value.newestEventTime === 'number') {
     progress.newestEventTime = value.newestEventTime;
+  }
+  if (typeof value.rolledUpTo === 'number') {
+    progress.rolledUpTo = value.rolledUpTo;
   }
   return progress;
 }

@@ -30,45 +30,7 @@ import type { MetricPanes, StoredPartial } from './metric-panes';
 import { PaneStore, type LoadReport } from './pane-store';
 import type { StoreOptions } from './store-options';
 import { DEFAULT_TENANT, tenantOfMetric } from './tenancy';
-
-export type ApplyOutcome = 'accepted' | 'correction' | 'too-late' | 'unmatched' | 'rejected';
-
-export interface BatchResult {
-  accepted: number;
-  corrections: number;
-  unmatched: number;
-  rejected: number;
-  /** Events past the allowed lateness that matched a metric: for the late-events topic. */
-  tooLate: PanecastEvent[];
-  /** (metric, pane) pairs the batch changed: the live windows to refresh. */
-  changed: { metric: string; paneStart: number }[];
-}
-
-/** A live query's windows on one metric, as the engine needs to know it for corrections. */
-export interface Subscription {
-  readonly id: string;
-  readonly metric: string;
-  readonly windows: WindowAssigner;
-}
-
-/** Windows of a subscription, already emitted as final, that a late event changed. */
-export interface Correction {
-  subscription: string;
-  metric: string;
-  pane: WindowSpan;
-  windows: WindowSpan[];
-}
-
-export interface EngineStats {
-  accepted: number;
-  corrections: number;
-  tooLate: number;
-  unmatched: number;
-  rejected: number;
-  /** Per-metric skips and per-event failures by code. */
-  rejectedByCode: Partial<Record<ErrorCode, number>>;
-  metrics: Record<string, { series: number; overflowEvents: number; rejectedByCode: Partial<Record<ErrorCode, number>> }>;
-}
+import type { ApplyOutcome, BatchResult, Correction, EngineStats, Subscription } from './engine-results';
 
 // Per-metric skip codes, indexed for counting in a typed array on the hot path.
 const OK = 0;
@@ -111,6 +73,15 @@ export class WindowEngine {
   private readonly failures: Partial<Record<ErrorCode, number>> = {};
   /** Panes before this are rolled up in some metric (see the late-data policy above). */
   private rolledUpTo = Number.NEGATIVE_INFINITY;
+
+  /** Fine panes before this are rolled up into coarse panes in every metric (-Infinity before any). */
+  get rolledUp(): number {
+    let everywhere = Number.POSITIVE_INFINITY;
+    for (const state of this.states) {
+      everywhere = Math.min(everywhere, state.panes.rolledUp);
+    }
+    return Number.isFinite(everywhere) ? everywhere : Number.NEGATIVE_INFINITY;
+  }
 
   /** `gates`: with them, each metric's cap is global (admission.ts); without, per engine. */
   constructor(definitions: readonly MetricDefinition[], options: Partial<StoreOptions> = {}, gates?: ReadonlyMap<string, AdmissionGate>) {

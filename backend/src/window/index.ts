@@ -14,14 +14,8 @@
 export { AdmissionGate, type AdmissionRequest, type GateDecision, type LedgerView } from './admission';
 export { DEFAULT_PANE_MS, SlidingEventTimeWindows, TumblingEventTimeWindows, windowsOf, type WindowAssigner } from './assigners';
 export { compose, DEFAULT_MAX_WINDOWS, type ComposeOptions, type GroupResult, type WindowPoint } from './compose';
-export {
-  WindowEngine,
-  type ApplyOutcome,
-  type BatchResult,
-  type Correction,
-  type EngineStats,
-  type Subscription,
-} from './engine';
+export { WindowEngine } from './engine';
+export type { ApplyOutcome, BatchResult, Correction, EngineStats, Subscription } from './engine-results';
 export { LiveTail, type LiveTailOptions, type LiveUpdate } from './live-tail';
 export {
   combineDefinitions,

@@ -18,7 +18,7 @@ import type { WindowSpan } from '@panecast/protocol';
 import { gcd, type WindowAssigner } from './assigners';
 import { Columns, GroupIndex, addRange, type SourceView } from './columns';
 import { compose, viewsOf } from './compose';
-import type { Correction, Subscription } from './engine';
+import type { Correction, Subscription } from './engine-results';
 import type { PaneStore } from './pane-store';
 import type { CompiledQuery } from './query';
 import { SlidingAggregator } from './sliding-aggregator';

@@ -13,7 +13,8 @@
  */
 import type { PanecastEvent } from '../collect/event';
 import { compose, type GroupResult } from './compose';
-import { WindowEngine, type ApplyOutcome } from './engine';
+import { WindowEngine } from './engine';
+import type { ApplyOutcome } from './engine-results';
 import { parseMetricDefinitions } from './metric-definition';
 import type { StoredPartial } from './metric-panes';
 import { PaneStore } from './pane-store';

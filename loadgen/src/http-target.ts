@@ -13,6 +13,8 @@ export class HttpTarget implements Target {
 
   constructor(options: LoadgenOptions) {
     this.name = `http ${options.url}`;
+    // About ten seconds of traffic per client rides out a collector restart.
+    const maxQueueEvents = Math.max(10_000, Math.ceil((options.rate * 10) / options.clients));
     this.clients = Array.from({ length: options.clients }, () =>
       createClient({
         url: options.url,
@@ -21,8 +23,9 @@ export class HttpTarget implements Target {
         flushIntervalMs: 200,
         // Node has no keepalive budget: large requests are cheaper per event.
         maxBatchBytes: 4 * 1024 * 1024,
-        // About ten seconds of traffic per client rides out a collector restart.
-        maxQueueEvents: Math.max(10_000, Math.ceil((options.rate * 10) / options.clients)),
+        maxQueueEvents,
+        // 1 KiB an event, several times what loadgen's weigh: the event bound governs, as before the SDK had a byte bound.
+        maxQueueBytes: maxQueueEvents * 1024,
         retry: { baseMs: 100, maxMs: 5000 },
         onError: (error) => {
           this.errors++;

@@ -7,8 +7,9 @@
  *
  * A batch gets its idempotency key and body when it is cut and keeps both
  * through every retry, so the collector counts it once however many attempts
- * reach it. Events not yet cut wait in a FIFO bounded by maxQueueEvents
- * (overflow: drop the oldest or refuse the new one). On page hide, browsers
+ * reach it. Events not yet cut wait in a FIFO bounded by maxQueueEvents and,
+ * with the cut batches, by maxQueueBytes (queue.ts; overflow: drop the oldest
+ * or refuse the new one). On page hide, browsers
  * send what fits in the keepalive budget with `fetch(…, { keepalive: true })`,
  * including a batch whose normal request the unload would cancel: the
  * idempotency key makes the double send harmless.
@@ -18,6 +19,7 @@ import { SDK_CODES } from './codes';
 import { holdProcess } from './hold-process';
 import { newKey } from './ids';
 import { onPageHide } from './page-hide';
+import { WaitingQueue, type QueuedEvent } from './queue';
 import { afterRefusal, sendBatch, type Batch, type Outcome } from './transport';
 import { resolveOptions, type Resolved } from './options';
 import type { AnyEvents, ClientOptions, ClientState, ClientStats, EventSchema, PanecastClient, TrackArgs } from './types';
@@ -26,18 +28,11 @@ import { checkEvent, utf8Length } from './validate';
 /** Browsers allow 64 KiB of keepalive bodies in flight per page; keep a margin. */
 const KEEPALIVE_BUDGET = 60_000;
 
-interface Waiting {
-  json: string;
-  bytes: number;
-}
-
 export class Client<E extends EventSchema<E> = AnyEvents> implements PanecastClient<E> {
   private readonly o: Resolved;
   private state: ClientState = 'idle';
   private closing = false;
-  private readonly waiting: Waiting[] = [];
-  /** Sum of the waiting events' bytes, kept as they come and go (checked on every track). */
-  private waitingBytes = 0;
+  private readonly waiting: WaitingQueue;
   /** Cut batches, oldest first: normally at most one; more after a page hide. */
   private readonly batches: Batch[] = [];
   /** Consecutive failed attempts: the backoff exponent. */
@@ -64,6 +59,7 @@ export class Client<E extends EventSchema<E> = AnyEvents> implements PanecastCli
 
   constructor(options: ClientOptions) {
     this.o = resolveOptions(options);
+    this.waiting = new WaitingQueue(this.o);
     this.detachPageHide = options.sendOnPageHide === false ? () => {} : onPageHide(() => this.sendOnPageHide());
   }
 
@@ -85,22 +81,17 @@ export class Client<E extends EventSchema<E> = AnyEvents> implements PanecastCli
       this.report(SDK_CODES.EVENT_TOO_LARGE, `event of ${bytes} bytes exceeds maxBatchBytes`, 1, false);
       return false;
     }
-    const full = this.waiting.length >= this.o.maxQueueEvents;
-    if (full) {
-      if (this.o.overflow === 'reject') {
-        this.counts.rejected++;
-        this.report(SDK_CODES.QUEUE_FULL, `queue full (${this.o.maxQueueEvents} events): event refused`, 1, false);
-        return false;
-      }
-      this.waitingBytes -= (this.waiting.shift() as Waiting).bytes;
-      this.counts.dropped++;
+    const admission = this.waiting.admit({ json, bytes }, this.batchBytes());
+    if (!admission.queued) {
+      this.counts.rejected++;
+      this.report(SDK_CODES.QUEUE_FULL, `queue full (${admission.full}): event refused`, 1, false);
+      return false;
     }
-    this.waiting.push({ json, bytes });
-    this.waitingBytes += bytes;
-    if (full && !this.overflowReported) {
+    this.counts.dropped += admission.dropped;
+    if (admission.dropped > 0 && !this.overflowReported) {
       // Once per overflow episode, not once per event; after the push, so a track() from onError keeps the bound.
       this.overflowReported = true;
-      this.report(SDK_CODES.QUEUE_FULL, `queue full (${this.o.maxQueueEvents} events): dropping the oldest`, 1, false);
+      this.report(SDK_CODES.QUEUE_FULL, `queue full (${admission.full}): dropping the oldest`, admission.dropped, false);
     }
     if (this.hiding) {
       this.sendOnPageHide();
@@ -155,7 +146,7 @@ export class Client<E extends EventSchema<E> = AnyEvents> implements PanecastCli
   }
 
   stats(): ClientStats {
-    return { state: this.state, queued: this.queued(), ...this.counts };
+    return { state: this.state, queued: this.queued(), queuedBytes: this.waiting.bytes + this.batchBytes(), ...this.counts };
   }
 
   /** A method, not a field read: the compiler would keep `state` narrowed to 'sending' across the await. */
@@ -165,6 +156,11 @@ export class Client<E extends EventSchema<E> = AnyEvents> implements PanecastCli
 
   private queued(): number {
     return this.waiting.length + this.batches.reduce((sum, batch) => sum + batch.count, 0);
+  }
+
+  /** Bytes of the cut batches, held until settled; summed, not tracked: there are rarely more than two. */
+  private batchBytes(): number {
+    return this.batches.reduce((sum, batch) => sum + batch.bytes, 0);
   }
 
   /** A pending retry keeps Node alive exactly while a flush() or close() waits (hold-process.ts). */
@@ -187,7 +183,7 @@ export class Client<E extends EventSchema<E> = AnyEvents> implements PanecastCli
         return;
       }
       const draining = this.due || this.waiters.size > 0 || this.closing;
-      if (!draining && this.waiting.length < this.o.batchSize && !this.fullByBytes()) {
+      if (!draining && this.waiting.length < this.o.batchSize && !this.waiting.fills(this.o.maxBatchBytes)) {
         this.armFlushTimer();
         return;
       }
@@ -196,11 +192,6 @@ export class Client<E extends EventSchema<E> = AnyEvents> implements PanecastCli
       this.due = false;
     }
     void this.send(batch);
-  }
-
-  /** The waiting events as one body (brackets and commas included) reach maxBatchBytes. */
-  private fullByBytes(): boolean {
-    return this.waitingBytes + this.waiting.length + 1 >= this.o.maxBatchBytes;
   }
 
   private armFlushTimer(): void {
@@ -218,25 +209,13 @@ export class Client<E extends EventSchema<E> = AnyEvents> implements PanecastCli
 
   /** Takes the oldest waiting events that fit one request (and `budget` bytes) into a new batch. */
   private cut(budget: number): Batch {
-    const limit = Math.min(this.o.maxBatchBytes, budget);
-    let taken = 0;
-    // Event bytes, plus brackets and a comma between events.
-    let eventBytes = 0;
-    while (taken < this.waiting.length && taken < this.o.batchSize) {
-      const next = (this.waiting[taken] as Waiting).bytes;
-      if (taken > 0 && 2 + eventBytes + next + taken > limit) {
-        break;
-      }
-      eventBytes += next;
-      taken++;
-    }
-    // One splice, not a shift per event: the queue may hold many thousands.
-    this.waitingBytes -= eventBytes;
-    return this.batchOf(this.waiting.splice(0, taken).map((event) => event.json));
+    return this.batchOf(this.waiting.take(Math.min(this.o.maxBatchBytes, budget), this.o.batchSize));
   }
 
-  private batchOf(events: readonly string[]): Batch {
-    return { key: newKey(), body: `[${events.join(',')}]`, count: events.length, events, attempts: 0, requests: 0, beaconOut: false };
+  private batchOf(events: readonly QueuedEvent[]): Batch {
+    const body = `[${events.map((event) => event.json).join(',')}]`;
+    const bytes = events.reduce((sum, event) => sum + event.bytes, 0);
+    return { key: newKey(), body, count: events.length, bytes, events, attempts: 0, requests: 0, beaconOut: false };
   }
 
   private async send(batch: Batch): Promise<void> {
@@ -336,7 +315,7 @@ export class Client<E extends EventSchema<E> = AnyEvents> implements PanecastCli
     for (const batch of pending) {
       budget -= utf8Length(batch.body);
     }
-    while (this.waiting.length > 0 && budget > (this.waiting[0] as Waiting).bytes + 2) {
+    while (this.waiting.length > 0 && budget > (this.waiting.first() as QueuedEvent).bytes + 2) {
       const batch = this.cut(budget);
       budget -= utf8Length(batch.body);
       this.batches.push(batch);

@@ -12,7 +12,10 @@ export const SDK_CODES = {
   EVENT_TOO_MANY_FIELDS: 'PANECAST_ERR_EVENT_TOO_MANY_FIELDS',
   /** One event is larger than maxBatchBytes. */
   EVENT_TOO_LARGE: 'PANECAST_ERR_SDK_EVENT_TOO_LARGE',
-  /** The queue is full (policy reject) or the oldest event was dropped (drop-oldest). */
+  /**
+   * A queue bound was hit (the message names it: events, bytes): the new event was refused, or the
+   * oldest waiting ones were dropped (drop-oldest; reported once until a batch gets through).
+   */
   QUEUE_FULL: 'PANECAST_ERR_SDK_QUEUE_FULL',
   /** track after close. */
   CLOSED: 'PANECAST_ERR_SDK_CLOSED',

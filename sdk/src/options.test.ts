@@ -33,8 +33,23 @@ describe('createClient refuses settings no request could carry', () => {
     expect(make({ overflow: 'drop-newest' as OverflowPolicy })).toThrow(/overflow must be 'drop-oldest' or 'reject'/);
   });
 
+  it.each([0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 53, '5000000', null])('a maxQueueBytes of %p', (maxQueueBytes) => {
+    // Not a bound anybody meant: a fraction, a string from a config file, a number past exact integers.
+    const attempt = make({ maxQueueBytes: maxQueueBytes as number });
+    expect(attempt).toThrow(TypeError);
+    expect(attempt).toThrow(`createClient: maxQueueBytes must be a positive safe integer, got ${String(maxQueueBytes)}`);
+  });
+
+  it('a maxQueueBytes below maxBatchBytes, which could refuse an event alone in the queue', () => {
+    expect(make({ maxBatchBytes: 100_000, maxQueueBytes: 60_000 })).toThrow(/maxQueueBytes \(60000\) must be at least maxBatchBytes \(100000\)/);
+    // Raising maxBatchBytes past the default 5 MiB asks for maxQueueBytes too.
+    expect(make({ maxBatchBytes: 8 * 1024 * 1024 })).toThrow(/maxQueueBytes \(5242880, the default\) must be at least maxBatchBytes/);
+  });
+
   it('and takes what a collector accepts', () => {
     expect(make({ url: 'https://collect.example.com/panecast/', apiKey: 'pk_live_0123456789abcdef-_.~!' })).not.toThrow();
+    expect(make({ maxBatchBytes: 8 * 1024 * 1024, maxQueueBytes: 8 * 1024 * 1024 })).not.toThrow();
+    expect(make({ maxQueueBytes: 60_000 })).not.toThrow();
   });
 });
 

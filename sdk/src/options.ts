@@ -8,6 +8,7 @@ export interface Resolved {
   flushIntervalMs: number;
   maxBatchBytes: number;
   maxQueueEvents: number;
+  maxQueueBytes: number;
   overflow: 'drop-oldest' | 'reject';
   baseMs: number;
   maxMs: number;
@@ -25,6 +26,28 @@ function positive(name: string, value: number | undefined, fallback: number): nu
   const resolved = value ?? fallback;
   if (!(resolved > 0)) {
     throw new RangeError(`createClient: ${name} must be a positive number, got ${String(value)}`);
+  }
+  return resolved;
+}
+
+/**
+ * Default maxQueueBytes, 5 MiB: what a browser tab can spare for events the collector has not
+ * taken yet. Typical events (a few hundred bytes) reach the 10 000-event bound first, so this
+ * only binds for large ones: 50 KB events would otherwise hold 500 MB. It is also far above
+ * the default maxBatchBytes, so a batch in flight leaves nearly all of it to waiting events.
+ */
+const DEFAULT_MAX_QUEUE_BYTES = 5 * 1024 * 1024;
+
+/** A byte bound: a fraction or a non-number would be a bound nobody meant. */
+function maxQueueBytes(value: unknown, maxBatchBytes: number): number {
+  // Only a missing value means the default: a null from a config file is an error, not 5 MiB.
+  const resolved = value === undefined ? DEFAULT_MAX_QUEUE_BYTES : value;
+  if (typeof resolved !== 'number' || !Number.isSafeInteger(resolved) || resolved <= 0) {
+    throw new TypeError(`createClient: maxQueueBytes must be a positive safe integer, got ${String(value)}`);
+  }
+  if (resolved < maxBatchBytes) {
+    // The batches being sent count toward it: a smaller bound could refuse an event alone in the queue.
+    throw new TypeError(`createClient: maxQueueBytes (${resolved}${value === undefined ? ', the default' : ''}) must be at least maxBatchBytes (${maxBatchBytes})`);
   }
   return resolved;
 }
@@ -64,6 +87,7 @@ export function resolveOptions(options: ClientOptions): Resolved {
     throw new TypeError('createClient: no fetch in this runtime; pass options.fetch');
   }
   const onError = options.onError;
+  const maxBatchBytes = positive('maxBatchBytes', options.maxBatchBytes, 60_000);
   if (options.sendSentAt !== undefined && typeof options.sendSentAt !== 'boolean') {
     // A string 'false' from a config file would otherwise turn the header on.
     throw new TypeError(`createClient: sendSentAt must be a boolean, got ${String(options.sendSentAt)}`);
@@ -73,8 +97,9 @@ export function resolveOptions(options: ClientOptions): Resolved {
     apiKey: options.apiKey,
     batchSize: Math.floor(positive('batchSize', options.batchSize, 100)),
     flushIntervalMs: positive('flushIntervalMs', options.flushIntervalMs, 1000),
-    maxBatchBytes: positive('maxBatchBytes', options.maxBatchBytes, 60_000),
+    maxBatchBytes,
     maxQueueEvents: Math.floor(positive('maxQueueEvents', options.maxQueueEvents, 10_000)),
+    maxQueueBytes: maxQueueBytes(options.maxQueueBytes, maxBatchBytes),
     overflow: options.overflow ?? 'drop-oldest',
     baseMs: positive('retry.baseMs', options.retry?.baseMs, 500),
     maxMs: positive('retry.maxMs', options.retry?.maxMs, 30_000),

@@ -15,14 +15,17 @@
  */
 import { retryAfterMs } from './backoff';
 import { SDK_CODES } from './codes';
+import type { QueuedEvent } from './queue';
 
 export interface Batch {
   /** The idempotency key: fixed at the first attempt. */
   readonly key: string;
   readonly body: string;
   readonly count: number;
+  /** Its events' bytes (the body less brackets and commas): they count toward maxQueueBytes until it is settled. */
+  readonly bytes: number;
   /** Serialized events, to rebuild a smaller batch when the collector refuses some. */
-  readonly events: readonly string[];
+  readonly events: readonly QueuedEvent[];
   attempts: number;
   /** Requests for it still out (the normal one and a page-hide one may overlap). */
   requests: number;
@@ -71,7 +74,7 @@ async function readError(response: Response): Promise<ErrorBody> {
 }
 
 /** What a refusal leaves to resend (each list a new batch, under a new key) and how many events it lost. */
-export function afterRefusal(events: readonly string[], indexes: readonly number[] | 'all' | 'split'): { resend: Array<readonly string[]>; lost: number } {
+export function afterRefusal<T>(events: readonly T[], indexes: readonly number[] | 'all' | 'split'): { resend: Array<readonly T[]>; lost: number } {
   if (indexes === 'split') {
     const half = Math.ceil(events.length / 2);
     return { resend: [events.slice(0, half), events.slice(half)], lost: 0 };

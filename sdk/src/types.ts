@@ -81,7 +81,17 @@ export interface ClientOptions {
   maxBatchBytes?: number;
   /** Most events waiting to be sent (default 10 000), not counting the batch in flight. */
   maxQueueEvents?: number;
-  /** When the queue is full: drop the oldest waiting event (default) or refuse the new one. */
+  /**
+   * Most bytes of events held unsent (default 5 MiB; at least maxBatchBytes): the UTF-8 length
+   * of each event's JSON, over the waiting events and the batches being sent or retried, which
+   * stay in memory until the collector answers. A bound on memory for large events.
+   */
+  maxQueueBytes?: number;
+  /**
+   * When either bound is hit: drop the oldest waiting events, as many as needed (default), or
+   * refuse the new one. Batches being sent are never dropped: an event they alone leave no
+   * room for is refused under either policy.
+   */
   overflow?: OverflowPolicy;
   retry?: RetryOptions;
   /** A request taking longer is abandoned and retried, ms (default 10 000). */
@@ -115,6 +125,8 @@ export interface ClientStats {
   state: ClientState;
   /** Events waiting or in flight. */
   queued: number;
+  /** Their bytes (UTF-8 JSON of each event), as bounded by maxQueueBytes. */
+  queuedBytes: number;
   /** Events the collector accepted (202). */
   sent: number;
   /** Requests the collector accepted. */
@@ -123,7 +135,7 @@ export interface ClientStats {
   retries: number;
   /** Events dropped to keep the queue bound (policy drop-oldest). */
   dropped: number;
-  /** Events refused by `track` because the queue was full (policy reject). */
+  /** Events refused by `track` because the queue was full (policy reject, or batches being sent fill maxQueueBytes). */
   rejected: number;
   /** Events given up: refused by the collector (4xx) or out of attempts. */
   failed: number;
@@ -134,7 +146,8 @@ export interface ClientStats {
 export interface PanecastClient<E extends EventSchema<E> = AnyEvents> {
   /**
    * Queues one event; returns false (and reports through onError) when it is
-   * invalid, the queue is full with policy `reject`, or the client is closed.
+   * invalid, the queue is full with policy `reject` (or, with either policy, the batches being
+   * sent leave no room in maxQueueBytes), or the client is closed.
    * Never throws.
    */
   track<T extends keyof E & string>(type: T, ...fields: TrackArgs<E, T>): boolean;

@@ -8,6 +8,7 @@ import { checkPartitionBytes, chunksUnderLimit } from './append-limits';
 import type { ConsumerHandlers, EventLog, LogConsumer, LogRecord, OutgoingRecord } from './event-log';
 import { FETCH_MAX_BYTES, FETCH_MAX_BYTES_PER_PARTITION } from './fetch-sizes';
 import { kafkaPartitionOf } from './platformatic-log';
+import { askAgainIfRetriable } from './retriable';
 
 export interface KafkaLogOptions {
   brokers: readonly string[];
@@ -230,7 +231,8 @@ export class KafkaLog implements EventLog {
 
   async endOffsets(): Promise<Map<number, number>> {
     await this.connectAdmin();
-    const offsets = await withTimeout(this.admin.fetchTopicOffsets(this.options.topic), PING_TIMEOUT_MS, 'Kafka offsets request');
+    const budget = { attempts: 5, firstWaitMs: 100, deadline: Date.now() + PING_TIMEOUT_MS };
+    const offsets = await askAgainIfRetriable((remainingMs) => withTimeout(this.admin.fetchTopicOffsets(this.options.topic), remainingMs, 'Kafka offsets request'), budget);
     return new Map(offsets.map(({ partition, high }) => [partition, Number(high)]));
   }
 

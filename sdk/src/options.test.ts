@@ -4,6 +4,7 @@
  * PANECAST_ERR_SDK_NETWORK while the queue fills.
  */
 import { createClient } from './client';
+import { resolveOptions } from './options';
 import type { ClientOptions, OverflowPolicy } from './types';
 
 const fetchStub: typeof fetch = () => Promise.resolve(new Response('{}', { status: 202 }));
@@ -36,14 +37,18 @@ describe('createClient refuses settings no request could carry', () => {
   it.each([0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 53, '5000000', null])('a maxQueueBytes of %p', (maxQueueBytes) => {
     // Not a bound anybody meant: a fraction, a string from a config file, a number past exact integers.
     const attempt = make({ maxQueueBytes: maxQueueBytes as number });
-    expect(attempt).toThrow(TypeError);
+    expect(attempt).toThrow(typeof maxQueueBytes === 'number' ? RangeError : TypeError);
     expect(attempt).toThrow(`createClient: maxQueueBytes must be a positive safe integer, got ${String(maxQueueBytes)}`);
   });
 
   it('a maxQueueBytes below maxBatchBytes, which could refuse an event alone in the queue', () => {
     expect(make({ maxBatchBytes: 100_000, maxQueueBytes: 60_000 })).toThrow(/maxQueueBytes \(60000\) must be at least maxBatchBytes \(100000\)/);
-    // Raising maxBatchBytes past the default 5 MiB asks for maxQueueBytes too.
-    expect(make({ maxBatchBytes: 8 * 1024 * 1024 })).toThrow(/maxQueueBytes \(5242880, the default\) must be at least maxBatchBytes/);
+  });
+
+  it('a default maxQueueBytes that grows to one batch when maxBatchBytes is raised past 5 MiB', () => {
+    const resolved = (options: Partial<ClientOptions>) => resolveOptions({ url: 'https://collect.example.com', fetch: fetchStub, ...options });
+    expect(resolved({ maxBatchBytes: 8 * 1024 * 1024 }).maxQueueBytes).toBe(8 * 1024 * 1024);
+    expect(resolved({}).maxQueueBytes).toBe(5 * 1024 * 1024);
   });
 
   it('and takes what a collector accepts', () => {

@@ -40,16 +40,21 @@ const DEFAULT_MAX_QUEUE_BYTES = 5 * 1024 * 1024;
 
 /** A byte bound: a fraction or a non-number would be a bound nobody meant. */
 function maxQueueBytes(value: unknown, maxBatchBytes: number): number {
-  // Only a missing value means the default: a null from a config file is an error, not 5 MiB.
-  const resolved = value === undefined ? DEFAULT_MAX_QUEUE_BYTES : value;
-  if (typeof resolved !== 'number' || !Number.isSafeInteger(resolved) || resolved <= 0) {
+  // Only a missing value means the default (never below one batch): a null from a config file is an error.
+  if (value === undefined) {
+    return Math.max(DEFAULT_MAX_QUEUE_BYTES, maxBatchBytes);
+  }
+  if (typeof value !== 'number') {
     throw new TypeError(`createClient: maxQueueBytes must be a positive safe integer, got ${String(value)}`);
   }
-  if (resolved < maxBatchBytes) {
-    // The batches being sent count toward it: a smaller bound could refuse an event alone in the queue.
-    throw new TypeError(`createClient: maxQueueBytes (${resolved}${value === undefined ? ', the default' : ''}) must be at least maxBatchBytes (${maxBatchBytes})`);
+  if (!Number.isSafeInteger(value) || value <= 0) {
+    throw new RangeError(`createClient: maxQueueBytes must be a positive safe integer, got ${String(value)}`);
   }
-  return resolved;
+  if (value < maxBatchBytes) {
+    // The batches being sent count toward it: a smaller bound could refuse an event alone in the queue.
+    throw new RangeError(`createClient: maxQueueBytes (${value}) must be at least maxBatchBytes (${maxBatchBytes})`);
+  }
+  return value;
 }
 
 /**

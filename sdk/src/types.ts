@@ -82,7 +82,7 @@ export interface ClientOptions {
   /** Most events waiting to be sent (default 10 000), not counting the batch in flight. */
   maxQueueEvents?: number;
   /**
-   * Most bytes of events held unsent (default 5 MiB; at least maxBatchBytes): the UTF-8 length
+   * Most bytes of events held unsent (default 5 MiB, or maxBatchBytes when that is larger; never below maxBatchBytes): the UTF-8 length
    * of each event's JSON, over the waiting events and the batches being sent or retried, which
    * stay in memory until the collector answers. A bound on memory for large events.
    */

@@ -261,6 +261,22 @@ function liveConfig(env: Env, mode: Mode): Config['live'] {
   };
 }
 
+/**
+ * The PANECAST_KAFKA_* settings alone: part of loadConfig, and all that the late-events tool
+ * (late/main.ts) needs, so it does not ask for the auth secrets and keys of a services process.
+ */
+export function kafkaConfig(env: Env = process.env): Config['kafka'] {
+  return deepFreeze({
+    brokers: brokers(env, 'PANECAST_KAFKA_BROKERS', '127.0.0.1:19092'),
+    topic: text(env, 'PANECAST_KAFKA_TOPIC', 'panecast.events', NAME, 'letters, digits, . _ -'),
+    partitions: integer(env, 'PANECAST_KAFKA_PARTITIONS', 6, 1, 1000),
+    groupId: text(env, 'PANECAST_KAFKA_GROUP', 'panecast-processor', NAME, 'letters, digits, . _ -'),
+    clientId: text(env, 'PANECAST_KAFKA_CLIENT_ID', 'panecast', NAME, 'letters, digits, . _ -'),
+    producer: text(env, 'PANECAST_KAFKA_PRODUCER', 'platformatic', KAFKA_CLIENT, 'use "platformatic" or "kafkajs"') as KafkaClient,
+    consumer: text(env, 'PANECAST_KAFKA_CONSUMER', 'kafkajs', KAFKA_CLIENT, 'use "kafkajs" or "platformatic"') as KafkaClient,
+  });
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const paneMs = integer(env, 'PANECAST_PANE_MS', 1000, 100, 60_000);
   if (60_000 % paneMs !== 0) {
@@ -273,15 +289,7 @@ export function loadConfig(env: Env = process.env): Config {
     host: text(env, 'PANECAST_HOST', '127.0.0.1'),
     port: integer(env, 'PANECAST_PORT', 8080, 0, 65535),
     instanceId: text(env, 'PANECAST_INSTANCE_ID', `${hostname()}-${process.pid}`, NAME, 'letters, digits, . _ -'),
-    kafka: {
-      brokers: brokers(env, 'PANECAST_KAFKA_BROKERS', '127.0.0.1:19092'),
-      topic: text(env, 'PANECAST_KAFKA_TOPIC', 'panecast.events', NAME, 'letters, digits, . _ -'),
-      partitions: integer(env, 'PANECAST_KAFKA_PARTITIONS', 6, 1, 1000),
-      groupId: text(env, 'PANECAST_KAFKA_GROUP', 'panecast-processor', NAME, 'letters, digits, . _ -'),
-      clientId: text(env, 'PANECAST_KAFKA_CLIENT_ID', 'panecast', NAME, 'letters, digits, . _ -'),
-      producer: text(env, 'PANECAST_KAFKA_PRODUCER', 'platformatic', KAFKA_CLIENT, 'use "platformatic" or "kafkajs"') as KafkaClient,
-      consumer: text(env, 'PANECAST_KAFKA_CONSUMER', 'kafkajs', KAFKA_CLIENT, 'use "kafkajs" or "platformatic"') as KafkaClient,
-    },
+    kafka: kafkaConfig(env),
     redisUrl: url(env, 'PANECAST_REDIS_URL', 'redis://127.0.0.1:16379', ['redis:', 'rediss:'], true),
     vmUrl: url(env, 'PANECAST_VM_URL', 'http://127.0.0.1:18428', ['http:', 'https:'], false),
     vmMaxAnswerBytes: integer(env, 'PANECAST_VM_MAX_ANSWER_BYTES', 256 * 1024 * 1024, 1024, 512 * 1024 * 1024),

@@ -167,6 +167,13 @@ export const ERRORS = {
     status: 400,
     message: 'The sent-at header must be the send time in epoch milliseconds, an integer from 0 to {limit}',
   },
+  // Command-line tools (`npm run late`, late/args.ts): printed with the code, exit 2; the status only classes them.
+  PANECAST_ERR_CLI_UNKNOWN_FLAG: { status: 400, message: 'Unknown flag {flag}; usage: {usage}' },
+  PANECAST_ERR_CLI_DURATION: {
+    status: 400,
+    message: '{flag} "{value}" is not a duration: use a positive whole number with ms, s, m, h or d, e.g. 15m, 2h, 1d, 1h30m',
+  },
+  PANECAST_ERR_CLI_ARGUMENT: { status: 400, message: '{argument}: {rule}; usage: {usage}' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -26,6 +26,15 @@ export interface OutgoingRecord {
  */
 export const LATE_SOURCE_HEADER = 'panecast-source';
 
+/**
+ * Settings the late-events topic is created with: the broker stamps each record with its write
+ * time (LogAppendTime); the event time stays in the value. `npm run late` (late/) measures
+ * lateness against the write time and selects `--since` by it, and retention counts from it: with
+ * the producer's stamp, the event time, a segment of events from days ago could expire as soon as
+ * it rolls.
+ */
+export const LATE_TOPIC_CONFIG: ReadonlyArray<{ name: string; value: string }> = [{ name: 'message.timestamp.type', value: 'LogAppendTime' }];
+
 /** A record as the processor receives it. */
 export interface LogRecord {
   partition: number;

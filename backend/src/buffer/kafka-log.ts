@@ -5,7 +5,7 @@
  */
 import { Kafka, logLevel, Partitioners, type Admin, type Consumer, type Producer, type LogEntry } from 'kafkajs';
 import { checkPartitionBytes, chunksUnderLimit } from './append-limits';
-import type { ConsumerHandlers, EventLog, LogConsumer, LogRecord, OutgoingRecord } from './event-log';
+import { LATE_TOPIC_CONFIG, type ConsumerHandlers, type EventLog, type LogConsumer, type LogRecord, type OutgoingRecord } from './event-log';
 import { FETCH_MAX_BYTES, FETCH_MAX_BYTES_PER_PARTITION } from './fetch-sizes';
 import { kafkaPartitionOf } from './platformatic-log';
 import { askAgainIfRetriable } from './retriable';
@@ -122,7 +122,12 @@ export class KafkaLog implements EventLog {
     }
     await this.admin.createTopics({
       waitForLeaders: true,
-      topics: missing.map((topic) => ({ topic, numPartitions: this.options.partitions, replicationFactor: -1 })),
+      topics: missing.map((topic) => ({
+        topic,
+        numPartitions: this.options.partitions,
+        replicationFactor: -1,
+        configEntries: topic === this.lateTopic ? [...LATE_TOPIC_CONFIG] : [],
+      })),
     });
   }
 

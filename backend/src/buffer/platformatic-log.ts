@@ -1,8 +1,9 @@
 /**
  * Kafka adapter of the event log port on @platformatic/kafka (1.x, the line
- * that runs on Node 20). With platformatic-consumer.ts, the only files that
- * import it. It keeps every promise of the kafkajs adapter (kafka-log.ts):
- * idempotent producer with acks from all in-sync replicas, bounded retries, a
+ * that runs on Node 20). With platformatic-consumer.ts (and the late-events
+ * tool's reader, late/late-topic-reader.ts), the only files that import it.
+ * It keeps every promise of the kafkajs adapter (kafka-log.ts): idempotent
+ * producer with acks from all in-sync replicas, bounded retries, a
  * new producer session after a failed send, consumer groups with assignment
  * callbacks, redelivery after a handler throw, restart after a failure until
  * stopped, late events to `<topic>.late`.
@@ -18,7 +19,7 @@
  */
 import { Admin, murmur2, Producer, stringSerializers, type MessageToProduce } from '@platformatic/kafka';
 import { checkPartitionBytes, chunksUnderLimit } from './append-limits';
-import type { ConsumerHandlers, EventLog, LogConsumer, OutgoingRecord } from './event-log';
+import { LATE_TOPIC_CONFIG, type ConsumerHandlers, type EventLog, type LogConsumer, type OutgoingRecord } from './event-log';
 import type { KafkaLogOptions } from './kafka-log';
 import { backoff, GroupConsumer, withTimeout } from './platformatic-consumer';
 
@@ -112,8 +113,10 @@ export class PlatformaticLog implements EventLog {
   async ensureTopic(): Promise<void> {
     const existing = new Set(await this.admin.listTopics());
     const missing = [this.options.topic, this.lateTopic].filter((topic) => !existing.has(topic));
-    if (missing.length > 0) {
-      await this.admin.createTopics({ topics: missing, partitions: this.options.partitions, replicas: -1 }).catch((error: Error) => {
+    // One request per topic: the settings of a request apply to all its topics, and only the late one has some.
+    for (const topic of missing) {
+      const configs = topic === this.lateTopic ? [...LATE_TOPIC_CONFIG] : [];
+      await this.admin.createTopics({ topics: [topic], partitions: this.options.partitions, replicas: -1, configs }).catch((error: Error) => {
         // Another process may have created it since the listing.
         const found = (error as { findBy?: (property: string, value: unknown) => unknown }).findBy?.('apiId', 'TOPIC_ALREADY_EXISTS');
         if (found === undefined || found === null) {

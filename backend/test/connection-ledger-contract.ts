@@ -5,8 +5,11 @@
  */
 import type { ConnectionLedger } from '../src/live/connection-ledger';
 
-/** The lease every contract ledger is made with: short, so the Redis run waits for it in real time. */
-export const CONTRACT_LEASE_MS = 600;
+/**
+ * The lease every contract ledger is made with: short, as the Redis run waits for it in real time, yet
+ * long enough that a stalled test process does not see a lease lapse between calls meant to fall inside it.
+ */
+export const CONTRACT_LEASE_MS = 1500;
 
 export interface LedgerUnderTest {
   ledger: ConnectionLedger;

@@ -116,19 +116,22 @@ export function paneStateContract(name: string, make: () => Promise<PaneStateSto
     });
 
     it('holds panes past their retention, never shortening one', async () => {
+      // Long enough that the checks meant to fall inside it still hold when the test process stalls;
+      // the Redis run waits it out in real time (Redis expires the keys).
+      const RETENTION_MS = 1500;
       const store = await make();
       const { epoch } = await store.loadPartition(5, () => Number.NEGATIVE_INFINITY);
       const progress = { maxEventTime: 3000, committedAt: 1 };
       const partials = [partial('h', 1000, A, 1), partial('h', 2000, A, 2), partial('h', 3000, A, 3)];
-      await store.commit({ epoch, partition: 5, offset: 1, progress, partials, retentionMs: (resolution) => (resolution === 1000 ? 400 : 0) });
+      await store.commit({ epoch, partition: 5, offset: 1, progress, partials, retentionMs: (resolution) => (resolution === 1000 ? RETENTION_MS : 0) });
       await store.holdPanes('h', 1000, [1000], Date.now() + 10_000);
       // A later commit to the held pane (a late correction) keeps the hold.
-      await store.commit({ epoch, partition: 5, offset: 2, progress, partials: [partial('h', 1000, A, 9)], retentionMs: (resolution) => (resolution === 1000 ? 400 : 0) });
+      await store.commit({ epoch, partition: 5, offset: 2, progress, partials: [partial('h', 1000, A, 9)], retentionMs: (resolution) => (resolution === 1000 ? RETENTION_MS : 0) });
       // A hold shorter than what the pane has left does not cut it.
       await store.holdPanes('h', 1000, [2000], Date.now() + 1);
       await new Promise((resolve) => setTimeout(resolve, 100));
       expect((await store.readPanes('h', 1000, [2000])).size).toBe(1);
-      await new Promise((resolve) => setTimeout(resolve, 600));
+      await new Promise((resolve) => setTimeout(resolve, RETENTION_MS + 100));
       expect([...(await store.readPanes('h', 1000, [1000, 2000, 3000])).values()].flat().map((p) => p.paneStart)).toEqual([1000]);
       // An expired pane is not brought back.
       await store.holdPanes('h', 1000, [3000], Date.now() + 10_000);

@@ -116,7 +116,9 @@ export class LiveComposer {
         this.resyncNeeded = true;
       },
     });
-    this.bus.onRegistered((query) => {
+    // Subscribed before the first round reads the registry: a query registered in between is
+    // announced, not left to the next periodic refresh.
+    await this.bus.onRegistered((query) => {
       if (this.leading && !this.tails.has(query.key)) {
         this.refreshNeeded = true;
         void this.tick();

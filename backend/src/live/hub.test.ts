@@ -33,6 +33,20 @@ class RecordingWatcher implements Watcher {
 
 const settle = () => new Promise((resolve) => setImmediate(resolve));
 
+/**
+ * Waits until `done()` holds. For chains of short timers, not a fixed sleep: after a stall of the
+ * process their expiries coalesce (a chain of three 1 ms retries can outlast a 30 ms sleep begun with it).
+ */
+async function until(done: () => boolean, what: string, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!done()) {
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
 let bus: MemoryLiveBus;
 let hub: Hub;
 
@@ -248,7 +262,7 @@ describe('Hub', () => {
     await publishLost(listener, [frame(2)]);
     const replay = jest.spyOn(bus, 'replay').mockRejectedValueOnce(new Error('redis down'));
     await bus.publish(QUERY.key, [frame(3)], 0);
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await until(() => replay.mock.calls.length === 2 && a.seqs.length === 3, 'the retried repair');
     await settle();
     expect(replay).toHaveBeenCalledTimes(2);
     expect(a.seqs).toEqual([1, 2, 3]);
@@ -269,7 +283,7 @@ describe('Hub', () => {
     await settle();
     const replay = jest.spyOn(bus, 'replay').mockRejectedValue(new Error('redis down'));
     listener([{ ...frame(3), seq: BASE + 3 }]);
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    await until(() => replay.mock.calls.length === 3 && a.resyncs === 1, 'three failed repairs and a re-sync');
     await settle();
     expect(replay).toHaveBeenCalledTimes(3);
     expect([a.resyncs, b.resyncs]).toEqual([1, 1]);
@@ -350,8 +364,7 @@ describe('Hub', () => {
     await hub.attach(QUERY, new RecordingWatcher());
     await hub.attach(OTHER, new RecordingWatcher());
     register.mockClear();
-    await new Promise((resolve) => setTimeout(resolve, 70));
-    expect(register.mock.calls.length).toBeGreaterThanOrEqual(2);
+    await until(() => register.mock.calls.length >= 2, 'two renewals');
     expect(register).toHaveBeenLastCalledWith([QUERY, OTHER]);
   });
 });

@@ -83,8 +83,11 @@ export interface LiveBus {
   publish(key: string, frames: readonly NewFrame[], horizon: number): Promise<number>;
   /** Queries registered within their lease. */
   activeQueries(): Promise<RegisteredQuery[]>;
-  /** Called when a gateway registers a query (so composing starts at once). */
-  onRegistered(listener: (query: RegisteredQuery) => void): void;
+  /**
+   * Called when a gateway registers a query (so composing starts at once). Resolves once announcements
+   * are subscribed: a registration before that may go unannounced (activeQueries() read afterwards has it).
+   */
+  onRegistered(listener: (query: RegisteredQuery) => void): Promise<void>;
   /** Takes or renews the leadership lease; true while this instance leads (and may publish). */
   lead(instanceId: string, ttlMs: number): Promise<boolean>;
   /** Gives the lease up (clean shutdown), if held. */

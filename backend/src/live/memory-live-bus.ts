@@ -90,8 +90,10 @@ export class MemoryLiveBus implements LiveBus {
     return active;
   }
 
-  onRegistered(listener: (query: RegisteredQuery) => void): void {
+  onRegistered(listener: (query: RegisteredQuery) => void): Promise<void> {
+    // In one process every later registration reaches the listener: subscribed at once.
     this.registeredListeners.push(listener);
+    return Promise.resolve();
   }
 
   async lead(instanceId: string, ttlMs: number): Promise<boolean> {

@@ -44,7 +44,8 @@ export class RedisLiveBus implements LiveBus {
   private readonly channels = new Map<string, string>();
   private readonly watchers = new Map<string, Set<FrameListener>>();
   private readonly registeredListeners: Array<(query: RegisteredQuery) => void> = [];
-  private registeredSubscribed = false;
+  /** The one SUBSCRIBE to announcements, shared by every onRegistered() caller. */
+  private registeredSubscription: Promise<void> | undefined;
   private readonly resubscribedListeners: Array<() => void> = [];
   /** The subscriber was ready once: any later 'ready' follows a lost connection. */
   private subscriberReady = false;
@@ -148,12 +149,22 @@ export class RedisLiveBus implements LiveBus {
     return rows.filter((row): row is string => row !== null).map((row) => JSON.parse(row) as RegisteredQuery);
   }
 
-  onRegistered(listener: (query: RegisteredQuery) => void): void {
+  onRegistered(listener: (query: RegisteredQuery) => void): Promise<void> {
     this.registeredListeners.push(listener);
-    if (!this.registeredSubscribed) {
-      this.registeredSubscribed = true;
-      void this.subscriber.subscribe(`${this.prefix}:registered`).catch((error: Error) => console.warn(`redis live bus: ${error.message}`));
+    if (this.registeredSubscription === undefined) {
+      // Pub/sub keeps nothing: an announcement published before Redis confirms the SUBSCRIBE (which is
+      // when ioredis resolves it; the connection may still be opening) is lost, hence the promise.
+      const subscribed = this.subscriber.subscribe(`${this.prefix}:registered`).then(() => undefined);
+      subscribed.catch((error: Error) => {
+        console.warn(`redis live bus: ${error.message}`);
+        // The next caller tries again.
+        if (this.registeredSubscription === subscribed) {
+          this.registeredSubscription = undefined;
+        }
+      });
+      this.registeredSubscription = subscribed;
     }
+    return this.registeredSubscription;
   }
 
   async lead(instanceId: string, ttlMs: number): Promise<boolean> {

@@ -6,6 +6,20 @@ import { TokenConnections, type Admission } from './token-connections';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const opened: TokenConnections[] = [];
 
+/**
+ * Runs `test` on fake timers, so short leases and their renewals follow our clock and a stalled test
+ * process cannot let a slot lapse. Promises, setImmediate and nextTick stay real. Ledgers and gateways
+ * must be made inside `test` (their clocks and timers are taken when they are made).
+ */
+async function onFakeTime(test: () => Promise<void>): Promise<void> {
+  jest.useFakeTimers({ doNotFake: ['nextTick', 'queueMicrotask', 'setImmediate'] });
+  try {
+    await test();
+  } finally {
+    jest.useRealTimers();
+  }
+}
+
 function gateway(ledger: GatedLedger | MemoryConnectionLedger, limit = 2, instanceId = 'gw'): TokenConnections {
   const tokens = new TokenConnections(ledger, { instanceId, limit, answerTimeoutMs: 1000 });
   opened.push(tokens);
@@ -30,19 +44,20 @@ function admitted(admission: Admission): () => void {
   return admission.release;
 }
 
-it('renews the slots it holds past their lease, and frees them all on close', async () => {
-  const ledger = new MemoryConnectionLedger(150);
-  const tokens = gateway(ledger);
-  admitted(await tokens.acquire('k'));
-  admitted(await tokens.acquire('k'));
-  expect(await tokens.acquire('k')).toEqual({ admitted: false, reason: 'limit' });
-  await sleep(500);
-  expect(await ledger.count('k')).toBe(2);
-  expect(tokens.size).toBe(2);
-  await tokens.close();
-  expect(await ledger.count('k')).toBe(0);
-  expect(await tokens.acquire('k')).toEqual({ admitted: false, reason: 'unavailable' });
-});
+it('renews the slots it holds past their lease, and frees them all on close', () =>
+  onFakeTime(async () => {
+    const ledger = new MemoryConnectionLedger(150);
+    const tokens = gateway(ledger);
+    admitted(await tokens.acquire('k'));
+    admitted(await tokens.acquire('k'));
+    expect(await tokens.acquire('k')).toEqual({ admitted: false, reason: 'limit' });
+    await jest.advanceTimersByTimeAsync(500);
+    expect(await ledger.count('k')).toBe(2);
+    expect(tokens.size).toBe(2);
+    await tokens.close();
+    expect(await ledger.count('k')).toBe(0);
+    expect(await tokens.acquire('k')).toEqual({ admitted: false, reason: 'unavailable' });
+  }));
 
 it('frees a slot once on release, however often release is called', async () => {
   const ledger = new MemoryConnectionLedger(60_000);
@@ -85,32 +100,33 @@ it('frees a slot released during a renewal only after it, so the renewal cannot 
   expect(await ledger.count('k')).toBe(0);
 });
 
-it("frees a dead gateway's slots after the lease, for another gateway to take", async () => {
-  const slots = new MemoryConnectionLedger(200);
-  const deadLedger = new GatedLedger(slots);
-  const dead = gateway(deadLedger, 2, 'dead');
-  const alive = gateway(new GatedLedger(slots), 2, 'alive');
-  admitted(await dead.acquire('k'));
-  admitted(await dead.acquire('k'));
-  // The dead gateway's renewals never reach the ledger (a process killed, a host cut off).
-  deadLedger.close('renew');
-  expect(await alive.acquire('k')).toEqual({ admitted: false, reason: 'limit' });
-  await sleep(300);
-  admitted(await alive.acquire('k'));
-  admitted(await alive.acquire('k'));
-  // The live gateway's slots stay counted past the lease.
-  await sleep(300);
-  expect(await alive.acquire('k')).toEqual({ admitted: false, reason: 'limit' });
-  // Not dead after all, only cut off: its connections are open, so its renewal counts them again,
-  // over the limit, and the token gets no new connection until it is back under.
-  const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
-  deadLedger.open('renew');
-  await dead.renew();
-  expect(warn).toHaveBeenCalledWith('token connections: 2 connection slot(s) had outlived their lease and were counted again');
-  expect(await slots.count('k')).toBe(4);
-  expect(await alive.acquire('k')).toEqual({ admitted: false, reason: 'limit' });
-  warn.mockRestore();
-});
+it("frees a dead gateway's slots after the lease, for another gateway to take", () =>
+  onFakeTime(async () => {
+    const slots = new MemoryConnectionLedger(200);
+    const deadLedger = new GatedLedger(slots);
+    const dead = gateway(deadLedger, 2, 'dead');
+    const alive = gateway(new GatedLedger(slots), 2, 'alive');
+    admitted(await dead.acquire('k'));
+    admitted(await dead.acquire('k'));
+    // The dead gateway's renewals never reach the ledger (a process killed, a host cut off).
+    deadLedger.close('renew');
+    expect(await alive.acquire('k')).toEqual({ admitted: false, reason: 'limit' });
+    await jest.advanceTimersByTimeAsync(300);
+    admitted(await alive.acquire('k'));
+    admitted(await alive.acquire('k'));
+    // The live gateway's slots stay counted past the lease.
+    await jest.advanceTimersByTimeAsync(300);
+    expect(await alive.acquire('k')).toEqual({ admitted: false, reason: 'limit' });
+    // Not dead after all, only cut off: its connections are open, so its renewal counts them again,
+    // over the limit, and the token gets no new connection until it is back under.
+    const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+    deadLedger.open('renew');
+    await dead.renew();
+    expect(warn).toHaveBeenCalledWith('token connections: 2 connection slot(s) had outlived their lease and were counted again');
+    expect(await slots.count('k')).toBe(4);
+    expect(await alive.acquire('k')).toEqual({ admitted: false, reason: 'limit' });
+    warn.mockRestore();
+  }));
 
 it('closes within answerTimeoutMs even when the ledger hangs', async () => {
   // Timers faked, not measured: close() must be done once its answerTimeoutMs has passed, whatever
@@ -162,7 +178,18 @@ it('reads an answer that arrived while its own loop was busy before deciding the
   // The ledger's answer travels over a real socket from another process, as Redis's does.
   const { spawn } = await import('node:child_process');
   const { connect } = await import('node:net');
-  const answerer = spawn(process.execPath, ['-e', "const s=require('net').createServer(c=>c.on('data',()=>c.write('1'))).listen(0,'127.0.0.1',()=>console.log(s.address().port))"]);
+  const { existsSync, mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  // The answerer marks, once its reply has left for the kernel, that it has answered (a file: this
+  // process's loop is blocked when it looks).
+  const dir = mkdtempSync(join(tmpdir(), 'panecast-answerer-'));
+  const answeredFlag = join(dir, 'answered');
+  const answerer = spawn(process.execPath, [
+    '-e',
+    "const s=require('net').createServer(c=>c.on('data',()=>c.write('1',()=>require('fs').writeFileSync(process.argv[1],'')))).listen(0,'127.0.0.1',()=>console.log(s.address().port))",
+    answeredFlag,
+  ]);
   const port = await new Promise<number>((resolve) => answerer.stdout.once('data', (data: Buffer) => resolve(Number(data.toString()))));
   const client = connect(port, '127.0.0.1');
   await new Promise((resolve) => client.once('connect', resolve));
@@ -176,14 +203,22 @@ it('reads an answer that arrived while its own loop was busy before deciding the
   const tokens = new TokenConnections(overSocket, { instanceId: 'gw', limit: 2, answerTimeoutMs: 50 });
   opened.push(tokens);
   const pending = tokens.acquire('k');
-  // A reconnect storm: the loop is busy past the timeout while the answer lands in the socket.
-  const until = Date.now() + 200;
-  while (Date.now() < until) {
-    // busy
+  // A reconnect storm: the loop is busy past the timeout while the answer lands in the socket. Busy
+  // until the answer was sent (however slow the answerer), and a little after (loopback delivery).
+  const started = Date.now();
+  let sentAt: number | undefined;
+  while (Date.now() < started + 200 || sentAt === undefined || Date.now() < sentAt + 20) {
+    if (sentAt === undefined && existsSync(answeredFlag)) {
+      sentAt = Date.now();
+    }
+    if (Date.now() > started + 10_000) {
+      throw new Error('the answerer did not reply within 10 s');
+    }
   }
   const admission = await pending;
   client.destroy();
   answerer.kill();
+  rmSync(dir, { recursive: true, force: true });
   expect(admission.admitted).toBe(true);
   expect(await memory.count('k')).toBe(1);
 });
@@ -264,17 +299,18 @@ describe('per subject', () => {
     expect(tokens.size).toBe(2);
   });
 
-  it('renews the subject slot with the token slot, past the lease', async () => {
-    const ledger = new MemoryConnectionLedger(150);
-    const tokens = subjectGateway(ledger, { subjectLimit: 1 });
-    admitted(await tokens.acquire('jti-1', 'key-A'));
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    expect(await ledger.count('key-A')).toBe(1);
-    expect(await subjectGateway(ledger, { subjectLimit: 1 }).acquire('jti-2', 'key-A')).toEqual({ admitted: false, reason: 'subject-limit' });
-    await tokens.close();
-    expect(await ledger.count('key-A')).toBe(0);
-    expect(await ledger.count('jti-1')).toBe(0);
-  });
+  it('renews the subject slot with the token slot, past the lease', () =>
+    onFakeTime(async () => {
+      const ledger = new MemoryConnectionLedger(150);
+      const tokens = subjectGateway(ledger, { subjectLimit: 1 });
+      admitted(await tokens.acquire('jti-1', 'key-A'));
+      await jest.advanceTimersByTimeAsync(500);
+      expect(await ledger.count('key-A')).toBe(1);
+      expect(await subjectGateway(ledger, { subjectLimit: 1 }).acquire('jti-2', 'key-A')).toEqual({ admitted: false, reason: 'subject-limit' });
+      await tokens.close();
+      expect(await ledger.count('key-A')).toBe(0);
+      expect(await ledger.count('jti-1')).toBe(0);
+    }));
 
   it('refuses as unavailable and frees the token slot when the subject slot cannot be counted', async () => {
     const inner = new MemoryConnectionLedger(60_000);

@@ -10,9 +10,11 @@ import { loggedEvents, openRequest, startQuietApp } from '../support';
 it('answers a batch in flight when the stop begins, then stops', async () => {
   const app = await startQuietApp({ PANECAST_WORKERS: 'none' });
   const { req, answer } = openRequest(`${app.url}/v1/events`, { 'content-type': 'application/x-ndjson' });
-  req.write('{"type":"shutdown_check"}\n');
-  // The headers and the first line reach the server before the stop begins.
-  await new Promise((resolve) => setTimeout(resolve, 200));
+  // The headers and the first line reach the server before the stop begins: written to the kernel
+  // (the callback), then read by the server, which on one event loop happens before it answers a
+  // request sent after them (the app runs in this process; their bytes were waiting first).
+  await new Promise<void>((resolve, reject) => req.write('{"type":"shutdown_check"}\n', (error) => (error ? reject(error) : resolve())));
+  expect((await fetch(`${app.url}/healthz`)).status).toBe(200);
   const stopping = app.stop();
   req.end('{"type":"shutdown_check"}\n');
   expect(await answer).toEqual({ status: 202, body: '{"accepted":2}' });

@@ -5,14 +5,54 @@
  */
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
 import { startApp, type App } from '../../src/app';
 import { openLiveClient, post, uniqueType, waitFor } from '../support';
-import { servicesConfig } from './services-env';
+import { KAFKA_BROKERS, servicesConfig } from './services-env';
 
 const SERVICES = join(__dirname, '..', '..', '..', 'scripts', 'services', 'services.sh');
 
 function services(...args: string[]): void {
   execFileSync('bash', [SERVICES, ...args], { stdio: 'inherit', timeout: 180_000 });
+}
+
+/** Java's String.hashCode, by which Kafka places a group on a partition of __consumer_offsets. */
+function javaHash(text: string): number {
+  let hash = 0;
+  for (let i = 0; i < text.length; i++) {
+    hash = (Math.imul(31, hash) + text.charCodeAt(i)) | 0;
+  }
+  return hash;
+}
+
+/**
+ * Waits until every group coordinator answers: a restarted broker is up before it has loaded the
+ * partitions of __consumer_offsets, and a group on one still loading gets COORDINATOR_LOAD_IN_PROGRESS
+ * (the next test file's consumer group, if left to it). One probe group per partition.
+ */
+async function coordinatorsLoaded(ms = 60_000): Promise<void> {
+  const kafka = new Kafka({ clientId: 'restart-probe', brokers: [KAFKA_BROKERS], logLevel: logLevel.NOTHING, retry: { retries: 0 } });
+  const admin = kafka.admin();
+  try {
+    await waitFor(
+      async () => {
+        await admin.connect();
+        const [offsets] = (await admin.fetchTopicMetadata({ topics: ['__consumer_offsets'] })).topics;
+        const partitions = offsets?.partitions.length ?? 0;
+        const probes = new Map<number, string>();
+        for (let i = 0; probes.size < partitions; i++) {
+          const hash = javaHash(`probe-${i}`);
+          probes.set((hash === -2147483648 ? 0 : Math.abs(hash)) % partitions, `probe-${i}`);
+        }
+        await Promise.all([...probes.values()].map((groupId) => admin.fetchOffsets({ groupId })));
+        return partitions > 0 ? true : undefined;
+      },
+      'the group coordinators to load after the restart',
+      ms,
+    );
+  } finally {
+    await admin.disconnect();
+  }
 }
 
 let app: App;
@@ -23,9 +63,10 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await app.stop();
-  // Leave the broker up for the next test file whatever happened here.
+  // Leave the broker up, and serving consumer groups, for the next test file whatever happened here.
   services('up', 'kafka');
-});
+  await coordinatorsLoaded();
+}, 300_000);
 
 it('counts events acknowledged before a broker restart exactly once', async () => {
   const live = await openLiveClient(app.url);

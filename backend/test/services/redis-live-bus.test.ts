@@ -12,7 +12,12 @@ import { RedisLiveBus } from '../../src/live/redis-live-bus';
 import { waitFor } from '../support';
 import { REDIS_URL } from './services-env';
 
-const OPTIONS = { replayFrames: 5, queryLeaseMs: 300 };
+/**
+ * Leases are long enough that a stalled test process (a loaded CI machine) does not see one lapse
+ * between two calls meant to fall inside it; waiting one out costs real time only on Redis.
+ */
+const LEASE_MS = 1000;
+const OPTIONS = { replayFrames: 5, queryLeaseMs: LEASE_MS };
 
 function frame(start: number, value: number, final = false, series: Record<string, string> = { type: 'a' }): NewFrame {
   return { kind: 'update', series, window: { start, end: start + 1000 }, value, final };
@@ -25,10 +30,18 @@ afterAll(async () => {
   redis.disconnect();
 });
 
-function makers(): Array<[string, () => LiveBus]> {
+/** A bus maker, and how `ms` pass for its leases (the memory twin's clock runs ahead; Redis's leases need a real wait). */
+function makers(): Array<[string, () => LiveBus, (ms: number) => Promise<void>]> {
   const namespace = `bus-test-${Date.now().toString(36)}-${process.pid}`;
+  let ahead = 0;
   return [
-    ['memory', () => new MemoryLiveBus(OPTIONS)],
+    [
+      'memory',
+      () => new MemoryLiveBus(OPTIONS, () => Date.now() + ahead),
+      async (ms) => {
+        ahead += ms;
+      },
+    ],
     [
       'redis',
       () => {
@@ -36,6 +49,7 @@ function makers(): Array<[string, () => LiveBus]> {
         buses.push(bus);
         return bus;
       },
+      (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     ],
   ];
 }
@@ -46,14 +60,14 @@ async function leading(bus: LiveBus): Promise<LiveBus> {
   return bus;
 }
 
-describe.each(makers())('%s live bus', (_name, make) => {
+describe.each(makers())('%s live bus', (_name, make, pass) => {
   it('refuses to publish for an instance without the leadership lease', async () => {
     const bus = make();
     await expect(bus.publish('f', [frame(1000, 1)], 0)).rejects.toBeInstanceOf(NotLeaderError);
-    expect(await bus.lead('c1', 150)).toBe(true);
+    expect(await bus.lead('c1', LEASE_MS)).toBe(true);
     const first = await bus.publish('f', [frame(1000, 1)], 0);
     expect((first - 1) % SEQS_PER_MS).toBe(0);
-    await new Promise((resolve) => setTimeout(resolve, 200)); // c1 stalls past its lease
+    await pass(LEASE_MS + 50); // c1 stalls past its lease
     await expect(bus.publish('f', [frame(1000, 2)], 0)).rejects.toBeInstanceOf(NotLeaderError);
     expect((await bus.snapshot('f'))?.seq).toBe(first);
   });
@@ -115,8 +129,7 @@ describe.each(makers())('%s live bus', (_name, make) => {
   it('keeps registered queries for their lease and announces new ones', async () => {
     const bus = make();
     const announced: string[] = [];
-    bus.onRegistered((query) => announced.push(query.key));
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await bus.onRegistered((query) => announced.push(query.key));
     const query = { key: 'k1', query: { metric: 'events', aggregate: 'count', window: { sizeMs: 1000 } } };
     await bus.register([query]);
     await bus.register([query]);
@@ -125,20 +138,20 @@ describe.each(makers())('%s live bus', (_name, make) => {
     await new Promise((resolve) => setTimeout(resolve, 100));
     // Announced once: the second registration only renewed the lease.
     expect(announced).toEqual(['k1']);
-    await new Promise((resolve) => setTimeout(resolve, OPTIONS.queryLeaseMs + 50));
+    await pass(LEASE_MS + 50);
     expect(await bus.activeQueries()).toEqual([]);
   });
 
   it('grants the leadership lease to one instance at a time', async () => {
     const bus = make();
-    expect(await bus.lead('a', 200)).toBe(true);
-    expect(await bus.lead('b', 200)).toBe(false);
-    expect(await bus.lead('a', 200)).toBe(true);
+    expect(await bus.lead('a', LEASE_MS)).toBe(true);
+    expect(await bus.lead('b', LEASE_MS)).toBe(false);
+    expect(await bus.lead('a', LEASE_MS)).toBe(true);
     await bus.resign('b');
-    expect(await bus.lead('b', 200)).toBe(false);
+    expect(await bus.lead('b', LEASE_MS)).toBe(false);
     await bus.resign('a');
-    expect(await bus.lead('b', 200)).toBe(true);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-    expect(await bus.lead('a', 200)).toBe(true);
+    expect(await bus.lead('b', LEASE_MS)).toBe(true);
+    await pass(LEASE_MS + 50);
+    expect(await bus.lead('a', LEASE_MS)).toBe(true);
   });
 });

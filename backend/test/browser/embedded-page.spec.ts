@@ -43,6 +43,7 @@ test('posted events change the numbers on the live page', async ({ page, request
   // The count of the last closed window holds the twelve for a second only (the demo traffic closes
   // the next one, and a busy machine can skip it); the peak of the minute drawn keeps them.
   await expect(page.getByTestId(`peak-${type}`)).toHaveText('12');
+  await expect(page.getByRole('img', { name: `${type}: events per 1-second window over the last minute` })).toBeVisible();
   await page.screenshot({ path: testInfo.outputPath('embedded-page.png'), fullPage: true });
 });
 

@@ -16,7 +16,8 @@ import { loadMetricFiles } from '../src/metrics-files';
 import { Processor } from '../src/process/processor';
 import { MemoryPaneState } from '../src/store/memory-pane-state';
 import type { WindowResults, WindowSink } from '../src/store/window-sink';
-import { compileQuery, resolveStoreOptions, type WindowQuery } from '../src/window';
+import { compileQuery, type WindowQuery } from '../src/window';
+import { testDrivenComposerOptions } from './support';
 
 /** Small, so that re-publishing a query's backfill (36 frames here) would push out every frame a client may resume from. */
 export const HANDOVER_BUS_OPTIONS: LiveBusOptions = { replayFrames: 16, queryLeaseMs: 60_000 };
@@ -66,17 +67,7 @@ export function composerHandoverContract(name: string, make: () => Promise<Hando
       };
       const sink = new RecordingSink();
       const composer = (bus: LiveBus, id: string) =>
-        new LiveComposer(bus, state, definitions, [BY_TYPE], [sink], {
-          instanceId: id,
-          store: resolveStoreOptions({ paneMs: 1000 }),
-          outOfOrdernessMs: 2000,
-          idleMs: 600_000,
-          tickMs: 3_600_000, // rounds are driven by the test
-          composeDelayMs: 3_600_000,
-          seriesIntervalMs: 250,
-          leaseMs: 3_600_000, // the lease lapses when the test says so
-          backfillWindows: 5,
-        }, clock);
+        new LiveComposer(bus, state, definitions, [BY_TYPE], [sink], testDrivenComposerOptions(id, { seriesIntervalMs: 250 }), clock);
       const first = composer(firstBus, 'a');
       const second = composer(secondBus, 'b');
       const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);

@@ -7,6 +7,8 @@ import type { MemoryLog } from '../src/buffer/memory-log';
 import { decodeRecordEvents } from '../src/collect/event-records';
 import { startApp, type App } from '../src/app';
 import { loadConfig } from '../src/config';
+import type { ComposerOptions } from '../src/live/composer';
+import { resolveStoreOptions } from '../src/window';
 
 export async function waitFor<T>(probe: () => T | undefined | Promise<T | undefined>, what: string, ms = 15_000): Promise<T> {
   const deadline = Date.now() + ms;
@@ -147,4 +149,24 @@ export function openRequest(
 /** An embedded app on a free port without demo traffic, with `settings` on top (PANECAST_* variables). */
 export function startQuietApp(settings: Record<string, string> = {}): Promise<App> {
   return startApp(loadConfig({ PANECAST_PORT: '0', PANECAST_DEMO_EVENTS_PER_SEC: '0', ...settings }));
+}
+
+/**
+ * Composer options for a test that drives every round and the lease itself: ticks, compose delays
+ * and the lease are an hour, so nothing happens unless the test says so. Panes of 1 s, 2 s of
+ * out-of-orderness, idle after 10 min, 5 backfill windows; `overrides` for what a test is about.
+ */
+export function testDrivenComposerOptions(instanceId: string, overrides: Partial<ComposerOptions> = {}): ComposerOptions {
+  return {
+    instanceId,
+    store: resolveStoreOptions({ paneMs: 1000 }),
+    outOfOrdernessMs: 2000,
+    idleMs: 600_000,
+    tickMs: 3_600_000,
+    composeDelayMs: 3_600_000,
+    seriesIntervalMs: 0,
+    leaseMs: 3_600_000,
+    backfillWindows: 5,
+    ...overrides,
+  };
 }

@@ -12,10 +12,11 @@ import { encodeEvent } from '../collect/event';
 import { loadMetricFiles } from '../metrics-files';
 import { Processor } from '../process/processor';
 import { MemoryPaneState } from '../store/memory-pane-state';
-import { compileQuery, resolveStoreOptions, type WindowQuery } from '../window';
+import { compileQuery, type WindowQuery } from '../window';
 import { LiveComposer } from './composer';
 import type { LiveFrame } from './live-bus';
 import { MemoryLiveBus } from './memory-live-bus';
+import { testDrivenComposerOptions } from '../../test/support';
 
 const definitions = loadMetricFiles(join(__dirname, '..', '..', 'metrics'));
 const T0 = 1_800_000_000_000;
@@ -41,18 +42,7 @@ async function setup() {
   const state = new MemoryPaneState(clock);
   const bus = new MemoryLiveBus({ replayFrames: 100, queryLeaseMs: 60_000 }, clock);
   const processors = [0, 1].map(() => new Processor(log, state, definitions, { groupId: 'g', outOfOrdernessMs: 2000, engine: {} }, clock));
-  const composer = new LiveComposer(bus, state, definitions, [QUERY], [], {
-    instanceId: 'a',
-    store: resolveStoreOptions({ paneMs: 1000 }),
-    outOfOrdernessMs: 2000,
-    idleMs: 3000,
-    tickMs: 3_600_000,
-    composeDelayMs: 3_600_000,
-    seriesIntervalMs: 0,
-    leaseMs: 3_600_000,
-    backfillWindows: 5,
-    log,
-  }, clock);
+  const composer = new LiveComposer(bus, state, definitions, [QUERY], [], testDrivenComposerOptions('a', { idleMs: 3000, log }), clock);
   await composer.start();
   const apply = async (partition: number, from: number) => {
     const records = log.records(partition).filter((record) => record.offset >= from);

@@ -12,10 +12,11 @@ import { encodeEvent } from '../collect/event';
 import { loadMetricFiles } from '../metrics-files';
 import { Processor } from '../process/processor';
 import { MemoryPaneState } from '../store/memory-pane-state';
-import { compileQuery, resolveStoreOptions, type WindowQuery } from '../window';
+import { compileQuery, type WindowQuery } from '../window';
 import { defaultSubscriptions, LiveComposer } from './composer';
 import type { NewFrame } from './live-bus';
 import { MemoryLiveBus } from './memory-live-bus';
+import { testDrivenComposerOptions } from '../../test/support';
 
 const definitions = loadMetricFiles(join(__dirname, '..', '..', 'metrics'));
 const T0 = 1_800_000_000_000;
@@ -51,17 +52,7 @@ describe('a failed publish', () => {
     const state = new MemoryPaneState(clock);
     const bus = new FlakyBus({ replayFrames: 100, queryLeaseMs: 60_000 }, clock);
     const processor = new Processor(new MemoryLog(1), state, definitions, { groupId: 'g', outOfOrdernessMs: 2000, engine: {} }, clock);
-    const composer = new LiveComposer(bus, state, definitions, [BY_TYPE], [], {
-      instanceId: 'a',
-      store: resolveStoreOptions({ paneMs: 1000 }),
-      outOfOrdernessMs: 2000,
-      idleMs: 600_000,
-      tickMs: 3_600_000,
-      composeDelayMs: 3_600_000,
-      seriesIntervalMs: 0,
-      leaseMs: 3_600_000,
-      backfillWindows: 5,
-    }, clock);
+    const composer = new LiveComposer(bus, state, definitions, [BY_TYPE], [], testDrivenComposerOptions('a'), clock);
     const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
     try {
       await composer.start();

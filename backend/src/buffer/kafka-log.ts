@@ -9,6 +9,7 @@ import { LATE_TOPIC_CONFIG, type ConsumerHandlers, type EventLog, type LogConsum
 import { FETCH_MAX_BYTES, FETCH_MAX_BYTES_PER_PARTITION } from './fetch-sizes';
 import { kafkaPartitionOf } from './platformatic-log';
 import { askAgainIfRetriable } from './retriable';
+import { withTimeout } from './with-timeout';
 
 export interface KafkaLogOptions {
   brokers: readonly string[];
@@ -43,14 +44,6 @@ function kafkaLogger() {
       console.warn(line);
     }
   };
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 export class KafkaLog implements EventLog {

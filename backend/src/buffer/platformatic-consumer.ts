@@ -32,6 +32,7 @@
 import { Consumer, stringDeserializers, type Message, type MessagesStream } from '@platformatic/kafka';
 import type { ConsumerHandlers, LogConsumer, LogRecord } from './event-log';
 import { FETCH_MAX_BYTES, FETCH_MAX_BYTES_PER_PARTITION } from './fetch-sizes';
+import { withTimeout } from './with-timeout';
 
 type StringMessage = Message<string, string, string, string>;
 type StringStream = MessagesStream<string, string, string, string>;
@@ -54,14 +55,6 @@ const STOP_TIMEOUT_MS = 5000;
 /** Exponential back-off for the client's own retries (it calls this per attempt). */
 export function backoff(minMs: number, maxMs: number): (client: unknown, operation: string, attempt: number) => number {
   return (_client, _operation, attempt) => Math.min(maxMs, minMs * 2 ** Math.max(0, attempt - 1));
-}
-
-export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -21,7 +21,8 @@ import { Admin, murmur2, Producer, stringSerializers, type MessageToProduce } fr
 import { checkPartitionBytes, chunksUnderLimit } from './append-limits';
 import { LATE_TOPIC_CONFIG, type ConsumerHandlers, type EventLog, type LogConsumer, type OutgoingRecord } from './event-log';
 import type { KafkaLogOptions } from './kafka-log';
-import { backoff, GroupConsumer, withTimeout } from './platformatic-consumer';
+import { backoff, GroupConsumer } from './platformatic-consumer';
+import { withTimeout } from './with-timeout';
 
 type StringProducer = Producer<string, string, string, string>;
 type Outgoing = MessageToProduce<string, string, string, string>;

@@ -12,7 +12,7 @@
 import { ConfigError, kafkaConfig } from '../config';
 import { PanecastError } from '../errors';
 import { reaching, UnreachableError } from '../startup';
-import { withTimeout } from '../buffer/platformatic-consumer';
+import { withTimeout } from '../buffer/with-timeout';
 import { HELP, parseLateArgs, type LateOptions } from './args';
 import { LateTopicReader } from './late-topic-reader';
 import { createTimeNote, eventLine, nothingLine, summaryJson, summaryText, type ReadScope } from './report';
